@@ -1,0 +1,45 @@
+# Project-wide compile settings. Every Tessera target calls
+# tessera_configure_target() so that the warning and sanitizer policy lives in
+# one place.
+
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+set(TESSERA_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
+                            -fno-sanitize-recover=all)
+
+if(TESSERA_SANITIZE)
+  add_compile_options(${TESSERA_SANITIZER_FLAGS})
+  add_link_options(${TESSERA_SANITIZER_FLAGS})
+endif()
+
+function(tessera_configure_target target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wold-style-cast
+                                           -Wcast-align -Woverloaded-virtual
+                                           -Wconversion -Wsign-conversion)
+  if(TESSERA_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  # cpprestsdk defines a macro named U that collides with GoogleTest and other
+  # headers; this switch turns it off everywhere.
+  target_compile_definitions(${target} PRIVATE _TURN_OFF_PLATFORM_STRING)
+endfunction()
+
+# tessera_library(NAME <name> SOURCES ... [DEPS ...] [PUBLIC_DEPS ...])
+# Declares tessera_<name> with the alias tessera::<name>.
+function(tessera_library)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(tessera_${ARG_NAME} STATIC ${ARG_SOURCES})
+  add_library(tessera::${ARG_NAME} ALIAS tessera_${ARG_NAME})
+  target_include_directories(tessera_${ARG_NAME} PUBLIC "${PROJECT_SOURCE_DIR}")
+  target_link_libraries(tessera_${ARG_NAME} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
+  tessera_configure_target(tessera_${ARG_NAME})
+endfunction()
