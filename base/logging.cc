@@ -1,0 +1,235 @@
+#include "base/logging.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <system_error>
+
+#include "base/strings.h"
+
+namespace tessera {
+namespace {
+
+constexpr std::array<LogLevel, 4> kAllLevels = {LogLevel::kDebug, LogLevel::kInfo,
+                                                LogLevel::kWarning, LogLevel::kError};
+
+bool IsControl(unsigned char byte) { return byte < 0x20 || byte == 0x7f; }
+
+// logfmt splits pairs on blanks and keys from values on '=', and uses '"' to
+// delimit values; anything else may appear bare.
+bool NeedsQuotes(std::string_view value) {
+  return value.empty() || std::ranges::any_of(value, [](char c) {
+           return c == ' ' || c == '=' || c == '"' || IsControl(static_cast<unsigned char>(c));
+         });
+}
+
+void AppendValue(std::string_view value, std::string& line) {
+  if (!NeedsQuotes(value)) {
+    line += value;
+    return;
+  }
+  constexpr std::string_view kHexDigits = "0123456789abcdef";
+  line += '"';
+  for (char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        line += "\\\"";
+        break;
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
+      default:
+        if (IsControl(byte)) {
+          line += "\\u00";
+          line += kHexDigits[byte >> 4];
+          line += kHexDigits[byte & 0xf];
+        } else {
+          line += c;
+        }
+    }
+  }
+  line += '"';
+}
+
+void AppendKey(std::string_view key, std::string& line) {
+  if (key.empty()) {
+    line += '_';
+    return;
+  }
+  for (char c : key) {
+    const auto byte = static_cast<unsigned char>(c);
+    line += (c == ' ' || c == '=' || c == '"' || IsControl(byte)) ? '_' : c;
+  }
+}
+
+void AppendField(std::string_view key, std::string_view value, std::string& line) {
+  line += ' ';
+  AppendKey(key, line);
+  line += '=';
+  AppendValue(value, line);
+}
+
+void AppendZeroPadded(int64_t value, int width, std::string& out) {
+  std::string digits = std::to_string(value);
+  if (digits.size() < static_cast<size_t>(width)) {
+    out.append(static_cast<size_t>(width) - digits.size(), '0');
+  }
+  out += digits;
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+StatusOr<LogLevel> ParseLogLevel(std::string_view text) {
+  const std::string lower = AsciiLower(text);
+  for (LogLevel level : kAllLevels) {
+    if (LogLevelName(level) == lower) return level;
+  }
+  return InvalidArgumentError("unknown log level \"" + std::string(text) +
+                              "\"; valid levels: debug, info, warning, error");
+}
+
+void StderrLogSink::Write(std::string_view line) {
+  std::string with_newline;
+  with_newline.reserve(line.size() + 1);
+  with_newline += line;
+  with_newline += '\n';
+  std::lock_guard<std::mutex> lock(mutex_);
+  // A failing stderr leaves nowhere to report the failure, so it is ignored.
+  static_cast<void>(std::fwrite(with_newline.data(), 1, with_newline.size(), stderr));
+  static_cast<void>(std::fflush(stderr));
+}
+
+void CapturingLogSink::Write(std::string_view line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  lines_.emplace_back(line);
+}
+
+std::vector<std::string> CapturingLogSink::Lines() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lines_;
+}
+
+void CapturingLogSink::Clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  lines_.clear();
+}
+
+std::string LogValue::FormatFloatingPoint(double value) {
+  std::array<char, 64> buffer{};
+  const std::to_chars_result result =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  if (result.ec != std::errc()) return "nan";  // Unreachable: the buffer fits any double.
+  return {buffer.data(), result.ptr};
+}
+
+Logger::Logger(LoggerOptions options)
+    : shared_(std::make_shared<Shared>(
+          options.sink != nullptr ? std::move(options.sink) : std::make_shared<StderrLogSink>(),
+          options.clock != nullptr ? options.clock : &SystemClock::Default(),
+          options.minimum_level)) {}
+
+Logger Logger::WithComponent(std::string_view component) const {
+  Logger child = *this;
+  if (!child.component_.empty()) child.component_ += '.';
+  child.component_ += component;
+  return child;
+}
+
+Logger Logger::With(std::initializer_list<LogField> fields) const {
+  Logger child = *this;
+  for (const LogField& field : fields) {
+    AppendField(field.key, field.value.text(), child.fixed_fields_);
+  }
+  return child;
+}
+
+void Logger::SetMinimumLevel(LogLevel level) {
+  shared_->minimum_level.store(level, std::memory_order_relaxed);
+}
+
+LogLevel Logger::MinimumLevel() const {
+  return shared_->minimum_level.load(std::memory_order_relaxed);
+}
+
+bool Logger::IsEnabled(LogLevel level) const { return level >= MinimumLevel(); }
+
+void Logger::Log(LogLevel level, std::string_view message,
+                 std::initializer_list<LogField> fields) const {
+  if (!IsEnabled(level)) return;
+  std::string line = "ts=";
+  line += FormatLogTimestamp(shared_->clock->WallNow());
+  line += " level=";
+  line += LogLevelName(level);
+  if (!component_.empty()) AppendField("component", component_, line);
+  AppendField("msg", message, line);
+  line += fixed_fields_;
+  for (const LogField& field : fields) AppendField(field.key, field.value.text(), line);
+  shared_->sink->Write(line);
+}
+
+void Logger::Debug(std::string_view message, std::initializer_list<LogField> fields) const {
+  Log(LogLevel::kDebug, message, fields);
+}
+
+void Logger::Info(std::string_view message, std::initializer_list<LogField> fields) const {
+  Log(LogLevel::kInfo, message, fields);
+}
+
+void Logger::Warning(std::string_view message, std::initializer_list<LogField> fields) const {
+  Log(LogLevel::kWarning, message, fields);
+}
+
+void Logger::Error(std::string_view message, std::initializer_list<LogField> fields) const {
+  Log(LogLevel::kError, message, fields);
+}
+
+std::string FormatLogTimestamp(std::chrono::system_clock::time_point time) {
+  const auto milliseconds = std::chrono::floor<std::chrono::milliseconds>(time);
+  const auto day = std::chrono::floor<std::chrono::days>(milliseconds);
+  const std::chrono::year_month_day date(day);
+  const std::chrono::hh_mm_ss time_of_day(milliseconds - day);
+  std::string text;
+  text.reserve(24);
+  AppendZeroPadded(static_cast<int>(date.year()), 4, text);
+  text += '-';
+  AppendZeroPadded(static_cast<unsigned>(date.month()), 2, text);
+  text += '-';
+  AppendZeroPadded(static_cast<unsigned>(date.day()), 2, text);
+  text += 'T';
+  AppendZeroPadded(time_of_day.hours().count(), 2, text);
+  text += ':';
+  AppendZeroPadded(time_of_day.minutes().count(), 2, text);
+  text += ':';
+  AppendZeroPadded(time_of_day.seconds().count(), 2, text);
+  text += '.';
+  AppendZeroPadded(time_of_day.subseconds().count(), 3, text);
+  text += 'Z';
+  return text;
+}
+
+}  // namespace tessera

@@ -1,0 +1,34 @@
+// Small string helpers used across components.
+
+#ifndef TESSERA_BASE_STRINGS_H_
+#define TESSERA_BASE_STRINGS_H_
+
+#include <string>
+#include <string_view>
+
+namespace tessera {
+
+// Lower-cases ASCII letters only; identifiers we compare are ASCII.
+std::string AsciiLower(std::string_view text);
+
+// Double-quotes `text` for an error message, escaping quotes, backslashes and
+// control characters so that the quoted input is unambiguous and printable.
+std::string Quote(std::string_view text);
+
+// Joins the elements of `parts` (anything iterable whose elements convert to
+// std::string_view) with `separator` between them.
+template <typename Range>
+std::string Join(const Range& parts, std::string_view separator) {
+  std::string joined;
+  bool first = true;
+  for (const auto& part : parts) {
+    if (!first) joined += separator;
+    joined += std::string_view(part);
+    first = false;
+  }
+  return joined;
+}
+
+}  // namespace tessera
+
+#endif  // TESSERA_BASE_STRINGS_H_

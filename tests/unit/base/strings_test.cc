@@ -1,0 +1,29 @@
+#include "base/strings.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tessera {
+namespace {
+
+TEST(StringsTest, AsciiLowerLeavesOtherBytesAlone) {
+  EXPECT_EQ(AsciiLower("MI300X:CPX"), "mi300x:cpx");
+  EXPECT_EQ(AsciiLower("Ä-B"), "Ä-b");
+}
+
+TEST(StringsTest, QuoteEscapesWhatWouldBeAmbiguous) {
+  EXPECT_EQ(Quote("24GiB"), "\"24GiB\"");
+  EXPECT_EQ(Quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Quote(std::string("\x01\n", 2)), "\"\\x01\\x0a\"");
+}
+
+TEST(StringsTest, Join) {
+  EXPECT_EQ(Join(std::vector<std::string>{}, ", "), "");
+  EXPECT_EQ(Join(std::vector<std::string>{"a"}, ", "), "a");
+  EXPECT_EQ(Join(std::vector<std::string_view>{"a", "b", "c"}, ", "), "a, b, c");
+}
+
+}  // namespace
+}  // namespace tessera
