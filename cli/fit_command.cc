@@ -1,0 +1,269 @@
+#include "cli/fit_command.h"
+
+#include <array>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "base/text_table.h"
+#include "base/units.h"
+#include "engine/fit/memory_fit.h"
+#include "engine/hardware/gpu_catalog.h"
+#include "engine/model/resolve_model.h"
+
+namespace tessera::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr int kFits = 0;
+constexpr int kDoesNotFit = 1;
+constexpr int kInvalidInput = 2;
+
+std::string SignedBytes(int64_t bytes) {
+  if (bytes < 0) return "-" + FormatBytes(static_cast<uint64_t>(-bytes));
+  return FormatBytes(static_cast<uint64_t>(bytes));
+}
+
+// 70553706496 -> "70,553,706,496".
+std::string Grouped(int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return value < 0 ? "-" + digits : digits;
+}
+
+// Fixed two decimals, as the table's other figures are printed.
+std::string TwoDecimals(double value) {
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.2f", value);
+  return text.data();
+}
+
+std::string Billions(int64_t parameters) {
+  return TwoDecimals(static_cast<double>(parameters) / 1e9) + " B";
+}
+
+// FitRequest names its fields in snake_case ("max_model_len: ..."); a CLI
+// user typed them as flags ("--max-model-len: ...").
+std::string FieldToFlag(const std::string& message) {
+  const size_t colon = message.find(':');
+  if (colon == std::string::npos || colon == 0) return message;
+  std::string flag = "--";
+  for (char c : message.substr(0, colon)) {
+    if (c == '_') {
+      flag += '-';
+    } else if (c >= 'a' && c <= 'z') {
+      flag += c;
+    } else {
+      return message;
+    }
+  }
+  return flag + message.substr(colon);
+}
+
+StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
+  fit::FitRequest request;
+  StatusOr<model::ModelArchitecture> architecture = model::ResolveModel(flags.model);
+  if (!architecture.ok()) return architecture.status().WithContext("--model");
+  request.model = *std::move(architecture);
+
+  request.weight_type = request.model.weight_type;
+  if (flags.dtype != "auto") {
+    StatusOr<model::DataType> type = model::ParseDataType(flags.dtype);
+    if (!type.ok()) return type.status().WithContext("--dtype");
+    request.weight_type = *type;
+  }
+  StatusOr<model::DataType> kv_type =
+      model::ParseKvCacheDataType(flags.kv_cache_dtype, request.weight_type);
+  if (!kv_type.ok()) return kv_type.status().WithContext("--kv-cache-dtype");
+  request.kv_cache_type = *kv_type;
+
+  StatusOr<hardware::PartitionProfile> partition =
+      hardware::ResolvePartition(flags.gpu, flags.partition, flags.memory_partition);
+  if (!partition.ok()) return partition.status().WithContext("--gpu/--partition");
+  request.partition = *partition;
+
+  StatusOr<uint64_t> reserve = ParseByteSize(flags.runtime_reserve);
+  if (!reserve.ok()) return reserve.status().WithContext("--runtime-reserve");
+  request.runtime_reserve_bytes = static_cast<int64_t>(*reserve);
+
+  request.max_model_len =
+      flags.max_model_len > 0 ? flags.max_model_len : request.model.max_position_embeddings;
+  request.concurrency = flags.concurrency;
+  request.tensor_parallel_size = flags.tensor_parallel_size;
+  request.gpu_memory_utilization = flags.gpu_memory_utilization;
+  request.max_num_batched_tokens = flags.max_num_batched_tokens;
+  if (Status valid = request.Validate(); !valid.ok()) {
+    return Status(valid.code(), FieldToFlag(valid.message()));
+  }
+  return request;
+}
+
+json OptionJson(const fit::FitOption& option) {
+  return json{{"tensor_parallel_size", option.tensor_parallel_size},
+              {"usable_bytes", option.usable_bytes},
+              {"weights_bytes", option.weight_bytes},
+              {"kv_bytes_per_token", option.kv_bytes_per_token},
+              {"kv_bytes", option.kv_bytes},
+              {"activation_headroom_bytes", option.activation_headroom_bytes},
+              {"free_bytes", option.free_bytes},
+              {"max_sequences", option.max_sequences},
+              {"fits", option.fits},
+              {"reason", option.reason}};
+}
+
+json ReportJson(const fit::FitRequest& request, const fit::FitReport& report) {
+  json options = json::array();
+  for (const fit::FitOption& option : report.options) options.push_back(OptionJson(option));
+  const hardware::PartitionProfile& partition = request.partition;
+  return json{
+      {"model", request.model.name},
+      {"hugging_face_id", request.model.hugging_face_id},
+      {"gpu", partition.gpu->name},
+      {"partition_mode", hardware::PartitionModeName(partition.mode)},
+      {"partition_vram_bytes", partition.vram_bytes},
+      {"partition_compute_units", partition.compute_units},
+      {"partitions_per_node", partition.PartitionsPerNode()},
+      {"dtype", model::DataTypeName(request.weight_type)},
+      {"kv_cache_dtype", model::DataTypeName(request.kv_cache_type)},
+      {"max_model_len", request.max_model_len},
+      {"concurrency", request.concurrency},
+      {"gpu_memory_utilization", request.gpu_memory_utilization},
+      {"max_num_batched_tokens", request.max_num_batched_tokens},
+      {"parameters", report.parameters},
+      {"active_parameters", report.active_parameters},
+      {"weights_bytes", report.weight_bytes},
+      {"kv_bytes_per_token", report.kv_bytes_per_token},
+      {"kv_bytes_total", report.kv_bytes},
+      {"tensor_parallel_size", request.tensor_parallel_size},
+      {"fits", report.requested.fits},
+      {"reason", report.requested.reason},
+      {"requested", OptionJson(report.requested)},
+      {"min_tensor_parallel_size",
+       report.min_tensor_parallel_size ? json(*report.min_tensor_parallel_size) : json(nullptr)},
+      {"options", options},
+  };
+}
+
+std::string Verdict(const fit::FitRequest& request, const fit::FitReport& report) {
+  const std::string requested = "TP " + std::to_string(request.tensor_parallel_size);
+  if (report.requested.fits) {
+    return "Fits at " + requested + " with " + SignedBytes(report.requested.free_bytes) +
+           " to spare per partition; holds " + std::to_string(report.requested.max_sequences) +
+           " full-length sequences.";
+  }
+  std::string verdict = "Does not fit at " + requested + ": " + report.requested.reason + ".";
+  if (report.min_tensor_parallel_size) {
+    verdict += " Smallest fit: TP " + std::to_string(*report.min_tensor_parallel_size) + " (" +
+               std::to_string(*report.min_tensor_parallel_size) + " partitions).";
+  }
+  return verdict;
+}
+
+std::string ReportTable(const fit::FitRequest& request, const fit::FitReport& report) {
+  const hardware::PartitionProfile& partition = request.partition;
+  std::string text;
+  text += "Model      " + request.model.name + ": " + Billions(report.parameters) +
+          " parameters, " + std::string(model::DataTypeName(request.weight_type)) + " weights " +
+          FormatBytes(static_cast<uint64_t>(report.weight_bytes)) + "\n";
+  text += "KV cache   " + std::string(model::DataTypeName(request.kv_cache_type)) + ": " +
+          Grouped(report.kv_bytes_per_token) + " bytes/token; " +
+          std::to_string(request.concurrency) + " × " + Grouped(request.max_model_len) +
+          " tokens = " + FormatBytes(static_cast<uint64_t>(report.kv_bytes)) + "\n";
+  text += "Partition  " + partition.Name() + ": " +
+          FormatBytes(static_cast<uint64_t>(partition.vram_bytes)) + ", " +
+          std::to_string(partition.compute_units) + " CUs; " +
+          FormatBytes(static_cast<uint64_t>(report.requested.usable_bytes)) +
+          " usable at utilization " + TwoDecimals(request.gpu_memory_utilization) + "\n\n";
+
+  using Align = TextTable::Align;
+  TextTable table({{"TP", Align::kRight},
+                   {"weights/part", Align::kRight},
+                   {"KV/part", Align::kRight},
+                   {"act. headroom", Align::kRight},
+                   {"free", Align::kRight},
+                   {"max seqs", Align::kRight},
+                   {"fits", Align::kLeft}});
+  for (const fit::FitOption& option : report.options) {
+    table.AddRow({std::to_string(option.tensor_parallel_size),
+                  FormatBytes(static_cast<uint64_t>(option.weight_bytes)),
+                  FormatBytes(static_cast<uint64_t>(option.kv_bytes)),
+                  FormatBytes(static_cast<uint64_t>(option.activation_headroom_bytes)),
+                  SignedBytes(option.free_bytes), Grouped(option.max_sequences),
+                  option.fits ? "yes" : "no"});
+  }
+  text += table.Render();
+  text += "\n" + Verdict(request, report) + "\n";
+  return text;
+}
+
+}  // namespace
+
+CLI::App* AddFitCommand(CLI::App& app, FitFlags& flags) {
+  CLI::App* fit = app.add_subcommand(
+      "fit", "Check whether a model fits a GPU partition and at which tensor-parallel size");
+  fit->add_option("--model", flags.model,
+                  "Catalog name (llama-3.1-70b), Hugging Face id, or model directory")
+      ->required();
+  fit->add_option("--dtype", flags.dtype, "Weight type: auto, float16, bfloat16, fp8, int8, ...")
+      ->capture_default_str();
+  fit->add_option("--kv-cache-dtype", flags.kv_cache_dtype, "auto, float16, bfloat16, fp8, ...")
+      ->capture_default_str();
+  fit->add_option("--max-model-len", flags.max_model_len,
+                  "Tokens per sequence (default: the model's limit)")
+      ->check(CLI::PositiveNumber);
+  fit->add_option("--concurrency", flags.concurrency, "Full-length sequences resident at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  fit->add_option("--gpu", flags.gpu, "mi300x, mi325x, mi355x, h100, h200")->capture_default_str();
+  fit->add_option("--partition", flags.partition, "Compute partition mode: spx, dpx, qpx, cpx");
+  fit->add_option("--memory-partition", flags.memory_partition,
+                  "Memory partition mode: nps1, nps2, nps4 (default: the GPU's usual one)");
+  fit->add_option("--tensor-parallel-size,--tp", flags.tensor_parallel_size,
+                  "Partitions the model is sharded over")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  fit->add_option("--gpu-memory-utilization", flags.gpu_memory_utilization,
+                  "Fraction of partition memory the engine may use")
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str();
+  fit->add_option("--max-num-batched-tokens", flags.max_num_batched_tokens,
+                  "Tokens per forward pass, which sizes the activations")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  fit->add_option("--runtime-reserve", flags.runtime_reserve,
+                  "Memory the runtime keeps outside activations and KV cache")
+      ->capture_default_str();
+  fit->add_option("-o,--output", flags.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  return fit;
+}
+
+int RunFitCommand(const FitFlags& flags, std::ostream& out, std::ostream& err) {
+  StatusOr<fit::FitRequest> request = BuildRequest(flags);
+  if (!request.ok()) {
+    err << "tessera fit: " << request.status().message() << "\n";
+    return kInvalidInput;
+  }
+  StatusOr<fit::FitReport> report = fit::EvaluateFit(*request);
+  if (!report.ok()) {
+    err << "tessera fit: " << report.status().message() << "\n";
+    return kInvalidInput;
+  }
+  if (flags.output == "json") {
+    out << ReportJson(*request, *report).dump(2) << "\n";
+  } else {
+    out << ReportTable(*request, *report);
+  }
+  if (report->requested.fits) return kFits;
+  if (!report->min_tensor_parallel_size) {
+    err << "tessera fit: " << request->model.name << " does not fit any tensor-parallel size on "
+        << request->partition.Name() << " partitions: " << report->options.back().reason << "\n";
+  }
+  return kDoesNotFit;
+}
+
+}  // namespace tessera::cli

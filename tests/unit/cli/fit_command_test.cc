@@ -1,0 +1,141 @@
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/tessera_cli.h"
+
+namespace tessera::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+CommandResult Tessera(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = RunTesseraCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::vector<std::string> SeedFit(const std::string& model) {
+  return {"fit",     "--model",
+          model,     "--dtype",
+          "float16", "--max-model-len",
+          "4096",    "--concurrency",
+          "1",       "--gpu",
+          "mi300x",  "--partition",
+          "cpx",     "-o",
+          "json"};
+}
+
+// The acceptance commands of the foundation issue.
+TEST(FitCommandTest, Llama2_7bFits) {
+  const CommandResult run = Tessera(SeedFit("llama-2-7b"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["kv_bytes_per_token"], 524288);
+  EXPECT_EQ(report["fits"], true);
+  EXPECT_EQ(report["partition_mode"], "cpx/nps4");
+  EXPECT_EQ(report["min_tensor_parallel_size"], 1);
+}
+
+TEST(FitCommandTest, Llama2_13bDoesNotFit) {
+  const CommandResult run = Tessera(SeedFit("llama-2-13b"));
+  EXPECT_EQ(run.exit_code, 1);
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["kv_bytes_per_token"], 819200);
+  EXPECT_EQ(report["fits"], false);
+  EXPECT_EQ(report["min_tensor_parallel_size"], 2);
+  EXPECT_THAT(report["reason"].get<std::string>(), HasSubstr("exceed"));
+}
+
+TEST(FitCommandTest, Llama31_8bUsesKeyValueHeads) {
+  std::vector<std::string> args = SeedFit("llama-3.1-8b");
+  args[4] = "bfloat16";
+  const CommandResult run = Tessera(args);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["kv_bytes_per_token"], 131072);
+}
+
+TEST(FitCommandTest, TableShowsEveryTensorParallelOption) {
+  const CommandResult run =
+      Tessera({"fit", "--model", "llama-3.1-70b", "--gpu", "mi300x", "--partition", "cpx",
+               "--kv-cache-dtype", "fp8", "--max-model-len", "4096", "--concurrency", "64"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.out, HasSubstr("llama-3.1-70b: 70.55 B parameters"));
+  EXPECT_THAT(run.out, HasSubstr("fp8_e4m3: 163,840 bytes/token"));
+  EXPECT_THAT(run.out, HasSubstr("act. headroom"));
+  EXPECT_THAT(run.out, HasSubstr("Smallest fit: TP 16 (16 partitions)"));
+  EXPECT_EQ(run.err, "");
+}
+
+TEST(FitCommandTest, ModelDirectoryWorksLikeACatalogName) {
+  const CommandResult run =
+      Tessera({"fit", "--model", TESSERA_SOURCE_DIR "/tests/fixtures/models/llama-3.1-8b-instruct",
+               "--max-model-len", "4096", "--partition", "cpx", "-o", "json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["weights_bytes"], 16060522496);
+  EXPECT_EQ(report["kv_bytes_per_token"], 131072);
+}
+
+TEST(FitCommandTest, ImpossibleRequestSaysWhyInOneLine) {
+  const CommandResult run =
+      Tessera({"fit", "--model", "llama-3.1-405b", "--partition", "cpx", "--concurrency", "512"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("does not fit any tensor-parallel size on mi300x cpx/nps4"));
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1);
+}
+
+TEST(FitCommandTest, BadInputIsOneClearLineAndExitTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"fit", "--model", "gpt-5"}, "--model: unknown model \"gpt-5\""},
+      {{"fit", "--model", "llama-2-7b", "--dtype", "float12"}, "--dtype: unknown data type"},
+      {{"fit", "--model", "llama-2-7b", "--kv-cache-dtype", "int4"}, "--kv-cache-dtype"},
+      {{"fit", "--model", "llama-2-7b", "--gpu", "mi250"}, "unknown GPU \"mi250\""},
+      {{"fit", "--model", "llama-2-7b", "--partition", "xpx"}, "unknown compute partition"},
+      {{"fit", "--model", "llama-2-7b", "--runtime-reserve", "1 parsec"}, "--runtime-reserve"},
+      {{"fit", "--model", "llama-2-7b", "--runtime-reserve", "-1GiB"}, "--runtime-reserve"},
+      {{"fit", "--model", "llama-2-7b", "--max-model-len", "9000"},
+       "--max-model-len: 9000 exceeds llama-2-7b's limit of 4096 tokens"},
+      {{"fit", "--model", "llama-2-7b", "--tensor-parallel-size", "3"}, "not a power of two"},
+      {{"fit", "--model", "llama-2-7b", "--concurrency", "-4"}, "--concurrency"},
+      {{"fit", "--model", "llama-2-7b", "--concurrency", "many"}, "--concurrency"},
+      {{"fit", "--model", "llama-2-7b", "-o", "xml"}, "--output"},
+      {{"fit", "--model", TESSERA_SOURCE_DIR "/tests/fixtures/models/malformed-json"},
+       "config.json"},
+      {{"fit"}, "--model is required"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult run = Tessera(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.message << "\n" << run.err;
+    EXPECT_THAT(run.err, HasSubstr(c.message));
+    EXPECT_THAT(run.out, Not(HasSubstr("Fits")));
+  }
+}
+
+TEST(TesseraCliTest, HelpListsSubcommands) {
+  const CommandResult run = Tessera({"--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.out, HasSubstr("fit"));
+}
+
+TEST(TesseraCliTest, UnknownSubcommandFails) {
+  const CommandResult run = Tessera({"frobnicate"});
+  EXPECT_EQ(run.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tessera::cli
