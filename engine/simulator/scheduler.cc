@@ -1,0 +1,128 @@
+#include "engine/simulator/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace tessera::simulator {
+
+Scheduler::Scheduler(SchedulerConfig config, KvBlockManager& kv_cache)
+    : config_(config), kv_cache_(kv_cache) {}
+
+void Scheduler::Add(std::unique_ptr<Sequence> sequence) { waiting_.push_back(std::move(sequence)); }
+
+void Scheduler::AddToShape(ScheduledBatch& batch, const Sequence& sequence, int64_t new_tokens) {
+  StepShape& shape = batch.shape;
+  shape.new_tokens += new_tokens;
+  shape.sequences += 1;
+  shape.kv_tokens_read += sequence.computed_tokens + new_tokens;
+  // Causal attention: the i-th new token attends to the context and the i
+  // new tokens up to itself.
+  shape.attention_pairs +=
+      new_tokens * sequence.computed_tokens + new_tokens * (new_tokens + 1) / 2;
+}
+
+void Scheduler::Preempt(Sequence& sequence) {
+  kv_cache_.Release(sequence.blocks);
+  sequence.computed_tokens = 0;
+  ++sequence.preemptions;
+  const auto it = std::find_if(running_.begin(), running_.end(),
+                               [&](const auto& candidate) { return candidate.get() == &sequence; });
+  waiting_.push_front(std::move(*it));
+  running_.erase(it);
+}
+
+bool Scheduler::ReserveOrPreempt(Sequence& sequence, int64_t tokens, ScheduledBatch& batch) {
+  while (!kv_cache_.Reserve(sequence.blocks, sequence.computed_tokens + tokens)) {
+    Sequence& victim = *running_.back();
+    Preempt(victim);
+    ++batch.preemptions;
+    if (&victim == &sequence) return false;
+  }
+  return true;
+}
+
+void Scheduler::AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_prompts_only) {
+  while (!waiting_.empty() && budget > 0 &&
+         static_cast<int64_t>(running_.size()) < config_.max_num_seqs) {
+    Sequence& sequence = *waiting_.front();
+    if (sequence.blocks.blocks.empty()) {
+      sequence.computed_tokens = kv_cache_.AcquireCachedPrefix(sequence.blocks, sequence.tokens);
+      sequence.cached_prompt_tokens = sequence.computed_tokens;
+    }
+    int64_t new_tokens = sequence.pending_tokens();
+    if (new_tokens > budget) {
+      if (whole_prompts_only) {
+        kv_cache_.Release(sequence.blocks);
+        sequence.computed_tokens = 0;
+        return;
+      }
+      new_tokens = budget;
+    }
+    if (!kv_cache_.Reserve(sequence.blocks, sequence.computed_tokens + new_tokens)) {
+      kv_cache_.Release(sequence.blocks);
+      sequence.computed_tokens = 0;
+      return;
+    }
+    AddToShape(batch, sequence, new_tokens);
+    batch.sequences.push_back({&sequence, new_tokens});
+    budget -= new_tokens;
+    running_.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+  }
+}
+
+ScheduledBatch Scheduler::Schedule() {
+  ScheduledBatch batch;
+  // A multi-step window ends early when nothing is left running in it.
+  if (running_.empty()) steps_until_admission_ = 0;
+  const bool may_admit = steps_until_admission_ == 0;
+  if (!config_.enable_chunked_prefill) {
+    // vLLM V0: whole prompts must fit one step, and prefills go first.
+    int64_t budget = std::max(config_.max_num_batched_tokens, config_.max_model_len);
+    if (may_admit) {
+      AdmitWaiting(batch, budget, /*whole_prompts_only=*/true);
+      if (!batch.empty()) return batch;
+    }
+  }
+  int64_t budget = config_.max_num_batched_tokens;
+  for (size_t index = 0; index < running_.size() && budget > 0; ++index) {
+    Sequence& sequence = *running_[index];
+    const int64_t new_tokens = std::min(sequence.pending_tokens(), budget);
+    if (!ReserveOrPreempt(sequence, new_tokens, batch)) break;
+    AddToShape(batch, sequence, new_tokens);
+    batch.sequences.push_back({&sequence, new_tokens});
+    budget -= new_tokens;
+  }
+  if (config_.enable_chunked_prefill && may_admit && batch.preemptions == 0) {
+    AdmitWaiting(batch, budget, /*whole_prompts_only=*/false);
+  }
+  if (config_.num_scheduler_steps > 1 && !batch.empty()) {
+    steps_until_admission_ =
+        may_admit ? config_.num_scheduler_steps - 1 : steps_until_admission_ - 1;
+  }
+  return batch;
+}
+
+void Scheduler::Complete(const ScheduledBatch& batch) {
+  for (const ScheduledSequence& scheduled : batch.sequences) {
+    Sequence& sequence = *scheduled.sequence;
+    sequence.computed_tokens += scheduled.new_tokens;
+    kv_cache_.CommitFullBlocks(sequence.blocks, sequence.tokens, sequence.computed_tokens);
+  }
+}
+
+std::unique_ptr<Sequence> Scheduler::Remove(const std::string& id) {
+  auto take = [&](auto& queue) -> std::unique_ptr<Sequence> {
+    const auto it = std::find_if(queue.begin(), queue.end(),
+                                 [&](const auto& sequence) { return sequence->id == id; });
+    if (it == queue.end()) return nullptr;
+    std::unique_ptr<Sequence> sequence = std::move(*it);
+    queue.erase(it);
+    kv_cache_.Release(sequence->blocks);
+    return sequence;
+  };
+  if (std::unique_ptr<Sequence> sequence = take(running_)) return sequence;
+  return take(waiting_);
+}
+
+}  // namespace tessera::simulator

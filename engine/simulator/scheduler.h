@@ -1,0 +1,96 @@
+// Iteration-level continuous batching as vLLM schedules it. Each call plans
+// one engine step:
+//
+//   chunked prefill (vLLM V1, the default): running sequences first (one
+//   decode token each, or the next chunk of an unfinished prefill), then
+//   waiting sequences' prefills, all within the batched-token budget and
+//   max_num_seqs; a prefill that does not fit the remaining budget is
+//   chunked;
+//   without chunked prefill (vLLM V0): a step is either all prefills (whole
+//   prompts, taken first whenever one can be admitted) or all decodes;
+//   multi-step scheduling (--num-scheduler-steps N): new sequences are
+//   admitted only every N steps.
+//
+// When the KV cache runs out, the most recently admitted running sequence is
+// preempted: its blocks are freed and it returns to the head of the waiting
+// queue to be recomputed.
+
+#ifndef TESSERA_ENGINE_SIMULATOR_SCHEDULER_H_
+#define TESSERA_ENGINE_SIMULATOR_SCHEDULER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "engine/simulator/kv_block_manager.h"
+#include "engine/simulator/performance_model.h"
+#include "engine/simulator/sequence.h"
+
+namespace tessera::simulator {
+
+struct SchedulerConfig {
+  int64_t max_num_seqs = 256;
+  int64_t max_num_batched_tokens = 8192;
+  int64_t max_model_len = 4096;
+  bool enable_chunked_prefill = true;
+  int64_t num_scheduler_steps = 1;
+};
+
+struct ScheduledSequence {
+  Sequence* sequence = nullptr;
+  int64_t new_tokens = 0;
+};
+
+struct ScheduledBatch {
+  std::vector<ScheduledSequence> sequences;
+  int64_t preemptions = 0;
+  StepShape shape;
+
+  bool empty() const { return sequences.empty(); }
+};
+
+class Scheduler {
+ public:
+  Scheduler(SchedulerConfig config, KvBlockManager& kv_cache);
+
+  // Queues a sequence; the scheduler owns it until it finishes or is removed.
+  void Add(std::unique_ptr<Sequence> sequence);
+
+  // Plans the next step. The batch's sequences stay owned by the scheduler.
+  ScheduledBatch Schedule();
+
+  // Records that `batch` ran: advances computed tokens and commits full
+  // blocks. Sampling new tokens is the caller's job (it appends to
+  // Sequence::tokens); call Finish for sequences that are done.
+  void Complete(const ScheduledBatch& batch);
+
+  // Removes a sequence (finished or aborted) and frees its blocks. Returns it
+  // so the caller can read its final state; null when the id is unknown.
+  std::unique_ptr<Sequence> Remove(const std::string& id);
+
+  int64_t running() const { return static_cast<int64_t>(running_.size()); }
+  int64_t waiting() const { return static_cast<int64_t>(waiting_.size()); }
+  bool idle() const { return running_.empty() && waiting_.empty(); }
+
+ private:
+  // Reserves KV for `tokens` more tokens of `sequence`, preempting running
+  // sequences from the back (never `sequence` itself unless it is the only
+  // one left) until it fits. Returns false when `sequence` itself had to be
+  // preempted.
+  bool ReserveOrPreempt(Sequence& sequence, int64_t tokens, ScheduledBatch& batch);
+  void Preempt(Sequence& sequence);
+  // Admits waiting sequences into `batch` within `budget` tokens.
+  void AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_prompts_only);
+  static void AddToShape(ScheduledBatch& batch, const Sequence& sequence, int64_t new_tokens);
+
+  SchedulerConfig config_;
+  KvBlockManager& kv_cache_;
+  std::deque<std::unique_ptr<Sequence>> waiting_;
+  std::vector<std::unique_ptr<Sequence>> running_;
+  int64_t steps_until_admission_ = 0;
+};
+
+}  // namespace tessera::simulator
+
+#endif  // TESSERA_ENGINE_SIMULATOR_SCHEDULER_H_

@@ -1,0 +1,199 @@
+#include "engine/simulator/engine_core.h"
+
+#include <map>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/hardware/gpu_catalog.h"
+#include "engine/model/model_catalog.h"
+
+namespace tessera::simulator {
+namespace {
+
+using ::testing::HasSubstr;
+
+EngineConfig SmallEngine(int64_t max_model_len = 4096) {
+  EngineConfig config;
+  config.memory.model = *model::FindCatalogModel("llama-3.1-8b");
+  config.memory.weight_type = model::DataType::kBFloat16;
+  config.memory.kv_cache_type = model::DataType::kBFloat16;
+  config.memory.partition = *hardware::ResolvePartition("mi300x", "cpx");
+  config.memory.max_model_len = max_model_len;
+  config.scheduler.max_model_len = max_model_len;
+  return config;
+}
+
+EngineRequest Request(const std::string& id, int prompt_tokens, int64_t max_tokens,
+                      tokenizer::TokenId first_token = 1) {
+  EngineRequest request;
+  request.id = id;
+  for (int i = 0; i < prompt_tokens; ++i) {
+    request.prompt.push_back(first_token + static_cast<tokenizer::TokenId>(i));
+  }
+  request.max_output_tokens = max_tokens;
+  return request;
+}
+
+// Runs until idle; returns each request's token count and finish reason.
+std::map<std::string, std::pair<int64_t, FinishReason>> RunToCompletion(EngineCore& engine,
+                                                                        double* seconds = nullptr) {
+  std::map<std::string, std::pair<int64_t, FinishReason>> results;
+  double total = 0;
+  for (int guard = 0; !engine.idle() && guard < 100000; ++guard) {
+    const StepOutcome step = engine.Step();
+    EXPECT_GT(step.seconds, 0);
+    total += step.seconds;
+    for (const TokenEvent& event : step.tokens) {
+      auto& [count, finish] = results[event.request_id];
+      EXPECT_EQ(event.output_index, count);
+      ++count;
+      finish = event.finish;
+    }
+  }
+  EXPECT_TRUE(engine.idle());
+  if (seconds != nullptr) *seconds = total;
+  return results;
+}
+
+TEST(EngineCoreTest, GeneratesExactlyMaxTokens) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  ASSERT_TRUE(engine->Add(Request("a", 100, 5)).ok());
+  ASSERT_TRUE(engine->Add(Request("b", 2000, 3)).ok());
+  const auto results = RunToCompletion(*engine);
+  EXPECT_EQ(results.at("a"), std::make_pair(int64_t{5}, FinishReason::kLength));
+  EXPECT_EQ(results.at("b"), std::make_pair(int64_t{3}, FinishReason::kLength));
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+TEST(EngineCoreTest, StopsEarlyWhenTheModelWouldEmitEos) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("a", 10, 50);
+  request.stop_after_tokens = 7;
+  ASSERT_TRUE(engine->Add(std::move(request)).ok());
+  EXPECT_EQ(RunToCompletion(*engine).at("a"), std::make_pair(int64_t{7}, FinishReason::kStop));
+}
+
+TEST(EngineCoreTest, LongPromptIsChunkedAcrossSteps) {
+  EngineConfig config = SmallEngine(16384);
+  config.scheduler.max_num_batched_tokens = 2048;
+  auto engine = *EngineCore::Create(config);
+  ASSERT_TRUE(engine->Add(Request("long", 10000, 2)).ok());
+  int steps_before_first_token = 0;
+  while (true) {
+    const StepOutcome step = engine->Step();
+    ++steps_before_first_token;
+    EXPECT_LE(step.shape.new_tokens, 2048);
+    if (!step.tokens.empty()) break;
+  }
+  EXPECT_EQ(steps_before_first_token, 5);  // ceil(10000 / 2048)
+}
+
+TEST(EngineCoreTest, PrefixCacheSkipsSharedPrompt) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  ASSERT_TRUE(engine->Add(Request("first", 1024, 1)).ok());
+  RunToCompletion(*engine);
+  ASSERT_TRUE(engine->Add(Request("second", 1024, 1)).ok());
+  const StepOutcome step = engine->Step();
+  EXPECT_EQ(step.shape.new_tokens, 16);  // 1024 - 1008 cached (63 blocks)
+  ASSERT_EQ(step.tokens.size(), 1u);
+  EXPECT_EQ(step.tokens[0].cached_prompt_tokens, 1008);
+  EXPECT_EQ(engine->kv_cache().prefix_hit_tokens(), 1008);
+}
+
+TEST(EngineCoreTest, BatchingIsFasterThanSerialAndCostGrowsWithLoad) {
+  double one = 0;
+  {
+    auto engine = *EngineCore::Create(SmallEngine());
+    ASSERT_TRUE(engine->Add(Request("a", 128, 64)).ok());
+    RunToCompletion(*engine, &one);
+  }
+  double many = 0;
+  {
+    auto engine = *EngineCore::Create(SmallEngine());
+    for (int i = 0; i < 32; ++i) {
+      ASSERT_TRUE(engine
+                      ->Add(Request("r" + std::to_string(i), 128, 64,
+                                    static_cast<tokenizer::TokenId>(i * 1000)))
+                      .ok());
+    }
+    RunToCompletion(*engine, &many);
+  }
+  EXPECT_GT(many, one);
+  EXPECT_LT(many, 32 * one / 4);
+}
+
+TEST(EngineCoreTest, PreemptsWhenTheCacheRunsOutAndStillFinishesEverything) {
+  EngineConfig config = SmallEngine(4096);
+  config.memory.gpu_memory_utilization = 0.8;  // leaves room for few sequences
+  auto engine = *EngineCore::Create(config);
+  const int64_t capacity = engine->kv_cache().total_blocks() * engine->kv_cache().block_size();
+  const int requests = static_cast<int>(capacity / 2000) + 4;
+  for (int i = 0; i < requests; ++i) {
+    ASSERT_TRUE(engine
+                    ->Add(Request("r" + std::to_string(i), 1000, 1000,
+                                  static_cast<tokenizer::TokenId>(i * 5000)))
+                    .ok());
+  }
+  const auto results = RunToCompletion(*engine);
+  EXPECT_EQ(static_cast<int>(results.size()), requests);
+  for (const auto& [id, result] : results) EXPECT_EQ(result.first, 1000) << id;
+  EXPECT_GT(engine->total_preemptions(), 0);
+}
+
+TEST(EngineCoreTest, RejectsRequestsThatCannotFit) {
+  auto engine = *EngineCore::Create(SmallEngine(4096));
+  EXPECT_THAT(engine->Add(Request("a", 4000, 200)).message(),
+              HasSubstr("maximum context length is 4096 tokens"));
+  EXPECT_THAT(engine->Add(Request("b", 0, 10)).message(), HasSubstr("prompt"));
+  EXPECT_THAT(engine->Add(Request("c", 10, 0)).message(), HasSubstr("max_tokens"));
+  ASSERT_TRUE(engine->Add(Request("d", 10, 1)).ok());
+  EXPECT_EQ(engine->Add(Request("d", 10, 1)).code(), StatusCode::kAlreadyExists);
+}
+
+TEST(EngineCoreTest, AbortFreesTheRequest) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  ASSERT_TRUE(engine->Add(Request("a", 100, 100)).ok());
+  engine->Step();
+  engine->Abort("a");
+  EXPECT_TRUE(engine->idle());
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+TEST(EngineCoreTest, ModelThatDoesNotFitIsRefusedAtCreation) {
+  EngineConfig config = SmallEngine();
+  config.memory.model = *model::FindCatalogModel("llama-3.1-70b");
+  const auto created = EngineCore::Create(config);
+  ASSERT_FALSE(created.ok());
+  EXPECT_THAT(created.status().message(), HasSubstr("exceed"));
+}
+
+TEST(EngineCoreTest, NoChunkedPrefillRunsPrefillOnlySteps) {
+  EngineConfig config = SmallEngine();
+  config.scheduler.enable_chunked_prefill = false;
+  auto engine = *EngineCore::Create(config);
+  ASSERT_TRUE(engine->Add(Request("a", 100, 10)).ok());
+  engine->Step();  // prefill of a, first token
+  ASSERT_TRUE(engine->Add(Request("b", 100, 10, 500)).ok());
+  const StepOutcome prefill = engine->Step();
+  EXPECT_EQ(prefill.shape.sequences, 1);  // b alone; a's decode waits
+  EXPECT_EQ(prefill.shape.new_tokens, 100);
+  const StepOutcome decode = engine->Step();
+  EXPECT_EQ(decode.shape.new_tokens, 2);
+}
+
+TEST(EngineCoreTest, MultiStepAdmitsOnlyAtWindowBoundaries) {
+  EngineConfig config = SmallEngine();
+  config.scheduler.num_scheduler_steps = 4;
+  auto engine = *EngineCore::Create(config);
+  ASSERT_TRUE(engine->Add(Request("a", 10, 20)).ok());
+  engine->Step();  // admits a; window of 4 begins
+  ASSERT_TRUE(engine->Add(Request("b", 10, 20, 500)).ok());
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  EXPECT_EQ(engine->Step().shape.sequences, 2);  // next boundary
+}
+
+}  // namespace
+}  // namespace tessera::simulator
