@@ -117,10 +117,11 @@ void KvBlockManager::CommitFullBlocks(SequenceBlocks& sequence,
 void KvBlockManager::Release(SequenceBlocks& sequence) {
   // Last blocks first, so that a sequence's tail (the least shareable part) is
   // evicted before its prefix.
-  for (auto it = sequence.blocks.rbegin(); it != sequence.blocks.rend(); ++it) {
-    Block& block = blocks_[static_cast<size_t>(*it)];
+  for (size_t index = sequence.blocks.size(); index-- > 0;) {
+    const BlockId id = sequence.blocks[index];
+    Block& block = blocks_[static_cast<size_t>(id)];
     assert(block.references > 0);
-    if (--block.references == 0) block.free_position = free_list_.insert(free_list_.end(), *it);
+    if (--block.references == 0) block.free_position = free_list_.insert(free_list_.end(), id);
   }
   sequence.blocks.clear();
   sequence.full_block_hashes.clear();

@@ -70,7 +70,7 @@ class KvBlockManager {
   static int64_t BlocksFor(int64_t tokens, int64_t block_size);
   // Takes a block off the free list, evicting its cached contents.
   BlockId TakeFreeBlock();
-  void Reference(BlockId block);
+  void Reference(BlockId id);
 
   int64_t block_size_;
   bool prefix_caching_;

@@ -70,8 +70,8 @@ double PerformanceModel::WeightBytesRead(int64_t tokens) const {
 StepCost PerformanceModel::Cost(const StepShape& step) const {
   StepCost cost;
   if (step.sequences == 0) return cost;
-  const double ranks = static_cast<double>(tensor_parallel_size_);
-  const double layers = static_cast<double>(model_.num_layers);
+  const auto ranks = static_cast<double>(tensor_parallel_size_);
+  const auto layers = static_cast<double>(model_.num_layers);
 
   const double linear_flops =
       2.0 * active_parameters_per_rank_ * static_cast<double>(step.new_tokens);

@@ -1,0 +1,60 @@
+// The part of OpenAI's /v1/completions and /v1/chat/completions requests that
+// Tessera's engines, router and benchmark act on, parsed with errors that
+// name the offending field.
+
+#ifndef TESSERA_ENGINE_OPENAI_COMPLETION_REQUEST_H_
+#define TESSERA_ENGINE_OPENAI_COMPLETION_REQUEST_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace tessera::openai {
+
+enum class Endpoint { kCompletions, kChatCompletions };
+
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+// SGLang's prefill/decode hand-off fields, which sglang-router adds to the
+// request it sends to both workers of a pair.
+struct Bootstrap {
+  std::string host;
+  std::optional<int64_t> port;  // null: the decode worker's own bootstrap port
+  uint64_t room = 0;
+};
+
+struct CompletionRequest {
+  Endpoint endpoint = Endpoint::kCompletions;
+  std::string model;
+  std::string prompt;                 // completions
+  std::vector<ChatMessage> messages;  // chat
+  std::optional<int64_t> max_tokens;  // max_tokens or max_completion_tokens
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+  bool ignore_eos = false;
+  std::vector<std::string> stop;
+  double temperature = 1.0;
+  std::optional<int64_t> seed;
+  std::optional<Bootstrap> bootstrap;
+};
+
+// Parses and validates a request body. Errors are InvalidArgument with the
+// message "<field>: <reason>" (e.g. "max_tokens: must be at least 1, got
+// 0"); FieldOf() recovers the field for OpenAI's "param". Unknown fields are
+// ignored, as the engines do.
+StatusOr<CompletionRequest> ParseCompletionRequest(const nlohmann::json& body, Endpoint endpoint);
+
+// The field named at the start of a parse error, or "" when none is.
+std::string FieldOf(const Status& error);
+
+}  // namespace tessera::openai
+
+#endif  // TESSERA_ENGINE_OPENAI_COMPLETION_REQUEST_H_

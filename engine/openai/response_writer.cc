@@ -1,0 +1,121 @@
+#include "engine/openai/response_writer.h"
+
+namespace tessera::openai {
+namespace {
+
+std::string Prefix(const ResponseContext& context) {
+  const bool chat = context.endpoint == Endpoint::kChatCompletions;
+  std::string out = R"({"id":)";
+  out += JsonString(context.id);
+  out += chat ? R"(,"object":"chat.completion.chunk","created":)"
+              : R"(,"object":"text_completion","created":)";
+  out += std::to_string(context.created);
+  out += R"(,"model":)";
+  out += JsonString(context.model);
+  return out;
+}
+
+std::string FinishReason(std::string_view reason) {
+  return reason.empty() ? "null" : JsonString(reason);
+}
+
+std::string UsageJson(const Usage& usage) {
+  return R"({"prompt_tokens":)" + std::to_string(usage.prompt_tokens) + R"(,"total_tokens":)" +
+         std::to_string(usage.prompt_tokens + usage.completion_tokens) +
+         R"(,"completion_tokens":)" + std::to_string(usage.completion_tokens) + "}";
+}
+
+std::string Event(std::string json) { return "data: " + json + "\n\n"; }
+
+}  // namespace
+
+std::string JsonString(std::string_view text) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[static_cast<unsigned char>(c) >> 4];
+          out += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string RoleChunk(const ResponseContext& context) {
+  return Event(Prefix(context) +
+               R"(,"choices":[{"index":0,"delta":{"role":"assistant","content":""},)"
+               R"("logprobs":null,"finish_reason":null}]})");
+}
+
+std::string ContentChunk(const ResponseContext& context, std::string_view text,
+                         std::string_view finish_reason) {
+  std::string json = Prefix(context);
+  if (context.endpoint == Endpoint::kChatCompletions) {
+    json += R"(,"choices":[{"index":0,"delta":{"content":)";
+    json += JsonString(text);
+    json += R"(},"logprobs":null,"finish_reason":)";
+  } else {
+    json += R"(,"choices":[{"index":0,"text":)";
+    json += JsonString(text);
+    json += R"(,"logprobs":null,"finish_reason":)";
+  }
+  json += FinishReason(finish_reason);
+  json += R"(,"stop_reason":null}]})";
+  return Event(std::move(json));
+}
+
+std::string UsageChunk(const ResponseContext& context, const Usage& usage) {
+  return Event(Prefix(context) + R"(,"choices":[],"usage":)" + UsageJson(usage) + "}");
+}
+
+std::string CompleteResponse(const ResponseContext& context, std::string_view text,
+                             std::string_view finish_reason, const Usage& usage) {
+  const bool chat = context.endpoint == Endpoint::kChatCompletions;
+  std::string json = R"({"id":)" + JsonString(context.id) +
+                     (chat ? R"(,"object":"chat.completion","created":)"
+                           : R"(,"object":"text_completion","created":)") +
+                     std::to_string(context.created) + R"(,"model":)" + JsonString(context.model);
+  if (chat) {
+    json += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)" +
+            JsonString(text) + R"(},"logprobs":null,"finish_reason":)";
+  } else {
+    json += R"(,"choices":[{"index":0,"text":)" + JsonString(text) +
+            R"(,"logprobs":null,"finish_reason":)";
+  }
+  json +=
+      FinishReason(finish_reason) + R"(,"stop_reason":null}],"usage":)" + UsageJson(usage) + "}";
+  return json;
+}
+
+std::string ErrorBody(int status, std::string_view type, std::string_view message,
+                      std::string_view param) {
+  return R"({"error":{"message":)" + JsonString(message) + R"(,"type":)" + JsonString(type) +
+         R"(,"param":)" + (param.empty() ? std::string("null") : JsonString(param)) +
+         R"(,"code":)" + std::to_string(status) + "}}";
+}
+
+}  // namespace tessera::openai
