@@ -113,7 +113,9 @@ int Run() {
     }
   }
 
-  std::vector<double> ttft, tpot, itl;
+  std::vector<double> ttft;
+  std::vector<double> tpot;
+  std::vector<double> itl;
   int64_t output_tokens = 0;
   for (const auto& [id, timing] : timings) {
     ttft.push_back((timing.first_token - timing.start) * 1e3);

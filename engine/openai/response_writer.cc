@@ -25,7 +25,7 @@ std::string UsageJson(const Usage& usage) {
          R"(,"completion_tokens":)" + std::to_string(usage.completion_tokens) + "}";
 }
 
-std::string Event(std::string json) { return "data: " + json + "\n\n"; }
+std::string Event(const std::string& json) { return "data: " + json + "\n\n"; }
 
 }  // namespace
 
@@ -85,7 +85,7 @@ std::string ContentChunk(const ResponseContext& context, std::string_view text,
   }
   json += FinishReason(finish_reason);
   json += R"(,"stop_reason":null}]})";
-  return Event(std::move(json));
+  return Event(json);
 }
 
 std::string UsageChunk(const ResponseContext& context, const Usage& usage) {
