@@ -45,24 +45,6 @@ std::string Billions(int64_t parameters) {
   return TwoDecimals(static_cast<double>(parameters) / 1e9) + " B";
 }
 
-// FitRequest names its fields in snake_case ("max_model_len: ..."); a CLI
-// user typed them as flags ("--max-model-len: ...").
-std::string FieldToFlag(const std::string& message) {
-  const size_t colon = message.find(':');
-  if (colon == std::string::npos || colon == 0) return message;
-  std::string flag = "--";
-  for (char c : message.substr(0, colon)) {
-    if (c == '_') {
-      flag += '-';
-    } else if (c >= 'a' && c <= 'z') {
-      flag += c;
-    } else {
-      return message;
-    }
-  }
-  return flag + message.substr(colon);
-}
-
 StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
   fit::FitRequest request;
   StatusOr<model::ModelArchitecture> architecture = model::ResolveModel(flags.model);
@@ -96,7 +78,7 @@ StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
   request.gpu_memory_utilization = flags.gpu_memory_utilization;
   request.max_num_batched_tokens = flags.max_num_batched_tokens;
   if (Status valid = request.Validate(); !valid.ok()) {
-    return Status(valid.code(), FieldToFlag(valid.message()));
+    return fit::NameFieldAsFlag(valid);
   }
   return request;
 }

@@ -132,6 +132,23 @@ FitOption EvaluateOption(const FitRequest& request, int64_t tensor_parallel_size
   return option;
 }
 
+Status NameFieldAsFlag(const Status& error) {
+  const std::string& message = error.message();
+  const size_t colon = message.find(':');
+  if (colon == std::string::npos || colon == 0) return error;
+  std::string flag = "--";
+  for (char c : message.substr(0, colon)) {
+    if (c == '_') {
+      flag += '-';
+    } else if (c >= 'a' && c <= 'z') {
+      flag += c;
+    } else {
+      return error;
+    }
+  }
+  return Status(error.code(), flag + message.substr(colon));
+}
+
 StatusOr<FitReport> EvaluateFit(const FitRequest& request) {
   TESSERA_RETURN_IF_ERROR(request.Validate());
   FitReport report;

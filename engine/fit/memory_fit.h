@@ -89,6 +89,11 @@ int64_t ActivationBytes(const model::ModelArchitecture& model, model::DataType a
 // The budget at one tensor-parallel size. Precondition: request.Validate().
 FitOption EvaluateOption(const FitRequest& request, int64_t tensor_parallel_size);
 
+// FitRequest errors name fields in snake_case ("max_model_len: ..."); on a
+// command line users typed them as flags. Returns `error` with its leading
+// field rewritten as one ("--max-model-len: ..."); other errors unchanged.
+Status NameFieldAsFlag(const Status& error);
+
 // Validates the request and evaluates it at the requested and every viable
 // tensor-parallel size.
 StatusOr<FitReport> EvaluateFit(const FitRequest& request);
