@@ -1,0 +1,57 @@
+// Reads one HTTP/1.x request with Beast's parser straight into an
+// HttpRequest, enforcing the server's header and body limits.
+
+#ifndef TESSERA_ENGINE_HTTP_REQUEST_PARSER_H_
+#define TESSERA_ENGINE_HTTP_REQUEST_PARSER_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "engine/http/http_message.h"
+
+namespace tessera::http {
+
+// Feed bytes with put() (inherited; eager, so one call consumes header and
+// body). Errors are Beast's: http::error::header_limit when the header grows
+// past `max_header_bytes`, http::error::body_limit when the body (declared
+// or received) exceeds `max_body_bytes`, http::error::bad_version for
+// anything but HTTP/1.0 and 1.1 (an HTTP/2 "PRI * HTTP/2.0" preface fails on
+// its first line), other parse errors for malformed input.
+class RequestParser final : public boost::beast::http::basic_parser<true> {
+ public:
+  RequestParser(size_t max_header_bytes, size_t max_body_bytes);
+
+  // The request as parsed so far; complete once is_done().
+  HttpRequest& request() { return request_; }
+
+  // Whether the client sent "Expect: 100-continue" and waits for a 100
+  // before sending the body.
+  bool expects_continue() const { return expects_continue_; }
+
+ private:
+  void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_text,
+                       boost::beast::string_view target, int version,
+                       boost::beast::error_code& error) override;
+  void on_response_impl(int status, boost::beast::string_view reason, int version,
+                        boost::beast::error_code& error) override;
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
+                     boost::beast::string_view value, boost::beast::error_code& error) override;
+  void on_header_impl(boost::beast::error_code& error) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::beast::error_code& error) override;
+  size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& error) override;
+  void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                            boost::beast::error_code& error) override;
+  size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
+                            boost::beast::error_code& error) override;
+  void on_finish_impl(boost::beast::error_code& error) override;
+
+  HttpRequest request_;
+  bool expects_continue_ = false;
+};
+
+}  // namespace tessera::http
+
+#endif  // TESSERA_ENGINE_HTTP_REQUEST_PARSER_H_
