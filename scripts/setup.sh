@@ -10,6 +10,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   prometheus-cpp-dev librocm-smi-dev
   libgtest-dev libgmock-dev
+  python3 python3-venv
+  prometheus
 )
 
 missing=()
@@ -20,7 +22,7 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  exit 0
+  exec "$(dirname "$0")/setup-python.sh" >/dev/null
 fi
 
 echo "setup: installing ${missing[*]}"
@@ -35,3 +37,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Debian starts the Prometheus service it installs; the tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+"$(dirname "$0")/setup-python.sh" >/dev/null

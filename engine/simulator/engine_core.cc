@@ -94,6 +94,7 @@ StepOutcome EngineCore::Step() {
   std::vector<std::string> finished;
   for (const ScheduledSequence& scheduled : batch.sequences) {
     Sequence& sequence = *scheduled.sequence;
+    if (scheduled.admitted) outcome.admitted.push_back(sequence.id);
     if (sequence.pending_tokens() != 0) continue;  // a prefill chunk, no sample yet
     TokenEvent event;
     event.request_id = sequence.id;

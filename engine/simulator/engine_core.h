@@ -52,6 +52,7 @@ struct StepOutcome {
   StepCost cost;
   StepShape shape;
   int64_t preemptions = 0;
+  std::vector<std::string> admitted;  // requests this step began (or resumed) computing
   std::vector<TokenEvent> tokens;
 };
 

@@ -64,7 +64,7 @@ void Scheduler::AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_
       return;
     }
     AddToShape(batch, sequence, new_tokens);
-    batch.sequences.push_back({&sequence, new_tokens});
+    batch.sequences.push_back({&sequence, new_tokens, /*admitted=*/true});
     budget -= new_tokens;
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();

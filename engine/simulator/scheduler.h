@@ -40,6 +40,7 @@ struct SchedulerConfig {
 struct ScheduledSequence {
   Sequence* sequence = nullptr;
   int64_t new_tokens = 0;
+  bool admitted = false;  // moved from waiting to running by this step
 };
 
 struct ScheduledBatch {

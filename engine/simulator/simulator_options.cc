@@ -1,0 +1,179 @@
+#include "engine/simulator/simulator_options.h"
+
+#include <CLI/CLI.hpp>
+
+#include "base/units.h"
+#include "engine/hardware/gpu_catalog.h"
+#include "engine/model/resolve_model.h"
+
+namespace tessera::simulator {
+namespace {
+
+struct RawFlags {
+  std::string model;
+  std::vector<std::string> served_model_names;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int64_t tensor_parallel_size = 1;
+  int64_t max_model_len = 0;
+  int64_t max_num_seqs = 256;
+  int64_t max_num_batched_tokens = fit::kDefaultMaxNumBatchedTokens;
+  double gpu_memory_utilization = fit::kDefaultGpuMemoryUtilization;
+  std::string dtype = "auto";
+  std::string kv_cache_dtype = "auto";
+  bool enable_prefix_caching = true;
+  bool enable_chunked_prefill = true;
+  int64_t num_scheduler_steps = 1;
+  std::string hardware = "mi300x";
+  std::string flavor = "vllm";
+  uint64_t seed = 0;
+  double time_scale = 1.0;
+  std::string load_time = "0s";
+  int64_t mean_output_len = 256;
+  std::string fail_after;
+  std::string hang_after;
+  double error_rate = 0;
+  std::string disaggregation_mode = "null";
+  int disaggregation_bootstrap_port = 8998;
+};
+
+Status Flag(std::string_view flag, const Status& status) {
+  return status.WithContext("--" + std::string(flag));
+}
+
+StatusOr<std::chrono::duration<double>> Seconds(std::string_view flag, const std::string& text) {
+  StatusOr<std::chrono::nanoseconds> duration = ParseDuration(text);
+  if (!duration.ok()) return Flag(flag, duration.status());
+  return std::chrono::duration<double>(*duration);
+}
+
+}  // namespace
+
+StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
+                                                 std::string& help_text) {
+  CLI::App app("An OpenAI-compatible LLM engine simulator with a calibrated performance model",
+               "tessera-engine-sim");
+  app.allow_extras();
+  RawFlags raw;
+  app.add_option("--model", raw.model, "Catalog name, Hugging Face id or model directory")
+      ->required();
+  app.add_option("--served-model-name", raw.served_model_names, "Names the API accepts")
+      ->expected(1, -1);
+  app.add_option("--host", raw.host)->capture_default_str();
+  app.add_option("--port", raw.port)->check(CLI::Range(0, 65535))->capture_default_str();
+  app.add_option("--tensor-parallel-size,--tp,--tp-size", raw.tensor_parallel_size)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-model-len,--context-length", raw.max_model_len,
+                 "Default: the model's own limit")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-num-seqs,--max-running-requests", raw.max_num_seqs)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-num-batched-tokens,--chunked-prefill-size", raw.max_num_batched_tokens)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--gpu-memory-utilization,--mem-fraction-static", raw.gpu_memory_utilization)
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str();
+  app.add_option("--dtype", raw.dtype)->capture_default_str();
+  app.add_option("--kv-cache-dtype", raw.kv_cache_dtype)->capture_default_str();
+  app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
+  app.add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", raw.enable_chunked_prefill);
+  app.add_option("--num-scheduler-steps", raw.num_scheduler_steps, "vLLM V0 multi-step")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hardware", raw.hardware, "GPU and partition: mi300x, mi300x:cpx, ...")
+      ->capture_default_str();
+  app.add_option("--flavor", raw.flavor, "Which engine to behave like")
+      ->check(CLI::IsMember({"vllm", "sglang"}))
+      ->capture_default_str();
+  app.add_option("--seed", raw.seed)->capture_default_str();
+  app.add_option("--time-scale", raw.time_scale, "Wall seconds per simulated second")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--load-time", raw.load_time, "Simulated weight loading, e.g. 30s")
+      ->capture_default_str();
+  app.add_option("--mean-output-len", raw.mean_output_len,
+                 "Mean tokens before the model stops on its own (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--fail-after", raw.fail_after, "The engine dies after this long, e.g. 10s");
+  app.add_option("--hang-after", raw.hang_after, "The engine stops responding after this long");
+  app.add_option("--error-rate", raw.error_rate, "Share of requests answered 500")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--disaggregation-mode", raw.disaggregation_mode)
+      ->check(CLI::IsMember({"null", "prefill", "decode"}))
+      ->capture_default_str();
+  app.add_option("--disaggregation-bootstrap-port", raw.disaggregation_bootstrap_port)
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    help_text = app.help();
+    return Status(StatusCode::kCancelled, "help requested");
+  } catch (const CLI::ParseError& error) {
+    return InvalidArgumentError(error.what());
+  }
+
+  SimulatorOptions options;
+  options.ignored_flags = app.remaining();
+  options.model = raw.model;
+  options.served_model_names =
+      raw.served_model_names.empty() ? std::vector<std::string>{raw.model} : raw.served_model_names;
+  options.host = raw.host;
+  options.port = static_cast<uint16_t>(raw.port);
+  options.flavor = raw.flavor == "sglang" ? Flavor::kSglang : Flavor::kVllm;
+  options.time_scale = raw.time_scale;
+  options.mean_output_len = raw.mean_output_len;
+  options.error_rate = raw.error_rate;
+  TESSERA_ASSIGN_OR_RETURN(options.load_time, Seconds("load-time", raw.load_time));
+  if (!raw.fail_after.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(options.fail_after, Seconds("fail-after", raw.fail_after));
+  }
+  if (!raw.hang_after.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(options.hang_after, Seconds("hang-after", raw.hang_after));
+  }
+  options.disaggregation_mode = raw.disaggregation_mode == "prefill"  ? DisaggregationMode::kPrefill
+                                : raw.disaggregation_mode == "decode" ? DisaggregationMode::kDecode
+                                                                      : DisaggregationMode::kNone;
+  options.disaggregation_bootstrap_port = static_cast<uint16_t>(raw.disaggregation_bootstrap_port);
+
+  EngineConfig& engine = options.engine;
+  StatusOr<model::ModelArchitecture> model = model::ResolveModel(raw.model);
+  if (!model.ok()) return Flag("model", model.status());
+  engine.memory.model = *std::move(model);
+  engine.memory.weight_type = engine.memory.model.weight_type;
+  if (raw.dtype != "auto") {
+    StatusOr<model::DataType> type = model::ParseDataType(raw.dtype);
+    if (!type.ok()) return Flag("dtype", type.status());
+    engine.memory.weight_type = *type;
+  }
+  StatusOr<model::DataType> kv_type =
+      model::ParseKvCacheDataType(raw.kv_cache_dtype, engine.memory.weight_type);
+  if (!kv_type.ok()) return Flag("kv-cache-dtype", kv_type.status());
+  engine.memory.kv_cache_type = *kv_type;
+  StatusOr<hardware::PartitionProfile> partition = hardware::ParseHardware(raw.hardware);
+  if (!partition.ok()) return Flag("hardware", partition.status());
+  engine.memory.partition = *partition;
+  engine.memory.tensor_parallel_size = raw.tensor_parallel_size;
+  engine.memory.gpu_memory_utilization = raw.gpu_memory_utilization;
+  engine.memory.max_num_batched_tokens = raw.max_num_batched_tokens;
+  engine.memory.max_model_len =
+      raw.max_model_len > 0 ? raw.max_model_len : engine.memory.model.max_position_embeddings;
+  // vLLM sizes activations for its largest batch of sequences.
+  engine.memory.concurrency = 1;
+  engine.scheduler.max_num_seqs = raw.max_num_seqs;
+  engine.scheduler.max_num_batched_tokens = raw.max_num_batched_tokens;
+  engine.scheduler.max_model_len = engine.memory.max_model_len;
+  engine.scheduler.enable_chunked_prefill = raw.enable_chunked_prefill;
+  engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
+  engine.enable_prefix_caching = raw.enable_prefix_caching;
+  engine.seed = raw.seed;
+  if (Status valid = engine.memory.Validate(); !valid.ok()) return fit::NameFieldAsFlag(valid);
+  return options;
+}
+
+}  // namespace tessera::simulator

@@ -1,0 +1,52 @@
+// tessera-engine-sim's command line: the flags people type for `vllm serve`
+// (and SGLang's where they differ), plus the simulator's own.
+
+#ifndef TESSERA_ENGINE_SIMULATOR_SIMULATOR_OPTIONS_H_
+#define TESSERA_ENGINE_SIMULATOR_SIMULATOR_OPTIONS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/simulator/engine_core.h"
+
+namespace tessera::simulator {
+
+enum class Flavor { kVllm, kSglang };
+enum class DisaggregationMode { kNone, kPrefill, kDecode };
+
+struct SimulatorOptions {
+  EngineConfig engine;
+  std::string model;  // what --model said, reported as the model's root
+  std::vector<std::string> served_model_names;
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  Flavor flavor = Flavor::kVllm;
+  // Wall time per simulated second: 0.1 runs ten times faster than a GPU.
+  double time_scale = 1.0;
+  // Simulated time to load weights before serving.
+  std::chrono::duration<double> load_time{0};
+  // When not ignoring EOS, the simulated model stops after a geometric
+  // number of tokens with this mean; 0 runs every request to max_tokens.
+  int64_t mean_output_len = 256;
+  // Fault injection, in simulated time since the engine became ready.
+  std::optional<std::chrono::duration<double>> fail_after;  // the engine dies
+  std::optional<std::chrono::duration<double>> hang_after;  // the engine stops responding
+  double error_rate = 0;                                    // share of requests answered 500
+  DisaggregationMode disaggregation_mode = DisaggregationMode::kNone;
+  uint16_t disaggregation_bootstrap_port = 8998;
+  // Flags the simulator accepted but does not model, for a start-up warning.
+  std::vector<std::string> ignored_flags;
+};
+
+// Parses argv (without the program name). For --help, fills `help_text` and
+// returns Cancelled. Errors name the flag ("--time-scale: must be positive").
+StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
+                                                 std::string& help_text);
+
+}  // namespace tessera::simulator
+
+#endif  // TESSERA_ENGINE_SIMULATOR_SIMULATOR_OPTIONS_H_

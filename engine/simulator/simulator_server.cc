@@ -1,0 +1,494 @@
+#include "engine/simulator/simulator_server.h"
+
+#include <cmath>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "base/yaml_json.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
+
+namespace tessera::simulator {
+namespace {
+
+using json = nlohmann::ordered_json;
+using http::HttpExchange;
+using http::HttpResponse;
+
+constexpr std::string_view kVersion = "0.11.0+tessera-sim";
+
+// Token ids the chat template adds; fixed so that equal conversations share
+// cache blocks.
+constexpr tokenizer::TokenId kBeginOfText = 128000;
+constexpr tokenizer::TokenId kStartHeader = 128006;
+constexpr tokenizer::TokenId kEndHeader = 128007;
+constexpr tokenizer::TokenId kEndOfTurn = 128009;
+constexpr tokenizer::TokenId kBlankLine = 271;
+
+std::string_view FinishReasonText(FinishReason reason) {
+  return reason == FinishReason::kStop ? "stop" : "length";
+}
+
+HttpResponse Error(int status, std::string_view type, std::string_view message,
+                   std::string_view param = "") {
+  return HttpResponse::Json(status, openai::ErrorBody(status, type, message, param));
+}
+
+HttpResponse Empty(int status) { return HttpResponse{.status = status}; }
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SimulatorServer>> SimulatorServer::Start(
+    boost::asio::io_context& io_context, SimulatorOptions options, Logger logger,
+    std::function<void()> on_fatal) {
+  StatusOr<std::unique_ptr<EngineCore>> core = EngineCore::Create(options.engine);
+  if (!core.ok()) return core.status();
+  std::unique_ptr<SimulatorServer> server(new SimulatorServer(
+      io_context, std::move(options), std::move(logger), *std::move(core), std::move(on_fatal)));
+  const bool listens_while_loading = server->options_.flavor == Flavor::kSglang;
+  if (listens_while_loading) TESSERA_RETURN_IF_ERROR(server->Listen());
+  server->load_timer_.expires_after(server->WallDuration(server->options_.load_time.count()));
+  server->load_timer_.async_wait([raw = server.get()](const boost::system::error_code& error) {
+    if (error) return;
+    if (!raw->http_) {
+      if (Status listening = raw->Listen(); !listening.ok()) {
+        raw->logger_.Error("cannot listen", {{"error", listening}});
+        raw->Die();
+        return;
+      }
+    }
+    raw->BecomeReady();
+  });
+  return server;
+}
+
+SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorOptions options,
+                                 Logger logger, std::unique_ptr<EngineCore> core,
+                                 std::function<void()> on_fatal)
+    : io_context_(io_context),
+      options_(std::move(options)),
+      logger_(std::move(logger)),
+      core_(std::move(core)),
+      metrics_(options_.flavor, options_.served_model_names.front(),
+               options_.engine.memory.max_model_len,
+               core_->kv_cache().total_blocks() * core_->kv_cache().block_size()),
+      on_fatal_(std::move(on_fatal)),
+      load_timer_(io_context),
+      step_timer_(io_context),
+      fault_timer_(io_context),
+      start_(std::chrono::steady_clock::now()),
+      created_(std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count()),
+      random_(options_.engine.seed) {}
+
+SimulatorServer::~SimulatorServer() {
+  if (http_) http_->Close();
+}
+
+Status SimulatorServer::Listen() {
+  http::HttpServerOptions http_options;
+  http_options.host = options_.host;
+  http_options.port = options_.port;
+  http_options.logger = logger_;
+  StatusOr<std::unique_ptr<http::HttpServer>> server =
+      http::HttpServer::Start(io_context_, http_options,
+                              [this](std::shared_ptr<HttpExchange> exchange) { Handle(exchange); });
+  if (!server.ok()) return server.status();
+  http_ = *std::move(server);
+  logger_.Info("listening", {{"host", options_.host}, {"port", http_->port()}});
+  return OkStatus();
+}
+
+void SimulatorServer::BecomeReady() {
+  ready_ = true;
+  logger_.Info("engine ready", {{"model", options_.model},
+                                {"kv_cache_blocks", core_->kv_cache().total_blocks()},
+                                {"max_concurrency", core_->max_concurrency()}});
+  const auto schedule_fault = [this](std::chrono::duration<double> after, auto action) {
+    fault_timer_.expires_after(WallDuration(after.count()));
+    fault_timer_.async_wait([this, action](const boost::system::error_code& error) {
+      if (!error) (this->*action)();
+    });
+  };
+  if (options_.fail_after) {
+    schedule_fault(*options_.fail_after, &SimulatorServer::Die);
+  } else if (options_.hang_after) {
+    schedule_fault(*options_.hang_after, &SimulatorServer::Hang);
+  }
+}
+
+void SimulatorServer::Shutdown(std::function<void()> on_drained) {
+  load_timer_.cancel();
+  fault_timer_.cancel();
+  if (!http_) {
+    if (on_drained) on_drained();
+    return;
+  }
+  http_->Shutdown(std::move(on_drained));
+}
+
+double SimulatorServer::SimulatedNow() const {
+  const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start_;
+  return wall.count() / options_.time_scale;
+}
+
+std::chrono::steady_clock::duration SimulatorServer::WallDuration(double simulated_seconds) const {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(simulated_seconds * options_.time_scale));
+}
+
+void SimulatorServer::Handle(const std::shared_ptr<HttpExchange>& exchange) {
+  const http::HttpRequest& request = exchange->request();
+  const std::string& path = request.path;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  if (hung_) {
+    unanswered_.push_back(exchange);
+    return;
+  }
+  if (get && (path == "/health" || path == "/ping" || path == "/health_generate")) {
+    HandleHealth(exchange);
+  } else if (post && path == "/v1/completions") {
+    HandleCompletion(exchange, openai::Endpoint::kCompletions);
+  } else if (post && path == "/v1/chat/completions") {
+    HandleCompletion(exchange, openai::Endpoint::kChatCompletions);
+  } else if (get && path == "/v1/models") {
+    (void)exchange->Respond(HttpResponse::Json(200, ModelsBody()));
+  } else if (get && path == "/metrics") {
+    HttpResponse response{.status = 200,
+                          .headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
+                          .body = metrics_.Serialize()};
+    (void)exchange->Respond(std::move(response));
+  } else if (get && path == "/version") {
+    (void)exchange->Respond(
+        HttpResponse::Json(200, json{{"version", std::string(kVersion)}}.dump()));
+  } else if (get && (path == "/server_info" || path == "/get_server_info")) {
+    (void)exchange->Respond(HttpResponse::Json(200, ServerInfoBody()));
+  } else if (get && (path == "/model_info" || path == "/get_model_info")) {
+    (void)exchange->Respond(HttpResponse::Json(200, ModelInfoBody()));
+  } else if (get && path == "/get_load") {
+    (void)exchange->Respond(HttpResponse::Json(200, LoadBody()));
+  } else if (path == "/v1/completions" || path == "/v1/chat/completions" || path == "/health" ||
+             path == "/v1/models" || path == "/metrics") {
+    (void)exchange->Respond(HttpResponse::Json(405, R"({"detail":"Method Not Allowed"})"));
+  } else {
+    (void)exchange->Respond(HttpResponse::Json(404, R"({"detail":"Not Found"})"));
+  }
+}
+
+void SimulatorServer::HandleHealth(const std::shared_ptr<HttpExchange>& exchange) {
+  (void)exchange->Respond(Empty(ready_ && !dead_ ? 200 : 503));
+}
+
+std::vector<tokenizer::TokenId> SimulatorServer::PromptTokens(
+    const openai::CompletionRequest& request) const {
+  if (request.endpoint == openai::Endpoint::kCompletions)
+    return tokenizer::Tokenize(request.prompt);
+  std::vector<tokenizer::TokenId> tokens = {kBeginOfText};
+  for (const openai::ChatMessage& message : request.messages) {
+    tokens.push_back(kStartHeader);
+    tokens.push_back(tokenizer::Tokenize(message.role).front());
+    tokens.push_back(kEndHeader);
+    tokens.push_back(kBlankLine);
+    const std::vector<tokenizer::TokenId> content = tokenizer::Tokenize(message.content);
+    tokens.insert(tokens.end(), content.begin(), content.end());
+    tokens.push_back(kEndOfTurn);
+  }
+  tokens.insert(tokens.end(),
+                {kStartHeader, tokenizer::Tokenize("assistant").front(), kEndHeader, kBlankLine});
+  return tokens;
+}
+
+int64_t SimulatorServer::NaturalLength(bool ignore_eos) {
+  if (ignore_eos || options_.mean_output_len <= 0) return 0;
+  // Geometric: each token is EOS with probability 1/mean.
+  std::geometric_distribution<int64_t> length(1.0 / static_cast<double>(options_.mean_output_len));
+  return 1 + length(random_);
+}
+
+void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exchange,
+                                       openai::Endpoint endpoint) {
+  if (!ready_) {
+    (void)exchange->Respond(Error(503, "ServiceUnavailableError", "the engine is still loading"));
+    return;
+  }
+  if (dead_) {
+    (void)exchange->Respond(Error(500, "InternalServerError", "the engine has died"));
+    return;
+  }
+  StatusOr<nlohmann::json> body = ParseJson(exchange->request().body);
+  if (!body.ok()) {
+    (void)exchange->Respond(Error(400, "BadRequestError", body.status().message(), "body"));
+    return;
+  }
+  StatusOr<openai::CompletionRequest> parsed = openai::ParseCompletionRequest(*body, endpoint);
+  if (!parsed.ok()) {
+    (void)exchange->Respond(
+        Error(400, "BadRequestError", parsed.status().message(), openai::FieldOf(parsed.status())));
+    return;
+  }
+  openai::CompletionRequest& request = *parsed;
+  const std::vector<std::string>& names = options_.served_model_names;
+  if (request.model.empty()) request.model = names.front();
+  if (std::find(names.begin(), names.end(), request.model) == names.end()) {
+    (void)exchange->Respond(
+        Error(404, "NotFoundError", "The model `" + request.model + "` does not exist.", "model"));
+    return;
+  }
+  if (options_.error_rate > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(random_) < options_.error_rate) {
+    metrics_.RecordError();
+    (void)exchange->Respond(Error(500, "InternalServerError", "injected failure (--error-rate)"));
+    return;
+  }
+
+  std::vector<tokenizer::TokenId> prompt = PromptTokens(request);
+  const auto prompt_tokens = static_cast<int64_t>(prompt.size());
+  const int64_t limit = options_.engine.memory.max_model_len;
+  if (prompt_tokens >= limit) {
+    (void)exchange->Respond(
+        Error(400, "BadRequestError",
+              "This model's maximum context length is " + std::to_string(limit) +
+                  " tokens. However, your prompt contains " + std::to_string(prompt_tokens) +
+                  " input tokens, which exceeds this limit even without any output tokens.",
+              "input_tokens"));
+    return;
+  }
+  // OpenAI's completions default to 16 tokens; chat to the rest of the context.
+  const int64_t max_tokens = request.max_tokens.value_or(
+      endpoint == openai::Endpoint::kCompletions ? 16 : limit - prompt_tokens);
+  if (prompt_tokens + max_tokens > limit) {
+    (void)exchange->Respond(Error(
+        400, "BadRequestError",
+        "'max_tokens' or 'max_completion_tokens' is too large: " + std::to_string(max_tokens) +
+            ". This model's maximum context length is " + std::to_string(limit) +
+            " tokens and your request has " + std::to_string(prompt_tokens) + " input tokens (" +
+            std::to_string(max_tokens) + " > " + std::to_string(limit) + " - " +
+            std::to_string(prompt_tokens) + ").",
+        "max_tokens"));
+    return;
+  }
+
+  const bool chat = endpoint == openai::Endpoint::kChatCompletions;
+  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(++next_request_);
+  EngineRequest engine_request;
+  engine_request.id = id;
+  engine_request.prompt = std::move(prompt);
+  engine_request.max_output_tokens = max_tokens;
+  engine_request.stop_after_tokens = NaturalLength(request.ignore_eos);
+  if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+    (void)exchange->Respond(Error(400, "BadRequestError", added.message()));
+    return;
+  }
+
+  ActiveRequest active;
+  active.exchange = exchange;
+  active.context = {endpoint, id, created_, request.model};
+  active.stream = request.stream;
+  active.include_usage = request.include_usage;
+  active.stop = std::move(request.stop);
+  active.prompt_tokens = prompt_tokens;
+  active.max_tokens = max_tokens;
+  active.arrival = SimulatedNow();
+  if (active.stream) {
+    (void)exchange->StartStream(200, {{"Content-Type", "text/event-stream; charset=utf-8"}});
+    if (chat) (void)exchange->Write(openai::RoleChunk(active.context));
+  }
+  active_.emplace(id, std::move(active));
+  exchange->OnClose([this, id](const Status& status) {
+    if (status.ok()) return;
+    // The client went away: stop computing for it, as vLLM aborts.
+    if (active_.erase(id) > 0) {
+      core_->Abort(id);
+      metrics_.RecordFinished({.finish = FinishReason::kAbort});
+    }
+  });
+  MaybeStartStep();
+}
+
+void SimulatorServer::MaybeStartStep() {
+  if (stepping_ || dead_ || hung_ || core_->idle()) return;
+  stepping_ = true;
+  step_started_ = SimulatedNow();
+  step_ = core_->Step();
+  step_timer_.expires_after(WallDuration(step_.seconds));
+  step_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) FinishStep();
+  });
+}
+
+void SimulatorServer::FinishStep() {
+  stepping_ = false;
+  const double now = SimulatedNow();
+  for (const std::string& id : step_.admitted) {
+    const auto it = active_.find(id);
+    if (it != active_.end() && it->second.scheduled < 0) it->second.scheduled = step_started_;
+  }
+  int64_t generated = 0;
+  for (const TokenEvent& event : step_.tokens) {
+    Deliver(event, now);
+    ++generated;
+  }
+  const KvBlockManager& cache = core_->kv_cache();
+  metrics_.RecordStep(
+      {.running = core_->running(),
+       .waiting = core_->waiting(),
+       .kv_cache_usage = cache.Usage(),
+       .kv_cache_used_tokens = (cache.total_blocks() - cache.free_blocks()) * cache.block_size(),
+       .prefix_query_tokens = cache.prefix_query_tokens(),
+       .prefix_hit_tokens = cache.prefix_hit_tokens(),
+       .preemptions = core_->total_preemptions(),
+       .iteration_tokens = step_.shape.new_tokens,
+       .generation_throughput =
+           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0});
+  MaybeStartStep();
+}
+
+void SimulatorServer::Deliver(const TokenEvent& event, double now) {
+  const auto it = active_.find(event.request_id);
+  if (it == active_.end()) return;  // aborted while the step ran
+  ActiveRequest& request = it->second;
+  if (request.first_token < 0) {
+    request.first_token = now;
+    metrics_.RecordFirstToken(now - request.arrival);
+  } else {
+    metrics_.RecordInterTokenLatency(now - request.last_token);
+  }
+  request.last_token = now;
+
+  std::string piece = event.text;
+  FinishReason finish = event.finish;
+  // A stop string ends the output before it; it may straddle earlier pieces,
+  // which were already sent, so only this piece can be cut.
+  const std::string combined = request.text + piece;
+  size_t cut = std::string::npos;
+  for (const std::string& stop : request.stop) {
+    if (stop.empty()) continue;
+    const size_t overlap = std::min(request.text.size(), stop.size() - 1);
+    cut = std::min(cut, combined.find(stop, request.text.size() - overlap));
+  }
+  if (cut != std::string::npos) {
+    piece = cut > request.text.size()
+                ? combined.substr(request.text.size(), cut - request.text.size())
+                : std::string();
+    if (finish == FinishReason::kNone) core_->Abort(event.request_id);
+    finish = FinishReason::kStop;
+  }
+  request.text += piece;
+  if (request.stream && (!piece.empty() || finish != FinishReason::kNone)) {
+    (void)request.exchange->Write(openai::ContentChunk(
+        request.context, piece, finish == FinishReason::kNone ? "" : FinishReasonText(finish)));
+  }
+  if (finish != FinishReason::kNone) Complete(request, finish, now);
+}
+
+void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, double now) {
+  const auto generated = static_cast<int64_t>(tokenizer::CountTokens(request.text));
+  const openai::Usage usage{.prompt_tokens = request.prompt_tokens,
+                            .completion_tokens = std::max<int64_t>(generated, 1)};
+  if (request.stream) {
+    if (request.include_usage)
+      (void)request.exchange->Write(openai::UsageChunk(request.context, usage));
+    (void)request.exchange->Write(openai::kStreamDone);
+    (void)request.exchange->End();
+  } else {
+    (void)request.exchange->Respond(HttpResponse::Json(
+        200,
+        openai::CompleteResponse(request.context, request.text, FinishReasonText(finish), usage)));
+  }
+  const double scheduled = request.scheduled >= 0 ? request.scheduled : request.arrival;
+  metrics_.RecordFinished({.finish = finish,
+                           .e2e_seconds = now - request.arrival,
+                           .queue_seconds = scheduled - request.arrival,
+                           .prefill_seconds = request.first_token - scheduled,
+                           .decode_seconds = now - request.first_token,
+                           .prompt_tokens = request.prompt_tokens,
+                           .generation_tokens = usage.completion_tokens,
+                           .max_tokens = request.max_tokens});
+  const std::string id = request.context.id;
+  active_.erase(id);
+}
+
+void SimulatorServer::Die() {
+  logger_.Error("injected failure: the engine dies (--fail-after)");
+  dead_ = true;
+  step_timer_.cancel();
+  for (auto& [id, request] : active_) {
+    if (request.stream) {
+      (void)request.exchange->Write(
+          "data: " + openai::ErrorBody(500, "InternalServerError", "the engine has died") + "\n\n");
+      (void)request.exchange->End();
+    } else {
+      (void)request.exchange->Respond(Error(500, "InternalServerError", "the engine has died"));
+    }
+  }
+  active_.clear();
+  if (on_fatal_) on_fatal_();
+}
+
+void SimulatorServer::Hang() {
+  logger_.Warning("injected failure: the engine stops responding (--hang-after)");
+  hung_ = true;
+  step_timer_.cancel();
+}
+
+std::string SimulatorServer::ModelsBody() const {
+  json data = json::array();
+  const bool vllm = options_.flavor == Flavor::kVllm;
+  for (const std::string& name : options_.served_model_names) {
+    json card = {{"id", name},
+                 {"object", "model"},
+                 {"created", created_},
+                 {"owned_by", vllm ? "vllm" : "sglang"},
+                 {"root", vllm ? options_.model : name},
+                 {"parent", nullptr},
+                 {"max_model_len", options_.engine.memory.max_model_len}};
+    data.push_back(std::move(card));
+  }
+  return json{{"object", "list"}, {"data", data}}.dump();
+}
+
+std::string SimulatorServer::ServerInfoBody() const {
+  const char* mode = options_.disaggregation_mode == DisaggregationMode::kPrefill  ? "prefill"
+                     : options_.disaggregation_mode == DisaggregationMode::kDecode ? "decode"
+                                                                                   : "null";
+  const KvBlockManager& cache = core_->kv_cache();
+  return json{{"model_path", options_.model},
+              {"tokenizer_path", options_.model},
+              {"served_model_name", options_.served_model_names.front()},
+              {"tp_size", options_.engine.memory.tensor_parallel_size},
+              {"dp_size", 1},
+              {"disaggregation_mode", mode},
+              {"disaggregation_bootstrap_port", options_.disaggregation_bootstrap_port},
+              {"context_length", options_.engine.memory.max_model_len},
+              {"max_running_requests", options_.engine.scheduler.max_num_seqs},
+              {"max_total_num_tokens", cache.total_blocks() * cache.block_size()},
+              {"status", ready_ ? "ready" : "starting"},
+              {"version", std::string(kVersion)}}
+      .dump();
+}
+
+std::string SimulatorServer::ModelInfoBody() const {
+  return json{{"model_path", options_.model},
+              {"tokenizer_path", options_.model},
+              {"is_generation", true},
+              {"model_type", "llama"},
+              {"architectures", json::array({"LlamaForCausalLM"})}}
+      .dump();
+}
+
+std::string SimulatorServer::LoadBody() const {
+  const KvBlockManager& cache = core_->kv_cache();
+  return json::array({json{{"rid", nullptr},
+                           {"http_worker_ipc", nullptr},
+                           {"dp_rank", 0},
+                           {"num_reqs", core_->running() + core_->waiting()},
+                           {"num_waiting_reqs", core_->waiting()},
+                           {"num_tokens",
+                            (cache.total_blocks() - cache.free_blocks()) * cache.block_size()},
+                           {"ts_tic", SimulatedNow()}}})
+      .dump();
+}
+
+}  // namespace tessera::simulator

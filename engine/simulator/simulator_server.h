@@ -1,0 +1,129 @@
+// tessera-engine-sim's HTTP face: the OpenAI endpoints, health, model list
+// and metrics of the engine it imitates, over an EngineCore that it steps in
+// wall time (simulated time × --time-scale). Everything runs on one
+// io_context thread: requests arrive, steps are timed with a steady timer,
+// and each step's tokens are written when the step ends, so no locks are
+// needed and a request that arrives mid-step joins the next step, as in a
+// real engine.
+
+#ifndef TESSERA_ENGINE_SIMULATOR_SIMULATOR_SERVER_H_
+#define TESSERA_ENGINE_SIMULATOR_SIMULATOR_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "base/logging.h"
+#include "base/status.h"
+#include "engine/http/http_exchange.h"
+#include "engine/http/http_server.h"
+#include "engine/openai/completion_request.h"
+#include "engine/openai/response_writer.h"
+#include "engine/simulator/engine_core.h"
+#include "engine/simulator/engine_metrics.h"
+#include "engine/simulator/simulator_options.h"
+
+namespace tessera::simulator {
+
+class SimulatorServer {
+ public:
+  // Creates the engine (failing when the model does not fit) and begins
+  // "loading". vLLM's flavor opens its port only once loaded (clients see
+  // connection refused until then); SGLang's opens it at once and answers
+  // /health with 503 until loaded. `on_fatal` runs once when an injected
+  // failure kills the engine; the process should then exit non-zero.
+  static StatusOr<std::unique_ptr<SimulatorServer>> Start(boost::asio::io_context& io_context,
+                                                          SimulatorOptions options, Logger logger,
+                                                          std::function<void()> on_fatal);
+
+  SimulatorServer(const SimulatorServer&) = delete;
+  SimulatorServer& operator=(const SimulatorServer&) = delete;
+  ~SimulatorServer();
+
+  // Stops accepting, lets streams in progress finish, then runs `on_drained`.
+  void Shutdown(std::function<void()> on_drained);
+
+ private:
+  struct ActiveRequest {
+    std::shared_ptr<http::HttpExchange> exchange;
+    openai::ResponseContext context;
+    bool stream = false;
+    bool include_usage = false;
+    std::vector<std::string> stop;
+    std::string text;  // generated so far
+    int64_t prompt_tokens = 0;
+    int64_t max_tokens = 0;
+    double arrival = 0;
+    double scheduled = -1;
+    double first_token = -1;
+    double last_token = 0;
+  };
+
+  SimulatorServer(boost::asio::io_context& io_context, SimulatorOptions options, Logger logger,
+                  std::unique_ptr<EngineCore> core, std::function<void()> on_fatal);
+
+  Status Listen();
+  void BecomeReady();
+  void Handle(const std::shared_ptr<http::HttpExchange>& exchange);
+  void HandleHealth(const std::shared_ptr<http::HttpExchange>& exchange);
+  void HandleCompletion(const std::shared_ptr<http::HttpExchange>& exchange,
+                        openai::Endpoint endpoint);
+  std::string ModelsBody() const;
+  std::string ServerInfoBody() const;
+  std::string ModelInfoBody() const;
+  std::string LoadBody() const;
+
+  // Tokens of the prompt as the engine's tokenizer and chat template see it.
+  std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request) const;
+  // When the simulated model would emit EOS: 0 for never (run to max_tokens).
+  int64_t NaturalLength(bool ignore_eos);
+
+  void MaybeStartStep();
+  void FinishStep();
+  void Deliver(const TokenEvent& event, double now);
+  void Complete(ActiveRequest& request, FinishReason finish, double now);
+  void Die();
+  void Hang();
+
+  // Seconds of simulated time since start.
+  double SimulatedNow() const;
+  std::chrono::steady_clock::duration WallDuration(double simulated_seconds) const;
+
+  boost::asio::io_context& io_context_;
+  SimulatorOptions options_;
+  Logger logger_;
+  std::unique_ptr<EngineCore> core_;
+  EngineMetrics metrics_;
+  std::function<void()> on_fatal_;
+  std::unique_ptr<http::HttpServer> http_;
+  boost::asio::steady_timer load_timer_;
+  boost::asio::steady_timer step_timer_;
+  boost::asio::steady_timer fault_timer_;
+  const std::chrono::steady_clock::time_point start_;
+  const int64_t created_;  // Unix seconds, for response ids and model cards
+  std::mt19937_64 random_;
+
+  bool ready_ = false;
+  bool dead_ = false;
+  bool hung_ = false;
+  bool stepping_ = false;
+  double step_started_ = 0;
+  StepOutcome step_;  // the step in progress
+  uint64_t next_request_ = 0;
+  std::unordered_map<std::string, ActiveRequest> active_;
+  // Exchanges a hung engine never answers; kept so their connections stay
+  // open as a hung server's would.
+  std::vector<std::shared_ptr<http::HttpExchange>> unanswered_;
+};
+
+}  // namespace tessera::simulator
+
+#endif  // TESSERA_ENGINE_SIMULATOR_SIMULATOR_SERVER_H_
