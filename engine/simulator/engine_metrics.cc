@@ -1,6 +1,8 @@
 #include "engine/simulator/engine_metrics.h"
 
+#include <array>
 #include <map>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -27,29 +29,33 @@ Histogram::BucketBoundaries OneTwoFive(int64_t limit) {
   }
 }
 
-const Histogram::BucketBoundaries kVllmTtft = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,  0.08, 0.1,
-                                               0.25,  0.5,   0.75, 1.0,   2.5,   5.0,   7.5,  10.0,
-                                               20.0,  40.0,  80.0, 160.0, 640.0, 2560.0};
-const Histogram::BucketBoundaries kVllmItl = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
-                                              0.3,  0.4,   0.5,  0.75,  1.0, 2.5,  5.0,
-                                              7.5,  10.0,  20.0, 40.0,  80.0};
-const Histogram::BucketBoundaries kVllmRequestTime = {
-    0.3,  0.5,  0.8,  1.0,  1.5,   2.0,   2.5,   5.0,   10.0,   15.0,  20.0,
-    30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
-const Histogram::BucketBoundaries kVllmIterationTokens = {1,   8,    16,   32,   64,   128,  256,
-                                                          512, 1024, 2048, 4096, 8192, 16384};
-const Histogram::BucketBoundaries kSglangTtft = {0.1, 0.2, 0.4, 0.6, 0.8, 1,  2,   4,   6,
-                                                 8,   10,  20,  40,  60,  80, 100, 200, 400};
-const Histogram::BucketBoundaries kSglangItl = {
-    0.002, 0.004, 0.006, 0.008, 0.010, 0.015, 0.020, 0.025, 0.030, 0.035, 0.040, 0.060,
-    0.080, 0.100, 0.200, 0.400, 0.600, 0.800, 1.000, 2.000, 4.000, 6.000, 8.000};
-const Histogram::BucketBoundaries kSglangE2e = {0.1, 0.2, 0.4, 0.6,  0.8,  1,   2,  4,
-                                                6,   8,   10,  20,   40,   60,  80, 100,
-                                                200, 400, 600, 1200, 1800, 2400};
-const Histogram::BucketBoundaries kSglangQueue = {
-    0.0, 0.1, 0.2, 0.5, 1,    2,    3,    4,    5,    10,   15,   20,
-    30,  40,  50,  60,  70,   80,   90,   100,  200,  300,  400,  500,
-    600, 700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000, 2500, 3000};
+constexpr auto kVllmTtft =
+    std::to_array<double>({0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25,  0.5,   0.75,
+                           1.0,   2.5,   5.0,  7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0});
+constexpr auto kVllmItl =
+    std::to_array<double>({0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5,
+                           5.0, 7.5, 10.0, 20.0, 40.0, 80.0});
+constexpr auto kVllmRequestTime =
+    std::to_array<double>({0.3,  0.5,  0.8,  1.0,  1.5,   2.0,   2.5,   5.0,   10.0,   15.0,  20.0,
+                           30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0});
+constexpr auto kVllmIterationTokens =
+    std::to_array<double>({1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384});
+constexpr auto kSglangTtft = std::to_array<double>(
+    {0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400});
+constexpr auto kSglangItl = std::to_array<double>(
+    {0.002, 0.004, 0.006, 0.008, 0.010, 0.015, 0.020, 0.025, 0.030, 0.035, 0.040, 0.060,
+     0.080, 0.100, 0.200, 0.400, 0.600, 0.800, 1.000, 2.000, 4.000, 6.000, 8.000});
+constexpr auto kSglangE2e =
+    std::to_array<double>({0.1, 0.2, 0.4, 0.6, 0.8, 1,   2,   4,   6,    8,    10,
+                           20,  40,  60,  80,  100, 200, 400, 600, 1200, 1800, 2400});
+constexpr auto kSglangQueue =
+    std::to_array<double>({0.0, 0.1, 0.2, 0.5, 1,    2,    3,    4,    5,    10,   15,   20,
+                           30,  40,  50,  60,  70,   80,   90,   100,  200,  300,  400,  500,
+                           600, 700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000, 2500, 3000});
+
+Histogram::BucketBoundaries Buckets(std::span<const double> bounds) {
+  return {bounds.begin(), bounds.end()};
+}
 
 std::string_view FinishReasonLabel(FinishReason reason) {
   switch (reason) {
@@ -153,27 +159,30 @@ EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64
       with_reason["finished_reason"] = std::string(FinishReasonLabel(reason));
       m.success[reason] = &success.Add(with_reason);
     }
-    m.ttft = &AddHistogram(r, "vllm:time_to_first_token_seconds",
-                           "Histogram of time to first token in seconds.", labels, kVllmTtft);
-    m.itl = &AddHistogram(r, "vllm:inter_token_latency_seconds",
-                          "Histogram of inter-token latency in seconds.", labels, kVllmItl);
-    m.tpot =
-        &AddHistogram(r, "vllm:request_time_per_output_token_seconds",
-                      "Histogram of time_per_output_token_seconds per request.", labels, kVllmItl);
+    m.ttft =
+        &AddHistogram(r, "vllm:time_to_first_token_seconds",
+                      "Histogram of time to first token in seconds.", labels, Buckets(kVllmTtft));
+    m.itl =
+        &AddHistogram(r, "vllm:inter_token_latency_seconds",
+                      "Histogram of inter-token latency in seconds.", labels, Buckets(kVllmItl));
+    m.tpot = &AddHistogram(r, "vllm:request_time_per_output_token_seconds",
+                           "Histogram of time_per_output_token_seconds per request.", labels,
+                           Buckets(kVllmItl));
     m.e2e = &AddHistogram(r, "vllm:e2e_request_latency_seconds",
-                          "Histogram of e2e request latency in seconds.", labels, kVllmRequestTime);
+                          "Histogram of e2e request latency in seconds.", labels,
+                          Buckets(kVllmRequestTime));
     m.queue = &AddHistogram(r, "vllm:request_queue_time_seconds",
                             "Histogram of time spent in WAITING phase for request.", labels,
-                            kVllmRequestTime);
+                            Buckets(kVllmRequestTime));
     m.inference = &AddHistogram(r, "vllm:request_inference_time_seconds",
                                 "Histogram of time spent in RUNNING phase for request.", labels,
-                                kVllmRequestTime);
+                                Buckets(kVllmRequestTime));
     m.prefill = &AddHistogram(r, "vllm:request_prefill_time_seconds",
                               "Histogram of time spent in PREFILL phase for request.", labels,
-                              kVllmRequestTime);
+                              Buckets(kVllmRequestTime));
     m.decode = &AddHistogram(r, "vllm:request_decode_time_seconds",
                              "Histogram of time spent in DECODE phase for request.", labels,
-                             kVllmRequestTime);
+                             Buckets(kVllmRequestTime));
     m.prompt_histogram =
         &AddHistogram(r, "vllm:request_prompt_tokens", "Number of prefill tokens processed.",
                       labels, OneTwoFive(max_model_len));
@@ -185,7 +194,7 @@ EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64
                                  OneTwoFive(max_model_len));
     m.iteration_tokens = &AddHistogram(r, "vllm:iteration_tokens_total",
                                        "Histogram of number of tokens per engine_step.", labels,
-                                       kVllmIterationTokens);
+                                       Buckets(kVllmIterationTokens));
     return;
   }
   const Labels labels = {{"model_name", model_name},
@@ -215,16 +224,17 @@ EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64
       &AddCounter(r, "sglang:num_requests_total", "Number of requests processed.", request_labels);
   m.aborted = &AddCounter(r, "sglang:num_aborted_requests_total", "Number of requests aborted.",
                           request_labels);
-  m.ttft =
-      &AddHistogram(r, "sglang:time_to_first_token_seconds",
-                    "Histogram of time to first token in seconds.", request_labels, kSglangTtft);
+  m.ttft = &AddHistogram(r, "sglang:time_to_first_token_seconds",
+                         "Histogram of time to first token in seconds.", request_labels,
+                         Buckets(kSglangTtft));
   m.itl = &AddHistogram(r, "sglang:inter_token_latency_seconds",
-                        "Histogram of inter-token latency in seconds.", request_labels, kSglangItl);
+                        "Histogram of inter-token latency in seconds.", request_labels,
+                        Buckets(kSglangItl));
   m.e2e = &AddHistogram(r, "sglang:e2e_request_latency_seconds",
                         "Histogram of End-to-end request latency in seconds", request_labels,
-                        kSglangE2e);
+                        Buckets(kSglangE2e));
   m.queue = &AddHistogram(r, "sglang:queue_time_seconds", "Histogram of queueing time in seconds.",
-                          labels, kSglangQueue);
+                          labels, Buckets(kSglangQueue));
 }
 
 EngineMetrics::~EngineMetrics() = default;

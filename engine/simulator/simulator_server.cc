@@ -91,9 +91,9 @@ Status SimulatorServer::Listen() {
   http_options.host = options_.host;
   http_options.port = options_.port;
   http_options.logger = logger_;
-  StatusOr<std::unique_ptr<http::HttpServer>> server =
-      http::HttpServer::Start(io_context_, http_options,
-                              [this](std::shared_ptr<HttpExchange> exchange) { Handle(exchange); });
+  StatusOr<std::unique_ptr<http::HttpServer>> server = http::HttpServer::Start(
+      io_context_, http_options,
+      [this](const std::shared_ptr<HttpExchange>& exchange) { Handle(exchange); });
   if (!server.ok()) return server.status();
   http_ = *std::move(server);
   logger_.Info("listening", {{"host", options_.host}, {"port", http_->port()}});
@@ -177,12 +177,12 @@ void SimulatorServer::Handle(const std::shared_ptr<HttpExchange>& exchange) {
   }
 }
 
-void SimulatorServer::HandleHealth(const std::shared_ptr<HttpExchange>& exchange) {
+void SimulatorServer::HandleHealth(const std::shared_ptr<HttpExchange>& exchange) const {
   (void)exchange->Respond(Empty(ready_ && !dead_ ? 200 : 503));
 }
 
 std::vector<tokenizer::TokenId> SimulatorServer::PromptTokens(
-    const openai::CompletionRequest& request) const {
+    const openai::CompletionRequest& request) {
   if (request.endpoint == openai::Endpoint::kCompletions)
     return tokenizer::Tokenize(request.prompt);
   std::vector<tokenizer::TokenId> tokens = {kBeginOfText};

@@ -73,7 +73,7 @@ class SimulatorServer {
   Status Listen();
   void BecomeReady();
   void Handle(const std::shared_ptr<http::HttpExchange>& exchange);
-  void HandleHealth(const std::shared_ptr<http::HttpExchange>& exchange);
+  void HandleHealth(const std::shared_ptr<http::HttpExchange>& exchange) const;
   void HandleCompletion(const std::shared_ptr<http::HttpExchange>& exchange,
                         openai::Endpoint endpoint);
   std::string ModelsBody() const;
@@ -82,7 +82,7 @@ class SimulatorServer {
   std::string LoadBody() const;
 
   // Tokens of the prompt as the engine's tokenizer and chat template see it.
-  std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request) const;
+  static std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request);
   // When the simulated model would emit EOS: 0 for never (run to max_tokens).
   int64_t NaturalLength(bool ignore_eos);
 
