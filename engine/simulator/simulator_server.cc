@@ -310,9 +310,12 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
 void SimulatorServer::MaybeStartStep() {
   if (stepping_ || dead_ || hung_ || core_->idle()) return;
   stepping_ = true;
-  step_started_ = SimulatedNow();
+  // Back-to-back steps follow each other on the simulated timeline, so the
+  // time this process spends between them never adds to simulated time.
+  step_started_ = std::max(SimulatedNow(), step_ends_);
   step_ = core_->Step();
-  step_timer_.expires_after(WallDuration(step_.seconds));
+  step_ends_ = step_started_ + step_.seconds;
+  step_timer_.expires_at(start_ + WallDuration(step_ends_));
   step_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) FinishStep();
   });
@@ -320,7 +323,7 @@ void SimulatorServer::MaybeStartStep() {
 
 void SimulatorServer::FinishStep() {
   stepping_ = false;
-  const double now = SimulatedNow();
+  const double now = step_ends_;
   for (const std::string& id : step_.admitted) {
     const auto it = active_.find(id);
     if (it != active_.end() && it->second.scheduled < 0) it->second.scheduled = step_started_;

@@ -115,8 +115,9 @@ class SimulatorServer {
   bool dead_ = false;
   bool hung_ = false;
   bool stepping_ = false;
-  double step_started_ = 0;
-  StepOutcome step_;  // the step in progress
+  double step_started_ = 0;  // simulated seconds
+  double step_ends_ = 0;     // simulated seconds
+  StepOutcome step_;         // the step in progress
   uint64_t next_request_ = 0;
   std::unordered_map<std::string, ActiveRequest> active_;
   // Exchanges a hung engine never answers; kept so their connections stay
