@@ -8,7 +8,7 @@ namespace tessera::http {
 
 ClientCore::ClientCore(boost::asio::io_context& io_context, HttpClientOptions options)
     : io_context_(io_context),
-      options_(std::move(options)),
+      options_(options),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Default()),
       pool_(options_.max_idle_connections_per_host),
       sweep_timer_(io_context) {}

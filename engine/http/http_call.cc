@@ -20,7 +20,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-constexpr size_t kReadSize = 16 * 1024;
+constexpr size_t kReadSize = size_t{16} * 1024;
 // How much of an error response's body goes into the Status message.
 constexpr size_t kErrorBodyPrefix = 512;
 

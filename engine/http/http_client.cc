@@ -9,7 +9,7 @@
 namespace tessera::http {
 
 HttpClient::HttpClient(boost::asio::io_context& io_context, HttpClientOptions options)
-    : core_(std::make_shared<ClientCore>(io_context, std::move(options))) {}
+    : core_(std::make_shared<ClientCore>(io_context, options)) {}
 
 HttpClient::~HttpClient() { core_->Close(); }
 

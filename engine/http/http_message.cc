@@ -30,7 +30,10 @@ HttpResponse WithContentType(int status, std::string body, std::string content_t
 std::optional<std::string_view> FindHeader(std::span<const HttpHeader> headers,
                                            std::string_view name) {
   for (const HttpHeader& header : headers) {
-    if (EqualsIgnoringCase(header.name, name)) return std::string_view(header.value);
+    if (EqualsIgnoringCase(header.name, name)) {
+      const std::string_view value = header.value;
+      return value;
+    }
   }
   return std::nullopt;
 }

@@ -19,10 +19,10 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 // Requests are small; a larger body simply takes more reads.
-constexpr size_t kReadSize = 8 * 1024;
+constexpr size_t kReadSize = size_t{8} * 1024;
 // While a response is in progress, at most this much of a pipelined request
 // is buffered before reading pauses until the response ends.
-constexpr size_t kMaxBufferedWhileHandling = 64 * 1024;
+constexpr size_t kMaxBufferedWhileHandling = size_t{64} * 1024;
 
 Status ClientGone(const beast::error_code& error) {
   if (error == net::error::eof) {
