@@ -79,7 +79,8 @@ class HttpExchange {
 
   // Sends the status line and `headers` and opens the body, e.g. with
   // Content-Type: text/event-stream. Errors as for Respond(). For a HEAD
-  // request only the head is sent and the exchange is answered at once.
+  // request only the head is sent: Write() discards its data and End()
+  // completes the exchange.
   Status StartStream(int status, std::vector<HttpHeader> headers);
 
   // Queues `data` as the next piece of a started stream (one chunk). Empty

@@ -6,7 +6,7 @@
 //
 //   boost::asio::io_context io;
 //   auto server = HttpServer::Start(io, {.port = 8000},
-//       [](std::shared_ptr<HttpExchange> exchange) {
+//       [](const std::shared_ptr<HttpExchange>& exchange) {
 //         if (exchange->request().path == "/health") {
 //           (void)exchange->Respond(HttpResponse::Text(200, "ok"));
 //         } ...
@@ -80,8 +80,8 @@ struct HttpServerOptions {
 
 // Called on the io_context thread once per request, when the request has
 // been read in full. It may answer at once or keep the exchange and answer
-// later from any thread. It must not throw.
-using HttpHandler = std::function<void(std::shared_ptr<HttpExchange> exchange)>;
+// later from any thread (copy the shared_ptr to keep it). It must not throw.
+using HttpHandler = std::function<void(const std::shared_ptr<HttpExchange>& exchange)>;
 
 // Thread safety: Start() may be called from any thread. The other methods
 // must be called on the io_context's thread (from a handler or a posted

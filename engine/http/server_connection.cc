@@ -119,7 +119,8 @@ void ServerConnection::Dispatch() {
   // until it returns.
   const std::shared_ptr<ServerCore> core = core_->shared_from_this();
   const std::shared_ptr<ServerConnection> self = shared_from_this();
-  core->handler()(exchange_);
+  const std::shared_ptr<HttpExchange> exchange = exchange_;
+  core->handler()(exchange);
 }
 
 void ServerConnection::Reject(const beast::error_code& error) {

@@ -8,7 +8,7 @@
 // a response streams: that is how a client that disconnects mid-stream is
 // noticed at once (end of file or reset), not at the next write. Bytes that
 // arrive during a response (a pipelined request) wait in the buffer until
-// the response ends.
+// the response ends; past 64 KiB of them, reading pauses until then.
 
 #ifndef TESSERA_ENGINE_HTTP_SERVER_CONNECTION_H_
 #define TESSERA_ENGINE_HTTP_SERVER_CONNECTION_H_

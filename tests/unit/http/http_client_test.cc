@@ -53,7 +53,7 @@ TEST_F(HttpClientTest, BadUrlIsInvalidArgument) {
 }
 
 TEST_F(HttpClientTest, ErrorStatusBecomesAStatusWithTheBody) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     const int status = exchange->request().path == "/missing" ? 404 : 503;
     EXPECT_TRUE(
         exchange->Respond(HttpResponse::Json(status, JsonErrorBody(status, "no such thing"))).ok());
@@ -68,7 +68,7 @@ TEST_F(HttpClientTest, ErrorStatusBecomesAStatusWithTheBody) {
 }
 
 TEST_F(HttpClientTest, ErrorBodyStillReachesOnBody) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     EXPECT_TRUE(exchange->Respond(HttpResponse::Json(429, R"({"detail":"slow down"})")).ok());
   });
   int status = 0;
@@ -93,8 +93,8 @@ TEST_F(HttpClientTest, SilentServerTimesOutOnTheInjectedClock) {
   client_options_.timer_resolution = std::chrono::milliseconds(5);
   std::promise<void> received;
   std::shared_ptr<HttpExchange> held;  // io_context thread only; never answered
-  StartServer([&](std::shared_ptr<HttpExchange> exchange) {
-    held = std::move(exchange);
+  StartServer([&](const std::shared_ptr<HttpExchange>& exchange) {
+    held = exchange;
     received.set_value();
   });
   std::promise<Status> done;
@@ -125,7 +125,7 @@ TEST_F(HttpClientTest, PooledConnectionClosedByTheServerIsReplaced) {
   std::promise<void> first_answered;
   int answered = 0;  // io_context thread only
   StartServer(
-      [&](std::shared_ptr<HttpExchange> exchange) {
+      [&](const std::shared_ptr<HttpExchange>& exchange) {
         if (++answered == 1) {
           exchange->OnClose(
               [&first_answered](const Status& /*status*/) { first_answered.set_value(); });
@@ -148,7 +148,7 @@ TEST_F(HttpClientTest, PooledConnectionClosedByTheServerIsReplaced) {
 }
 
 TEST_F(HttpClientTest, LargeBodiesTravelIntactBothWays) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     std::string reversed(exchange->request().body.rbegin(), exchange->request().body.rend());
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, std::move(reversed))).ok());
   });
@@ -163,8 +163,8 @@ TEST_F(HttpClientTest, LargeBodiesTravelIntactBothWays) {
 TEST_F(HttpClientTest, DestroyingTheClientAbandonsCallsSilently) {
   std::promise<void> received;
   std::shared_ptr<HttpExchange> held;  // io_context thread only
-  StartServer([&](std::shared_ptr<HttpExchange> exchange) {
-    held = std::move(exchange);
+  StartServer([&](const std::shared_ptr<HttpExchange>& exchange) {
+    held = exchange;
     received.set_value();
   });
   bool completed = false;  // io_context thread only

@@ -30,8 +30,9 @@ using testing::WaitUntil;
 
 using HttpServerTest = LoopbackTest;
 
-const std::vector<HttpHeader> kEventStream = {{"Content-Type", "text/event-stream"},
-                                              {"Cache-Control", "no-cache"}};
+std::vector<HttpHeader> EventStreamHeaders() {
+  return {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
+}
 
 // The body of a raw HTTP/1.1 response, parsed as JSON.
 nlohmann::json JsonBodyOf(const std::string& response) {
@@ -61,7 +62,7 @@ std::string ExpectedEvents(int count) {
 
 TEST_F(HttpServerTest, HandlerSeesTheParsedRequestAndRespondsInFull) {
   std::promise<HttpRequest> seen;
-  StartServer([&seen](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([&seen](const std::shared_ptr<HttpExchange>& exchange) {
     seen.set_value(exchange->request());
     EXPECT_TRUE(exchange->Respond(HttpResponse::Json(200, R"({"ok":true})")).ok());
   });
@@ -89,8 +90,8 @@ TEST_F(HttpServerTest, HandlerSeesTheParsedRequestAndRespondsInFull) {
 
 TEST_F(HttpServerTest, StreamsManyChunksInOrderAsTheyAreWritten) {
   constexpr int kEvents = 500;
-  StartServer([this](std::shared_ptr<HttpExchange> exchange) {
-    ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+  StartServer([this](const std::shared_ptr<HttpExchange>& exchange) {
+    ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
     WriteEvents(io_.io_context(), exchange, 0, kEvents);
   });
   HttpResponseHead head;
@@ -119,8 +120,8 @@ TEST_F(HttpServerTest, StreamsManyChunksInOrderAsTheyAreWritten) {
 TEST_F(HttpServerTest, AnotherThreadCanStreamThroughTheExchange) {
   constexpr int kEvents = 2000;
   std::promise<std::shared_ptr<HttpExchange>> handed_over;
-  StartServer([&handed_over](std::shared_ptr<HttpExchange> exchange) {
-    handed_over.set_value(std::move(exchange));
+  StartServer([&handed_over](const std::shared_ptr<HttpExchange>& exchange) {
+    handed_over.set_value(exchange);
   });
   std::string body;
   std::promise<Status> done;
@@ -132,7 +133,7 @@ TEST_F(HttpServerTest, AnotherThreadCanStreamThroughTheExchange) {
   std::future<std::shared_ptr<HttpExchange>> exchange_future = handed_over.get_future();
   const std::shared_ptr<HttpExchange> exchange = Await(exchange_future);
   // This (test) thread is not the io_context's.
-  ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+  ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
   for (int i = 0; i < kEvents; ++i) {
     ASSERT_TRUE(exchange->Write("data: " + std::to_string(i) + "\n\n").ok());
   }
@@ -146,11 +147,11 @@ TEST_F(HttpServerTest, AnotherThreadCanStreamThroughTheExchange) {
 TEST_F(HttpServerTest, ClientDisconnectMidStreamCancelsTheExchange) {
   std::promise<std::shared_ptr<HttpExchange>> handed_over;
   std::promise<Status> server_closed;
-  StartServer([&](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([&](const std::shared_ptr<HttpExchange>& exchange) {
     exchange->OnClose([&server_closed](const Status& status) { server_closed.set_value(status); });
-    ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+    ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
     ASSERT_TRUE(exchange->Write("data: first\n\n").ok());
-    handed_over.set_value(std::move(exchange));
+    handed_over.set_value(exchange);
   });
   std::promise<void> first_piece;
   bool got_first = false;  // io_context thread only
@@ -193,7 +194,7 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413AndNeverReachesTheHandler) {
   options.max_body_bytes = 1024;
   bool handled = false;  // io_context thread only
   StartServer(
-      [&handled](std::shared_ptr<HttpExchange> exchange) {
+      [&handled](const std::shared_ptr<HttpExchange>& exchange) {
         handled = true;
         EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
       },
@@ -211,7 +212,7 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413) {
   HttpServerOptions options = ServerOptions();
   options.max_body_bytes = 1024;
   StartServer(
-      [](std::shared_ptr<HttpExchange> exchange) {
+      [](const std::shared_ptr<HttpExchange>& exchange) {
         EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
       },
       options);
@@ -227,7 +228,7 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413) {
 }
 
 TEST_F(HttpServerTest, MalformedRequestIs400WithAJsonError) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
   });
   RawConnection connection(port_);
@@ -242,7 +243,7 @@ TEST_F(HttpServerTest, MalformedRequestIs400WithAJsonError) {
 }
 
 TEST_F(HttpServerTest, Http2PriorKnowledgePrefaceIsRejectedAtOnce) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
   });
   RawConnection connection(port_);
@@ -264,7 +265,7 @@ TEST_F(HttpServerTest, HeaderOverTheLimitIs431) {
   HttpServerOptions options = ServerOptions();
   options.max_header_bytes = 4096;
   StartServer(
-      [](std::shared_ptr<HttpExchange> exchange) {
+      [](const std::shared_ptr<HttpExchange>& exchange) {
         EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
       },
       options);
@@ -277,7 +278,7 @@ TEST_F(HttpServerTest, HeaderOverTheLimitIs431) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesSequentialRequestsOnOneConnection) {
-  StartServer([this](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([this](const std::shared_ptr<HttpExchange>& exchange) {
     const std::string body = "body-" + exchange->request().path.substr(1) +
                              " connections=" + std::to_string(server_->connection_count());
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, body)).ok());
@@ -300,7 +301,7 @@ TEST_F(HttpServerTest, KeepAliveServesSequentialRequestsOnOneConnection) {
 }
 
 TEST_F(HttpServerTest, AnswersExpectContinueBeforeTheBody) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "got " + exchange->request().body)).ok());
   });
   RawConnection connection(port_);
@@ -313,7 +314,7 @@ TEST_F(HttpServerTest, AnswersExpectContinueBeforeTheBody) {
 }
 
 TEST_F(HttpServerTest, HeadResponsesCarryNoBody) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
     EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "twelve bytes")).ok());
   });
   StatusOr<HttpClientResponse> response =
@@ -324,8 +325,8 @@ TEST_F(HttpServerTest, HeadResponsesCarryNoBody) {
 }
 
 TEST_F(HttpServerTest, Http10StreamIsUnframedAndEndsWithTheConnection) {
-  StartServer([](std::shared_ptr<HttpExchange> exchange) {
-    ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+  StartServer([](const std::shared_ptr<HttpExchange>& exchange) {
+    ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
     ASSERT_TRUE(exchange->Write("data: a\n\n").ok());
     ASSERT_TRUE(exchange->Write("data: b\n\n").ok());
     ASSERT_TRUE(exchange->End().ok());
@@ -346,7 +347,7 @@ TEST_F(HttpServerTest, IdleConnectionClosesAfterTheIdleTimeout) {
   options.idle_timeout = std::chrono::seconds(5);
   std::promise<void> answered;
   StartServer(
-      [&answered](std::shared_ptr<HttpExchange> exchange) {
+      [&answered](const std::shared_ptr<HttpExchange>& exchange) {
         exchange->OnClose([&answered](const Status& /*status*/) { answered.set_value(); });
         EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "done")).ok());
       },
@@ -367,25 +368,25 @@ TEST_F(HttpServerTest, IdleConnectionClosesAfterTheIdleTimeout) {
 
 TEST_F(HttpServerTest, SlowReaderHitsTheBackpressureBound) {
   HttpServerOptions options = ServerOptions();
-  options.max_queued_bytes = 64 * 1024;
+  options.max_queued_bytes = size_t{64} * 1024;
   std::promise<Status> write_failed;
   std::promise<Status> closed;
   StartServer(
-      [&](std::shared_ptr<HttpExchange> exchange) {
+      [&](const std::shared_ptr<HttpExchange>& exchange) {
         exchange->OnClose([&closed](const Status& status) { closed.set_value(status); });
-        ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+        ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
         // Write 16 KiB per io_context turn until the bound stops us; the
         // kernel's socket buffers take a few MiB first.
         auto write_more = std::make_shared<std::function<void(size_t)>>();
         *write_more = [&, exchange, write_more](size_t written) {
-          const Status status = exchange->Write(std::string(16 * 1024, 'x'));
+          const Status status = exchange->Write(std::string(size_t{16} * 1024, 'x'));
           if (!status.ok() || written > (size_t{256} << 20)) {
             write_failed.set_value(status);
             *write_more = nullptr;  // breaks the cycle
             return;
           }
           boost::asio::post(io_.io_context(), [write_more, written] {
-            if (*write_more) (*write_more)(written + 16 * 1024);
+            if (*write_more) (*write_more)(written + size_t{16} * 1024);
           });
         };
         (*write_more)(0);
@@ -405,13 +406,13 @@ TEST_F(HttpServerTest, SlowReaderHitsTheBackpressureBound) {
 
 TEST_F(HttpServerTest, GracefulShutdownClosesIdleConnectionsAndFinishesStreams) {
   std::promise<std::shared_ptr<HttpExchange>> handed_over;
-  StartServer([&handed_over](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([&handed_over](const std::shared_ptr<HttpExchange>& exchange) {
     if (exchange->request().path == "/idle") {
       EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "idle")).ok());
       return;
     }
-    ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
-    handed_over.set_value(std::move(exchange));
+    ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
+    handed_over.set_value(exchange);
   });
   RawConnection idle(port_);
   ASSERT_TRUE(idle.connected());
@@ -447,9 +448,9 @@ TEST_F(HttpServerTest, GracefulShutdownClosesIdleConnectionsAndFinishesStreams) 
 TEST_F(HttpServerTest, CloseCutsStreamsOffOnBothSides) {
   std::promise<Status> server_side;
   std::promise<void> started;
-  StartServer([&](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([&](const std::shared_ptr<HttpExchange>& exchange) {
     exchange->OnClose([&server_side](const Status& status) { server_side.set_value(status); });
-    ASSERT_TRUE(exchange->StartStream(200, kEventStream).ok());
+    ASSERT_TRUE(exchange->StartStream(200, EventStreamHeaders()).ok());
     started.set_value();
   });
   std::promise<Status> client_side;
@@ -479,7 +480,7 @@ TEST_F(HttpServerTest, ExchangeMisuseIsReportedNotSent) {
     Status write_after_respond;
   };
   std::promise<Outcomes> outcomes;
-  StartServer([&outcomes](std::shared_ptr<HttpExchange> exchange) {
+  StartServer([&outcomes](const std::shared_ptr<HttpExchange>& exchange) {
     Outcomes result;
     result.write_before_start = exchange->Write("x");
     HttpResponse bad = HttpResponse::Text(200, "bad");
@@ -506,7 +507,7 @@ TEST_F(HttpServerTest, ExchangeMisuseIsReportedNotSent) {
 
 TEST_F(HttpServerTest, StartRejectsBadOptionsAndBusyPorts) {
   boost::asio::io_context io;
-  const HttpHandler handler = [](std::shared_ptr<HttpExchange> /*exchange*/) {};
+  const HttpHandler handler = [](const std::shared_ptr<HttpExchange>& /*exchange*/) {};
   HttpServerOptions small_header;
   small_header.max_header_bytes = 10;
   StatusOr<std::unique_ptr<HttpServer>> rejected = HttpServer::Start(io, small_header, handler);
