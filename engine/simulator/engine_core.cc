@@ -50,7 +50,13 @@ double EngineCore::max_concurrency() const {
 Status EngineCore::Add(EngineRequest request) {
   const auto prompt = static_cast<int64_t>(request.prompt.size());
   if (prompt == 0) return InvalidArgumentError("prompt: must contain at least one token");
-  if (request.max_output_tokens <= 0) {
+  const auto transferred_output = static_cast<int64_t>(request.transferred_output.size());
+  if (request.max_output_tokens <= transferred_output) {
+    if (transferred_output > 0) {
+      return InvalidArgumentError("max_tokens: the prefill worker already produced " +
+                                  std::to_string(transferred_output) + " of the " +
+                                  std::to_string(request.max_output_tokens) + " tokens asked for");
+    }
     return InvalidArgumentError("max_tokens: must be at least 1, got " +
                                 std::to_string(request.max_output_tokens));
   }
@@ -69,6 +75,11 @@ Status EngineCore::Add(EngineRequest request) {
   sequence->id = std::move(request.id);
   sequence->tokens = std::move(request.prompt);
   sequence->prompt_tokens = prompt;
+  if (transferred_output > 0) {
+    sequence->transferred_tokens = prompt;
+    sequence->tokens.insert(sequence->tokens.end(), request.transferred_output.begin(),
+                            request.transferred_output.end());
+  }
   sequence->max_output_tokens = request.max_output_tokens;
   sequence->stop_after_tokens = request.stop_after_tokens;
   known_ids_.insert(sequence->id);

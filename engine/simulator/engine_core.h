@@ -33,6 +33,11 @@ struct EngineRequest {
   std::vector<tokenizer::TokenId> prompt;
   int64_t max_output_tokens = 16;
   int64_t stop_after_tokens = 0;  // 0: run to max_output_tokens
+  // Prefill/decode disaggregation, decode side: the prompt's KV arrived from
+  // a prefill worker, which also sampled these first output tokens (counted
+  // in max_output_tokens). The engine computes none of the prompt, unless a
+  // preemption drops the transferred KV.
+  std::vector<tokenizer::TokenId> transferred_output;
 };
 
 // One generated token.

@@ -46,8 +46,13 @@ void Scheduler::AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_
          static_cast<int64_t>(running_.size()) < config_.max_num_seqs) {
     Sequence& sequence = *waiting_.front();
     if (sequence.blocks.blocks.empty()) {
-      sequence.computed_tokens = kv_cache_.AcquireCachedPrefix(sequence.blocks, sequence.tokens);
-      sequence.cached_prompt_tokens = sequence.computed_tokens;
+      if (sequence.transferred_tokens > 0 && sequence.preemptions == 0) {
+        // The KV is already here; it only needs blocks to land in.
+        sequence.computed_tokens = sequence.transferred_tokens;
+      } else {
+        sequence.computed_tokens = kv_cache_.AcquireCachedPrefix(sequence.blocks, sequence.tokens);
+        sequence.cached_prompt_tokens = sequence.computed_tokens;
+      }
     }
     int64_t new_tokens = sequence.pending_tokens();
     if (new_tokens > budget) {

@@ -24,6 +24,9 @@ struct Sequence {
   // before max_output_tokens; 0 means never.
   int64_t stop_after_tokens = 0;
 
+  // Tokens whose KV a prefill worker sent (disaggregated decode); they need
+  // no compute when the sequence is first admitted.
+  int64_t transferred_tokens = 0;
   int64_t computed_tokens = 0;       // tokens whose KV is in the cache
   int64_t cached_prompt_tokens = 0;  // of those, taken from the prefix cache
   int64_t preemptions = 0;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/strings.h"
 #include "base/units.h"
 #include "engine/hardware/gpu_catalog.h"
 #include "engine/model/resolve_model.h"
@@ -35,6 +36,8 @@ struct RawFlags {
   double error_rate = 0;
   std::string disaggregation_mode = "null";
   int disaggregation_bootstrap_port = 8998;
+  std::string disaggregation_transfer_bandwidth = "50GB/s";
+  std::string disaggregation_timeout = "300s";
 };
 
 Status Flag(std::string_view flag, const Status& status) {
@@ -45,6 +48,23 @@ StatusOr<std::chrono::duration<double>> Seconds(std::string_view flag, const std
   StatusOr<std::chrono::nanoseconds> duration = ParseDuration(text);
   if (!duration.ok()) return Flag(flag, duration.status());
   return std::chrono::duration<double>(*duration);
+}
+
+// "50GB/s", "400Gb/s" (bits) or a byte size meaning per second.
+StatusOr<double> BytesPerSecond(std::string_view flag, std::string_view text) {
+  std::string_view size = text;
+  if (size.ends_with("/s")) size.remove_suffix(2);
+  double bits_per_unit = 1;
+  if (size.ends_with("b") && !size.ends_with("ib")) {
+    size.remove_suffix(1);
+    bits_per_unit = 8;
+  }
+  StatusOr<uint64_t> bytes = ParseByteSize(size);
+  if (!bytes.ok() || *bytes == 0) {
+    return Flag(flag, InvalidArgumentError(
+                          "must be a positive rate such as 50GB/s or 400Gb/s, got " + Quote(text)));
+  }
+  return static_cast<double>(*bytes) / bits_per_unit;
 }
 
 }  // namespace
@@ -107,6 +127,12 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--disaggregation-bootstrap-port", raw.disaggregation_bootstrap_port)
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  app.add_option("--disaggregation-transfer-bandwidth", raw.disaggregation_transfer_bandwidth,
+                 "KV transfer link per tensor-parallel rank, e.g. 50GB/s or 400Gb/s")
+      ->capture_default_str();
+  app.add_option("--disaggregation-timeout", raw.disaggregation_timeout,
+                 "How long a prefill and a decode request wait for each other")
+      ->capture_default_str();
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -140,6 +166,14 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
                                 : raw.disaggregation_mode == "decode" ? DisaggregationMode::kDecode
                                                                       : DisaggregationMode::kNone;
   options.disaggregation_bootstrap_port = static_cast<uint16_t>(raw.disaggregation_bootstrap_port);
+  TESSERA_ASSIGN_OR_RETURN(
+      options.disaggregation_transfer_bandwidth,
+      BytesPerSecond("disaggregation-transfer-bandwidth", raw.disaggregation_transfer_bandwidth));
+  TESSERA_ASSIGN_OR_RETURN(options.disaggregation_timeout,
+                           Seconds("disaggregation-timeout", raw.disaggregation_timeout));
+  if (options.disaggregation_timeout.count() <= 0) {
+    return Flag("disaggregation-timeout", InvalidArgumentError("must be positive"));
+  }
 
   EngineConfig& engine = options.engine;
   StatusOr<model::ModelArchitecture> model = model::ResolveModel(raw.model);

@@ -38,6 +38,12 @@ struct SimulatorOptions {
   double error_rate = 0;                                    // share of requests answered 500
   DisaggregationMode disaggregation_mode = DisaggregationMode::kNone;
   uint16_t disaggregation_bootstrap_port = 8998;
+  // Per tensor-parallel rank: MI300X platforms give each GPU its own
+  // 400 Gb/s NIC, 50 GB/s.
+  double disaggregation_transfer_bandwidth = 50e9;  // bytes per second
+  // Simulated time a prefill and a decode request wait for each other
+  // (SGLang's SGLANG_DISAGGREGATION_WAITING_TIMEOUT).
+  std::chrono::duration<double> disaggregation_timeout{300};
   // Flags the simulator accepted but does not model, for a start-up warning.
   std::vector<std::string> ignored_flags;
 };

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_json.h"
+#include "engine/fit/memory_fit.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::simulator {
@@ -24,6 +25,10 @@ constexpr tokenizer::TokenId kStartHeader = 128006;
 constexpr tokenizer::TokenId kEndHeader = 128007;
 constexpr tokenizer::TokenId kEndOfTurn = 128009;
 constexpr tokenizer::TokenId kBlankLine = 271;
+
+// SGLang's stand-in bootstrap host for requests that have no peer (its own
+// /health_generate): they run as if not disaggregated.
+constexpr std::string_view kFakeBootstrapHost = "2.2.2.2";
 
 std::string_view FinishReasonText(FinishReason reason) {
   return reason == FinishReason::kStop ? "stop" : "length";
@@ -45,6 +50,34 @@ StatusOr<std::unique_ptr<SimulatorServer>> SimulatorServer::Start(
   if (!core.ok()) return core.status();
   std::unique_ptr<SimulatorServer> server(new SimulatorServer(
       io_context, std::move(options), std::move(logger), *std::move(core), std::move(on_fatal)));
+  const SimulatorOptions& configured = server->options_;
+  const auto wall_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      server->WallDuration(configured.disaggregation_timeout.count()));
+  if (configured.disaggregation_mode == DisaggregationMode::kPrefill) {
+    // SGLang starts the bootstrap server with the prefill worker, before the
+    // model is loaded.
+    KvBootstrapOptions bootstrap;
+    bootstrap.host = configured.host;
+    bootstrap.port = configured.disaggregation_bootstrap_port;
+    bootstrap.advertised_host = configured.host;
+    bootstrap.tensor_parallel_size = configured.engine.memory.tensor_parallel_size;
+    bootstrap.kv_bytes_per_token =
+        fit::EvaluateOption(configured.engine.memory, bootstrap.tensor_parallel_size)
+            .kv_bytes_per_token;
+    bootstrap.bandwidth_bytes_per_second = configured.disaggregation_transfer_bandwidth;
+    bootstrap.time_scale = configured.time_scale;
+    bootstrap.timeout = configured.disaggregation_timeout;
+    bootstrap.logger = server->logger_;
+    StatusOr<std::unique_ptr<KvBootstrapServer>> started =
+        KvBootstrapServer::Start(io_context, std::move(bootstrap));
+    if (!started.ok()) return started.status();
+    server->bootstrap_ = *std::move(started);
+  } else if (configured.disaggregation_mode == DisaggregationMode::kDecode) {
+    // The fetch outlives the prefill side's room timeout, which answers it.
+    server->kv_fetcher_ =
+        std::make_unique<KvFetcher>(io_context, configured.disaggregation_transfer_bandwidth,
+                                    wall_timeout + std::chrono::seconds(10));
+  }
   const bool listens_while_loading = server->options_.flavor == Flavor::kSglang;
   if (listens_while_loading) TESSERA_RETURN_IF_ERROR(server->Listen());
   server->load_timer_.expires_after(server->WallDuration(server->options_.load_time.count()));
@@ -84,6 +117,7 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
 
 SimulatorServer::~SimulatorServer() {
   if (http_) http_->Close();
+  if (bootstrap_) bootstrap_->Close();
 }
 
 Status SimulatorServer::Listen() {
@@ -270,19 +304,49 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     return;
   }
 
+  const DisaggregationMode mode = request.bootstrap && request.bootstrap->host == kFakeBootstrapHost
+                                      ? DisaggregationMode::kNone
+                                      : options_.disaggregation_mode;
+  if (mode != DisaggregationMode::kNone && !request.bootstrap) {
+    (void)exchange->Respond(
+        Error(400, "BadRequestError",
+              std::string("bootstrap_room: required by a worker running with "
+                          "--disaggregation-mode ") +
+                  (mode == DisaggregationMode::kPrefill ? "prefill" : "decode") +
+                  "; send requests through a prefill/decode router",
+              "bootstrap_room"));
+    return;
+  }
+
   const bool chat = endpoint == openai::Endpoint::kChatCompletions;
   const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(++next_request_);
   EngineRequest engine_request;
   engine_request.id = id;
   engine_request.prompt = std::move(prompt);
-  engine_request.max_output_tokens = max_tokens;
-  engine_request.stop_after_tokens = NaturalLength(request.ignore_eos);
-  if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+  // A prefill worker computes the prompt and samples one token.
+  engine_request.max_output_tokens = mode == DisaggregationMode::kPrefill ? 1 : max_tokens;
+  engine_request.stop_after_tokens =
+      mode == DisaggregationMode::kPrefill ? 0 : NaturalLength(request.ignore_eos);
+
+  ActiveRequest active;
+  if (mode == DisaggregationMode::kPrefill) {
+    const uint64_t room = request.bootstrap->room;
+    Status opened =
+        bootstrap_->Open(room, [this, id](const Status& status) { OnKvTransferred(id, status); });
+    if (!opened.ok()) {
+      (void)exchange->Respond(Error(400, "BadRequestError", opened.message(), "bootstrap_room"));
+      return;
+    }
+    active.bootstrap_room = room;
+  }
+  if (mode == DisaggregationMode::kDecode) {
+    active.awaiting_kv = std::move(engine_request);
+  } else if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+    if (active.bootstrap_room) bootstrap_->Withdraw(*active.bootstrap_room);
     (void)exchange->Respond(Error(400, "BadRequestError", added.message()));
     return;
   }
 
-  ActiveRequest active;
   active.exchange = exchange;
   active.context = {endpoint, id, created_, request.model};
   active.stream = request.stream;
@@ -299,12 +363,70 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   exchange->OnClose([this, id](const Status& status) {
     if (status.ok()) return;
     // The client went away: stop computing for it, as vLLM aborts.
-    if (active_.erase(id) > 0) {
-      core_->Abort(id);
-      metrics_.RecordFinished({.finish = FinishReason::kAbort});
-    }
+    const auto it = active_.find(id);
+    if (it == active_.end()) return;
+    if (it->second.bootstrap_room) bootstrap_->Withdraw(*it->second.bootstrap_room);
+    active_.erase(it);
+    core_->Abort(id);
+    metrics_.RecordFinished({.finish = FinishReason::kAbort});
   });
+  if (mode == DisaggregationMode::kDecode) {
+    const openai::Bootstrap& bootstrap = *request.bootstrap;
+    // SGLang's decode falls back to its own bootstrap port when the router
+    // knows none for the prefill worker.
+    const auto port =
+        static_cast<uint16_t>(bootstrap.port.value_or(options_.disaggregation_bootstrap_port));
+    kv_fetcher_->Fetch(
+        bootstrap.host, port, bootstrap.room,
+        [this, id](StatusOr<KvHandoff> handoff) { OnKvReceived(id, std::move(handoff)); });
+    return;
+  }
   MaybeStartStep();
+}
+
+void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff) {
+  const auto it = active_.find(id);
+  if (it == active_.end()) return;  // the client left while the KV was on its way
+  ActiveRequest& request = it->second;
+  if (!handoff.ok()) {
+    logger_.Warning("KV transfer failed", {{"request", id}, {"error", handoff.status()}});
+    Fail(request, 500, "InternalServerError", handoff.status().message());
+    return;
+  }
+  EngineRequest engine_request = *std::move(request.awaiting_kv);
+  request.awaiting_kv.reset();
+  // The prefill worker sampled the first token; the decode worker streams it
+  // as soon as the KV has landed, then decodes the rest.
+  const bool natural_end = engine_request.stop_after_tokens == 1;
+  const bool length_end = engine_request.max_output_tokens == 1;
+  TokenEvent first{.request_id = id, .output_index = 0, .text = handoff->first_token};
+  first.finish = natural_end  ? FinishReason::kStop
+                 : length_end ? FinishReason::kLength
+                              : FinishReason::kNone;
+  Deliver(first, SimulatedNow());
+  if (!active_.contains(id)) return;  // finished with its first token
+  std::vector<tokenizer::TokenId> first_token = tokenizer::Tokenize(handoff->first_token);
+  engine_request.transferred_output = {first_token.empty() ? 0 : first_token.front()};
+  if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+    Fail(request, 500, "InternalServerError", added.message());
+    return;
+  }
+  MaybeStartStep();
+}
+
+void SimulatorServer::OnKvTransferred(const std::string& id, const Status& status) {
+  const auto it = active_.find(id);
+  if (it == active_.end()) return;
+  ActiveRequest& request = it->second;
+  request.bootstrap_room.reset();
+  if (!status.ok()) {
+    metrics_.RecordError();
+    Fail(request, 500, "InternalServerError",
+         "Prefill transfer failed: " + std::string(status.message()));
+    return;
+  }
+  request.kv_transferred = true;
+  Complete(request, request.finish, SimulatedNow());
 }
 
 void SimulatorServer::MaybeStartStep() {
@@ -354,6 +476,7 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   ActiveRequest& request = it->second;
   if (request.first_token < 0) {
     request.first_token = now;
+    request.first_token_text = event.text;
     metrics_.RecordFirstToken(now - request.arrival);
   } else {
     metrics_.RecordInterTokenLatency(now - request.last_token);
@@ -387,6 +510,13 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
 }
 
 void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, double now) {
+  if (request.bootstrap_room && !request.kv_transferred) {
+    // SGLang's prefill answers only once the decode worker has the KV.
+    request.finish = finish;
+    bootstrap_->Ready(*request.bootstrap_room, {.prompt_tokens = request.prompt_tokens,
+                                                .first_token = request.first_token_text});
+    return;
+  }
   const auto generated = static_cast<int64_t>(tokenizer::CountTokens(request.text));
   const openai::Usage usage{.prompt_tokens = request.prompt_tokens,
                             .completion_tokens = std::max<int64_t>(generated, 1)};
@@ -413,20 +543,27 @@ void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, doub
   active_.erase(id);
 }
 
+void SimulatorServer::Fail(ActiveRequest& request, int status, std::string_view type,
+                           std::string_view message) {
+  if (request.stream) {
+    (void)request.exchange->Write("data: " + openai::ErrorBody(status, type, message) + "\n\n");
+    (void)request.exchange->End();
+  } else {
+    (void)request.exchange->Respond(Error(status, type, message));
+  }
+  if (request.bootstrap_room) bootstrap_->Withdraw(*request.bootstrap_room);
+  const std::string id = request.context.id;
+  core_->Abort(id);
+  active_.erase(id);
+}
+
 void SimulatorServer::Die() {
   logger_.Error("injected failure: the engine dies (--fail-after)");
   dead_ = true;
   step_timer_.cancel();
-  for (auto& [id, request] : active_) {
-    if (request.stream) {
-      (void)request.exchange->Write(
-          "data: " + openai::ErrorBody(500, "InternalServerError", "the engine has died") + "\n\n");
-      (void)request.exchange->End();
-    } else {
-      (void)request.exchange->Respond(Error(500, "InternalServerError", "the engine has died"));
-    }
+  while (!active_.empty()) {
+    Fail(active_.begin()->second, 500, "InternalServerError", "the engine has died");
   }
-  active_.clear();
   if (on_fatal_) on_fatal_();
 }
 

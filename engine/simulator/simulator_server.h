@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +31,8 @@
 #include "engine/openai/response_writer.h"
 #include "engine/simulator/engine_core.h"
 #include "engine/simulator/engine_metrics.h"
+#include "engine/simulator/kv_bootstrap_server.h"
+#include "engine/simulator/kv_fetcher.h"
 #include "engine/simulator/simulator_options.h"
 
 namespace tessera::simulator {
@@ -54,6 +58,13 @@ class SimulatorServer {
  private:
   struct ActiveRequest {
     std::shared_ptr<http::HttpExchange> exchange;
+    // Prefill role: the room this request holds on the bootstrap server; its
+    // response completes once the KV is transferred.
+    std::optional<uint64_t> bootstrap_room;
+    bool kv_transferred = false;
+    FinishReason finish = FinishReason::kNone;  // set when computing is done
+    // Decode role: what the engine runs once the prefill worker's KV arrives.
+    std::optional<EngineRequest> awaiting_kv;
     openai::ResponseContext context;
     bool stream = false;
     bool include_usage = false;
@@ -65,6 +76,7 @@ class SimulatorServer {
     double scheduled = -1;
     double first_token = -1;
     double last_token = 0;
+    std::string first_token_text;  // as sampled, before stop strings cut it
   };
 
   SimulatorServer(boost::asio::io_context& io_context, SimulatorOptions options, Logger logger,
@@ -90,6 +102,13 @@ class SimulatorServer {
   void FinishStep();
   void Deliver(const TokenEvent& event, double now);
   void Complete(ActiveRequest& request, FinishReason finish, double now);
+  // Answers `request` with an error (as the last event of a started stream)
+  // and forgets it.
+  void Fail(ActiveRequest& request, int status, std::string_view type, std::string_view message);
+  // Prefill role: the room's KV reached the decode worker, or never will.
+  void OnKvTransferred(const std::string& id, const Status& status);
+  // Decode role: the prefill worker's KV and first token arrived.
+  void OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff);
   void Die();
   void Hang();
 
@@ -104,6 +123,8 @@ class SimulatorServer {
   EngineMetrics metrics_;
   std::function<void()> on_fatal_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<KvBootstrapServer> bootstrap_;  // prefill role
+  std::unique_ptr<KvFetcher> kv_fetcher_;         // decode role
   boost::asio::steady_timer load_timer_;
   boost::asio::steady_timer step_timer_;
   boost::asio::steady_timer fault_timer_;

@@ -101,6 +101,34 @@ TEST(EngineCoreTest, PrefixCacheSkipsSharedPrompt) {
   EXPECT_EQ(engine->kv_cache().prefix_hit_tokens(), 1008);
 }
 
+TEST(EngineCoreTest, TransferredKvSkipsPrefillAndContinuesAfterTheFirstToken) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("decode", 2000, 4);
+  request.transferred_output = {42};
+  ASSERT_TRUE(engine->Add(std::move(request)).ok());
+  const StepOutcome first = engine->Step();
+  // Only the prefill worker's token is computed; the prompt's KV is there.
+  EXPECT_EQ(first.shape.new_tokens, 1);
+  EXPECT_EQ(first.shape.kv_tokens_read, 2001);
+  ASSERT_EQ(first.tokens.size(), 1u);
+  EXPECT_EQ(first.tokens[0].output_index, 1);
+  EXPECT_EQ(engine->kv_cache().total_blocks() - engine->kv_cache().free_blocks(), 126);
+  engine->Step();
+  const StepOutcome last = engine->Step();
+  ASSERT_EQ(last.tokens.size(), 1u);
+  EXPECT_EQ(last.tokens[0].output_index, 3);
+  EXPECT_EQ(last.tokens[0].finish, FinishReason::kLength);
+  EXPECT_TRUE(engine->idle());
+}
+
+TEST(EngineCoreTest, TransferredOutputMustLeaveTokensToDecode) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("decode", 100, 1);
+  request.transferred_output = {42};
+  EXPECT_THAT(engine->Add(std::move(request)).message(),
+              HasSubstr("prefill worker already produced 1 of the 1 tokens"));
+}
+
 TEST(EngineCoreTest, BatchingIsFasterThanSerialAndCostGrowsWithLoad) {
   double one = 0;
   {

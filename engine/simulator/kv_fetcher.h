@@ -1,0 +1,41 @@
+// The decode worker's side of prefill/decode disaggregation: asks the
+// prefill worker's bootstrap server for a room's KV and reports the handoff
+// once the simulated transfer is over. See KvBootstrapServer.
+
+#ifndef TESSERA_ENGINE_SIMULATOR_KV_FETCHER_H_
+#define TESSERA_ENGINE_SIMULATOR_KV_FETCHER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "base/status.h"
+#include "engine/http/http_client.h"
+#include "engine/simulator/kv_bootstrap_server.h"
+
+namespace tessera::simulator {
+
+class KvFetcher {
+ public:
+  // `bandwidth_bytes_per_second` is this end's link; the transfer runs at
+  // the slower of both ends. `timeout` bounds one fetch in wall time and
+  // should exceed the prefill side's room timeout.
+  KvFetcher(boost::asio::io_context& io_context, double bandwidth_bytes_per_second,
+            std::chrono::milliseconds timeout);
+
+  // Calls `on_done` on the io_context thread with the handoff, or with
+  // Unavailable naming the bootstrap address and what went wrong.
+  void Fetch(const std::string& host, uint16_t port, uint64_t room,
+             std::function<void(StatusOr<KvHandoff> handoff)> on_done);
+
+ private:
+  http::HttpClient client_;
+  double bandwidth_bytes_per_second_;
+};
+
+}  // namespace tessera::simulator
+
+#endif  // TESSERA_ENGINE_SIMULATOR_KV_FETCHER_H_

@@ -1,0 +1,209 @@
+"""Prefill/decode disaggregation: a simulated SGLang PD pair behind the real sglang-router."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import openai
+import pytest
+
+from conftest import free_port, http_status
+
+# SGLang workers; a tenth of real time keeps transfers and steps measurable.
+WORKER = ("--flavor", "sglang", "--hardware", "mi300x:cpx", "--max-model-len", "8192",
+          "--time-scale", "0.1")
+# llama-3.1-8b at TP 1 with a bf16 cache: 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 bytes.
+KV_BYTES_PER_TOKEN = 131072
+
+
+def get_json(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, json.loads(response.read())
+
+
+def post_json(url, body, timeout=30):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def metric(engine, name):
+    with urllib.request.urlopen(engine.base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def prefill_worker(engine_sim, *flags):
+    bootstrap_port = free_port()
+    engine = engine_sim(*WORKER, "--disaggregation-mode", "prefill",
+                        "--disaggregation-bootstrap-port", str(bootstrap_port), *flags)
+    engine.bootstrap_url = f"http://127.0.0.1:{bootstrap_port}"
+    engine.bootstrap_port = bootstrap_port
+    return engine
+
+
+class Router:
+    """python -m sglang_router.launch_router --pd-disaggregation, as users start it."""
+
+    def __init__(self, prefill, decode, log_path):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sglang_router.launch_router", "--pd-disaggregation",
+             "--prefill", prefill.base_url, str(prefill.bootstrap_port),
+             "--decode", decode.base_url,
+             "--policy", "round_robin",
+             "--host", "127.0.0.1", "--port", str(self.port),
+             "--prometheus-port", str(free_port()),
+             "--worker-startup-check-interval", "1"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.log_path = log_path
+
+    def wait_ready(self, deadline_seconds=60):
+        deadline = time.monotonic() + deadline_seconds
+        while time.monotonic() < deadline:
+            if http_status(self.base_url + "/readiness") == 200:
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError("router never became ready:\n" + open(self.log_path).read())
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def pd_deployment(engine_sim, tmp_path):
+    prefill = prefill_worker(engine_sim)
+    decode = engine_sim(*WORKER, "--disaggregation-mode", "decode")
+    router = Router(prefill, decode, str(tmp_path / "router.log"))
+    try:
+        router.wait_ready()
+        yield prefill, decode, router
+    finally:
+        router.stop()
+
+
+def test_openai_client_through_the_pd_router(pd_deployment):
+    prefill, decode, router = pd_deployment
+    client = openai.OpenAI(base_url=router.base_url + "/v1", api_key="unused", max_retries=0)
+
+    reply = client.chat.completions.create(
+        model="llama-3.1-8b", messages=[{"role": "user", "content": "Say hello"}], max_tokens=12)
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.completion_tokens == 12
+    assert len(reply.choices[0].message.content.split()) == 12
+
+    stream = client.completions.create(model="llama-3.1-8b", prompt="Once upon a time " * 40,
+                                       max_tokens=20, stream=True, extra_body={"ignore_eos": True})
+    pieces = [chunk.choices[0].text for chunk in stream if chunk.choices]
+    assert len("".join(pieces).split()) == 20
+
+    stream = client.chat.completions.create(
+        model="llama-3.1-8b", messages=[{"role": "user", "content": "Count to ten"}],
+        max_tokens=8, stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    assert chunks[-1].usage.completion_tokens == 8
+
+    # The prefill worker computed every prompt and one token each; the decode
+    # worker produced the rest without computing any prompt.
+    assert metric(prefill, "sglang:prompt_tokens_total") > 160
+    assert metric(prefill, "sglang:prompt_tokens_total") == metric(decode, "sglang:prompt_tokens_total")
+    assert metric(prefill, "sglang:generation_tokens_total") == 3
+    assert metric(decode, "sglang:generation_tokens_total") == 12 + 20 + 8
+
+
+def test_concurrent_requests_through_the_pd_router(pd_deployment):
+    _, _, router = pd_deployment
+    client = openai.OpenAI(base_url=router.base_url + "/v1", api_key="unused", max_retries=0)
+    results = []
+
+    def one(index):
+        reply = client.completions.create(model="llama-3.1-8b", prompt=f"request {index} " * 50,
+                                          max_tokens=16, extra_body={"ignore_eos": True})
+        results.append(reply.usage.completion_tokens)
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [16] * 24
+
+
+def test_transfer_takes_kv_bytes_over_the_link_bandwidth(engine_sim):
+    prefill = prefill_worker(engine_sim, "--disaggregation-transfer-bandwidth", "10GB/s")
+    assert http_status(prefill.bootstrap_url + "/health") == 200
+    assert get_json(prefill.bootstrap_url +
+                    "/route?engine_rank=-1&target_dp_group=-1&target_pp_rank=-1")[1] == {
+        "prefill_attn_tp_size": 1, "prefill_dp_size": 1, "prefill_pp_size": 1}
+
+    prompt = "word " * 3000
+    body = {"model": "llama-3.1-8b", "prompt": prompt, "max_tokens": 50,
+            "bootstrap_host": "127.0.0.1", "bootstrap_port": prefill.bootstrap_port,
+            "bootstrap_room": 2**63 - 5}
+    answer = {}
+    worker = threading.Thread(target=lambda: answer.update(
+        zip(("status", "body"), post_json(prefill.base_url + "/v1/completions", body))))
+    worker.start()
+    time.sleep(0.3)
+    assert worker.is_alive(), "the prefill worker answered before the KV left"
+
+    # The decode end of the link is slower: 4 GB/s wins.
+    status, handoff = get_json(prefill.bootstrap_url + f"/tessera/kv/{2**63 - 5}?bandwidth=4000000000")
+    worker.join(timeout=10)
+    assert status == 200
+    assert handoff["prompt_tokens"] == answer["body"]["usage"]["prompt_tokens"]
+    assert handoff["kv_bytes"] == handoff["prompt_tokens"] * KV_BYTES_PER_TOKEN
+    assert handoff["transfer_seconds"] == pytest.approx(handoff["kv_bytes"] / 4e9, rel=0.05)
+    assert answer["status"] == 200
+    assert answer["body"]["usage"]["completion_tokens"] == 1
+    assert answer["body"]["choices"][0]["text"].strip() == handoff["first_token"].strip()
+
+
+def test_unpaired_prefill_times_out_with_a_clear_error(engine_sim):
+    prefill = prefill_worker(engine_sim, "--disaggregation-timeout", "3s")
+    status, body = post_json(prefill.base_url + "/v1/completions", {
+        "model": "llama-3.1-8b", "prompt": "hello", "max_tokens": 4,
+        "bootstrap_host": "127.0.0.1", "bootstrap_port": prefill.bootstrap_port,
+        "bootstrap_room": 11})
+    assert status == 500
+    assert "no decode worker asked for the KV of bootstrap_room 11 within 3s" in \
+        body["error"]["message"]
+
+
+def test_decode_without_reachable_prefill_fails_the_request(engine_sim):
+    decode = engine_sim(*WORKER, "--disaggregation-mode", "decode")
+    dead_port = free_port()
+    status, body = post_json(decode.base_url + "/v1/completions", {
+        "model": "llama-3.1-8b", "prompt": "hello", "max_tokens": 4,
+        "bootstrap_host": "127.0.0.1", "bootstrap_port": dead_port, "bootstrap_room": 3})
+    assert status == 500
+    assert f"127.0.0.1:{dead_port}" in body["error"]["message"]
+
+    status, body = post_json(decode.base_url + "/v1/completions",
+                             {"model": "llama-3.1-8b", "prompt": "hello", "max_tokens": 4})
+    assert status == 400
+    assert body["error"]["param"] == "bootstrap_room"
+    # The engine survives both.
+    assert http_status(decode.base_url + "/health") == 200
