@@ -357,7 +357,6 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   active.arrival = SimulatedNow();
   if (active.stream) {
     (void)exchange->StartStream(200, {{"Content-Type", "text/event-stream; charset=utf-8"}});
-    if (chat) (void)exchange->Write(openai::RoleChunk(active.context));
   }
   active_.emplace(id, std::move(active));
   exchange->OnClose([this, id](const Status& status) {
@@ -477,6 +476,11 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   if (request.first_token < 0) {
     request.first_token = now;
     request.first_token_text = event.text;
+    // vLLM and SGLang send the assistant's role with the first output, not
+    // on arrival: clients time the first token from that chunk.
+    if (request.stream && request.context.endpoint == openai::Endpoint::kChatCompletions) {
+      (void)request.exchange->Write(openai::RoleChunk(request.context));
+    }
     metrics_.RecordFirstToken(now - request.arrival);
   } else {
     metrics_.RecordInterTokenLatency(now - request.last_token);
