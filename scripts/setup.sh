@@ -7,9 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang-format clang-tidy
   libcpprest-dev libssl-dev libboost-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
   prometheus-cpp-dev librocm-smi-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev zlib1g-dev
   python3 python3-venv
   prometheus
 )
