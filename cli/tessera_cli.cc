@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/bench_command.h"
 #include "cli/fit_command.h"
 
 namespace tessera::cli {
@@ -14,6 +15,8 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
   app.require_subcommand(1);
   FitFlags fit_flags;
   CLI::App* fit = AddFitCommand(app, fit_flags);
+  BenchFlags bench_flags;
+  CLI::App* bench = AddBenchCommand(app, bench_flags);
   try {
     // CLI11 consumes arguments from the back.
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -28,6 +31,7 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
   }
   try {
     if (fit->parsed()) return RunFitCommand(fit_flags, out, err);
+    if (bench->parsed()) return RunBenchCommand(bench_flags, out, err);
   } catch (const std::exception& error) {
     err << "tessera: internal error: " << error.what() << "\n";
     return 70;  // EX_SOFTWARE

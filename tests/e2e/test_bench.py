@@ -1,0 +1,198 @@
+"""tessera bench against tessera-engine-sim: the vLLM result block, agreement with the
+server's own histograms, --expect, failures counted with reasons, datasets, sweeps."""
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import BIN_DIR, free_port
+
+SANITIZED = os.environ.get("TESSERA_SANITIZE", "OFF") == "ON"
+FIXTURES = os.path.join(os.path.dirname(__file__), "../fixtures")
+ENGINE = ("--hardware", "mi300x:cpx", "--max-model-len", "4096")
+
+
+def bench(engine_url, *flags, timeout=120):
+    args = [os.path.join(BIN_DIR, "tessera"), "bench", "--base-url", engine_url, "--no-progress",
+            *flags]
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+
+
+def histogram_mean(engine, name):
+    with urllib.request.urlopen(engine.base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    total = count = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "_sum"):
+            total += float(line.rsplit(" ", 1)[1])
+        elif line.startswith(name + "_count"):
+            count += float(line.rsplit(" ", 1)[1])
+    return total / count
+
+
+def block_value(output, label):
+    for line in output.splitlines():
+        if line.startswith(label):
+            return float(line[len(label):].split()[0])
+    raise AssertionError(f"{label!r} not in:\n{output}")
+
+
+def test_result_block_agrees_with_the_simulators_histograms(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "1.0")
+    result_file = tmp_path / "result.json"
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--dataset-name", "random",
+                "--random-input-len", "512", "--random-output-len", "48", "--num-prompts", "48",
+                "--max-concurrency", "16", "--ignore-eos", "--metric-percentiles", "50,90,99",
+                "--percentile-metrics", "ttft,tpot,itl,e2el", "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for line in ("============ Serving Benchmark Result ============",
+                 "Successful requests:                     48",
+                 "Failed requests:                         0",
+                 "Maximum request concurrency:             16",
+                 "Total generated tokens:                  2304",
+                 "---------------Time to First Token----------------",
+                 "-----Time per Output Token (excl. 1st token)------",
+                 "---------------Inter-token Latency----------------",
+                 "----------------End-to-end Latency----------------",
+                 "P90 ITL (ms):"):
+        assert line in out, out
+
+    result = json.loads(result_file.read_text())
+    assert result["completed"] == 48 and result["failed"] == 0
+    assert result["total_output_tokens"] == 48 * 48
+    assert result["mean_ttft_ms"] == pytest.approx(block_value(out, "Mean TTFT (ms):"), abs=0.01)
+    assert len(result["itls"]) == 48 and all(len(gaps) == 47 for gaps in result["itls"])
+    for key in ("p50_ttft_ms", "p90_tpot_ms", "p99_itl_ms", "median_e2el_ms",
+                "output_throughput", "request_throughput", "total_token_throughput"):
+        assert key in result
+
+    if SANITIZED:
+        return  # sanitizer overhead distorts wall-clock timing; the figures are checked unsanitized
+    server_ttft = histogram_mean(engine, "vllm:time_to_first_token_seconds") * 1000
+    server_tpot = histogram_mean(engine, "vllm:request_time_per_output_token_seconds") * 1000
+    client_ttft = block_value(out, "Mean TTFT (ms):")
+    client_tpot = block_value(out, "Mean TPOT (ms):")
+    assert client_ttft == pytest.approx(server_ttft, rel=0.05)
+    assert client_tpot == pytest.approx(server_tpot, rel=0.05)
+
+
+def test_expect_passes_and_fails(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.2")
+    easy = tmp_path / "easy.json"
+    easy.write_text(json.dumps({"expected_results": {"auto": {
+        "output_throughput_per_sec": "10", "mean_ttft_ms": "60000", "mean_tpot_ms": "5000"}}}))
+    hard = tmp_path / "hard.json"
+    hard.write_text(json.dumps({"expected_results": {"auto": {
+        "output_throughput_per_sec": "10000000", "mean_tpot_ms": "0.001"}}}))
+    workload = ("--model", "llama-3.1-8b", "--random-input-len", "64", "--random-output-len", "8",
+                "--num-prompts", "8", "--ignore-eos")
+
+    passed = bench(engine.base_url, *workload, "--expect", str(easy))
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "PASS: every expected figure was met" in passed.stdout
+
+    failed = bench(engine.base_url, *workload, "--expect", str(hard))
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAIL  output_throughput_per_sec" in failed.stdout
+    assert "at least 10000000.00" in failed.stdout
+    assert "FAIL: the result falls short" in failed.stdout
+
+
+def test_dead_endpoint_counts_every_request_as_failed():
+    run = bench(f"http://127.0.0.1:{free_port()}", "--model", "m", "--num-prompts", "5",
+                "--random-input-len", "8", "--random-output-len", "4")
+    assert run.returncode == 0, run.stderr
+    assert "Successful requests:                     0" in run.stdout
+    assert "Failed requests:                         5" in run.stdout
+    assert "5 × " in run.stdout and "refused" in run.stdout
+
+
+def test_server_errors_are_counted_with_their_reason(engine_sim):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05", "--error-rate", "0.5", "--seed", "3")
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "40",
+                "--random-input-len", "32", "--random-output-len", "4")
+    assert run.returncode == 0, run.stderr
+    failed = block_value(run.stdout, "Failed requests:")
+    assert 8 <= failed <= 32
+    assert block_value(run.stdout, "Successful requests:") == 40 - failed
+    assert "injected failure (--error-rate)" in run.stdout
+    assert "500" in run.stdout
+
+
+def test_stream_cut_midway_is_a_failure(engine_sim):
+    engine = engine_sim(*ENGINE, "--time-scale", "1.0")
+    killer = threading.Timer(1.0, lambda: engine.process.send_signal(signal.SIGKILL))
+    killer.start()
+    try:
+        run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "4",
+                    "--random-input-len", "32", "--random-output-len", "2000", "--ignore-eos")
+    finally:
+        killer.cancel()
+    assert run.returncode == 0, run.stderr
+    assert "Failed requests:                         4" in run.stdout
+    assert "Failed requests by reason:" in run.stdout
+
+
+def test_hung_server_times_out_as_failures(engine_sim):
+    engine = engine_sim(*ENGINE, "--hang-after", "1s")
+    time.sleep(1.5)  # the engine stops answering one second after it became ready
+    started = time.monotonic()
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "3",
+                "--random-input-len", "8", "--random-output-len", "4", "--request-timeout", "2s")
+    assert time.monotonic() - started < 30
+    assert run.returncode == 0, run.stderr
+    assert "Failed requests:                         3" in run.stdout
+    assert "3 × POST" in run.stdout and "no complete response within total_timeout 2s" in run.stdout
+
+
+def test_sharegpt_chat_run(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05")
+    result_file = tmp_path / "chat.json"
+    run = bench(engine.base_url, "--backend", "openai-chat", "--dataset-name", "sharegpt",
+                "--dataset-path", os.path.join(FIXTURES, "sharegpt/sharegpt_small.json"),
+                "--num-prompts", "20", "--request-rate", "50", "--burstiness", "0.5",
+                "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    assert "Successful requests:                     20" in run.stdout
+    assert "Request rate configured (RPS):           50.00" in run.stdout
+    result = json.loads(result_file.read_text())
+    assert result["model_id"] == "llama-3.1-8b"  # asked the server
+    assert result["endpoint"] == "/v1/chat/completions"
+    # The server's usage counts the chat template's tokens too.
+    assert all(n > 4 for n in result["input_lens"])
+
+
+def test_malformed_dataset_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"conversations": "not a list"}]')
+    run = bench("http://127.0.0.1:1", "--model", "m", "--dataset-name", "sharegpt",
+                "--dataset-path", str(bad))
+    assert run.returncode == 2
+    assert "entry 0: conversations: must be a list" in run.stderr
+
+
+def test_sweep_prints_one_table_and_a_png_chart(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.1")
+    chart = tmp_path / "sweep.png"
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--random-input-len", "128",
+                "--random-output-len", "16", "--num-prompts", "16", "--ignore-eos",
+                "--sweep-concurrency", "1,4,16", "--sweep-chart", str(chart))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("Serving Benchmark Result") == 3
+    table = run.stdout[run.stdout.index("concurrency  completed"):]
+    rows = [line.split() for line in table.splitlines()[1:4]]
+    assert [row[0] for row in rows] == ["1", "4", "16"]
+    throughputs = [float(row[4]) for row in rows]
+    assert throughputs[0] < throughputs[1] < throughputs[2]
+    png = chart.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= 640 and height >= 360
