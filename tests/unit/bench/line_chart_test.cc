@@ -125,7 +125,7 @@ TEST(NiceTicksTest, StepsOfOneTwoOrFive) {
   EXPECT_THAT(NiceTicks(0, 3.3), ElementsAre(0, 1, 2, 3, 4));
   const std::vector<double> small = NiceTicks(0, 0.07);
   EXPECT_NEAR(small[1] - small[0], 0.02, 1e-12);  // 0.07 / 5 = 0.014 rounds up to 0.02
-  EXPECT_EQ(NiceTicks(5, 5).size(), 6u);  // a flat range is widened
+  EXPECT_EQ(NiceTicks(5, 5).size(), 6u);          // a flat range is widened
 }
 
 }  // namespace
