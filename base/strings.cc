@@ -10,6 +10,14 @@ std::string AsciiLower(std::string_view text) {
   return lower;
 }
 
+std::string AsciiUpper(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return upper;
+}
+
 std::string Quote(std::string_view text) {
   constexpr std::string_view kHexDigits = "0123456789abcdef";
   std::string quoted = "\"";

@@ -10,6 +10,7 @@ namespace tessera {
 
 // Lower-cases ASCII letters only; identifiers we compare are ASCII.
 std::string AsciiLower(std::string_view text);
+std::string AsciiUpper(std::string_view text);
 
 // Double-quotes `text` for an error message, escaping quotes, backslashes and
 // control characters so that the quoted input is unambiguous and printable.
