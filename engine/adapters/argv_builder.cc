@@ -1,0 +1,70 @@
+#include "engine/adapters/argv_builder.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "base/strings.h"
+
+namespace tessera::adapters {
+
+ArgvBuilder& ArgvBuilder::Add(std::string_view argument) {
+  argv_.emplace_back(argument);
+  return *this;
+}
+
+ArgvBuilder& ArgvBuilder::Flag(std::string_view flag, std::string_view value) {
+  argv_.emplace_back(flag);
+  argv_.emplace_back(value);
+  return *this;
+}
+
+ArgvBuilder& ArgvBuilder::Flag(std::string_view flag, int value) {
+  const std::string text = std::to_string(value);
+  return Flag(flag, std::string_view{text});
+}
+
+ArgvBuilder& ArgvBuilder::Flag(std::string_view flag, double value) {
+  // Shortest text that reads back as the same double: "0.9", not "0.900000".
+  std::array<char, 32> text{};
+  const std::to_chars_result result = std::to_chars(text.data(), text.data() + text.size(), value);
+  return Flag(flag, std::string_view(text.data(), static_cast<size_t>(result.ptr - text.data())));
+}
+
+ArgvBuilder& ArgvBuilder::FlagIfSet(std::string_view flag, const std::optional<int>& value) {
+  if (value) Flag(flag, *value);
+  return *this;
+}
+
+ArgvBuilder& ArgvBuilder::FlagIfSet(std::string_view flag, const std::optional<double>& value) {
+  if (value) Flag(flag, *value);
+  return *this;
+}
+
+ArgvBuilder& ArgvBuilder::FlagIfSet(std::string_view flag,
+                                    const std::optional<std::string>& value) {
+  if (value) Flag(flag, std::string_view{*value});
+  return *this;
+}
+
+ArgvBuilder& ArgvBuilder::AddAll(const std::vector<std::string>& arguments) {
+  argv_.insert(argv_.end(), arguments.begin(), arguments.end());
+  return *this;
+}
+
+StatusOr<std::optional<std::string>> EngineKvCacheDtype(const std::optional<std::string>& requested,
+                                                        std::string_view engine,
+                                                        const std::vector<std::string>& accepted,
+                                                        std::string_view fp8_alias) {
+  if (!requested) return std::optional<std::string>();
+  const std::string name = AsciiLower(*requested);
+  if (name == "fp8") return std::optional<std::string>(std::string(fp8_alias));
+  if (std::find(accepted.begin(), accepted.end(), name) != accepted.end()) {
+    return std::optional<std::string>(name);
+  }
+  return InvalidArgumentError("engine.kvCacheDtype: " + std::string(engine) +
+                              " has no KV-cache dtype " + Quote(*requested) +
+                              "; expected fp8 or one of " + Join(accepted, ", "));
+}
+
+}  // namespace tessera::adapters

@@ -1,0 +1,45 @@
+// Small helpers the adapters share to spell flags.
+
+#ifndef TESSERA_ENGINE_ADAPTERS_ARGV_BUILDER_H_
+#define TESSERA_ENGINE_ADAPTERS_ARGV_BUILDER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tessera::adapters {
+
+class ArgvBuilder {
+ public:
+  explicit ArgvBuilder(std::vector<std::string> prefix) : argv_(std::move(prefix)) {}
+
+  ArgvBuilder& Add(std::string_view argument);
+  ArgvBuilder& Flag(std::string_view flag, std::string_view value);
+  ArgvBuilder& Flag(std::string_view flag, int value);
+  ArgvBuilder& Flag(std::string_view flag, double value);
+  // Nothing when the setting is absent: the engine's own default applies.
+  ArgvBuilder& FlagIfSet(std::string_view flag, const std::optional<int>& value);
+  ArgvBuilder& FlagIfSet(std::string_view flag, const std::optional<double>& value);
+  ArgvBuilder& FlagIfSet(std::string_view flag, const std::optional<std::string>& value);
+  ArgvBuilder& AddAll(const std::vector<std::string>& arguments);
+
+  std::vector<std::string> Build() && { return std::move(argv_); }
+
+ private:
+  std::vector<std::string> argv_;
+};
+
+// "fp8" for engines that take the generic name; each engine's spelling
+// otherwise. `accepted` lists the engine's names; `fp8_alias` is what "fp8"
+// becomes. Errors name engine.kvCacheDtype.
+StatusOr<std::optional<std::string>> EngineKvCacheDtype(const std::optional<std::string>& requested,
+                                                        std::string_view engine,
+                                                        const std::vector<std::string>& accepted,
+                                                        std::string_view fp8_alias);
+
+}  // namespace tessera::adapters
+
+#endif  // TESSERA_ENGINE_ADAPTERS_ARGV_BUILDER_H_

@@ -1,0 +1,65 @@
+// What an engine adapter needs to launch a worker, and what it produces.
+
+#ifndef TESSERA_ENGINE_ADAPTERS_LAUNCH_PLAN_H_
+#define TESSERA_ENGINE_ADAPTERS_LAUNCH_PLAN_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/adapters/engine_kind.h"
+
+namespace tessera::adapters {
+
+// An engine binary the node's operator allows workers to run: the agent's
+// configuration, never the manifest's, so a manifest cannot name an
+// arbitrary program.
+struct EngineInstallation {
+  std::string name;                     // what worker specs call it, e.g. "vllm-0.11"
+  EngineKind kind = EngineKind::kVllm;  // which adapter builds its argv
+  std::vector<std::string>
+      command{};  // argv prefix, e.g. {"python3", "-m", "sglang.launch_server"}
+  std::map<std::string, std::string> env{};
+  // The simulator shows vLLM's or SGLang's health semantics and metric names.
+  MetricDialect sim_flavor = MetricDialect::kVllm;
+};
+
+// The engine settings of one worker, from its spec.
+struct EngineSettings {
+  std::string model;              // path or Hugging Face id
+  std::string served_model_name;  // empty: the engine's default (the model)
+  int tensor_parallel_size = 1;
+  std::optional<int> max_model_len{};
+  std::optional<std::string> kv_cache_dtype{};  // "auto", "fp8", "fp8_e4m3", "fp8_e5m2", "bf16"
+  std::optional<double> gpu_memory_utilization{};
+  std::optional<bool> enable_prefix_caching{};
+  std::vector<std::string> extra_args{};  // appended verbatim, each one argv element
+  std::map<std::string, std::string> env{};
+
+  friend bool operator==(const EngineSettings&, const EngineSettings&) = default;
+};
+
+// Where the worker runs on this node.
+struct LaunchContext {
+  std::string host = "0.0.0.0";
+  int port = 0;
+  // Prefill workers of SGLang and the simulator serve the KV hand-off here.
+  std::optional<int> bootstrap_port{};
+  // Node-wide device indices of the worker's partitions.
+  std::vector<int> devices{};
+  // The simulator models this hardware: "mi300x:cpx/nps4".
+  std::string hardware;
+};
+
+struct LaunchPlan {
+  std::vector<std::string> argv{};
+  std::map<std::string, std::string> env{};  // added to the agent's own environment
+  std::string health_path = "/health";
+  std::string metrics_path = "/metrics";
+  MetricDialect dialect = MetricDialect::kVllm;
+};
+
+}  // namespace tessera::adapters
+
+#endif  // TESSERA_ENGINE_ADAPTERS_LAUNCH_PLAN_H_

@@ -1,0 +1,113 @@
+#include "engine/adapters/engine_adapter.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace tessera::adapters {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsSubsetOf;
+using ::testing::Pair;
+
+EngineSettings Settings() {
+  EngineSettings settings;
+  settings.model = "/models/llama-3.3-70b";
+  settings.served_model_name = "llama-70b";
+  settings.tensor_parallel_size = 4;
+  settings.max_model_len = 8192;
+  settings.kv_cache_dtype = "fp8";
+  settings.gpu_memory_utilization = 0.9;
+  settings.enable_prefix_caching = false;
+  settings.extra_args = {"--seed", "7"};
+  settings.env = {{"VLLM_USE_TRITON_FLASH_ATTN", "0"}, {"HIP_VISIBLE_DEVICES", "9"}};
+  return settings;
+}
+
+LaunchContext Context() {
+  return {.host = "0.0.0.0",
+          .port = 20001,
+          .bootstrap_port = 20002,
+          .devices = {4, 5, 6, 7},
+          .hardware = "mi300x:cpx/nps4"};
+}
+
+TEST(VllmAdapterTest, BuildsServeCommandWithPdConnector) {
+  EngineInstallation vllm{
+      .name = "vllm", .kind = EngineKind::kVllm, .command = {"/opt/venv/bin/vllm"}};
+  StatusOr<LaunchPlan> plan =
+      AdapterFor(EngineKind::kVllm).Plan(vllm, Settings(), WorkerRole::kDecode, Context());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(
+      plan->argv,
+      ElementsAre("/opt/venv/bin/vllm", "serve", "/models/llama-3.3-70b", "--host", "0.0.0.0",
+                  "--port", "20001", "--served-model-name", "llama-70b", "--tensor-parallel-size",
+                  "4", "--max-model-len", "8192", "--gpu-memory-utilization", "0.9",
+                  "--kv-cache-dtype", "fp8", "--no-enable-prefix-caching", "--kv-transfer-config",
+                  R"({"kv_connector":"NixlConnector","kv_role":"kv_both"})", "--seed", "7"));
+  EXPECT_EQ(plan->dialect, MetricDialect::kVllm);
+  // The worker's own environment cannot move it off its partitions.
+  EXPECT_EQ(plan->env.at("HIP_VISIBLE_DEVICES"), "4,5,6,7");
+  EXPECT_EQ(plan->env.at("CUDA_VISIBLE_DEVICES"), "4,5,6,7");
+  EXPECT_EQ(plan->env.at("VLLM_USE_TRITON_FLASH_ATTN"), "0");
+}
+
+TEST(SglangAdapterTest, PrefillGetsDisaggregationFlagsAndBootstrapPort) {
+  EngineInstallation sglang{.name = "sglang",
+                            .kind = EngineKind::kSglang,
+                            .command = {"python3", "-m", "sglang.launch_server"}};
+  StatusOr<LaunchPlan> plan =
+      AdapterFor(EngineKind::kSglang).Plan(sglang, Settings(), WorkerRole::kPrefill, Context());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const std::vector<std::string>& argv = plan->argv;
+  EXPECT_THAT(std::vector<std::string>(argv.begin(), argv.begin() + 5),
+              ElementsAre("python3", "-m", "sglang.launch_server", "--model-path",
+                          "/models/llama-3.3-70b"));
+  EXPECT_THAT((std::vector<std::string>{
+                  "--tp-size", "4", "--context-length", "8192", "--mem-fraction-static", "0.9",
+                  "--kv-cache-dtype", "fp8_e4m3", "--disable-radix-cache", "--enable-metrics",
+                  "--disaggregation-mode", "prefill", "--disaggregation-bootstrap-port", "20002"}),
+              IsSubsetOf(argv));
+  EXPECT_EQ(plan->dialect, MetricDialect::kSglang);
+}
+
+TEST(SimAdapterTest, ShowsTheInstallationFlavorAndHardware) {
+  EngineInstallation sim{.name = "sim-sglang",
+                         .kind = EngineKind::kSim,
+                         .command = {"/usr/bin/tessera-engine-sim", "--time-scale", "0.1"},
+                         .env = {{"TZ", "UTC"}},
+                         .sim_flavor = MetricDialect::kSglang};
+  EngineSettings settings = Settings();
+  settings.enable_prefix_caching = std::nullopt;
+  StatusOr<LaunchPlan> plan =
+      AdapterFor(EngineKind::kSim).Plan(sim, settings, WorkerRole::kAggregated, Context());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(plan->argv, Contains("--flavor"));
+  EXPECT_THAT((std::vector<std::string>{"sglang", "--hardware", "mi300x:cpx/nps4"}),
+              IsSubsetOf(plan->argv));
+  EXPECT_THAT(plan->argv, ::testing::Not(Contains("--disaggregation-mode")));
+  EXPECT_EQ(plan->dialect, MetricDialect::kSglang);
+  EXPECT_THAT(plan->env, Contains(Pair("TZ", "UTC")));
+}
+
+TEST(EngineAdapterTest, UnknownKvCacheDtypeNamesTheField) {
+  EngineSettings settings = Settings();
+  settings.kv_cache_dtype = "int3";
+  EngineInstallation sglang{.name = "sglang", .kind = EngineKind::kSglang, .command = {"sglang"}};
+  StatusOr<LaunchPlan> plan =
+      AdapterFor(EngineKind::kSglang).Plan(sglang, settings, WorkerRole::kAggregated, Context());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(plan.status().message(), HasSubstr("engine.kvCacheDtype"));
+  EXPECT_THAT(plan.status().message(), HasSubstr("fp8_e4m3"));
+}
+
+TEST(EngineKindTest, ParsesNamesAndListsChoices) {
+  EXPECT_EQ(*ParseEngineKind("sglang"), EngineKind::kSglang);
+  EXPECT_EQ(*ParseWorkerRole("decode"), WorkerRole::kDecode);
+  EXPECT_THAT(ParseEngineKind("trt").status().message(), HasSubstr("vllm, sglang or sim"));
+}
+
+}  // namespace
+}  // namespace tessera::adapters
