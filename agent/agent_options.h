@@ -1,0 +1,39 @@
+// tessera-agent's command line.
+
+#ifndef TESSERA_AGENT_AGENT_OPTIONS_H_
+#define TESSERA_AGENT_AGENT_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tessera::agent {
+
+struct AgentOptions {
+  std::string listen_host = "0.0.0.0";
+  int listen_port = 8470;
+  std::string config_file;  // empty: defaults (the simulator engine only)
+  // "sim" for now; the rocm-smi backend (librocm_smi64 and amdgpu sysfs) is
+  // the next piece of work on the agent.
+  std::string gpu_backend = "sim";
+  // A topology file, or a shorthand such as "8xmi300x:cpx/nps4".
+  std::string sim_topology = "8xmi300x:cpx/nps4";
+  std::string state_directory = "/var/lib/tessera-agent";
+  std::string log_directory;  // empty: <state directory>/logs
+  std::string token_file;
+  bool no_auth = false;
+  std::string hostname;        // empty: the machine's
+  std::string advertise_host;  // empty: the hostname
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
+  size_t max_request_bytes = size_t{1} << 20;
+};
+
+// Errors (exit code 2) name the flag; --help sets `help` and returns
+// Cancelled.
+StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, std::string& help);
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_AGENT_OPTIONS_H_

@@ -1,0 +1,295 @@
+#include "agent/api/admin_routes.h"
+
+#include <charconv>
+#include <chrono>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "engine/hardware/partition_mode.h"
+
+namespace tessera::agent {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultLogLines = 100;
+constexpr int kMaxLogLines = 100'000;
+
+int HttpStatusOf(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kAborted:
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+ApiResponse Error(const Status& status) {
+  const int code = HttpStatusOf(status.code());
+  return {.status = code,
+          .body = json{{"error",
+                        {{"code", code},
+                         {"status", StatusCodeName(status.code())},
+                         {"message", status.message()}}}}
+                      .dump()};
+}
+
+ApiResponse Json(int status, const json& body) { return {.status = status, .body = body.dump()}; }
+
+std::string Rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 32> text{};
+  const size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return {text.data(), length};
+}
+
+json WorkerJson(const WorkerStatus& worker) {
+  json body = {
+      {"id", worker.id},
+      {"spec", WorkerSpecToJson(worker.spec)},
+      {"state", WorkerStateName(worker.state)},
+      {"stateSince", Rfc3339(worker.state_since)},
+      {"ready", worker.state == WorkerState::kReady},
+      {"port", worker.port},
+      {"url", worker.url},
+      {"restarts", worker.restarts},
+      {"crashLoop", worker.crash_loop},
+      {"adopted", worker.adopted},
+      {"replacing", worker.replacing},
+      {"metricDialect", adapters::MetricDialectName(worker.dialect)},
+  };
+  body["pid"] = worker.pid == 0 ? json(nullptr) : json(worker.pid);
+  if (worker.bootstrap_port) body["bootstrapPort"] = *worker.bootstrap_port;
+  if (!worker.reason.empty()) body["reason"] = worker.reason;
+  if (worker.last_exit) body["lastExit"] = *worker.last_exit;
+  if (worker.last_failure) body["lastFailure"] = *worker.last_failure;
+  if (worker.last_exit_code) body["lastExitCode"] = *worker.last_exit_code;
+  if (worker.startup_seconds) body["startupSeconds"] = *worker.startup_seconds;
+  if (worker.in_flight) body["inFlightRequests"] = *worker.in_flight;
+  if (worker.next_restart) body["nextRestart"] = Rfc3339(*worker.next_restart);
+  return body;
+}
+
+std::optional<int> ParseInt(const std::string& text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  // Every byte of the longer string is visited whatever the inputs.
+  const size_t length = std::max(a.size(), b.size());
+  unsigned difference = a.size() == b.size() ? 0U : 1U;
+  for (size_t i = 0; i < length; ++i) {
+    const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
+    const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
+    difference |= static_cast<unsigned>(x ^ y);
+  }
+  return difference == 0;
+}
+
+AdminRoutes::AdminRoutes(Supervisor& supervisor, std::optional<std::string> token,
+                         std::function<std::string()> render_metrics, std::string hostname)
+    : supervisor_(supervisor),
+      token_(std::move(token)),
+      render_metrics_(std::move(render_metrics)),
+      hostname_(std::move(hostname)) {}
+
+bool AdminRoutes::Authorized(const std::string& authorization) const {
+  if (!token_) return true;
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() < kScheme.size() ||
+      AsciiLower(authorization.substr(0, kScheme.size())) != AsciiLower(kScheme)) {
+    return false;
+  }
+  return ConstantTimeEquals(authorization.substr(kScheme.size()), *token_);
+}
+
+ApiResponse AdminRoutes::Handle(const ApiRequest& request) {
+  const std::string& path = request.path;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (path == "/healthz") {
+    if (!get) return Error(Status(StatusCode::kInvalidArgument, "/healthz: use GET"));
+    return {.content_type = "text/plain", .body = "ok\n"};
+  }
+  if (!Authorized(request.authorization)) {
+    return Error(UnauthenticatedError(
+        request.authorization.empty()
+            ? "missing bearer token: send 'Authorization: Bearer <token>' (the agent's token file)"
+            : "invalid bearer token"));
+  }
+  if (path == "/readyz" && get) {
+    if (!supervisor_.recovered()) {
+      return Error(UnavailableError("recovering worker state"));
+    }
+    return {.content_type = "text/plain", .body = "ok\n"};
+  }
+  if (path == "/metrics" && get) {
+    return {.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = render_metrics_()};
+  }
+  if (path == "/v1/node" && get) return Node();
+  if (path == "/v1/sd" && get) return ServiceDiscovery();
+  constexpr std::string_view kWorkers = "/v1/workers";
+  if (path == kWorkers || path.starts_with(std::string(kWorkers) + "/")) {
+    return Workers(request, path.substr(std::min(path.size(), kWorkers.size() + 1)));
+  }
+  return Error(NotFoundError("no route " + request.method + " " + path));
+}
+
+ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& rest) {
+  const std::string& method = request.method;
+  if (rest.empty()) {
+    if (method != "GET") return Error(InvalidArgumentError("/v1/workers: use GET"));
+    json workers = json::array();
+    for (const WorkerStatus& worker : supervisor_.Workers()) workers.push_back(WorkerJson(worker));
+    return Json(200, {{"workers", std::move(workers)}});
+  }
+  const size_t slash = rest.find('/');
+  const std::string id = rest.substr(0, slash);
+  const std::string sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (Status valid = ValidateWorkerId(id); !valid.ok()) return Error(valid);
+
+  if (sub == "logs") {
+    if (method != "GET") return Error(InvalidArgumentError("logs: use GET"));
+    int lines = kDefaultLogLines;
+    if (const auto tail = request.query.find("tail"); tail != request.query.end()) {
+      const std::optional<int> parsed = ParseInt(tail->second);
+      if (!parsed || *parsed < 1 || *parsed > kMaxLogLines) {
+        return Error(InvalidArgumentError("tail: must be an integer from 1 to " +
+                                          std::to_string(kMaxLogLines) + ", got " +
+                                          Quote(tail->second)));
+      }
+      lines = *parsed;
+    }
+    StatusOr<std::string> logs = supervisor_.Logs(id, lines);
+    if (!logs.ok()) return Error(logs.status());
+    return {.content_type = "text/plain; charset=utf-8", .body = *std::move(logs)};
+  }
+  if (!sub.empty()) return Error(NotFoundError("no route " + method + " " + request.path));
+
+  if (method == "GET") {
+    StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
+    if (!worker.ok()) return Error(worker.status());
+    return Json(200, WorkerJson(*worker));
+  }
+  if (method == "PUT") {
+    StatusOr<WorkerSpec> spec = ParseWorkerSpec(request.body);
+    if (!spec.ok()) return Error(spec.status());
+    StatusOr<Supervisor::ApplyOutcome> outcome = supervisor_.Apply(id, *std::move(spec));
+    if (!outcome.ok()) return Error(outcome.status());
+    StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
+    if (!worker.ok()) return Error(worker.status());
+    return Json(*outcome == Supervisor::ApplyOutcome::kCreated ? 201 : 200, WorkerJson(*worker));
+  }
+  if (method == "DELETE") {
+    std::optional<std::chrono::milliseconds> grace;
+    if (const auto it = request.query.find("graceSeconds"); it != request.query.end()) {
+      const std::optional<int> seconds = ParseInt(it->second);
+      if (!seconds || *seconds < 0 || *seconds > 24 * 3600) {
+        return Error(InvalidArgumentError("graceSeconds: must be an integer from 0 to 86400, got " +
+                                          Quote(it->second)));
+      }
+      grace = std::chrono::seconds(*seconds);
+    }
+    if (Status status = supervisor_.Delete(id, grace); !status.ok()) return Error(status);
+    StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
+    if (!worker.ok()) return Json(200, {{"id", id}, {"state", "stopped"}});
+    return Json(202, WorkerJson(*worker));
+  }
+  return Error(InvalidArgumentError(method + " " + request.path + ": use GET, PUT or DELETE"));
+}
+
+ApiResponse AdminRoutes::Node() const {
+  const NodeInventory& inventory = supervisor_.inventory();
+  std::map<int, std::string> holders;
+  for (const WorkerStatus& worker : supervisor_.Workers()) {
+    for (int partition : worker.spec.partitions) holders[partition] = worker.id;
+  }
+  json gpus = json::array();
+  int free_partitions = 0;
+  int total_partitions = 0;
+  for (const GpuDevice& gpu : inventory.gpus) {
+    json partitions = json::array();
+    for (const GpuPartition& partition : gpu.partitions) {
+      ++total_partitions;
+      json entry = {{"index", partition.index},
+                    {"indexInGpu", partition.index_in_gpu},
+                    {"vramTotalBytes", partition.vram_total_bytes},
+                    {"vramUsedBytes", partition.vram_used_bytes},
+                    {"computeUnits", partition.compute_units},
+                    {"busyPercent", partition.busy_percent}};
+      if (const auto holder = holders.find(partition.index); holder != holders.end()) {
+        entry["worker"] = holder->second;
+      } else {
+        entry["worker"] = nullptr;
+        ++free_partitions;
+      }
+      partitions.push_back(std::move(entry));
+    }
+    json entry = {
+        {"index", gpu.index},
+        {"product", gpu.product},
+        {"name", gpu.display_name},
+        {"pciBusId", gpu.pci_bus_id},
+        {"uniqueId", gpu.unique_id},
+        {"numaNode", gpu.numa_node},
+        {"computePartition", hardware::ComputePartitionName(gpu.partition_mode.compute)},
+        {"memoryPartition", hardware::MemoryPartitionName(gpu.partition_mode.memory)},
+        {"vramTotalBytes", gpu.vram_total_bytes},
+        {"vramUsedBytes", gpu.vram_used_bytes},
+        {"computeUnits", gpu.compute_units},
+        {"busyPercent", gpu.busy_percent},
+        {"partitions", std::move(partitions)},
+    };
+    if (gpu.junction_temperature_celsius)
+      entry["junctionTemperatureCelsius"] = *gpu.junction_temperature_celsius;
+    if (gpu.power_watts) entry["powerWatts"] = *gpu.power_watts;
+    gpus.push_back(std::move(entry));
+  }
+  return Json(200, {{"hostname", inventory.hostname.empty() ? hostname_ : inventory.hostname},
+                    {"gpuBackend", inventory.backend},
+                    {"partitions", {{"total", total_partitions}, {"free", free_partitions}}},
+                    {"gpus", std::move(gpus)}});
+}
+
+ApiResponse AdminRoutes::ServiceDiscovery() const {
+  json groups = json::array();
+  for (const WorkerStatus& worker : supervisor_.Workers()) {
+    if (worker.state != WorkerState::kReady) continue;
+    std::vector<std::string> partitions;
+    for (int partition : worker.spec.partitions) partitions.push_back(std::to_string(partition));
+    const std::string target = worker.url.substr(worker.url.find("://") + 3);
+    groups.push_back({{"targets", {target}},
+                      {"labels",
+                       {{"worker", worker.id},
+                        {"deployment", worker.spec.deployment},
+                        {"namespace", worker.spec.namespace_name},
+                        {"role", adapters::WorkerRoleName(worker.spec.role)},
+                        {"partition", Join(partitions, ",")},
+                        {"hostname", hostname_}}}});
+  }
+  return Json(200, groups);
+}
+
+}  // namespace tessera::agent

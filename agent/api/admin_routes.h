@@ -1,0 +1,54 @@
+// The v1 REST surface of the agent (see DESIGN.md):
+//
+//   GET /healthz                       no auth
+//   GET /readyz, GET /metrics
+//   GET /v1/node                       inventory: GPUs, partitions, who holds each
+//   GET /v1/workers, GET /v1/workers/{id}
+//   PUT /v1/workers/{id}               create or update; same spec twice is a no-op
+//   DELETE /v1/workers/{id}?graceSeconds=N
+//   GET /v1/workers/{id}/logs?tail=N
+//   GET /v1/sd                         Prometheus HTTP service discovery
+//
+// Errors are JSON, {"error": {"code": 409, "status": "ALREADY_EXISTS",
+// "message": "partitions: partition 3 is held by worker \"a\" (ready)"}}.
+// Handle() must run on the supervisor's event loop.
+
+#ifndef TESSERA_AGENT_API_ADMIN_ROUTES_H_
+#define TESSERA_AGENT_API_ADMIN_ROUTES_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "agent/api/api_types.h"
+#include "agent/supervisor/supervisor.h"
+
+namespace tessera::agent {
+
+class AdminRoutes {
+ public:
+  // `token`: the bearer token every route but /healthz requires; nullopt
+  // turns authentication off. `render_metrics` produces the /metrics body.
+  AdminRoutes(Supervisor& supervisor, std::optional<std::string> token,
+              std::function<std::string()> render_metrics, std::string hostname);
+
+  ApiResponse Handle(const ApiRequest& request);
+
+ private:
+  ApiResponse Workers(const ApiRequest& request, const std::string& rest);
+  ApiResponse Node() const;
+  ApiResponse ServiceDiscovery() const;
+  bool Authorized(const std::string& authorization) const;
+
+  Supervisor& supervisor_;
+  std::optional<std::string> token_;
+  std::function<std::string()> render_metrics_;
+  std::string hostname_;
+};
+
+// Compares in time independent of where the strings first differ.
+bool ConstantTimeEquals(const std::string& a, const std::string& b);
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_API_ADMIN_ROUTES_H_

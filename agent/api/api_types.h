@@ -1,0 +1,28 @@
+// A request and response of the agent's REST API, independent of the HTTP
+// library that carries them, so routing is tested and fuzzed directly.
+
+#ifndef TESSERA_AGENT_API_API_TYPES_H_
+#define TESSERA_AGENT_API_API_TYPES_H_
+
+#include <map>
+#include <string>
+
+namespace tessera::agent {
+
+struct ApiRequest {
+  std::string method;  // "GET", "PUT", "DELETE", ...
+  std::string path;    // "/v1/workers/llama-0", percent-decoded
+  std::map<std::string, std::string> query{};
+  std::string authorization;  // the Authorization header, empty when absent
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_API_API_TYPES_H_

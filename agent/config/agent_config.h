@@ -1,0 +1,47 @@
+// The agent's configuration file: which engines workers may run, how they
+// are supervised, and the resources the agent hands out.
+//
+//   engines:
+//     vllm:   {kind: vllm, command: [/opt/vllm/bin/vllm], env: {VLLM_USE_V1: "1"}}
+//     sglang: {kind: sglang, command: [python3, -m, sglang.launch_server]}
+//     sim:    {kind: sim, command: [tessera-engine-sim, --time-scale, "0.1"], flavor: vllm}
+//   supervision: {startupTimeout: 20m, backoffMax: 5m, defaultGrace: 30s, ...}
+//   ports: 20000-29999
+//   logs: {maxBytes: 64MiB, maxFiles: 3}
+//   scrapePeriod: 2s
+//
+// Every key is optional. Without an `engines` section the agent allows only
+// the simulator installed beside it.
+
+#ifndef TESSERA_AGENT_CONFIG_AGENT_CONFIG_H_
+#define TESSERA_AGENT_CONFIG_AGENT_CONFIG_H_
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "agent/supervisor/supervision_policy.h"
+#include "base/status.h"
+#include "engine/adapters/launch_plan.h"
+
+namespace tessera::agent {
+
+struct AgentConfig {
+  std::map<std::string, adapters::EngineInstallation> engines{};
+  SupervisionPolicy policy;
+  int port_first = 20000;
+  int port_last = 29999;
+  int64_t log_max_bytes = int64_t{64} << 20;
+  int log_max_files = 3;
+  std::chrono::milliseconds scrape_period{2'000};
+  std::chrono::milliseconds scrape_timeout{1'000};
+};
+
+// Parses the YAML above. Errors name the key path.
+// `simulator_path` is the default `sim` engine's command.
+StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& simulator_path);
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_CONFIG_AGENT_CONFIG_H_

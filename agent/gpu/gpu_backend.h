@@ -1,0 +1,40 @@
+// The seam between the agent and the machine's GPUs.
+
+#ifndef TESSERA_AGENT_GPU_GPU_BACKEND_H_
+#define TESSERA_AGENT_GPU_GPU_BACKEND_H_
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "agent/gpu/gpu_inventory.h"
+#include "base/status.h"
+
+namespace tessera::agent {
+
+// What the supervisor knows a partition's workers are doing. Real hardware
+// reports its own usage and ignores this; the simulated backend has no other
+// source.
+struct PartitionWorkload {
+  int partition = 0;                // GpuPartition::index
+  int64_t reserved_vram_bytes = 0;  // what the engine allocates at start-up
+  double busy_percent = 0;          // 0..100
+};
+
+class GpuBackend {
+ public:
+  virtual ~GpuBackend() = default;
+
+  // "rocm-smi" or "sim".
+  virtual std::string_view name() const = 0;
+
+  // A fresh reading of every GPU and partition. Called from the agent's event
+  // loop, so it must not block for long (a few milliseconds at most).
+  virtual StatusOr<NodeInventory> Read() = 0;
+
+  virtual void ObserveWorkloads(std::span<const PartitionWorkload> workloads) = 0;
+};
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_GPU_GPU_BACKEND_H_

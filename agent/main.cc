@@ -1,0 +1,184 @@
+// tessera-agent: one per node. Supervises the engine workers pinned to this
+// node's GPU partitions and serves the admin API and /metrics.
+//
+// Stopping the agent (SIGTERM, SIGINT, or a crash) leaves every worker
+// running; the next agent adopts them from the state directory.
+
+#include <array>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <unistd.h>
+
+#include "agent/agent_metrics.h"
+#include "agent/agent_options.h"
+#include "agent/api/admin_routes.h"
+#include "agent/api/admin_server.h"
+#include "agent/config/agent_config.h"
+#include "agent/gpu/sim_gpu_backend.h"
+#include "agent/gpu/sim_topology.h"
+#include "agent/supervisor/supervisor.h"
+#include "base/file.h"
+#include "base/logging.h"
+#include "base/strings.h"
+
+namespace {
+
+using tessera::Status;
+using tessera::StatusOr;
+namespace agent = tessera::agent;
+
+std::string MachineHostname() {
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0) return "localhost";
+  return name.data();
+}
+
+// The simulator installed beside this binary: the default `sim` engine.
+std::string SimulatorBesideAgent() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "tessera-engine-sim";
+  return (self.parent_path() / "tessera-engine-sim").string();
+}
+
+StatusOr<std::unique_ptr<agent::GpuBackend>> MakeGpuBackend(const agent::AgentOptions& options,
+                                                            const std::string& hostname) {
+  if (options.gpu_backend == "sim") {
+    StatusOr<agent::SimTopology> topology =
+        std::filesystem::exists(options.sim_topology)
+            ? agent::LoadSimTopology(options.sim_topology)
+            : agent::ParseSimTopologyShorthand(options.sim_topology);
+    if (!topology.ok()) return topology.status().WithContext("--sim-topology");
+    if (topology->hostname.empty()) topology->hostname = hostname;
+    return std::unique_ptr<agent::GpuBackend>(
+        std::make_unique<agent::SimGpuBackend>(*std::move(topology)));
+  }
+  return tessera::InvalidArgumentError("--gpu-backend: unknown backend " +
+                                       tessera::Quote(options.gpu_backend));
+}
+
+int Run(const agent::AgentOptions& options) {
+  tessera::Logger logger = tessera::Logger().WithComponent("agent");
+  const std::string hostname = options.hostname.empty() ? MachineHostname() : options.hostname;
+
+  std::string config_text;
+  if (!options.config_file.empty()) {
+    StatusOr<std::string> text = tessera::ReadFile(options.config_file);
+    if (!text.ok()) {
+      std::cerr << "tessera-agent: --config: " << text.status().message() << "\n";
+      return 2;
+    }
+    config_text = *std::move(text);
+  }
+  StatusOr<agent::AgentConfig> config =
+      agent::ParseAgentConfig(config_text, SimulatorBesideAgent());
+  if (!config.ok()) {
+    std::cerr << "tessera-agent: " << options.config_file << ": " << config.status().message()
+              << "\n";
+    return 2;
+  }
+  std::optional<std::string> token;
+  if (!options.no_auth) {
+    StatusOr<std::string> text = tessera::ReadFile(options.token_file);
+    if (!text.ok()) {
+      std::cerr << "tessera-agent: --token-file: " << text.status().message() << "\n";
+      return 2;
+    }
+    std::string trimmed = *text;
+    while (!trimmed.empty() &&
+           (trimmed.back() == '\n' || trimmed.back() == '\r' || trimmed.back() == ' ')) {
+      trimmed.pop_back();
+    }
+    if (trimmed.size() < 16) {
+      std::cerr << "tessera-agent: --token-file: the token must be at least 16 characters\n";
+      return 2;
+    }
+    token = trimmed;
+  }
+  StatusOr<std::unique_ptr<agent::GpuBackend>> gpus = MakeGpuBackend(options, hostname);
+  if (!gpus.ok()) {
+    std::cerr << "tessera-agent: " << gpus.status().message() << "\n";
+    return 1;
+  }
+
+  boost::asio::io_context loop(1);
+  agent::SupervisorOptions supervisor_options{
+      .policy = config->policy,
+      .engines = config->engines,
+      .state_directory = options.state_directory,
+      .log_directory = options.log_directory,
+      .log_max_bytes = config->log_max_bytes,
+      .log_max_files = config->log_max_files,
+      .port_first = config->port_first,
+      .port_last = config->port_last,
+      .bind_host = "0.0.0.0",
+      .advertise_host = options.advertise_host.empty() ? hostname : options.advertise_host,
+      .scrape_period = config->scrape_period,
+      .scrape_timeout = config->scrape_timeout,
+  };
+  agent::Supervisor supervisor(loop, std::move(supervisor_options), **gpus,
+                               tessera::SystemClock::Default(), logger.WithComponent("supervisor"));
+  if (Status recovered = supervisor.Recover(); !recovered.ok()) {
+    std::cerr << "tessera-agent: " << recovered.message() << "\n";
+    return 1;
+  }
+  agent::AdminRoutes routes(
+      supervisor, token,
+      [&supervisor, &hostname] { return agent::RenderAgentMetrics(supervisor, hostname); },
+      hostname);
+  agent::AdminServer server(loop, routes,
+                            {.host = options.listen_host,
+                             .port = options.listen_port,
+                             .max_request_bytes = options.max_request_bytes,
+                             .tls_certificate_file = options.tls_certificate_file,
+                             .tls_private_key_file = options.tls_private_key_file},
+                            logger.WithComponent("api"));
+  if (Status opened = server.Open(); !opened.ok()) {
+    std::cerr << "tessera-agent: " << opened.message() << "\n";
+    return 1;
+  }
+  logger.Info("agent ready",
+              {{"hostname", hostname},
+               {"gpu_backend", (*gpus)->name()},
+               {"partitions", static_cast<int>(supervisor.inventory().Partitions().size())},
+               {"workers", static_cast<int>(supervisor.Workers().size())}});
+
+  boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    logger.Info("shutting down; workers keep running", {{"signal", signal}});
+    // Close the API on another thread: closing waits for requests that the
+    // loop itself must answer.
+    std::thread([&] {
+      server.Close();
+      loop.stop();
+    }).detach();
+  });
+  loop.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // NOLINT(cert-err33-c)
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::string help;
+  StatusOr<agent::AgentOptions> options = agent::ParseAgentOptions(args, help);
+  if (!options.ok()) {
+    if (options.status().code() == tessera::StatusCode::kCancelled) {
+      std::cout << help;
+      return 0;
+    }
+    std::cerr << "tessera-agent: " << options.status().message() << "\n";
+    return 2;
+  }
+  return Run(*options);
+}

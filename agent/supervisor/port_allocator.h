@@ -1,0 +1,34 @@
+// Hands out TCP ports for workers from the agent's configured range.
+
+#ifndef TESSERA_AGENT_SUPERVISOR_PORT_ALLOCATOR_H_
+#define TESSERA_AGENT_SUPERVISOR_PORT_ALLOCATOR_H_
+
+#include <set>
+
+#include "base/status.h"
+
+namespace tessera::agent {
+
+class PortAllocator {
+ public:
+  // [first, last], inclusive.
+  PortAllocator(int first, int last);
+
+  // The next port after the last one handed out (wrapping) that no worker
+  // holds and that nothing else on the machine is listening on. Going round
+  // the range rather than reusing the lowest port keeps a restarted worker
+  // from inheriting clients of the one it replaced.
+  StatusOr<int> Allocate(const std::set<int>& held);
+
+ private:
+  int first_;
+  int last_;
+  int next_;
+};
+
+// True when a TCP socket can bind 0.0.0.0:port now.
+bool IsPortFree(int port);
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_SUPERVISOR_PORT_ALLOCATOR_H_

@@ -1,0 +1,66 @@
+// Starting engine processes and watching them, including processes a
+// previous agent started (re-adoption after an agent restart).
+
+#ifndef TESSERA_AGENT_SUPERVISOR_PROCESS_LAUNCHER_H_
+#define TESSERA_AGENT_SUPERVISOR_PROCESS_LAUNCHER_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "base/status.h"
+
+namespace tessera::agent {
+
+struct ProcessSpec {
+  std::vector<std::string> argv{};  // argv[0] is looked up in PATH when it has no '/'
+  // Added to (and overriding) the agent's own environment.
+  std::map<std::string, std::string> env{};
+  std::string working_directory;
+  std::string log_path;  // stdout and stderr, appended
+};
+
+// A process is identified by its pid and its start time, so that a pid the
+// kernel has since reused for another program is never mistaken for ours.
+struct ProcessIdentity {
+  pid_t pid = 0;
+  uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22
+
+  friend bool operator==(const ProcessIdentity&, const ProcessIdentity&) = default;
+};
+
+// Starts `spec` directly (never through a shell) as the leader of a new
+// session, so that signals to the agent's terminal or process group do not
+// reach it and signalling the group reaches the engine's own children. The
+// child keeps no descriptor of the agent's other than its log. glibc's
+// posix_spawn reports an exec failure (missing binary, no permission) as
+// the call's error, through its close-on-exec pipe.
+StatusOr<ProcessIdentity> LaunchProcess(const ProcessSpec& spec);
+
+// The start time of `pid`, or nullopt when it does not exist or has exited
+// (a zombie counts as exited).
+std::optional<uint64_t> ReadProcessStartTicks(pid_t pid);
+
+// True when `identity` still names the same live process.
+bool IsAlive(const ProcessIdentity& identity);
+
+// Sends `signal` to the process group of `identity` (the engine and the
+// helpers it forked). Does nothing when the process is gone.
+void SignalProcessGroup(const ProcessIdentity& identity, int signal);
+
+// A descriptor that becomes readable when the process exits; works for
+// processes that are not our children. -1 with errno set on failure.
+int OpenProcessDescriptor(pid_t pid);
+
+// For a child of this process that has exited: reaps it and describes how
+// it ended ("exit code 1", "killed by signal 9"). For a process that is not
+// our child: "exited (adopted; exit status unknown)".
+std::string ReapAndDescribe(pid_t pid);
+
+}  // namespace tessera::agent
+
+#endif  // TESSERA_AGENT_SUPERVISOR_PROCESS_LAUNCHER_H_

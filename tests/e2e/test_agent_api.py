@@ -1,0 +1,94 @@
+"""Bad input on every route of the agent's API gets a 4xx naming the problem,
+and never disturbs a running worker."""
+
+import json
+
+import pytest
+
+from agent_fixture import Agent, sim_spec
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory):
+    started = Agent(tmp_path_factory.mktemp("agent-api"))
+    started.put_worker("holder", sim_spec(partitions=[3]))
+    started.wait_ready("holder")
+    yield started
+    started.destroy()
+
+
+def error_of(agent, method, path, body=None, data=None, **kwargs):
+    status, text = agent.request(method, path, body=body, data=data, raw=True, **kwargs)
+    return status, json.loads(text)["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/workers", "/v1/node", "/v1/sd", "/metrics", "/readyz",
+                                  "/v1/workers/holder", "/v1/workers/holder/logs"])
+def test_every_route_but_healthz_needs_the_token(agent, path):
+    status, message = error_of(agent, "GET", path, token=None)
+    assert status == 401 and "missing bearer token" in message
+    status, message = error_of(agent, "GET", path, token="wrong-token-0123456789")
+    assert status == 401 and message == "invalid bearer token"
+    assert agent.request("GET", "/healthz", token=None, raw=True) == (200, "ok\n")
+
+
+@pytest.mark.parametrize("body, status, expected", [
+    (b"{not json", 400, "body: not valid JSON"),
+    (b"[1, 2]", 400, "body: must be a JSON object"),
+    (json.dumps({"role": "aggregated"}).encode(), 400, "deployment: is required"),
+    (json.dumps(sim_spec() | {"deployment": 7}).encode(), 400,
+     "deployment: must be a string, got number 7"),
+    (json.dumps(sim_spec() | {"replicas": 2}).encode(), 400, "replicas: unknown field"),
+    (json.dumps(sim_spec() | {"role": "both"}).encode(), 400,
+     'role: unknown role "both"; expected aggregated, prefill or decode'),
+    (json.dumps(sim_spec(partitions=[])).encode(), 400, "partitions: must be a non-empty list"),
+    (json.dumps(sim_spec(partitions=["0"])).encode(), 400,
+     "partitions[0]: must be a partition index"),
+    (json.dumps(sim_spec(partitions=[1, 1])).encode(), 400, "partition 1 is listed twice"),
+    (json.dumps(sim_spec(partitions=[99])).encode(), 400,
+     "partitions[0]: partition 99 does not exist on this node (it has 8, numbered 0-7)"),
+    (json.dumps(sim_spec(engine="trtllm")).encode(), 400,
+     'engine.kind: "trtllm" is not in this agent\'s engine allow-list (sim, sim-sglang)'),
+    (json.dumps(sim_spec(maxModelLen="8k")).encode(), 400,
+     'engine.maxModelLen: must be an integer, got string "8k"'),
+    (json.dumps(sim_spec(tensorParallelSize=2)).encode(), 400,
+     "engine.tensorParallelSize: must equal the number of partitions (1), got 2"),
+    (json.dumps(sim_spec(gpuMemoryUtilization=1.5)).encode(), 400,
+     "engine.gpuMemoryUtilization: must be between 0.01 and 1.0, got 1.5"),
+    (json.dumps(sim_spec(kvCacheDtype="int3")).encode(), 400,
+     'engine.kvCacheDtype: tessera-engine-sim has no KV-cache dtype "int3"'),
+    (json.dumps(sim_spec(env={"HIP_VISIBLE_DEVICES": "0"})).encode(), 400,
+     "engine.env.HIP_VISIBLE_DEVICES: set by the agent"),
+    (json.dumps(sim_spec(extraArgs="--seed 1")).encode(), 400,
+     "engine.extraArgs: must be a list of strings"),
+    (json.dumps(sim_spec(partitions=[3])).encode(), 409,
+     'partitions: partition 3 is held by worker "holder" (ready)'),
+])
+def test_bad_worker_specs_are_rejected_with_the_field_named(agent, body, status, expected):
+    got_status, message = error_of(agent, "PUT", "/v1/workers/new-worker", data=body)
+    assert got_status == status
+    assert expected in message
+    assert agent.worker("holder")["state"] == "ready"
+    assert all(w["id"] == "holder" for w in agent.workers())
+
+
+@pytest.mark.parametrize("method, path, status, expected", [
+    ("GET", "/v1/workers/nobody", 404, 'no worker "nobody" on this node'),
+    ("DELETE", "/v1/workers/nobody", 404, 'no worker "nobody" on this node'),
+    ("GET", "/v1/workers/Bad%20Id", 400, 'worker id "Bad Id": use lower-case letters'),
+    ("DELETE", "/v1/workers/holder?graceSeconds=soon", 400,
+     'graceSeconds: must be an integer from 0 to 86400, got "soon"'),
+    ("GET", "/v1/workers/holder/logs?tail=-1", 400, "tail: must be an integer from 1"),
+    ("POST", "/v1/workers/holder", 400, "use GET, PUT or DELETE"),
+    ("GET", "/v2/anything", 404, "no route GET /v2/anything"),
+])
+def test_bad_requests_on_other_routes(agent, method, path, status, expected):
+    got_status, message = error_of(agent, method, path)
+    assert got_status == status
+    assert expected in message
+    assert agent.worker("holder")["state"] == "ready"
+
+
+def test_oversized_body_is_refused(agent):
+    status, message = error_of(agent, "PUT", "/v1/workers/big", data=b"{" + b" " * (2 << 20) + b"}")
+    assert status == 413 and "request body over" in message
