@@ -5,15 +5,17 @@
 
 BUILD_DIR    ?= build
 SANITIZE_DIR ?= build-sanitize
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS  ?=
 CTEST_FLAGS  ?= --output-on-failure
 
-.PHONY: up test setup configure build unit check-format format sanitize tidy clean
+.PHONY: up test setup configure build unit check-format format sanitize tidy fuzz clean
 
 up: build
 	scripts/up.sh "$(BUILD_DIR)"
 
-test: setup check-format build unit tidy sanitize
+test: setup check-format build unit tidy sanitize fuzz
 
 setup:
 	scripts/setup.sh
@@ -37,6 +39,16 @@ sanitize: setup
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
 
+# libFuzzer over the agent's request parsing, for a bounded time. New inputs
+# that find new coverage are kept in the build tree, not the repository.
+fuzz: setup
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DTESSERA_WERROR=ON \
+	  -DTESSERA_BUILD_FUZZERS=ON -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF
+	cmake --build $(FUZZ_DIR) --target worker_spec_fuzzer
+	mkdir -p $(FUZZ_DIR)/corpus/worker_spec
+	$(FUZZ_DIR)/bin/worker_spec_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  $(FUZZ_DIR)/corpus/worker_spec tests/fuzz/corpus/worker_spec
+
 check-format: setup
 	scripts/check-format.sh
 
@@ -47,4 +59,4 @@ tidy: configure
 	run-clang-tidy-14 -quiet -p $(BUILD_DIR) '^$(CURDIR)/(base|engine|cli|agent|controller)/'
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

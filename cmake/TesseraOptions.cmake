@@ -15,6 +15,13 @@ endif()
 set(TESSERA_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
                             -fno-sanitize-recover=all)
 
+if(TESSERA_BUILD_FUZZERS)
+  # Everything is instrumented for coverage; only fuzzer executables link
+  # libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 if(TESSERA_SANITIZE)
   add_compile_options(${TESSERA_SANITIZER_FLAGS})
   add_link_options(${TESSERA_SANITIZER_FLAGS})
