@@ -185,7 +185,8 @@ void HttpCall::OnRead(uint64_t attempt, const boost::system::error_code& error, 
   last_activity_ = arrival;
   if (error) {
     if (!response_started_ && RetryOnFreshConnection()) return;
-    if (error == net::error::eof) {
+    // Beast asserts that EOF follows at least one byte of the response.
+    if (error == net::error::eof && parser_->got_some()) {
       beast::error_code eof_error;
       parser_->put_eof(eof_error);
       if (!eof_error && parser_->is_done()) {
@@ -194,6 +195,10 @@ void HttpCall::OnRead(uint64_t attempt, const boost::system::error_code& error, 
       }
       Fail(UnavailableError(Describe() +
                             ": the server closed the connection before the response was complete"));
+      return;
+    }
+    if (error == net::error::eof) {
+      Fail(UnavailableError(Describe() + ": the server closed the connection without responding"));
       return;
     }
     Fail(UnavailableError(Describe() + ": reading the response failed: " + error.message()));
