@@ -106,7 +106,7 @@ std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& 
   // The agent's own families are gpu_*, pcie_* and tessera_*; engines' are
   // vllm:* and sglang:*, so the two parts never declare the same family.
   std::string text = prometheus::TextSerializer().Serialize(families);
-  text += MergeExpositions(supervisor.EngineExpositions(), nullptr);
+  text += supervisor.EngineMetricsText();
   return text;
 }
 

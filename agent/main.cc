@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "agent/agent_metrics.h"
@@ -168,7 +169,13 @@ int Run(const agent::AgentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // NOLINT(cert-err33-c)
+  std::signal(SIGPIPE,
+              SIG_IGN);  // NOLINT(cert-err33-c,concurrency-mt-unsafe): single-threaded here
+  // The admin API answers a few requests at a time and hands each to the
+  // event loop; cpprest's default of 40 pool threads, each with its own
+  // malloc arena, would only cost memory.
+  agent::AdminServer::UseThreads(4);
+  mallopt(M_ARENA_MAX, 2);
   const std::vector<std::string> args(argv + 1, argv + argc);
   std::string help;
   StatusOr<agent::AgentOptions> options = agent::ParseAgentOptions(args, help);

@@ -6,6 +6,7 @@
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_listener.h>
 #include <nlohmann/json.hpp>
+#include <pplx/threadpool.h>
 
 namespace tessera::agent {
 namespace {
@@ -25,6 +26,10 @@ AdminServer::AdminServer(boost::asio::io_context& loop, AdminRoutes& routes,
     : loop_(loop), routes_(routes), options_(std::move(options)), logger_(std::move(logger)) {}
 
 AdminServer::~AdminServer() { Close(); }
+
+void AdminServer::UseThreads(size_t threads) {
+  crossplat::threadpool::initialize_with_threads(threads);
+}
 
 Status AdminServer::Open() {
   const bool tls = !options_.tls_certificate_file.empty();
@@ -101,9 +106,9 @@ void AdminServer::Serve(const http::http_request& request) {
         answered.set_exception(std::current_exception());
       }
     });
-    const ApiResponse response = answer.get();
+    ApiResponse response = answer.get();
     http::http_response reply(static_cast<http::status_code>(response.status));
-    reply.set_body(response.body, response.content_type);
+    reply.set_body(std::move(response.body), response.content_type);
     (void)request.reply(reply);
   } catch (const std::exception& error) {
     logger_.Error("admin API request failed", {{"error", error.what()}});

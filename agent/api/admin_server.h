@@ -43,6 +43,9 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
   ~AdminServer();
 
+  // Sizes cpprest's thread pool; call once, before any server opens.
+  static void UseThreads(size_t threads);
+
   // Binds and starts serving; an error names the address.
   Status Open();
   // Stops accepting and waits for requests being answered. Call while the

@@ -93,7 +93,8 @@ struct Supervisor::Worker {
   boost::asio::steady_timer timer;
   std::string log_path;
   std::string working_directory;
-  std::string exposition;
+  // From the last scrape; the exposition text itself is not kept.
+  std::optional<double> scraped_in_flight;
   RelabelledExposition relabelled;
   WorkerState reported_state = WorkerState::kPending;
   std::chrono::system_clock::time_point state_since{};
@@ -412,8 +413,9 @@ void Supervisor::Spawn(const std::shared_ptr<Worker>& worker) {
   worker->process = *process;
   worker->our_child = true;
   worker->adopted = false;
-  worker->exposition.clear();
+  worker->scraped_in_flight.reset();
   worker->relabelled = {};
+  engine_metrics_stale_ = true;
   worker->lifecycle.Spawned(now);
   logger_.Info("worker started", {{"worker", worker->id},
                                   {"pid", worker->process.pid},
@@ -451,6 +453,7 @@ void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
         const std::string how = alive->our_child ? ReapAndDescribe(process.pid)
                                                  : "exited (adopted; exit status unknown)";
         alive->exit_watch.reset();
+        engine_metrics_stale_ = true;
         alive->lifecycle.Exited(noticed, how);
         last_exit_reaction_seconds_ = std::chrono::duration<double>(clock_.Now() - noticed).count();
         logger_.Info("worker exited", {{"worker", alive->id}, {"how", how}});
@@ -492,6 +495,7 @@ void Supervisor::ReadLoad(const std::shared_ptr<Worker>& worker) {
 }
 
 void Supervisor::Finish(const std::shared_ptr<Worker>& worker) {
+  engine_metrics_stale_ = true;
   worker->timer.cancel();
   worker->exit_watch.reset();
   if (worker->next_spec) {
@@ -534,23 +538,24 @@ void Supervisor::ScrapeAll() {
     const std::string url =
         "http://127.0.0.1:" + std::to_string(worker->port) + worker->plan.metrics_path;
     std::weak_ptr<Worker> weak = worker;
-    scrape_client_.Fetch(http::HttpClientRequest{.url = url},
-                         [this, weak](StatusOr<http::HttpClientResponse> response) {
-                           std::shared_ptr<Worker> alive = weak.lock();
-                           if (!alive || shutting_down_) return;
-                           if (!response.ok()) {
-                             ++engine_scrape_failures_;
-                             return;
-                           }
-                           alive->exposition = std::move(response->body);
-                           alive->relabelled = RelabelExposition(
-                               alive->exposition,
-                               {{"worker", alive->id},
-                                {"deployment", alive->spec.deployment},
-                                {"role", std::string(adapters::WorkerRoleName(alive->spec.role))},
-                                {"partition", PartitionLabel(alive->spec.partitions)}});
-                           engine_metric_lines_rejected_ += alive->relabelled.malformed_lines;
-                         });
+    scrape_client_.Fetch(
+        http::HttpClientRequest{.url = url},
+        [this, weak](StatusOr<http::HttpClientResponse> response) {
+          std::shared_ptr<Worker> alive = weak.lock();
+          if (!alive || shutting_down_) return;
+          if (!response.ok()) {
+            ++engine_scrape_failures_;
+            return;
+          }
+          alive->scraped_in_flight = InFlightRequests(response->body, alive->plan.dialect);
+          engine_metrics_stale_ = true;
+          alive->relabelled = RelabelExposition(
+              response->body, {{"worker", alive->id},
+                               {"deployment", alive->spec.deployment},
+                               {"role", std::string(adapters::WorkerRoleName(alive->spec.role))},
+                               {"partition", PartitionLabel(alive->spec.partitions)}});
+          engine_metric_lines_rejected_ += alive->relabelled.malformed_lines;
+        });
   }
 }
 
@@ -567,9 +572,7 @@ void Supervisor::RefreshInventory() {
   std::vector<PartitionWorkload> workloads;
   for (const auto& [id, worker] : workers_) {
     if (!worker->lifecycle.process_running()) continue;
-    const std::optional<double> in_flight =
-        worker->exposition.empty() ? std::nullopt
-                                   : InFlightRequests(worker->exposition, worker->plan.dialect);
+    const std::optional<double> in_flight = worker->scraped_in_flight;
     for (int index : worker->spec.partitions) {
       const GpuPartition* partition = inventory_.FindPartition(index);
       if (partition == nullptr) continue;
@@ -642,9 +645,7 @@ WorkerStatus Supervisor::StatusOf(const Worker& worker) const {
       .last_failure = lifecycle.last_failure(),
       .last_exit_code = ExitCodeOf(lifecycle.last_exit()),
       .startup_seconds = lifecycle.startup_seconds(),
-      .in_flight = worker.exposition.empty()
-                       ? lifecycle.in_flight()
-                       : InFlightRequests(worker.exposition, worker.plan.dialect),
+      .in_flight = worker.scraped_in_flight ? worker.scraped_in_flight : lifecycle.in_flight(),
       .dialect = worker.plan.dialect,
       .log_path = worker.log_path,
       .adopted = worker.adopted,
@@ -678,12 +679,16 @@ StatusOr<std::string> Supervisor::Logs(const std::string& id, int lines) const {
   return TailLog(it->second->log_path, lines, int64_t{4} << 20);
 }
 
-std::vector<const RelabelledExposition*> Supervisor::EngineExpositions() const {
-  std::vector<const RelabelledExposition*> expositions;
-  for (const auto& [id, worker] : workers_) {
-    if (worker->lifecycle.process_running()) expositions.push_back(&worker->relabelled);
+const std::string& Supervisor::EngineMetricsText() const {
+  if (engine_metrics_stale_) {
+    std::vector<const RelabelledExposition*> expositions;
+    for (const auto& [id, worker] : workers_) {
+      if (worker->lifecycle.process_running()) expositions.push_back(&worker->relabelled);
+    }
+    engine_metrics_text_ = MergeExpositions(expositions, nullptr);
+    engine_metrics_stale_ = false;
   }
-  return expositions;
+  return engine_metrics_text_;
 }
 
 }  // namespace tessera::agent

@@ -84,9 +84,11 @@ class Supervisor {
   StatusOr<WorkerStatus> GetWorker(const std::string& id) const;
   StatusOr<std::string> Logs(const std::string& id, int lines) const;
   const NodeInventory& inventory() const { return inventory_; }
-  // Every worker's engine metrics as last scraped, already carrying the
-  // worker, deployment, role and partition labels.
-  std::vector<const RelabelledExposition*> EngineExpositions() const;
+  // Every running worker's engine metrics as last scraped, carrying the
+  // worker, deployment, role and partition labels, merged into one
+  // exposition. Merged again only after a scrape or a worker change, so
+  // serving /metrics costs a copy.
+  const std::string& EngineMetricsText() const;
   // True once Recover() succeeded.
   bool recovered() const { return recovered_; }
 
@@ -135,6 +137,8 @@ class Supervisor {
   bool shutting_down_ = false;
   int64_t engine_scrape_failures_ = 0;
   int64_t engine_metric_lines_rejected_ = 0;
+  mutable bool engine_metrics_stale_ = true;
+  mutable std::string engine_metrics_text_;
   std::optional<double> last_exit_reaction_seconds_;
 };
 
