@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
   // event loop; cpprest's default of 40 pool threads, each with its own
   // malloc arena, would only cost memory.
   agent::AdminServer::UseThreads(4);
-  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe): before any thread starts
   const std::vector<std::string> args(argv + 1, argv + argc);
   std::string help;
   StatusOr<agent::AgentOptions> options = agent::ParseAgentOptions(args, help);
