@@ -81,24 +81,30 @@ void JsonFields::Optional(std::string_view name, std::optional<std::string>& out
 
 void JsonFields::Optional(std::string_view name, std::optional<int>& out, int minimum,
                           int maximum) {
+  std::optional<int64_t> wide;
+  Optional(name, wide, minimum, maximum);
+  if (wide) out = static_cast<int>(*wide);
+}
+
+void JsonFields::Optional(std::string_view name, std::optional<int64_t>& out, int64_t minimum,
+                          int64_t maximum) {
   const nlohmann::json* value = Find(name);
   if (value == nullptr) return;
   if (!value->is_number_integer()) {
     Fail(name, "must be an integer, got " + DescribeJson(*value));
     return;
   }
-  // Compare in 64 bits: the JSON may hold any integer.
-  const auto number = value->get<int64_t>();
   if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{INT64_MAX}) {
     Fail(name, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum));
     return;
   }
+  const auto number = value->get<int64_t>();
   if (number < minimum || number > maximum) {
     Fail(name, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum) +
                    ", got " + std::to_string(number));
     return;
   }
-  out = static_cast<int>(number);
+  out = number;
 }
 
 void JsonFields::Optional(std::string_view name, std::optional<double>& out, double minimum,

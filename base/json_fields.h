@@ -13,6 +13,7 @@
 #ifndef TESSERA_BASE_JSON_FIELDS_H_
 #define TESSERA_BASE_JSON_FIELDS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,6 +37,8 @@ class JsonFields {
   void Optional(std::string_view name, std::string& out);
   void Optional(std::string_view name, std::optional<std::string>& out);
   void Optional(std::string_view name, std::optional<int>& out, int minimum, int maximum);
+  void Optional(std::string_view name, std::optional<int64_t>& out, int64_t minimum,
+                int64_t maximum);
   void Optional(std::string_view name, std::optional<double>& out, double minimum, double maximum);
   void Optional(std::string_view name, std::optional<bool>& out);
   void Optional(std::string_view name, std::vector<std::string>& out);

@@ -121,7 +121,11 @@ StatusOr<WorkerSpec> WorkerSpecFromJson(const nlohmann::json& json) {
   const nlohmann::json* engine = fields.Child("engine");
   fields.Optional("bootstrapPort", spec.bootstrap_port, 1, kMaxPort);
   fields.Optional("startupTimeoutSeconds", spec.startup_timeout_seconds, 1, 24 * 3600);
+  fields.Optional("managedBy", spec.managed_by);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
+  if (spec.managed_by.size() > 253) {
+    return InvalidArgumentError("managedBy: at most 253 characters");
+  }
 
   StatusOr<adapters::WorkerRole> parsed_role = adapters::ParseWorkerRole(role);
   if (!parsed_role.ok()) return parsed_role.status().WithContext("role");
@@ -172,6 +176,7 @@ nlohmann::json WorkerSpecToJson(const WorkerSpec& spec) {
   };
   if (spec.bootstrap_port) json["bootstrapPort"] = *spec.bootstrap_port;
   if (spec.startup_timeout_seconds) json["startupTimeoutSeconds"] = *spec.startup_timeout_seconds;
+  if (!spec.managed_by.empty()) json["managedBy"] = spec.managed_by;
   return json;
 }
 

@@ -7,7 +7,8 @@
 //               "maxModelLen": 8192, "kvCacheDtype": "fp8",
 //               "gpuMemoryUtilization": 0.9, "enablePrefixCaching": true,
 //               "extraArgs": [], "env": {}},
-//    "bootstrapPort": 8998, "startupTimeoutSeconds": 1200}
+//    "bootstrapPort": 8998, "startupTimeoutSeconds": 1200,
+//    "managedBy": "tessera-controller"}
 //
 // `engine.kind` names an entry of the agent's engine allow-list, not a
 // program; `extraArgs` become argv elements and never reach a shell.
@@ -36,6 +37,9 @@ struct WorkerSpec {
   adapters::EngineSettings settings{};
   std::optional<int> bootstrap_port{};
   std::optional<int> startup_timeout_seconds{};
+  // Who asked for the worker ("tessera-controller"); empty for workers made
+  // by hand. A controller removes only workers it manages.
+  std::string managed_by;
 
   friend bool operator==(const WorkerSpec&, const WorkerSpec&) = default;
 };

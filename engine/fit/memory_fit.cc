@@ -87,22 +87,53 @@ int64_t ActivationBytes(const model::ModelArchitecture& model, DataType activati
   return residual + projection + logits;
 }
 
+namespace {
+
+// What one rank needs besides its share of the KV cache, and that share.
+struct RankNeeds {
+  int64_t weight_bytes = 0;
+  int64_t kv_bytes_per_token = 0;
+  int64_t kv_bytes = 0;
+  int64_t activation_headroom_bytes = 0;
+};
+
+RankNeeds NeedsAt(const FitRequest& request, int64_t tensor_parallel_size) {
+  RankNeeds needs;
+  needs.weight_bytes =
+      CeilDivide(model::WeightBytes(request.model, request.weight_type), tensor_parallel_size);
+  needs.kv_bytes_per_token = model::KvCacheBytesPerTokenPerRank(
+      request.model, request.kv_cache_type, tensor_parallel_size);
+  const int64_t tokens_per_sequence =
+      CeilDivide(request.max_model_len, kKvBlockTokens) * kKvBlockTokens;
+  needs.kv_bytes = request.concurrency * tokens_per_sequence * needs.kv_bytes_per_token;
+  needs.activation_headroom_bytes =
+      ActivationBytes(request.model, ActivationType(request.weight_type), tensor_parallel_size,
+                      request.max_num_batched_tokens, request.concurrency) +
+      request.runtime_reserve_bytes;
+  return needs;
+}
+
+}  // namespace
+
+int64_t RequiredPartitionBytes(const FitRequest& request, int64_t tensor_parallel_size) {
+  const RankNeeds needs = NeedsAt(request, tensor_parallel_size);
+  const int64_t total = needs.weight_bytes + needs.kv_bytes + needs.activation_headroom_bytes;
+  return static_cast<int64_t>(
+      std::ceil(static_cast<double>(total) / request.gpu_memory_utilization));
+}
+
 FitOption EvaluateOption(const FitRequest& request, int64_t tensor_parallel_size) {
   FitOption option;
   option.tensor_parallel_size = tensor_parallel_size;
   option.usable_bytes = static_cast<int64_t>(std::floor(
       static_cast<double>(request.partition.vram_bytes) * request.gpu_memory_utilization));
-  option.weight_bytes =
-      CeilDivide(model::WeightBytes(request.model, request.weight_type), tensor_parallel_size);
-  option.kv_bytes_per_token = model::KvCacheBytesPerTokenPerRank(
-      request.model, request.kv_cache_type, tensor_parallel_size);
+  const RankNeeds needs = NeedsAt(request, tensor_parallel_size);
+  option.weight_bytes = needs.weight_bytes;
+  option.kv_bytes_per_token = needs.kv_bytes_per_token;
+  option.kv_bytes = needs.kv_bytes;
+  option.activation_headroom_bytes = needs.activation_headroom_bytes;
   const int64_t tokens_per_sequence =
       CeilDivide(request.max_model_len, kKvBlockTokens) * kKvBlockTokens;
-  option.kv_bytes = request.concurrency * tokens_per_sequence * option.kv_bytes_per_token;
-  option.activation_headroom_bytes =
-      ActivationBytes(request.model, ActivationType(request.weight_type), tensor_parallel_size,
-                      request.max_num_batched_tokens, request.concurrency) +
-      request.runtime_reserve_bytes;
   const int64_t kv_capacity =
       option.usable_bytes - option.weight_bytes - option.activation_headroom_bytes;
   option.free_bytes = kv_capacity - option.kv_bytes;

@@ -86,6 +86,13 @@ struct FitReport {
 int64_t ActivationBytes(const model::ModelArchitecture& model, model::DataType activation_type,
                         int64_t tensor_parallel_size, int64_t tokens, int64_t sequences);
 
+// The VRAM a partition must have for the request at `tensor_parallel_size`:
+// its share of the weights, its KV cache for the requested concurrency and
+// its activation headroom, over gpu_memory_utilization. The request's
+// partition is not read, so placement can compare the result with any
+// partition's size. Precondition: request.Validate() but for the partition.
+int64_t RequiredPartitionBytes(const FitRequest& request, int64_t tensor_parallel_size);
+
 // The budget at one tensor-parallel size. Precondition: request.Validate().
 FitOption EvaluateOption(const FitRequest& request, int64_t tensor_parallel_size);
 

@@ -15,7 +15,7 @@ constexpr std::string_view kSpec = R"({
              "tensorParallelSize": 4, "maxModelLen": 8192, "kvCacheDtype": "fp8",
              "gpuMemoryUtilization": 0.88, "enablePrefixCaching": false,
              "extraArgs": ["--disaggregation-ib-device", "rdma0"], "env": {"NCCL_DEBUG": "WARN"}},
-  "bootstrapPort": 8998, "startupTimeoutSeconds": 1800})";
+  "bootstrapPort": 8998, "startupTimeoutSeconds": 1800, "managedBy": "tessera-controller"})";
 
 TEST(WorkerSpecTest, ParsesEveryFieldAndRoundTrips) {
   StatusOr<WorkerSpec> spec = ParseWorkerSpec(kSpec);
@@ -31,6 +31,7 @@ TEST(WorkerSpecTest, ParsesEveryFieldAndRoundTrips) {
   EXPECT_EQ(spec->settings.env.at("NCCL_DEBUG"), "WARN");
   EXPECT_EQ(spec->bootstrap_port, 8998);
   EXPECT_EQ(spec->startup_timeout_seconds, 1800);
+  EXPECT_EQ(spec->managed_by, "tessera-controller");
   StatusOr<WorkerSpec> again = WorkerSpecFromJson(WorkerSpecToJson(*spec));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, *spec);
