@@ -1,0 +1,162 @@
+// ModelDeployment (serving.tessera.io/v1alpha1): what a user asks Tessera to
+// serve. docs/resources.md is the reference; this header is its C++ shape and
+// the one parser both stores use, so a manifest read from a directory and an
+// object read from the Kubernetes API are judged by the same rules.
+
+#ifndef TESSERA_RESOURCES_MODEL_DEPLOYMENT_H_
+#define TESSERA_RESOURCES_MODEL_DEPLOYMENT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "engine/adapters/engine_kind.h"
+#include "engine/hardware/partition_mode.h"
+#include "resources/condition.h"
+#include "resources/object_meta.h"
+
+namespace tessera::resources {
+
+inline constexpr std::string_view kModelDeploymentKind = "ModelDeployment";
+inline constexpr std::string_view kModelDeploymentPlural = "modeldeployments";
+
+enum class DeploymentMode { kAggregated, kDisaggregated };
+std::string_view DeploymentModeName(DeploymentMode mode);
+
+// The key of a role in spec and status: "worker" for aggregated workers,
+// "prefill", "decode".
+std::string_view RoleKey(adapters::WorkerRole role);
+
+// An architecture given in the manifest, for models outside Tessera's
+// catalog. Optional fields take the defaults docs/resources.md lists.
+struct ArchitectureSpec {
+  int64_t parameters = 0;
+  int layers = 0;
+  int hidden_size = 0;
+  int attention_heads = 0;
+  int kv_heads = 0;
+  std::optional<int> head_dim{};
+  std::optional<int> intermediate_size{};
+  std::optional<int> vocab_size{};
+  std::optional<int> max_context_length{};
+  std::string dtype = "bfloat16";
+  friend bool operator==(const ArchitectureSpec&, const ArchitectureSpec&) = default;
+};
+
+struct ModelSpec {
+  std::string source{};       // what the engine loads: a Hugging Face id or a path on the node
+  std::string served_name{};  // empty: metadata.name
+  std::optional<ArchitectureSpec> architecture{};
+  friend bool operator==(const ModelSpec&, const ModelSpec&) = default;
+};
+
+struct EngineSpec {
+  adapters::EngineKind kind = adapters::EngineKind::kVllm;
+  std::optional<std::string> kv_cache_dtype{};
+  std::optional<int> max_model_len{};
+  std::optional<double> gpu_memory_utilization{};
+  std::optional<bool> enable_prefix_caching{};
+  int concurrency = 1;  // full-length sequences each worker's KV cache must hold
+  std::optional<int> startup_timeout_seconds{};
+  std::vector<std::string> extra_args{};
+  std::map<std::string, std::string> env{};
+  friend bool operator==(const EngineSpec&, const EngineSpec&) = default;
+};
+
+struct RoleSpec {
+  int replicas = 0;
+  int tensor_parallel_size = 1;
+  friend bool operator==(const RoleSpec&, const RoleSpec&) = default;
+};
+
+struct PlacementSpec {
+  std::optional<hardware::ComputePartition> compute_partition{};
+  std::optional<hardware::MemoryPartition> memory_partition{};
+  std::map<std::string, std::string> node_selector{};
+  bool spread = true;
+  friend bool operator==(const PlacementSpec&, const PlacementSpec&) = default;
+};
+
+struct RolloutSpec {
+  int max_surge = 1;
+  int max_unavailable = 0;
+  int drain_grace_seconds = 30;
+  friend bool operator==(const RolloutSpec&, const RolloutSpec&) = default;
+};
+
+struct ModelDeploymentSpec {
+  ModelSpec model{};
+  EngineSpec engine{};
+  DeploymentMode mode = DeploymentMode::kAggregated;
+  std::optional<RoleSpec> worker{};
+  std::optional<RoleSpec> prefill{};
+  std::optional<RoleSpec> decode{};
+  PlacementSpec placement{};
+  RolloutSpec rollout{};
+
+  // The roles the mode runs, in a fixed order: {aggregated} or {prefill,
+  // decode}. Parsing guarantees each has its RoleSpec.
+  std::vector<adapters::WorkerRole> Roles() const;
+  const RoleSpec& Role(adapters::WorkerRole role) const;
+  RoleSpec& Role(adapters::WorkerRole role);
+  friend bool operator==(const ModelDeploymentSpec&, const ModelDeploymentSpec&) = default;
+};
+
+struct RoleStatus {
+  int desired = 0;
+  int replicas = 0;  // on reachable nodes and not being removed
+  int ready = 0;
+  int updated = 0;  // running the current spec
+};
+
+struct WorkerStatusEntry {
+  std::string name{};
+  adapters::WorkerRole role = adapters::WorkerRole::kAggregated;
+  std::string node{};
+  std::vector<int> partitions{};
+  std::string url{};
+  std::optional<int> bootstrap_port{};
+  std::string state{};  // the agent's worker state, or "unknown" on a lost node
+  bool ready = false;
+  bool updated = false;
+};
+
+struct ModelDeploymentStatus {
+  int64_t observed_generation = 0;
+  std::map<adapters::WorkerRole, RoleStatus> roles{};
+  std::vector<WorkerStatusEntry> workers{};
+  std::vector<Condition> conditions{};
+};
+
+struct ModelDeployment {
+  ObjectMeta metadata{};
+  ModelDeploymentSpec spec{};
+  ModelDeploymentStatus status{};
+
+  // The name clients send in OpenAI requests.
+  const std::string& ServedName() const;
+};
+
+// Reads and validates `spec`. Errors are InvalidArgument naming the field
+// path from `spec` ("spec.prefill: is required in disaggregated mode").
+// Unknown fields are errors.
+StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const nlohmann::json& spec);
+
+// Reads a whole object: apiVersion, kind, metadata, spec and, when present,
+// status (whose errors are ignored: status is the controller's own, and a
+// damaged one is recomputed).
+StatusOr<ModelDeployment> ModelDeploymentFromJson(const nlohmann::json& object);
+
+nlohmann::json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec);
+nlohmann::json ModelDeploymentStatusToJson(const ModelDeploymentStatus& status);
+ModelDeploymentStatus ModelDeploymentStatusFromJson(const nlohmann::json& status);
+
+}  // namespace tessera::resources
+
+#endif  // TESSERA_RESOURCES_MODEL_DEPLOYMENT_H_

@@ -1,0 +1,235 @@
+#include "resources/model_deployment.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "base/yaml_json.h"
+
+namespace tessera::resources {
+namespace {
+
+using adapters::WorkerRole;
+using ::testing::HasSubstr;
+
+constexpr std::string_view kDisaggregated = R"(
+apiVersion: serving.tessera.io/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: llama-70b
+  namespace: serving
+  generation: 3
+spec:
+  model:
+    source: meta-llama/Llama-3.3-70B-Instruct
+    servedName: llama
+  engine:
+    kind: sglang
+    kvCacheDtype: fp8
+    maxModelLen: 8192
+    gpuMemoryUtilization: 0.88
+    concurrency: 16
+    extraArgs: [--disaggregation-ib-device, rdma0]
+    env: {NCCL_DEBUG: WARN}
+  mode: disaggregated
+  prefill: {replicas: 2, tensorParallelSize: 8}
+  decode: {replicas: 2, tensorParallelSize: 8}
+  placement:
+    computePartition: cpx
+    memoryPartition: nps4
+    nodeSelector: {tessera.io/pool: mi300x}
+  rollout: {maxSurge: 0, maxUnavailable: 1, drainGraceSeconds: 120}
+)";
+
+StatusOr<ModelDeployment> Parse(std::string_view yaml) {
+  StatusOr<nlohmann::json> json = YamlToJson(yaml);
+  if (!json.ok()) return json.status();
+  return ModelDeploymentFromJson(*json);
+}
+
+TEST(ModelDeploymentTest, ReadsEveryField) {
+  StatusOr<ModelDeployment> deployment = Parse(kDisaggregated);
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  EXPECT_EQ(deployment->metadata.key().ToString(), "serving/llama-70b");
+  EXPECT_EQ(deployment->metadata.generation, 3);
+  const ModelDeploymentSpec& spec = deployment->spec;
+  EXPECT_EQ(spec.mode, DeploymentMode::kDisaggregated);
+  EXPECT_EQ(spec.Roles(), (std::vector<WorkerRole>{WorkerRole::kPrefill, WorkerRole::kDecode}));
+  EXPECT_EQ(spec.Role(WorkerRole::kDecode).tensor_parallel_size, 8);
+  EXPECT_EQ(spec.engine.kind, adapters::EngineKind::kSglang);
+  EXPECT_EQ(spec.engine.concurrency, 16);
+  EXPECT_EQ(spec.engine.env.at("NCCL_DEBUG"), "WARN");
+  EXPECT_EQ(spec.placement.compute_partition, hardware::ComputePartition::kCpx);
+  EXPECT_EQ(spec.placement.node_selector.at("tessera.io/pool"), "mi300x");
+  EXPECT_EQ(spec.rollout.max_unavailable, 1);
+  EXPECT_EQ(spec.rollout.drain_grace_seconds, 120);
+  EXPECT_EQ(deployment->ServedName(), "llama");
+}
+
+TEST(ModelDeploymentTest, SpecRoundTripsThroughJson) {
+  StatusOr<ModelDeployment> deployment = Parse(kDisaggregated);
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  StatusOr<ModelDeploymentSpec> again =
+      ModelDeploymentSpecFromJson(ModelDeploymentSpecToJson(deployment->spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, deployment->spec);
+}
+
+TEST(ModelDeploymentTest, DefaultsForAMinimalAggregatedDeployment) {
+  StatusOr<ModelDeployment> deployment = Parse(R"(
+apiVersion: serving.tessera.io/v1alpha1
+kind: ModelDeployment
+metadata: {name: llama-8b}
+spec:
+  model: {source: llama-3.1-8b}
+  engine: {kind: sim}
+  worker: {replicas: 4}
+)");
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  EXPECT_EQ(deployment->metadata.namespace_name, "default");
+  EXPECT_EQ(deployment->spec.mode, DeploymentMode::kAggregated);
+  EXPECT_EQ(deployment->spec.Role(WorkerRole::kAggregated).replicas, 4);
+  EXPECT_EQ(deployment->spec.Role(WorkerRole::kAggregated).tensor_parallel_size, 1);
+  EXPECT_EQ(deployment->spec.rollout.max_surge, 1);
+  EXPECT_EQ(deployment->spec.rollout.max_unavailable, 0);
+  EXPECT_TRUE(deployment->spec.placement.spread);
+  EXPECT_EQ(deployment->ServedName(), "llama-8b");
+}
+
+struct BadSpec {
+  std::string spec;  // YAML of spec's body
+  std::string message;
+};
+
+class BadModelDeploymentTest : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(BadModelDeploymentTest, NamesTheField) {
+  const std::string yaml =
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\nmetadata: {name: d}\n"
+      "spec:\n" +
+      GetParam().spec;
+  StatusOr<ModelDeployment> deployment = Parse(yaml);
+  ASSERT_FALSE(deployment.ok());
+  EXPECT_EQ(deployment.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(deployment.status().message(), HasSubstr(GetParam().message));
+}
+
+constexpr std::string_view kModelEngine =
+    "  model: {source: llama-3.1-8b}\n  engine: {kind: sim}\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, BadModelDeploymentTest,
+    ::testing::Values(
+        BadSpec{std::string(kModelEngine), "spec.worker: is required in aggregated mode"},
+        BadSpec{std::string(kModelEngine) + "  mode: disaggregated\n  prefill: {replicas: 1}\n",
+                "spec.decode: is required in disaggregated mode"},
+        BadSpec{std::string(kModelEngine) +
+                    "  mode: disaggregated\n  prefill: {replicas: 1}\n  decode: {replicas: "
+                    "1}\n  worker: {replicas: 1}\n",
+                "spec.worker: disaggregated mode has prefill and decode workers"},
+        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1}\n  prefill: {replicas: 1}\n",
+                "spec.prefill: only disaggregated mode"},
+        BadSpec{std::string(kModelEngine) + "  mode: split\n  worker: {replicas: 1}\n",
+                "spec.mode: must be aggregated or disaggregated, got \"split\""},
+        BadSpec{std::string(kModelEngine) + "  worker: {replicas: -1}\n",
+                "spec.worker.replicas: must be between 0 and 10000, got -1"},
+        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1, tensorParallelSize: 6}\n",
+                "spec.worker.tensorParallelSize: must be a power of two, got 6"},
+        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1, replica: 2}\n",
+                "spec.worker.replica: unknown field"},
+        BadSpec{"  model: {source: m}\n  engine: {kind: trt}\n  worker: {replicas: 1}\n",
+                "spec.engine.kind"},
+        BadSpec{"  engine: {kind: sim}\n  worker: {replicas: 1}\n", "spec.model: is required"},
+        BadSpec{"  model: {source: m}\n  engine: {kind: sim, kvCacheDtype: int4}\n  worker: "
+                "{replicas: 1}\n",
+                "spec.engine.kvCacheDtype: must be one of"},
+        BadSpec{"  model: {source: m}\n  engine: {kind: sim, gpuMemoryUtilization: 0}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.gpuMemoryUtilization: must be above 0"},
+        BadSpec{"  model: {source: m}\n  engine: {kind: sim, env: {HIP_VISIBLE_DEVICES: "
+                "'0'}}\n  worker: {replicas: 1}\n",
+                "spec.engine.env.HIP_VISIBLE_DEVICES: is set by the agent"},
+        BadSpec{std::string(kModelEngine) +
+                    "  worker: {replicas: 1}\n  rollout: {maxSurge: 0, maxUnavailable: 0}\n",
+                "spec.rollout: maxSurge and maxUnavailable cannot both be 0"},
+        BadSpec{std::string(kModelEngine) +
+                    "  worker: {replicas: 1}\n  placement: {computePartition: xpx}\n",
+                "spec.placement.computePartition"},
+        BadSpec{"  model: {source: m, architecture: {layers: 2}}\n  engine: {kind: sim}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.model.architecture.parameters: is required"},
+        BadSpec{"  model: {source: m, architecture: {parameters: 10, layers: 2, hiddenSize: 64, "
+                "attentionHeads: 8, kvHeads: 3}}\n  engine: {kind: sim}\n  worker: {replicas: "
+                "1}\n",
+                "spec.model.architecture.kvHeads: 3 must divide attentionHeads 8"}));
+
+TEST(ModelDeploymentTest, RejectsBadMetadataAndKind) {
+  StatusOr<ModelDeployment> long_name = Parse(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\nmetadata: {name: "
+      "Llama_8B}\nspec: {}\n");
+  ASSERT_FALSE(long_name.ok());
+  EXPECT_THAT(long_name.status().message(), HasSubstr("metadata.name:"));
+  StatusOr<ModelDeployment> kind =
+      Parse("apiVersion: serving.tessera.io/v1alpha1\nkind: Deployment\nmetadata: {name: a}\n");
+  ASSERT_FALSE(kind.ok());
+  EXPECT_THAT(kind.status().message(), HasSubstr("kind: must be ModelDeployment"));
+  StatusOr<ModelDeployment> version =
+      Parse("apiVersion: v1\nkind: ModelDeployment\nmetadata: {name: a}\n");
+  ASSERT_FALSE(version.ok());
+  EXPECT_THAT(version.status().message(), HasSubstr("apiVersion: must be"));
+}
+
+TEST(ModelDeploymentStatusTest, RoundTripsAndSummarises) {
+  ModelDeploymentStatus status;
+  status.observed_generation = 4;
+  status.roles[WorkerRole::kDecode] = {.desired = 3, .replicas = 3, .ready = 2, .updated = 3};
+  status.workers.push_back({.name = "serving.llama.decode-0a1b2c3d-0",
+                            .role = WorkerRole::kDecode,
+                            .node = "node-a",
+                            .partitions = {0, 1},
+                            .url = "http://node-a:20000",
+                            .bootstrap_port = std::nullopt,
+                            .state = "ready",
+                            .ready = true,
+                            .updated = true});
+  SetCondition(status.conditions,
+               {.type = "Ready",
+                .status = "False",
+                .reason = "WorkersNotReady",
+                .message = "m",
+                .observed_generation = 4,
+                .last_transition_time = {}},
+               std::chrono::system_clock::time_point{});
+  const nlohmann::json json = ModelDeploymentStatusToJson(status);
+  EXPECT_EQ(json["decode"]["summary"], "2/3");
+  EXPECT_EQ(ModelDeploymentStatusToJson(ModelDeploymentStatusFromJson(json)), json);
+}
+
+TEST(ModelDeploymentStatusTest, DamagedStatusIsReadAsFarAsItGoes) {
+  const ModelDeploymentStatus status = ModelDeploymentStatusFromJson(
+      nlohmann::json{{"observedGeneration", "x"},
+                     {"workers", {1, {{"name", 5}}}},
+                     {"conditions", {{{"type", "Ready"}, {"status", 1}}}}});
+  EXPECT_EQ(status.observed_generation, 0);
+  ASSERT_EQ(status.workers.size(), 1U);
+  EXPECT_EQ(status.workers[0].name, "");
+  ASSERT_EQ(status.conditions.size(), 1U);
+  EXPECT_EQ(status.conditions[0].status, "");
+}
+
+TEST(ConditionTest, TransitionTimeMovesOnlyWithStatus) {
+  std::vector<Condition> conditions;
+  const auto t0 = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 56);
+  const auto t1 = t0 + std::chrono::minutes(1);
+  const auto t2 = t1 + std::chrono::minutes(1);
+  EXPECT_TRUE(SetCondition(conditions, {.type = "Ready", .status = "False", .reason = "A"}, t0));
+  const std::string first = conditions[0].last_transition_time;
+  EXPECT_TRUE(SetCondition(conditions, {.type = "Ready", .status = "False", .reason = "B"}, t1));
+  EXPECT_EQ(conditions[0].last_transition_time, first);
+  EXPECT_FALSE(SetCondition(conditions, {.type = "Ready", .status = "False", .reason = "B"}, t1));
+  EXPECT_TRUE(SetCondition(conditions, {.type = "Ready", .status = "True", .reason = "C"}, t2));
+  EXPECT_NE(conditions[0].last_transition_time, first);
+  EXPECT_EQ(conditions.size(), 1U);
+}
+
+}  // namespace
+}  // namespace tessera::resources
