@@ -1,0 +1,47 @@
+// The seam between the controller and the agents' REST API (DESIGN.md,
+// "Agent REST API"): what the controller observes of a node and the two
+// calls that change it. The HTTP implementation is HttpAgentApi; the
+// reconciler's tests use an in-memory fleet.
+
+#ifndef TESSERA_CONTROLLER_AGENTS_AGENT_API_H_
+#define TESSERA_CONTROLLER_AGENTS_AGENT_API_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/supervisor/worker_spec.h"
+#include "base/status.h"
+#include "controller/fleet/fleet_view.h"
+
+namespace tessera::controller {
+
+// GET /v1/node and GET /v1/workers of one agent.
+struct AgentObservation {
+  std::string hostname{};
+  std::map<std::string, std::string> labels{};
+  std::vector<GpuView> gpus{};
+  std::vector<PartitionView> partitions{};
+  std::vector<ObservedWorker> workers{};
+};
+
+class AgentApi {
+ public:
+  virtual ~AgentApi() = default;
+
+  // Unavailable when the agent does not answer in time.
+  virtual StatusOr<AgentObservation> Observe(const std::string& endpoint) = 0;
+
+  // PUT /v1/workers/{id}: idempotent. AlreadyExists (409) names the worker
+  // holding a partition; InvalidArgument the field the agent rejected.
+  virtual StatusOr<ObservedWorker> PutWorker(const std::string& endpoint, const std::string& id,
+                                             const agent::WorkerSpec& spec) = 0;
+
+  // DELETE /v1/workers/{id}?graceSeconds=N. A worker already gone is OK.
+  virtual Status DeleteWorker(const std::string& endpoint, const std::string& id,
+                              int grace_seconds) = 0;
+};
+
+}  // namespace tessera::controller
+
+#endif  // TESSERA_CONTROLLER_AGENTS_AGENT_API_H_

@@ -1,0 +1,80 @@
+// Keeps the FleetView current: polls every known agent, judges each node's
+// health from how long it has been silent, and publishes immutable
+// snapshots for the reconciler.
+//
+// Writes the reconciler makes (PUT, DELETE) are recorded as expectations
+// and merged into the view until a poll shows them, so that a poll which
+// started before a write cannot make the reconciler repeat it.
+
+#ifndef TESSERA_CONTROLLER_FLEET_FLEET_MONITOR_H_
+#define TESSERA_CONTROLLER_FLEET_FLEET_MONITOR_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "controller/agents/agent_api.h"
+#include "controller/fleet/fleet_view.h"
+#include "controller/fleet/node_source.h"
+
+namespace tessera::controller {
+
+struct FleetMonitorOptions {
+  // A node silent this long is lost and its workers are placed elsewhere.
+  std::chrono::milliseconds node_lost_timeout{30'000};
+  // How long a recorded write stands in for an observation that has not
+  // caught up with it.
+  std::chrono::milliseconds expectation_timeout{30'000};
+  int parallelism = 8;  // agents polled at once
+};
+
+class FleetMonitor {
+ public:
+  FleetMonitor(AgentApi& agents, const NodeSource& nodes, const Clock& clock,
+               FleetMonitorOptions options, Logger logger);
+
+  // Polls every node once (in parallel) and publishes a new snapshot.
+  void PollOnce();
+
+  std::shared_ptr<const FleetView> Snapshot() const;
+
+  // The reconciler created or updated `worker` on `node`.
+  void RecordPut(const std::string& node, const ObservedWorker& worker);
+  // The reconciler asked `node` to drain and delete worker `id`.
+  void RecordRemoval(const std::string& node, const std::string& id);
+
+ private:
+  struct Expectation {
+    std::optional<ObservedWorker> put;  // empty: a removal
+    std::chrono::steady_clock::time_point since;
+  };
+  struct NodeState {
+    std::chrono::steady_clock::time_point first_known;
+    NodeView view;
+    std::map<std::string, Expectation> expectations;
+  };
+
+  // Folds the expectations into the node's observed workers.
+  void ApplyExpectations(NodeState& state, std::chrono::steady_clock::time_point now);
+  // The next Snapshot() rebuilds the view; requires mutex_. Lazy, because
+  // the reconciler records writes one at a time and reads once per pass.
+  void Invalidate();
+
+  AgentApi& agents_;
+  const NodeSource& nodes_;
+  const Clock& clock_;
+  FleetMonitorOptions options_;
+  Logger logger_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, NodeState> states_;
+  mutable std::shared_ptr<const FleetView> snapshot_;
+};
+
+}  // namespace tessera::controller
+
+#endif  // TESSERA_CONTROLLER_FLEET_FLEET_MONITOR_H_

@@ -1,0 +1,90 @@
+// What the controller has observed of its nodes: for each agent, whether it
+// answers, its partitions and the workers it runs. The reconciler compares
+// desired state with this and nothing else, so every decision is made from
+// observation, never from memory of past actions.
+
+#ifndef TESSERA_CONTROLLER_FLEET_FLEET_VIEW_H_
+#define TESSERA_CONTROLLER_FLEET_FLEET_VIEW_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/supervisor/worker_spec.h"
+#include "engine/hardware/partition_mode.h"
+
+namespace tessera::controller {
+
+struct PartitionView {
+  int index = 0;  // node-wide, as worker specs name partitions
+  int gpu = 0;
+  int index_in_gpu = 0;
+  int64_t vram_bytes = 0;
+  int compute_units = 0;
+  std::string holder{};  // the worker holding it; empty when free
+};
+
+struct GpuView {
+  int index = 0;
+  std::string product{};
+  hardware::PartitionMode mode{};
+};
+
+// A worker as its agent reports it (GET /v1/workers).
+struct ObservedWorker {
+  std::string id{};
+  agent::WorkerSpec spec{};
+  std::string state{};  // the agent's state name: pending, starting, ready, draining, ...
+  bool ready = false;
+  std::string url{};
+  std::optional<int> bootstrap_port{};
+  std::optional<double> in_flight{};
+  bool crash_loop = false;
+  int restarts = 0;
+  std::string reason{};
+
+  // Being drained or stopped: on its way out, still holding its partitions.
+  bool Terminating() const;
+};
+
+enum class NodeHealth {
+  kUnknown,      // not answered yet since the controller started
+  kReachable,    // answered the last poll
+  kUnreachable,  // stopped answering, not for long enough to be lost
+  kLost,         // has not answered for the node-lost timeout: its workers are replaced
+};
+std::string_view NodeHealthName(NodeHealth health);
+
+struct NodeView {
+  std::string name{};
+  std::string endpoint{};  // the agent's base URL
+  std::map<std::string, std::string> labels{};
+  NodeHealth health = NodeHealth::kUnknown;
+  std::string last_error{};
+  // When the agent last answered; nullopt when it never has.
+  std::optional<std::chrono::steady_clock::time_point> last_seen{};
+  std::vector<GpuView> gpus{};
+  std::vector<PartitionView> partitions{};
+  std::vector<ObservedWorker> workers{};
+
+  const GpuView* FindGpu(int index) const;
+};
+
+struct FleetView {
+  std::vector<NodeView> nodes{};
+
+  // Every node has answered at least once or been declared lost: only then
+  // is it safe to act, since a node not yet heard from may run workers the
+  // controller would otherwise duplicate.
+  bool Synced() const;
+  const NodeView* FindNode(std::string_view name) const;
+  NodeView* FindNode(std::string_view name);
+};
+
+}  // namespace tessera::controller
+
+#endif  // TESSERA_CONTROLLER_FLEET_FLEET_VIEW_H_

@@ -1,0 +1,234 @@
+#include "controller/placement/partition_placer.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "base/strings.h"
+#include "base/units.h"
+
+namespace tessera::controller {
+namespace {
+
+std::string ModeText(const PlacementRequest& request) {
+  std::string mode;
+  if (request.compute_partition) mode = hardware::ComputePartitionName(*request.compute_partition);
+  if (request.memory_partition) {
+    if (!mode.empty()) mode += "/";
+    mode += hardware::MemoryPartitionName(*request.memory_partition);
+  }
+  return mode;
+}
+
+std::string SelectorText(const std::map<std::string, std::string>& selector) {
+  std::vector<std::string> terms;
+  terms.reserve(selector.size());
+  for (const auto& [key, value] : selector) terms.push_back(key + "=" + value);
+  return Join(terms, ",");
+}
+
+std::string PartitionsNeeded(const PlacementRequest& request) {
+  std::string text = std::to_string(request.tensor_parallel_size) +
+                     (request.tensor_parallel_size == 1 ? " partition" : " partitions") + " of ≥ " +
+                     FormatBytes(static_cast<uint64_t>(request.min_partition_vram_bytes));
+  if (const std::string mode = ModeText(request); !mode.empty()) text += " (" + mode + ")";
+  return text;
+}
+
+}  // namespace
+
+PartitionPlacer::PartitionPlacer(const FleetView& fleet) : fleet_(fleet) {
+  for (const NodeView& node : fleet.nodes) {
+    if (node.health != NodeHealth::kReachable) continue;
+    NodeFree entry{.node = &node, .gpus = {}, .free_total = 0};
+    for (const GpuView& gpu : node.gpus)
+      entry.gpus.push_back({.gpu = gpu.index, .mode = gpu.mode, .free = {}});
+    for (const PartitionView& partition : node.partitions) {
+      if (!partition.holder.empty()) continue;
+      const auto gpu =
+          std::find_if(entry.gpus.begin(), entry.gpus.end(),
+                       [&](const GpuFree& candidate) { return candidate.gpu == partition.gpu; });
+      if (gpu == entry.gpus.end()) continue;
+      gpu->free.push_back(&partition);
+      ++entry.free_total;
+    }
+    for (GpuFree& gpu : entry.gpus) {
+      std::sort(gpu.free.begin(), gpu.free.end(),
+                [](const PartitionView* a, const PartitionView* b) {
+                  return a->index_in_gpu < b->index_in_gpu;
+                });
+    }
+    nodes_.push_back(std::move(entry));
+  }
+}
+
+bool PartitionPlacer::Eligible(const GpuFree& gpu, const PlacementRequest& request) {
+  return (!request.compute_partition || gpu.mode.compute == *request.compute_partition) &&
+         (!request.memory_partition || gpu.mode.memory == *request.memory_partition);
+}
+
+bool PartitionPlacer::Matches(const NodeView& node, const PlacementRequest& request) {
+  return std::all_of(request.node_selector.begin(), request.node_selector.end(),
+                     [&](const auto& term) {
+                       const auto label = node.labels.find(term.first);
+                       return label != node.labels.end() && label->second == term.second;
+                     });
+}
+
+std::optional<PartitionPlacer::Candidate> PartitionPlacer::BestGroupOn(
+    NodeFree& node, const PlacementRequest& request) const {
+  const auto size = static_cast<size_t>(request.tensor_parallel_size);
+  struct Usable {
+    const GpuFree* gpu;
+    std::vector<int> partitions;
+  };
+  std::vector<Usable> usable;
+  size_t total = 0;
+  for (const GpuFree& gpu : node.gpus) {
+    if (!Eligible(gpu, request)) continue;
+    Usable entry{.gpu = &gpu, .partitions = {}};
+    for (const PartitionView* partition : gpu.free) {
+      if (partition->vram_bytes >= request.min_partition_vram_bytes) {
+        entry.partitions.push_back(partition->index);
+      }
+    }
+    total += entry.partitions.size();
+    if (!entry.partitions.empty()) usable.push_back(std::move(entry));
+  }
+  if (total < size) return std::nullopt;
+
+  // Best fit inside one GPU.
+  const Usable* best = nullptr;
+  for (const Usable& entry : usable) {
+    if (entry.partitions.size() >= size &&
+        (best == nullptr || entry.partitions.size() < best->partitions.size())) {
+      best = &entry;
+    }
+  }
+  Candidate candidate{.node = &node, .partitions = {}, .leftover_in_gpu = 0};
+  if (best != nullptr) {
+    candidate.partitions.assign(best->partitions.begin(),
+                                best->partitions.begin() + static_cast<ptrdiff_t>(size));
+    candidate.leftover_in_gpu = static_cast<int>(best->partitions.size() - size);
+    return candidate;
+  }
+  // Wider than any GPU's free partitions: the fullest GPUs first, so the
+  // group touches as few GPUs as possible.
+  std::stable_sort(usable.begin(), usable.end(), [](const Usable& a, const Usable& b) {
+    return a.partitions.size() > b.partitions.size();
+  });
+  for (const Usable& entry : usable) {
+    for (int partition : entry.partitions) {
+      if (candidate.partitions.size() == size) break;
+      candidate.partitions.push_back(partition);
+    }
+  }
+  std::sort(candidate.partitions.begin(), candidate.partitions.end());
+  // Ranked after every single-GPU group.
+  candidate.leftover_in_gpu = 1'000'000 + static_cast<int>(total - size);
+  return candidate;
+}
+
+PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
+  std::optional<Candidate> best;
+  auto rank = [&](const Candidate& candidate) {
+    const auto replicas = request.replicas_per_node.find(candidate.node->node->name);
+    const int on_node =
+        request.spread && replicas != request.replicas_per_node.end() ? replicas->second : 0;
+    return std::make_tuple(on_node, candidate.leftover_in_gpu, candidate.node->free_total,
+                           std::string_view(candidate.node->node->name));
+  };
+  for (NodeFree& node : nodes_) {
+    if (!Matches(*node.node, request)) continue;
+    std::optional<Candidate> candidate = BestGroupOn(node, request);
+    if (candidate && (!best || rank(*candidate) < rank(*best))) best = std::move(candidate);
+  }
+  if (!best) return {.choice = std::nullopt, .failure = Explain(request)};
+
+  for (GpuFree& gpu : best->node->gpus) {
+    std::erase_if(gpu.free, [&](const PartitionView* partition) {
+      return std::find(best->partitions.begin(), best->partitions.end(), partition->index) !=
+             best->partitions.end();
+    });
+  }
+  best->node->free_total -= request.tensor_parallel_size;
+  return {.choice = PlacementChoice{.node = best->node->node->name,
+                                    .partitions = std::move(best->partitions)},
+          .failure = {}};
+}
+
+PlacementFailure PartitionPlacer::Explain(const PlacementRequest& request) const {
+  const std::string needs = request.role + ": needs " + PartitionsNeeded(request) + " on one node";
+  if (fleet_.nodes.empty()) {
+    return {"NoMatchingNodes", request.role +
+                                   ": no GPU node is known; start tessera-agent on "
+                                   "the GPU nodes"};
+  }
+  if (nodes_.empty()) {
+    std::vector<std::string> states;
+    for (const NodeView& node : fleet_.nodes) {
+      states.push_back(node.name + " " + std::string(NodeHealthName(node.health)));
+    }
+    return {"NoMatchingNodes",
+            request.role + ": no GPU node is reachable (" + Join(states, ", ") + ")"};
+  }
+  std::vector<const NodeFree*> matching;
+  for (const NodeFree& node : nodes_) {
+    if (Matches(*node.node, request)) matching.push_back(&node);
+  }
+  if (matching.empty()) {
+    return {"NoMatchingNodes", request.role + ": no reachable node matches nodeSelector " +
+                                   SelectorText(request.node_selector)};
+  }
+  // Partitions in the right mode, free or not, and the largest of them.
+  int64_t largest_partition = 0;
+  int most_on_one_node = 0;
+  bool any_in_mode = false;
+  for (const NodeFree* node : matching) {
+    int on_node = 0;
+    for (const PartitionView& partition : node->node->partitions) {
+      const GpuView* gpu = node->node->FindGpu(partition.gpu);
+      if (gpu == nullptr) continue;
+      if (!Eligible({.gpu = gpu->index, .mode = gpu->mode, .free = {}}, request)) continue;
+      any_in_mode = true;
+      largest_partition = std::max(largest_partition, partition.vram_bytes);
+      if (partition.vram_bytes >= request.min_partition_vram_bytes) ++on_node;
+    }
+    most_on_one_node = std::max(most_on_one_node, on_node);
+  }
+  if (!any_in_mode) {
+    return {"NoMatchingNodes",
+            request.role + ": no reachable node has " + ModeText(request) + " partitions"};
+  }
+  if (largest_partition < request.min_partition_vram_bytes) {
+    return {"ModelTooLarge", needs + "; the largest partition has " +
+                                 FormatBytes(static_cast<uint64_t>(largest_partition))};
+  }
+  if (most_on_one_node < request.tensor_parallel_size) {
+    return {"InsufficientPartitions",
+            needs + "; the most any node has is " + std::to_string(most_on_one_node)};
+  }
+  int largest_group = 0;
+  std::string largest_group_node;
+  for (const NodeFree* node : matching) {
+    int group = 0;
+    for (const GpuFree& gpu : node->gpus) {
+      if (!Eligible(gpu, request)) continue;
+      group += static_cast<int>(
+          std::count_if(gpu.free.begin(), gpu.free.end(), [&](const PartitionView* partition) {
+            return partition->vram_bytes >= request.min_partition_vram_bytes;
+          }));
+    }
+    if (group > largest_group) {
+      largest_group = group;
+      largest_group_node = node->node->name;
+    }
+  }
+  if (largest_group == 0) {
+    return {"InsufficientPartitions", needs + "; every such partition is held"};
+  }
+  return {"InsufficientPartitions", needs +
+                                        "; largest free group: " + std::to_string(largest_group) +
+                                        " on " + largest_group_node};
+}
+
+}  // namespace tessera::controller

@@ -1,0 +1,71 @@
+// One reconcile pass for one ModelDeployment, level-triggered: read the
+// deployment from the store and its workers from the fleet view, start what
+// is missing, drain what is surplus or outdated (within the rollout's
+// bounds), and write status and conditions. Running a pass twice in a row
+// does nothing the second time; nothing depends on having seen an event.
+//
+// A key whose deployment is gone (or being deleted) drains the workers the
+// controller made for it; once none remain, the finalizer is removed.
+
+#ifndef TESSERA_CONTROLLER_RECONCILER_DEPLOYMENT_RECONCILER_H_
+#define TESSERA_CONTROLLER_RECONCILER_DEPLOYMENT_RECONCILER_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "controller/agents/agent_api.h"
+#include "controller/fleet/fleet_monitor.h"
+#include "controller/store/deployment_store.h"
+
+namespace tessera::controller {
+
+struct ReconcilerOptions {
+  // Written into every worker spec's managedBy; workers with another value
+  // (or none) are never touched.
+  std::string controller_name = "tessera-controller";
+};
+
+struct ReconcileResult {
+  Status status{};  // not OK: retry with backoff
+  // Converging but not there yet: look again after this long.
+  std::optional<std::chrono::milliseconds> requeue_after{};
+};
+
+class DeploymentReconciler {
+ public:
+  // Not owned; all must outlive the reconciler.
+  DeploymentReconciler(DeploymentStore& store, FleetMonitor& fleet, AgentApi& agents,
+                       const Clock& clock, ReconcilerOptions options, Logger logger);
+
+  ReconcileResult Reconcile(const resources::ObjectKey& key);
+
+  // The store's deployments and those whose workers outlived them.
+  std::vector<resources::ObjectKey> AllKeys() const;
+
+ private:
+  struct Pass;
+
+  // The deployment's workers in pass.fleet.
+  void Collect(Pass& pass) const;
+  void ReconcileRoles(Pass& pass);
+  void ReconcileRole(Pass& pass, adapters::WorkerRole role);
+  void CreateWorkers(Pass& pass, adapters::WorkerRole role, int count);
+  void RemoveWorker(Pass& pass, const std::string& id, int grace_seconds, std::string_view why);
+  ReconcileResult TearDown(Pass& pass);
+  void WriteStatus(Pass& pass);
+
+  DeploymentStore& store_;
+  FleetMonitor& fleet_;
+  AgentApi& agents_;
+  const Clock& clock_;
+  ReconcilerOptions options_;
+  Logger logger_;
+};
+
+}  // namespace tessera::controller
+
+#endif  // TESSERA_CONTROLLER_RECONCILER_DEPLOYMENT_RECONCILER_H_

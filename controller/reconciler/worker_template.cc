@@ -1,0 +1,32 @@
+#include "controller/reconciler/worker_template.h"
+
+namespace tessera::controller {
+
+agent::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
+                                 const resources::ModelDeploymentSpec& spec,
+                                 adapters::WorkerRole role, const std::string& managed_by) {
+  agent::WorkerSpec worker;
+  worker.deployment = metadata.name;
+  worker.namespace_name = metadata.namespace_name;
+  worker.role = role;
+  // The allow-list entries of an agent are named after the engine kinds.
+  worker.engine = std::string(adapters::EngineKindName(spec.engine.kind));
+  adapters::EngineSettings& settings = worker.settings;
+  settings.model = spec.model.source;
+  settings.served_model_name =
+      spec.model.served_name.empty() ? metadata.name : spec.model.served_name;
+  settings.tensor_parallel_size = spec.Role(role).tensor_parallel_size;
+  settings.max_model_len = spec.engine.max_model_len;
+  if (spec.engine.kv_cache_dtype && *spec.engine.kv_cache_dtype != "auto") {
+    settings.kv_cache_dtype = spec.engine.kv_cache_dtype;
+  }
+  settings.gpu_memory_utilization = spec.engine.gpu_memory_utilization;
+  settings.enable_prefix_caching = spec.engine.enable_prefix_caching;
+  settings.extra_args = spec.engine.extra_args;
+  settings.env = spec.engine.env;
+  worker.startup_timeout_seconds = spec.engine.startup_timeout_seconds;
+  worker.managed_by = managed_by;
+  return worker;
+}
+
+}  // namespace tessera::controller

@@ -1,0 +1,95 @@
+#include "controller/fleet/fleet_monitor.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/controller/fake_fleet.h"
+
+namespace tessera::controller {
+namespace {
+
+using testing::FakeAgents;
+
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+class FleetMonitorTest : public ::testing::Test {
+ protected:
+  FleetMonitorTest() : monitor_(agents_, agents_, clock_, {}, testing::QuietLogger()) {
+    agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  }
+  NodeHealth Health() { return monitor_.Snapshot()->FindNode("node-a")->health; }
+
+  FakeClock clock_;
+  FakeAgents agents_;
+  FleetMonitor monitor_;
+};
+
+TEST_F(FleetMonitorTest, HealthFollowsSilence) {
+  EXPECT_TRUE(monitor_.Snapshot()->nodes.empty());
+  agents_.Node("node-a").reachable = false;
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kUnknown);
+  EXPECT_FALSE(monitor_.Snapshot()->Synced());
+  agents_.Node("node-a").reachable = true;
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kReachable);
+  EXPECT_TRUE(monitor_.Snapshot()->Synced());
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->partitions.size(), 8U);
+  agents_.Node("node-a").reachable = false;
+  clock_.Advance(std::chrono::seconds(29));
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kUnreachable);
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->partitions.size(), 8U)
+      << "the last observation is kept";
+  clock_.Advance(std::chrono::seconds(1));
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kLost);
+  EXPECT_NE(monitor_.Snapshot()->FindNode("node-a")->last_error.find("connection refused"),
+            std::string::npos);
+}
+
+TEST_F(FleetMonitorTest, ANodeNeverHeardFromIsLostAfterTheTimeout) {
+  agents_.Node("node-a").reachable = false;
+  monitor_.PollOnce();
+  clock_.Advance(std::chrono::seconds(30));
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kLost);
+  EXPECT_TRUE(monitor_.Snapshot()->Synced());
+}
+
+TEST_F(FleetMonitorTest, RecordedWritesStandInUntilObserved) {
+  monitor_.PollOnce();
+  agent::WorkerSpec spec;
+  spec.deployment = "d";
+  spec.engine = "sim";
+  spec.settings.model = "m";
+  spec.partitions = {3};
+  ObservedWorker worker{.id = "w", .spec = spec, .state = "pending"};
+  monitor_.RecordPut("node-a", worker);
+  const NodeView* node = monitor_.Snapshot()->FindNode("node-a");
+  ASSERT_EQ(node->workers.size(), 1U);
+  EXPECT_EQ(node->partitions[3].holder, "w");
+  // A poll that does not show it yet keeps it.
+  monitor_.PollOnce();
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->workers.size(), 1U);
+  // Until the expectation times out.
+  clock_.Advance(std::chrono::seconds(31));
+  monitor_.PollOnce();
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers.empty());
+}
+
+TEST_F(FleetMonitorTest, RecordedRemovalsShowAsTerminating) {
+  agent::WorkerSpec spec;
+  spec.deployment = "d";
+  spec.engine = "sim";
+  spec.settings.model = "m";
+  spec.partitions = {0};
+  ASSERT_TRUE(agents_.PutWorker(FakeAgents::Endpoint("node-a"), "w", spec).ok());
+  monitor_.PollOnce();
+  monitor_.RecordRemoval("node-a", "w");
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers[0].Terminating());
+  monitor_.PollOnce();  // the agent has not caught up
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers[0].Terminating());
+}
+
+}  // namespace
+}  // namespace tessera::controller
