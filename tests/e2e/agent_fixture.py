@@ -53,11 +53,14 @@ class ApiError(Exception):
 class Agent:
     """tessera-agent with the sim GPU backend, started in `state_dir`."""
 
-    def __init__(self, state_dir, topology="1xmi300x:cpx/nps4", port=None, config=None):
+    def __init__(self, state_dir, topology="1xmi300x:cpx/nps4", port=None, config=None,
+                 hostname="node-e2e", extra_args=()):
         self.state_dir = str(state_dir)
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.topology = topology
+        self.hostname = hostname
+        self.extra_args = list(extra_args)
         os.makedirs(self.state_dir, exist_ok=True)
         self.token_file = os.path.join(self.state_dir, "token")
         with open(self.token_file, "w") as f:
@@ -79,8 +82,8 @@ class Agent:
             [os.path.join(BIN_DIR, "tessera-agent"), "--listen", f"127.0.0.1:{self.port}",
              "--gpu-backend", "sim", "--sim-topology", self.topology,
              "--state-dir", self.state_dir, "--token-file", self.token_file,
-             "--config", self.config_file, "--hostname", "node-e2e",
-             "--advertise-host", "127.0.0.1"],
+             "--config", self.config_file, "--hostname", self.hostname,
+             "--advertise-host", "127.0.0.1", *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + 20

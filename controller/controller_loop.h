@@ -1,0 +1,57 @@
+// Runs the reconciler: one thread polls the agents and then queues every
+// deployment (a resync per poll, so convergence never hangs on an event);
+// one thread takes keys off the work queue and reconciles them. One worker
+// thread on purpose: passes never race each other for the same partition.
+
+#ifndef TESSERA_CONTROLLER_CONTROLLER_LOOP_H_
+#define TESSERA_CONTROLLER_CONTROLLER_LOOP_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "controller/fleet/fleet_monitor.h"
+#include "controller/queue/work_queue.h"
+#include "controller/reconciler/deployment_reconciler.h"
+#include "controller/store/deployment_store.h"
+
+namespace tessera::controller {
+
+class ControllerLoop {
+ public:
+  // Not owned; all must outlive the loop.
+  ControllerLoop(DeploymentStore& store, FleetMonitor& fleet, DeploymentReconciler& reconciler,
+                 const Clock& clock, std::chrono::milliseconds poll_period, Logger logger);
+  ControllerLoop(const ControllerLoop&) = delete;
+  ControllerLoop& operator=(const ControllerLoop&) = delete;
+  ~ControllerLoop();
+
+  // Starts the store's watch and both threads.
+  Status Start();
+  // Stops both threads; returns when they have.
+  void Stop();
+
+ private:
+  void Poll();
+  void Work();
+
+  DeploymentStore& store_;
+  FleetMonitor& fleet_;
+  DeploymentReconciler& reconciler_;
+  std::chrono::milliseconds poll_period_;
+  Logger logger_;
+  WorkQueue queue_;
+  std::mutex mutex_;
+  std::condition_variable stop_requested_;
+  bool stopping_ = false;
+  std::thread poller_;
+  std::thread worker_;
+};
+
+}  // namespace tessera::controller
+
+#endif  // TESSERA_CONTROLLER_CONTROLLER_LOOP_H_

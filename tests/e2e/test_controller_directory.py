@@ -1,0 +1,195 @@
+"""tessera-controller with the directory store (the embedded default)
+driving real agents and real simulator workers."""
+
+import os
+import time
+
+import openai
+import pytest
+import yaml
+
+from controller_fixture import (Agent, Controller, condition, dump, kill_node, live,
+                                managed_workers, model_deployment, wait_until)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """Two agents of 2 × MI300X in CPX/NPS4 (16 partitions each) and a
+    controller reading manifests from tmp_path/manifests."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    agents = [Agent(tmp_path / name, topology="2xmi300x:cpx/nps4", hostname=name)
+              for name in ("node-a", "node-b")]
+    args = ["--manifests", str(manifests)]
+    for agent in agents:
+        args += ["--agent", f"{agent.hostname}={agent.base_url}"]
+    controller = Controller(tmp_path / "controller", args)
+
+    class Cluster:
+        pass
+
+    c = Cluster()
+    c.manifests, c.agents, c.controller = manifests, agents, controller
+
+    def status(name, namespace="default"):
+        path = manifests / f"{namespace}.{name}.status.yaml"
+        if not path.exists():
+            return None
+        with open(path) as f:
+            return yaml.safe_load(f).get("status")
+
+    def diagnostics():
+        return "controller log:\n" + controller.log()[-6000:]
+
+    c.status, c.diagnostics = status, diagnostics
+    yield c
+    controller.stop()
+    for agent in agents:
+        agent.destroy()
+
+
+def write(path, body):
+    tmp = str(path) + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(body)
+    os.replace(tmp, path)
+
+
+def ready(cluster, name, role="worker", count=None):
+    status = cluster.status(name)
+    if not status or condition(status, "Ready").get("status") != "True":
+        return None
+    if count is not None and status.get(role, {}).get("ready") != count:
+        return None
+    return status
+
+
+def test_places_scales_rolls_out_and_deletes(cluster):
+    manifest = cluster.manifests / "llama.yaml"
+    write(manifest, dump(model_deployment("llama", replicas=2)))
+    status = wait_until(lambda: ready(cluster, "llama", count=2), what="2 ready workers",
+                        diagnostics=cluster.diagnostics)
+    assert status["observedGeneration"] == 1
+    assert status["worker"] == {"desired": 2, "replicas": 2, "ready": 2, "updated": 2,
+                                "summary": "2/2"}
+    workers = managed_workers(cluster.agents, "llama")
+    assert sorted(w["node"] for w in workers) == ["node-a", "node-b"], "spread across nodes"
+    assert {w["name"] for w in status["workers"]} == {w["id"] for w in workers}
+
+    # A real OpenAI client against a worker the controller started.
+    client = openai.OpenAI(base_url=workers[0]["url"] + "/v1", api_key="unused")
+    reply = client.completions.create(model="llama", prompt="hello", max_tokens=4)
+    assert reply.usage.completion_tokens == 4
+
+    # Scale up by editing the manifest.
+    write(manifest, dump(model_deployment("llama", replicas=3)))
+    status = wait_until(lambda: ready(cluster, "llama", count=3), what="3 ready workers",
+                        diagnostics=cluster.diagnostics)
+    assert status["observedGeneration"] == 2
+    before = {w["id"] for w in managed_workers(cluster.agents, "llama")}
+    assert len(before) == 3
+
+    # Roll out a spec change: with maxSurge 1 and maxUnavailable 0, three
+    # ready workers at every moment and never more than four.
+    write(manifest, dump(model_deployment("llama", replicas=3, max_model_len=4096)))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = live(managed_workers(cluster.agents, "llama"))
+        ready_count = sum(1 for w in workers if w["state"] == "ready")
+        assert ready_count >= 3, f"only {ready_count} ready during the rollout"
+        assert len(workers) <= 4
+        updated = [w for w in workers if w["spec"]["engine"].get("maxModelLen") == 4096]
+        if len(workers) == 3 and len(updated) == 3 and ready_count == 3:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("rollout did not finish\n" + cluster.diagnostics())
+    after = {w["id"] for w in live(managed_workers(cluster.agents, "llama"))}
+    assert not before & after, "every worker was replaced"
+    wait_until(lambda: ready(cluster, "llama", count=3) and
+               ready(cluster, "llama")["worker"]["updated"] == 3,
+               what="status after the rollout", diagnostics=cluster.diagnostics)
+
+    # Deleting the manifest drains and removes every worker.
+    os.remove(manifest)
+    wait_until(lambda: not managed_workers(cluster.agents, "llama"), what="workers removed",
+               diagnostics=cluster.diagnostics)
+    wait_until(lambda: cluster.status("llama") is None, what="status file removed")
+
+
+def test_disaggregated_scale_and_node_loss(cluster):
+    manifest = cluster.manifests / "pd.yaml"
+    body = model_deployment("pd", disaggregated=True, prefill=1, decode=1,
+                            tensor_parallel_size=2)
+    write(manifest, dump(body))
+    wait_until(lambda: ready(cluster, "pd", "decode", 1), what="prefill and decode ready",
+               diagnostics=cluster.diagnostics)
+    for worker in managed_workers(cluster.agents, "pd"):
+        partitions = worker["spec"]["partitions"]
+        assert len(partitions) == 2 and partitions[0] // 8 == partitions[1] // 8, \
+            "a tensor-parallel group stays on one GPU"
+        if worker["spec"]["role"] == "prefill":
+            assert worker.get("bootstrapPort"), "prefill workers get a KV bootstrap port"
+
+    # Scale the decode role alone.
+    body["spec"]["decode"]["replicas"] = 3
+    write(manifest, dump(body))
+    status = wait_until(lambda: ready(cluster, "pd", "decode", 3), what="3 decode workers",
+                        diagnostics=cluster.diagnostics)
+    assert status["prefill"]["ready"] == 1
+
+    # The node holding most workers dies; its workers move to the survivor.
+    workers = managed_workers(cluster.agents, "pd")
+    by_node = {a.hostname: sum(1 for w in workers if w["node"] == a.hostname)
+               for a in cluster.agents}
+    victim = max(cluster.agents, key=lambda a: by_node[a.hostname])
+    survivor = next(a for a in cluster.agents if a is not victim)
+    kill_node(victim)
+    status = wait_until(
+        lambda: (s := cluster.status("pd")) and condition(s, "Degraded").get("reason") == "NodeLost"
+        and s, what="NodeLost", diagnostics=cluster.diagnostics)
+    assert victim.hostname in condition(status, "Degraded")["message"]
+    wait_until(lambda: len([w for w in live(managed_workers([survivor], "pd"))
+                            if w["state"] == "ready"]) == 4,
+               what="every worker running on the survivor", diagnostics=cluster.diagnostics)
+    status = wait_until(lambda: ready(cluster, "pd", "decode", 3), what="ready again",
+                        diagnostics=cluster.diagnostics)
+    lost = [w for w in status["workers"] if w["node"] == victim.hostname]
+    assert lost and all(w["state"] == "unknown" for w in lost)
+
+
+def test_restart_churns_nothing_and_bad_manifests_keep_workers(cluster):
+    manifest = cluster.manifests / "llama.yaml"
+    write(manifest, dump(model_deployment("llama", replicas=2)))
+    wait_until(lambda: ready(cluster, "llama", count=2), what="2 ready workers",
+               diagnostics=cluster.diagnostics)
+    before = {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")}
+
+    cluster.controller.kill9()
+    cluster.controller.start()
+    time.sleep(2)  # several poll periods of the new controller
+    assert {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")} == before
+    assert "worker created" not in cluster.controller.log().split("controller running")[-1]
+
+    # A manifest that no longer parses keeps the last good spec running.
+    write(manifest, "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+                    "metadata: {name: llama}\nspec: [unclosed\n")
+    status = wait_until(
+        lambda: (s := cluster.status("llama")) and condition(s, "Degraded").get("reason")
+        == "InvalidSpec" and s, what="InvalidSpec", diagnostics=cluster.diagnostics)
+    assert "llama.yaml" in condition(status, "Degraded")["message"]
+    assert {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")} == before
+
+    # A valid manifest the controller cannot place says why.
+    write(cluster.manifests / "big.yaml", dump({
+        **model_deployment("big", replicas=1),
+        "spec": {"model": {"source": "llama-3.1-405b"}, "engine": {"kind": "sim",
+                 "maxModelLen": 8192}, "worker": {"replicas": 1, "tensorParallelSize": 8}}}))
+    status = wait_until(lambda: (s := cluster.status("big")) and condition(s, "Unschedulable")
+                        .get("status") == "True" and s, what="Unschedulable",
+                        diagnostics=cluster.diagnostics)
+    unschedulable = condition(status, "Unschedulable")
+    assert unschedulable["reason"] == "ModelTooLarge", unschedulable
+    assert "needs 8 partitions of ≥" in unschedulable["message"]
+    assert "fits at tensorParallelSize" in unschedulable["message"] or \
+        "largest partition" in unschedulable["message"]
