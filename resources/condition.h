@@ -21,6 +21,7 @@ struct Condition {
   std::string message{};
   int64_t observed_generation = 0;
   std::string last_transition_time{};  // RFC 3339
+  friend bool operator==(const Condition&, const Condition&) = default;
 };
 
 // Sets the condition of `type` in `conditions`, keeping its

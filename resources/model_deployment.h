@@ -113,6 +113,7 @@ struct RoleStatus {
   int replicas = 0;  // on reachable nodes and not being removed
   int ready = 0;
   int updated = 0;  // running the current spec
+  friend bool operator==(const RoleStatus&, const RoleStatus&) = default;
 };
 
 struct WorkerStatusEntry {
@@ -125,6 +126,7 @@ struct WorkerStatusEntry {
   std::string state{};  // the agent's worker state, or "unknown" on a lost node
   bool ready = false;
   bool updated = false;
+  friend bool operator==(const WorkerStatusEntry&, const WorkerStatusEntry&) = default;
 };
 
 struct ModelDeploymentStatus {
@@ -132,6 +134,7 @@ struct ModelDeploymentStatus {
   std::map<adapters::WorkerRole, RoleStatus> roles{};
   std::vector<WorkerStatusEntry> workers{};
   std::vector<Condition> conditions{};
+  friend bool operator==(const ModelDeploymentStatus&, const ModelDeploymentStatus&) = default;
 };
 
 struct ModelDeployment {

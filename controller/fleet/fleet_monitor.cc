@@ -20,10 +20,10 @@ FleetMonitor::FleetMonitor(AgentApi& agents, const NodeSource& nodes, const Cloc
 std::shared_ptr<const FleetView> FleetMonitor::Snapshot() const {
   const std::scoped_lock lock(mutex_);
   if (!snapshot_) {
-    auto view = std::make_shared<FleetView>();
-    view->nodes.reserve(states_.size());
-    for (const auto& [name, state] : states_) view->nodes.push_back(state.view);
-    snapshot_ = std::move(view);
+    std::vector<std::shared_ptr<const NodeView>> nodes;
+    nodes.reserve(states_.size());
+    for (const auto& [name, state] : states_) nodes.push_back(state.view);
+    snapshot_ = std::make_shared<const FleetView>(std::move(nodes), polls_);
   }
   return snapshot_;
 }
@@ -52,51 +52,55 @@ void FleetMonitor::PollOnce() {
     auto existing = states_.find(endpoint.name);
     NodeState state = existing != states_.end()
                           ? std::move(existing->second)
-                          : NodeState{.first_known = now, .view = {}, .expectations = {}};
-    NodeView& view = state.view;
-    view.name = endpoint.name;
-    view.endpoint = endpoint.endpoint;
-    const NodeHealth before = view.health;
+                          : NodeState{.first_known = now, .view = nullptr, .expectations = {}};
+    auto view = std::make_shared<NodeView>();
     if (results[i].ok()) {
       AgentObservation& observation = *results[i];
-      view.health = NodeHealth::kReachable;
-      view.last_seen = now;
-      view.last_error.clear();
-      view.labels = std::move(observation.labels);
-      for (const auto& [key, value] : endpoint.labels) view.labels[key] = value;
-      view.gpus = std::move(observation.gpus);
-      view.partitions = std::move(observation.partitions);
-      view.workers = std::move(observation.workers);
+      view->health = NodeHealth::kReachable;
+      view->last_seen = now;
+      view->labels = std::move(observation.labels);
+      for (const auto& [key, value] : endpoint.labels) view->labels[key] = value;
+      view->gpus = std::move(observation.gpus);
+      view->partitions = std::move(observation.partitions);
+      view->workers = std::move(observation.workers);
     } else {
-      view.last_error = results[i].status().message();
-      const auto silent_since = view.last_seen.value_or(state.first_known);
+      // The last observation stands in for the silent node.
+      if (state.view) *view = *state.view;
+      view->last_error = results[i].status().message();
+      const auto silent_since = view->last_seen.value_or(state.first_known);
       if (now - silent_since >= options_.node_lost_timeout) {
-        view.health = NodeHealth::kLost;
-      } else if (view.last_seen) {
-        view.health = NodeHealth::kUnreachable;
+        view->health = NodeHealth::kLost;
+      } else if (view->last_seen) {
+        view->health = NodeHealth::kUnreachable;
       }
     }
-    ApplyExpectations(state, now);
-    if (view.health != before) {
-      logger_.Info("node health changed", {{"node", view.name},
+    view->name = endpoint.name;
+    view->endpoint = endpoint.endpoint;
+    ApplyExpectations(state.expectations, *view, now, options_.expectation_timeout);
+    const NodeHealth before = state.view ? state.view->health : NodeHealth::kUnknown;
+    if (view->health != before) {
+      logger_.Info("node health changed", {{"node", view->name},
                                            {"from", NodeHealthName(before)},
-                                           {"to", NodeHealthName(view.health)},
-                                           {"error", view.last_error}});
+                                           {"to", NodeHealthName(view->health)},
+                                           {"error", view->last_error}});
     }
+    state.view = std::move(view);
     next_states.emplace(endpoint.name, std::move(state));
   }
   states_ = std::move(next_states);
+  ++polls_;
   Invalidate();
 }
 
-void FleetMonitor::ApplyExpectations(NodeState& state, std::chrono::steady_clock::time_point now) {
-  NodeView& view = state.view;
-  for (auto it = state.expectations.begin(); it != state.expectations.end();) {
+void FleetMonitor::ApplyExpectations(std::map<std::string, Expectation>& expectations,
+                                     NodeView& view, std::chrono::steady_clock::time_point now,
+                                     std::chrono::milliseconds timeout) {
+  for (auto it = expectations.begin(); it != expectations.end();) {
     const std::string& id = it->first;
     Expectation& expectation = it->second;
     auto observed = std::find_if(view.workers.begin(), view.workers.end(),
                                  [&](const ObservedWorker& worker) { return worker.id == id; });
-    const bool expired = now - expectation.since >= options_.expectation_timeout;
+    const bool expired = now - expectation.since >= timeout;
     bool met = false;
     if (expectation.put) {
       met = observed != view.workers.end() && observed->spec == expectation.put->spec;
@@ -106,10 +110,9 @@ void FleetMonitor::ApplyExpectations(NodeState& state, std::chrono::steady_clock
         } else {
           view.workers.push_back(*expectation.put);
         }
+        const std::vector<int>& held = expectation.put->spec.partitions;
         for (PartitionView& partition : view.partitions) {
-          if (std::find(expectation.put->spec.partitions.begin(),
-                        expectation.put->spec.partitions.end(),
-                        partition.index) != expectation.put->spec.partitions.end()) {
+          if (std::find(held.begin(), held.end(), partition.index) != held.end()) {
             partition.holder = id;
           }
         }
@@ -118,26 +121,27 @@ void FleetMonitor::ApplyExpectations(NodeState& state, std::chrono::steady_clock
       met = observed == view.workers.end() || observed->Terminating();
       if (!met && !expired) observed->state = "draining";
     }
-    it = met || expired ? state.expectations.erase(it) : std::next(it);
+    it = met || expired ? expectations.erase(it) : std::next(it);
   }
 }
 
-void FleetMonitor::RecordPut(const std::string& node, const ObservedWorker& worker) {
+void FleetMonitor::Expect(const std::string& node, const std::string& id, Expectation expectation) {
   const std::scoped_lock lock(mutex_);
   const auto state = states_.find(node);
-  if (state == states_.end()) return;
-  state->second.expectations[worker.id] = {.put = worker, .since = clock_.Now()};
-  ApplyExpectations(state->second, clock_.Now());
+  if (state == states_.end() || !state->second.view) return;
+  state->second.expectations[id] = std::move(expectation);
+  auto view = std::make_shared<NodeView>(*state->second.view);
+  ApplyExpectations(state->second.expectations, *view, clock_.Now(), options_.expectation_timeout);
+  state->second.view = std::move(view);
   Invalidate();
 }
 
+void FleetMonitor::RecordPut(const std::string& node, const ObservedWorker& worker) {
+  Expect(node, worker.id, {.put = worker, .since = clock_.Now()});
+}
+
 void FleetMonitor::RecordRemoval(const std::string& node, const std::string& id) {
-  const std::scoped_lock lock(mutex_);
-  const auto state = states_.find(node);
-  if (state == states_.end()) return;
-  state->second.expectations[id] = {.put = std::nullopt, .since = clock_.Now()};
-  ApplyExpectations(state->second, clock_.Now());
-  Invalidate();
+  Expect(node, id, {.put = std::nullopt, .since = clock_.Now()});
 }
 
 void FleetMonitor::Invalidate() { snapshot_.reset(); }

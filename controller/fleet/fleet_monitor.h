@@ -54,12 +54,16 @@ class FleetMonitor {
   };
   struct NodeState {
     std::chrono::steady_clock::time_point first_known;
-    NodeView view;
+    std::shared_ptr<const NodeView> view;
     std::map<std::string, Expectation> expectations;
   };
 
-  // Folds the expectations into the node's observed workers.
-  void ApplyExpectations(NodeState& state, std::chrono::steady_clock::time_point now);
+  // Folds the expectations into `view`, the node's observation.
+  static void ApplyExpectations(std::map<std::string, Expectation>& expectations, NodeView& view,
+                                std::chrono::steady_clock::time_point now,
+                                std::chrono::milliseconds timeout);
+  // Records an expectation on `node` and applies it to a copy of its view.
+  void Expect(const std::string& node, const std::string& id, Expectation expectation);
   // The next Snapshot() rebuilds the view; requires mutex_. Lazy, because
   // the reconciler records writes one at a time and reads once per pass.
   void Invalidate();
@@ -72,6 +76,7 @@ class FleetMonitor {
 
   mutable std::mutex mutex_;
   std::map<std::string, NodeState> states_;
+  uint64_t polls_ = 0;
   mutable std::shared_ptr<const FleetView> snapshot_;
 };
 

@@ -9,9 +9,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/supervisor/worker_spec.h"
@@ -74,15 +77,39 @@ struct NodeView {
   const GpuView* FindGpu(int index) const;
 };
 
-struct FleetView {
-  std::vector<NodeView> nodes{};
+// A worker and the node it runs on.
+struct WorkerRef {
+  const NodeView* node = nullptr;
+  const ObservedWorker* worker = nullptr;
+};
+
+// Immutable once built, so the reconciler reads it without locks while the
+// monitor builds the next one. Nodes are shared between successive views:
+// a write recorded on one node copies that node alone.
+class FleetView {
+ public:
+  FleetView() = default;
+  // `poll` numbers the poll the view comes from: views of the same poll
+  // differ only by the writes the controller itself recorded.
+  explicit FleetView(std::vector<std::shared_ptr<const NodeView>> nodes, uint64_t poll = 0);
+
+  const std::vector<std::shared_ptr<const NodeView>>& nodes() const { return nodes_; }
+  uint64_t poll() const { return poll_; }
 
   // Every node has answered at least once or been declared lost: only then
   // is it safe to act, since a node not yet heard from may run workers the
   // controller would otherwise duplicate.
-  bool Synced() const;
+  bool Synced() const { return synced_; }
   const NodeView* FindNode(std::string_view name) const;
-  NodeView* FindNode(std::string_view name);
+  // Workers whose spec names this deployment, on every node.
+  std::span<const WorkerRef> WorkersOf(std::string_view namespace_name,
+                                       std::string_view deployment) const;
+
+ private:
+  std::vector<std::shared_ptr<const NodeView>> nodes_;
+  uint64_t poll_ = 0;
+  bool synced_ = true;
+  std::map<std::pair<std::string, std::string>, std::vector<WorkerRef>, std::less<>> by_deployment_;
 };
 
 }  // namespace tessera::controller

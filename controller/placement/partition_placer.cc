@@ -37,17 +37,25 @@ std::string PartitionsNeeded(const PlacementRequest& request) {
 }  // namespace
 
 PartitionPlacer::PartitionPlacer(const FleetView& fleet) : fleet_(fleet) {
-  for (const NodeView& node : fleet.nodes) {
+  for (const std::shared_ptr<const NodeView>& shared : fleet.nodes()) {
+    const NodeView& node = *shared;
     if (node.health != NodeHealth::kReachable) continue;
     NodeFree entry{.node = &node, .gpus = {}, .free_total = 0};
-    for (const GpuView& gpu : node.gpus)
+    entry.gpus.reserve(node.gpus.size());
+    for (const GpuView& gpu : node.gpus) {
       entry.gpus.push_back({.gpu = gpu.index, .mode = gpu.mode, .free = {}});
+    }
     for (const PartitionView& partition : node.partitions) {
       if (!partition.holder.empty()) continue;
-      const auto gpu =
-          std::find_if(entry.gpus.begin(), entry.gpus.end(),
-                       [&](const GpuFree& candidate) { return candidate.gpu == partition.gpu; });
-      if (gpu == entry.gpus.end()) continue;
+      // Agents list GPUs in index order; look further only when one does not.
+      const auto position = static_cast<size_t>(partition.gpu);
+      GpuFree* gpu = position < entry.gpus.size() && entry.gpus[position].gpu == partition.gpu
+                         ? &entry.gpus[position]
+                         : nullptr;
+      for (size_t i = 0; gpu == nullptr && i < entry.gpus.size(); ++i) {
+        if (entry.gpus[i].gpu == partition.gpu) gpu = &entry.gpus[i];
+      }
+      if (gpu == nullptr) continue;
       gpu->free.push_back(&partition);
       ++entry.free_total;
     }
@@ -74,58 +82,65 @@ bool PartitionPlacer::Matches(const NodeView& node, const PlacementRequest& requ
                      });
 }
 
+int PartitionPlacer::EligibleFree(const GpuFree& gpu, const PlacementRequest& request) {
+  if (!Eligible(gpu, request)) return 0;
+  int count = 0;
+  for (const PartitionView* partition : gpu.free) {
+    if (partition->vram_bytes >= request.min_partition_vram_bytes) ++count;
+  }
+  return count;
+}
+
 std::optional<PartitionPlacer::Candidate> PartitionPlacer::BestGroupOn(
     NodeFree& node, const PlacementRequest& request) const {
-  const auto size = static_cast<size_t>(request.tensor_parallel_size);
-  struct Usable {
-    const GpuFree* gpu;
-    std::vector<int> partitions;
-  };
-  std::vector<Usable> usable;
-  size_t total = 0;
-  for (const GpuFree& gpu : node.gpus) {
-    if (!Eligible(gpu, request)) continue;
-    Usable entry{.gpu = &gpu, .partitions = {}};
-    for (const PartitionView* partition : gpu.free) {
-      if (partition->vram_bytes >= request.min_partition_vram_bytes) {
-        entry.partitions.push_back(partition->index);
-      }
+  const int size = request.tensor_parallel_size;
+  int total = 0;
+  Candidate candidate{.node = &node, .gpu = -1, .leftover_in_gpu = 0};
+  int best_count = 0;
+  for (size_t i = 0; i < node.gpus.size(); ++i) {
+    const int count = EligibleFree(node.gpus[i], request);
+    total += count;
+    // Best fit inside one GPU.
+    if (count >= size && (candidate.gpu < 0 || count < best_count)) {
+      candidate.gpu = static_cast<int>(i);
+      best_count = count;
     }
-    total += entry.partitions.size();
-    if (!entry.partitions.empty()) usable.push_back(std::move(entry));
   }
   if (total < size) return std::nullopt;
-
-  // Best fit inside one GPU.
-  const Usable* best = nullptr;
-  for (const Usable& entry : usable) {
-    if (entry.partitions.size() >= size &&
-        (best == nullptr || entry.partitions.size() < best->partitions.size())) {
-      best = &entry;
-    }
-  }
-  Candidate candidate{.node = &node, .partitions = {}, .leftover_in_gpu = 0};
-  if (best != nullptr) {
-    candidate.partitions.assign(best->partitions.begin(),
-                                best->partitions.begin() + static_cast<ptrdiff_t>(size));
-    candidate.leftover_in_gpu = static_cast<int>(best->partitions.size() - size);
-    return candidate;
-  }
-  // Wider than any GPU's free partitions: the fullest GPUs first, so the
-  // group touches as few GPUs as possible.
-  std::stable_sort(usable.begin(), usable.end(), [](const Usable& a, const Usable& b) {
-    return a.partitions.size() > b.partitions.size();
-  });
-  for (const Usable& entry : usable) {
-    for (int partition : entry.partitions) {
-      if (candidate.partitions.size() == size) break;
-      candidate.partitions.push_back(partition);
-    }
-  }
-  std::sort(candidate.partitions.begin(), candidate.partitions.end());
-  // Ranked after every single-GPU group.
-  candidate.leftover_in_gpu = 1'000'000 + static_cast<int>(total - size);
+  // A group wider than any GPU's free partitions ranks after every group
+  // that fits in one.
+  candidate.leftover_in_gpu = candidate.gpu >= 0 ? best_count - size : 1'000'000 + total - size;
   return candidate;
+}
+
+std::vector<int> PartitionPlacer::Take(const Candidate& candidate,
+                                       const PlacementRequest& request) {
+  const auto size = static_cast<size_t>(request.tensor_parallel_size);
+  std::vector<GpuFree*> order;
+  if (candidate.gpu >= 0) {
+    order.push_back(&candidate.node->gpus[static_cast<size_t>(candidate.gpu)]);
+  } else {
+    // The fullest GPUs first, so the group touches as few GPUs as possible.
+    for (GpuFree& gpu : candidate.node->gpus) order.push_back(&gpu);
+    std::stable_sort(order.begin(), order.end(), [&](const GpuFree* a, const GpuFree* b) {
+      return EligibleFree(*a, request) > EligibleFree(*b, request);
+    });
+  }
+  std::vector<int> partitions;
+  partitions.reserve(size);
+  for (GpuFree* gpu : order) {
+    if (!Eligible(*gpu, request)) continue;
+    std::erase_if(gpu->free, [&](const PartitionView* partition) {
+      if (partitions.size() == size || partition->vram_bytes < request.min_partition_vram_bytes) {
+        return false;
+      }
+      partitions.push_back(partition->index);
+      return true;
+    });
+  }
+  std::sort(partitions.begin(), partitions.end());
+  candidate.node->free_total -= request.tensor_parallel_size;
+  return partitions;
 }
 
 PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
@@ -138,35 +153,27 @@ PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
                            std::string_view(candidate.node->node->name));
   };
   for (NodeFree& node : nodes_) {
-    if (!Matches(*node.node, request)) continue;
+    if (node.free_total < request.tensor_parallel_size || !Matches(*node.node, request)) continue;
     std::optional<Candidate> candidate = BestGroupOn(node, request);
-    if (candidate && (!best || rank(*candidate) < rank(*best))) best = std::move(candidate);
+    if (candidate && (!best || rank(*candidate) < rank(*best))) best = candidate;
   }
   if (!best) return {.choice = std::nullopt, .failure = Explain(request)};
-
-  for (GpuFree& gpu : best->node->gpus) {
-    std::erase_if(gpu.free, [&](const PartitionView* partition) {
-      return std::find(best->partitions.begin(), best->partitions.end(), partition->index) !=
-             best->partitions.end();
-    });
-  }
-  best->node->free_total -= request.tensor_parallel_size;
-  return {.choice = PlacementChoice{.node = best->node->node->name,
-                                    .partitions = std::move(best->partitions)},
-          .failure = {}};
+  return {
+      .choice = PlacementChoice{.node = best->node->node->name, .partitions = Take(*best, request)},
+      .failure = {}};
 }
 
 PlacementFailure PartitionPlacer::Explain(const PlacementRequest& request) const {
   const std::string needs = request.role + ": needs " + PartitionsNeeded(request) + " on one node";
-  if (fleet_.nodes.empty()) {
+  if (fleet_.nodes().empty()) {
     return {"NoMatchingNodes", request.role +
                                    ": no GPU node is known; start tessera-agent on "
                                    "the GPU nodes"};
   }
   if (nodes_.empty()) {
     std::vector<std::string> states;
-    for (const NodeView& node : fleet_.nodes) {
-      states.push_back(node.name + " " + std::string(NodeHealthName(node.health)));
+    for (const std::shared_ptr<const NodeView>& node : fleet_.nodes()) {
+      states.push_back(node->name + " " + std::string(NodeHealthName(node->health)));
     }
     return {"NoMatchingNodes",
             request.role + ": no GPU node is reachable (" + Join(states, ", ") + ")"};

@@ -76,13 +76,18 @@ class PartitionPlacer {
     std::vector<GpuFree> gpus;
     int free_total = 0;
   };
+  // Where a group fits on one node, found without allocating: placement
+  // scores every node for every worker.
   struct Candidate {
     NodeFree* node = nullptr;
-    std::vector<int> partitions;
-    int leftover_in_gpu = 0;  // eligible free partitions left on the chosen GPU(s)
+    int gpu = -1;             // position in node->gpus; -1: the group spans GPUs
+    int leftover_in_gpu = 0;  // eligible free partitions the group leaves on its GPU(s)
   };
 
+  static int EligibleFree(const GpuFree& gpu, const PlacementRequest& request);
   std::optional<Candidate> BestGroupOn(NodeFree& node, const PlacementRequest& request) const;
+  // Takes the candidate's partitions out of the free lists.
+  static std::vector<int> Take(const Candidate& candidate, const PlacementRequest& request);
   PlacementFailure Explain(const PlacementRequest& request) const;
   static bool Eligible(const GpuFree& gpu, const PlacementRequest& request);
   static bool Matches(const NodeView& node, const PlacementRequest& request);

@@ -60,12 +60,13 @@ struct DeploymentReconciler::Pass {
   std::optional<DeploymentRecord> record;
   std::vector<OwnedWorker> owned;
   std::optional<StatusOr<model::ModelArchitecture>> model;
-  std::optional<PartitionPlacer> placer;
   // What this pass found, for the conditions.
   std::vector<std::pair<std::string, std::string>> unschedulable;  // reason, message
   std::vector<std::string> agent_errors;
   int created = 0;
   int removed = 0;
+  // The template hash of each role the deployment's mode runs.
+  std::map<WorkerRole, std::string> hashes;
 
   const ObservedWorker* Find(const std::string& id, const NodeView** node) const {
     for (const OwnedWorker& owned_worker : owned) {
@@ -92,8 +93,8 @@ std::vector<resources::ObjectKey> DeploymentReconciler::AllKeys() const {
   std::set<resources::ObjectKey> keys;
   for (resources::ObjectKey& key : store_.Keys()) keys.insert(std::move(key));
   const std::shared_ptr<const FleetView> fleet = fleet_.Snapshot();
-  for (const NodeView& node : fleet->nodes) {
-    for (const ObservedWorker& worker : node.workers) {
+  for (const std::shared_ptr<const NodeView>& node : fleet->nodes()) {
+    for (const ObservedWorker& worker : node->workers) {
       if (worker.spec.managed_by == options_.controller_name) {
         keys.insert({worker.spec.namespace_name, worker.spec.deployment});
       }
@@ -104,13 +105,10 @@ std::vector<resources::ObjectKey> DeploymentReconciler::AllKeys() const {
 
 void DeploymentReconciler::Collect(Pass& pass) const {
   pass.owned.clear();
-  for (const NodeView& node : pass.fleet->nodes) {
-    for (const ObservedWorker& worker : node.workers) {
-      if (worker.spec.managed_by == options_.controller_name &&
-          worker.spec.namespace_name == pass.key.namespace_name &&
-          worker.spec.deployment == pass.key.name) {
-        pass.owned.push_back({.node = &node, .worker = &worker, .id = ParseWorkerId(worker.id)});
-      }
+  for (const WorkerRef& ref : pass.fleet->WorkersOf(pass.key.namespace_name, pass.key.name)) {
+    if (ref.worker->spec.managed_by == options_.controller_name) {
+      pass.owned.push_back(
+          {.node = ref.node, .worker = ref.worker, .id = ParseWorkerId(ref.worker->id)});
     }
   }
 }
@@ -126,6 +124,10 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
   Collect(pass);
   if (!pass.record || pass.record->metadata.deletion_timestamp) return TearDown(pass);
   if (pass.record->spec) {
+    for (WorkerRole role : pass.record->spec->Roles()) {
+      pass.hashes[role] = TemplateHash(WorkerTemplate(pass.record->metadata, *pass.record->spec,
+                                                      role, options_.controller_name));
+    }
     if (!pass.record->metadata.HasFinalizer(kWorkersFinalizer)) {
       if (Status added = store_.AddFinalizer(*pass.record); !added.ok()) return {.status = added};
     }
@@ -204,7 +206,7 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
   agent::WorkerSpec worker_template =
       WorkerTemplate(record.metadata, spec, role, options_.controller_name);
   const std::string prefix = WorkerIdPrefix(pass.key.namespace_name, pass.key.name, role_key);
-  const std::string hash = TemplateHash(worker_template);
+  const std::string& hash = pass.hashes.at(role);
   std::set<int> ordinals;
   for (const OwnedWorker& owned : pass.owned) {
     if (owned.worker->spec.role != role) continue;
@@ -213,15 +215,18 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
       ordinals.insert(owned.id->ordinal);
     }
   }
-  if (!pass.placer) pass.placer.emplace(*pass.fleet);
+  if (!placer_ || placer_fleet_->poll() != pass.fleet->poll()) {
+    placer_fleet_ = pass.fleet;
+    placer_ = std::make_unique<PartitionPlacer>(*placer_fleet_);
+  }
   for (int created = 0; created < count; ++created) {
-    PlacementResult placed = pass.placer->Place(request);
+    PlacementResult placed = placer_->Place(request);
     if (!placed.choice) {
       std::string message = placed.failure.message;
       if (placed.failure.reason == "ModelTooLarge") {
         int64_t largest = 0;
-        for (const NodeView& node : pass.fleet->nodes) {
-          for (const PartitionView& partition : node.partitions) {
+        for (const std::shared_ptr<const NodeView>& node : pass.fleet->nodes()) {
+          for (const PartitionView& partition : node->partitions) {
             largest = std::max(largest, partition.vram_bytes);
           }
         }
@@ -350,13 +355,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   std::sort(workers.begin(), workers.end(), [](const OwnedWorker* a, const OwnedWorker* b) {
     return a->worker->id < b->worker->id;
   });
-  std::map<WorkerRole, std::string> hashes;
-  if (record.spec) {
-    for (WorkerRole role : record.spec->Roles()) {
-      hashes[role] = TemplateHash(
-          WorkerTemplate(record.metadata, *record.spec, role, options_.controller_name));
-    }
-  }
+  const std::map<WorkerRole, std::string>& hashes = pass.hashes;
   std::vector<std::string> crash_loops;
   std::map<std::string, int> lost_nodes;
   for (const OwnedWorker* owned : workers) {
@@ -483,10 +482,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     }
   }
 
-  if (resources::ModelDeploymentStatusToJson(status) ==
-      resources::ModelDeploymentStatusToJson(record.status)) {
-    return;
-  }
+  if (status == record.status) return;
   if (Status written = store_.WriteStatus(record, status); !written.ok()) {
     logger_.Warning("status not written",
                     {{"deployment", pass.key.ToString()}, {"error", written}});

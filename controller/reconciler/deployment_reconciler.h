@@ -19,6 +19,7 @@
 #include "base/logging.h"
 #include "controller/agents/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
+#include "controller/placement/partition_placer.h"
 #include "controller/store/deployment_store.h"
 
 namespace tessera::controller {
@@ -35,6 +36,7 @@ struct ReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after{};
 };
 
+// Not thread-safe: one pass at a time (the controller runs one worker).
 class DeploymentReconciler {
  public:
   // Not owned; all must outlive the reconciler.
@@ -64,6 +66,11 @@ class DeploymentReconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   Logger logger_;
+  // Indexing 64,000 partitions costs more than placing a worker, so one
+  // placer serves every pass until the next poll: between polls, the only
+  // writes are this reconciler's, and the placer has reserved each of them.
+  std::shared_ptr<const FleetView> placer_fleet_;
+  std::unique_ptr<PartitionPlacer> placer_;
 };
 
 }  // namespace tessera::controller

@@ -24,7 +24,7 @@ class FleetMonitorTest : public ::testing::Test {
 };
 
 TEST_F(FleetMonitorTest, HealthFollowsSilence) {
-  EXPECT_TRUE(monitor_.Snapshot()->nodes.empty());
+  EXPECT_TRUE(monitor_.Snapshot()->nodes().empty());
   agents_.Node("node-a").reachable = false;
   monitor_.PollOnce();
   EXPECT_EQ(Health(), NodeHealth::kUnknown);

@@ -32,6 +32,12 @@ NodeView Node(const std::string& name, int gpus, int per_gpu, int64_t vram = 24 
   return node;
 }
 
+FleetView Fleet(std::vector<NodeView> nodes) {
+  std::vector<std::shared_ptr<const NodeView>> shared;
+  for (NodeView& node : nodes) shared.push_back(std::make_shared<const NodeView>(std::move(node)));
+  return FleetView(std::move(shared));
+}
+
 void Hold(NodeView& node, std::initializer_list<int> partitions) {
   for (int index : partitions) node.partitions[static_cast<size_t>(index)].holder = "other";
 }
@@ -48,9 +54,10 @@ PlacementRequest Request(int size, int64_t vram = 20 * kGiB) {
 }
 
 TEST(PartitionPlacerTest, KeepsATensorParallelGroupInsideOneGpu) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 2, 8));
-  Hold(fleet.nodes[0], {0, 1});  // GPU 0 has 6 free, GPU 1 has 8
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 2, 8));
+  Hold(fleet_nodes[0], {0, 1});  // GPU 0 has 6 free, GPU 1 has 8
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementResult result = placer.Place(Request(4));
   ASSERT_TRUE(result.choice) << result.failure.message;
@@ -62,9 +69,10 @@ TEST(PartitionPlacerTest, KeepsATensorParallelGroupInsideOneGpu) {
 }
 
 TEST(PartitionPlacerTest, SpreadsReplicasAcrossNodes) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 1, 8));
-  fleet.nodes.push_back(Node("node-b", 1, 8));
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 1, 8));
+  fleet_nodes.push_back(Node("node-b", 1, 8));
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementRequest request = Request(1);
   std::vector<std::string> nodes;
@@ -78,10 +86,11 @@ TEST(PartitionPlacerTest, SpreadsReplicasAcrossNodes) {
 }
 
 TEST(PartitionPlacerTest, WithoutSpreadPacksTheFullerNode) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 1, 8));
-  fleet.nodes.push_back(Node("node-b", 1, 8));
-  Hold(fleet.nodes[1], {0});
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 1, 8));
+  fleet_nodes.push_back(Node("node-b", 1, 8));
+  Hold(fleet_nodes[1], {0});
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementRequest request = Request(1);
   request.spread = false;
@@ -91,8 +100,9 @@ TEST(PartitionPlacerTest, WithoutSpreadPacksTheFullerNode) {
 }
 
 TEST(PartitionPlacerTest, SpansGpusOnlyWhenTheGroupIsWiderThanOne) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 2, 4));
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 2, 4));
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementResult result = placer.Place(Request(8));
   ASSERT_TRUE(result.choice);
@@ -100,10 +110,11 @@ TEST(PartitionPlacerTest, SpansGpusOnlyWhenTheGroupIsWiderThanOne) {
 }
 
 TEST(PartitionPlacerTest, HonoursModeSelectorAndVram) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("spx", 1, 1, 192 * kGiB, hardware::ComputePartition::kSpx));
-  fleet.nodes.push_back(Node("cpx", 1, 8));
-  fleet.nodes[1].labels["pool"] = "a";
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("spx", 1, 1, 192 * kGiB, hardware::ComputePartition::kSpx));
+  fleet_nodes.push_back(Node("cpx", 1, 8));
+  fleet_nodes[1].labels["pool"] = "a";
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementRequest request = Request(1);
   request.compute_partition = hardware::ComputePartition::kCpx;
@@ -117,11 +128,12 @@ TEST(PartitionPlacerTest, HonoursModeSelectorAndVram) {
 }
 
 TEST(PartitionPlacerTest, ExplainsTheLargestFreeGroup) {
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 1, 8));
-  fleet.nodes.push_back(Node("node-b", 1, 8));
-  Hold(fleet.nodes[0], {0, 1, 2, 3, 4, 5, 6, 7});
-  Hold(fleet.nodes[1], {0, 1, 2, 3, 4, 5});
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 1, 8));
+  fleet_nodes.push_back(Node("node-b", 1, 8));
+  Hold(fleet_nodes[0], {0, 1, 2, 3, 4, 5, 6, 7});
+  Hold(fleet_nodes[1], {0, 1, 2, 3, 4, 5});
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   PartitionPlacer placer(fleet);
   PlacementRequest request = Request(4, 22'870'000'000);
   request.compute_partition = hardware::ComputePartition::kCpx;
@@ -138,16 +150,18 @@ TEST(PartitionPlacerTest, ExplainsEveryOtherFailure) {
   EXPECT_THAT(PartitionPlacer(empty).Place(Request(1)).failure.message,
               HasSubstr("no GPU node is known"));
 
-  FleetView unreachable;
-  unreachable.nodes.push_back(Node("node-a", 1, 8));
-  unreachable.nodes[0].health = NodeHealth::kLost;
+  std::vector<NodeView> unreachable_nodes;
+  unreachable_nodes.push_back(Node("node-a", 1, 8));
+  unreachable_nodes[0].health = NodeHealth::kLost;
+  const FleetView unreachable = Fleet(std::move(unreachable_nodes));
   EXPECT_THAT(PartitionPlacer(unreachable).Place(Request(1)).failure.message,
               HasSubstr("no GPU node is reachable (node-a lost)"));
 
-  FleetView fleet;
-  fleet.nodes.push_back(Node("node-a", 1, 8));
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 1, 8));
   PlacementRequest selector = Request(1);
   selector.node_selector = {{"pool", "b"}};
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
   EXPECT_EQ(PartitionPlacer(fleet).Place(selector).failure.message,
             "decode: no reachable node matches nodeSelector pool=b");
   PlacementRequest mode = Request(1);
