@@ -13,8 +13,9 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
       ->capture_default_str();
   app.add_option("--config", options.config_file,
                  "Agent configuration (YAML): engines, supervision");
-  app.add_option("--gpu-backend", options.gpu_backend, "sim (a YAML or shorthand topology)")
-      ->check(CLI::IsMember({"sim"}))
+  app.add_option("--gpu-backend", options.gpu_backend,
+                 "sim (a YAML or shorthand topology) or rocm-smi (this node's AMD GPUs)")
+      ->check(CLI::IsMember({"sim", "rocm-smi"}))
       ->capture_default_str();
   app.add_option("--sim-topology", options.sim_topology,
                  "For --gpu-backend sim: a topology file or e.g. 8xmi300x:cpx/nps4")

@@ -14,8 +14,8 @@ struct AgentOptions {
   std::string listen_host = "0.0.0.0";
   int listen_port = 8470;
   std::string config_file;  // empty: defaults (the simulator engine only)
-  // "sim" for now; the rocm-smi backend (librocm_smi64 and amdgpu sysfs) is
-  // the next piece of work on the agent.
+  // "sim" (a topology) or "rocm-smi" (the node's AMD GPUs, through
+  // librocm_smi64 and amdgpu sysfs).
   std::string gpu_backend = "sim";
   // A topology file, or a shorthand such as "8xmi300x:cpx/nps4".
   std::string sim_topology = "8xmi300x:cpx/nps4";
