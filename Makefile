@@ -56,7 +56,7 @@ format:
 	scripts/check-format.sh --fix
 
 tidy: configure
-	run-clang-tidy-14 -quiet -p $(BUILD_DIR) '^$(CURDIR)/(base|engine|cli|agent|controller)/'
+	run-clang-tidy-14 -quiet -p $(BUILD_DIR) '^$(CURDIR)/(base|engine|cli|agent|controller|kube|resources)/'
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

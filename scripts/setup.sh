@@ -22,7 +22,11 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  exec "$(dirname "$0")/setup-python.sh" >/dev/null
+  "$(dirname "$0")/setup-kube.sh" >/dev/null
+  exec # kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
+# built from their Go modules once and cached outside the clone.
+"$(dirname "$0")/setup-kube.sh" >/dev/null
+"$(dirname "$0")/setup-python.sh" >/dev/null
 fi
 
 echo "setup: installing ${missing[*]}"
@@ -42,4 +46,7 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
   "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
+# kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
+# built from their Go modules once and cached outside the clone.
+"$(dirname "$0")/setup-kube.sh" >/dev/null
 "$(dirname "$0")/setup-python.sh" >/dev/null

@@ -1,0 +1,41 @@
+// A throw-away self-signed certificate (CN=tessera-unit-test, P-256), its key,
+// and an unrelated key, for tests that parse TLS material. Made with
+//   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
+//     -days 36500 -subj /CN=tessera-unit-test
+// Nothing trusts it.
+
+#ifndef TESSERA_TESTS_UNIT_KUBE_TEST_CREDENTIALS_H_
+#define TESSERA_TESTS_UNIT_KUBE_TEST_CREDENTIALS_H_
+
+#include <string_view>
+
+namespace tessera::kube::test_credentials {
+
+inline constexpr std::string_view kCertificatePem = R"(-----BEGIN CERTIFICATE-----
+MIIBNDCB2wIUZ7bVPYeO4a2Tjx/Nlph6+tlzqt4wCgYIKoZIzj0EAwIwHDEaMBgG
+A1UEAwwRdGVzc2VyYS11bml0LXRlc3QwIBcNMjYxMjAyMDYxMzE1WhgPMjEyNjEx
+MDgwNjEzMTVaMBwxGjAYBgNVBAMMEXRlc3NlcmEtdW5pdC10ZXN0MFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAESRuoThC7jxpIHWip1Ok7WirlBFd2xwXfuTxV0QYL
+JrWRTPwWV8WWqpuHf2W4bi9CNZThxWTNabu7ZHow0uc9PTAKBggqhkjOPQQDAgNI
+ADBFAiB/Sobujfjew3+kcUAH2tlYrsSIebwCl6JRFYrMUOC7mQIhAKhVghnyCjZk
+J15R80GXlIPGiafyE/jenDmrmO9X01M+
+-----END CERTIFICATE-----
+)";
+
+inline constexpr std::string_view kKeyPem = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgbosPUFrNN6VDGh4m
+h9Frk1Aba/yo4zccuqBndkIxI8ehRANCAARJG6hOELuPGkgdaKnU6TtaKuUEV3bH
+Bd+5PFXRBgsmtZFM/BZXxZaqm4d/ZbhuL0I1lOHFZM1pu7tkejDS5z09
+-----END PRIVATE KEY-----
+)";
+
+inline constexpr std::string_view kOtherKeyPem = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXkxuYlvAetfWp3Gu
+9RH/5zD52/m/UIQ7UqGs0lG2gpOhRANCAAQrQYwYpg3CRa0mVvKLxLmlYoaLHWYK
+QDJW81pPFxPGvvfUjrYTQXoCHMmsv7JPR6iRWU40dHyjPrZcQ0TJ09sb
+-----END PRIVATE KEY-----
+)";
+
+}  // namespace tessera::kube::test_credentials
+
+#endif  // TESSERA_TESTS_UNIT_KUBE_TEST_CREDENTIALS_H_
