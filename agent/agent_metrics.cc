@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "agent/metrics/gpu_metrics.h"
+#include "agent/metrics/gzip.h"
 #include "base/strings.h"
 
 namespace tessera::agent {
@@ -80,7 +81,8 @@ std::vector<MetricFamily> WorkerMetricFamilies(const std::vector<WorkerStatus>& 
           std::move(startup), std::move(exit_code), std::move(in_flight)};
 }
 
-std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& hostname) {
+std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& hostname,
+                               bool gzip) {
   std::vector<MetricFamily> families = GpuMetricFamilies(supervisor.inventory(), hostname);
   for (MetricFamily& family : WorkerMetricFamilies(supervisor.Workers(), hostname)) {
     families.push_back(std::move(family));
@@ -106,6 +108,13 @@ std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& 
   // The agent's own families are gpu_*, pcie_* and tessera_*; engines' are
   // vllm:* and sglang:*, so the two parts never declare the same family.
   std::string text = prometheus::TextSerializer().Serialize(families);
+  if (gzip) {
+    std::string body = GzipMember(text);
+    const std::string& engines = supervisor.EngineMetricsGzip();
+    if (body.empty() || (engines.empty() && !supervisor.EngineMetricsText().empty())) return {};
+    body += engines;
+    return body;
+  }
   text += supervisor.EngineMetricsText();
   return text;
 }

@@ -23,8 +23,12 @@ namespace tessera::agent {
 std::vector<prometheus::MetricFamily> WorkerMetricFamilies(const std::vector<WorkerStatus>& workers,
                                                            const std::string& hostname);
 
-// The whole /metrics body. Runs on the supervisor's event loop.
-std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& hostname);
+// The whole /metrics body, as text or (gzip) as two gzip members: the
+// agent's own families, compressed now, then the engines', compressed when
+// they were merged. Empty when gzip was asked for and compression failed.
+// Runs on the supervisor's event loop.
+std::string RenderAgentMetrics(const Supervisor& supervisor, const std::string& hostname,
+                               bool gzip = false);
 
 }  // namespace tessera::agent
 

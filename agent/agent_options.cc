@@ -32,6 +32,13 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
                  "Serve HTTPS with this certificate chain");
   app.add_option("--tls-key", options.tls_private_key_file, "Private key for --tls-cert");
   app.add_option("--max-request-bytes", options.max_request_bytes)->capture_default_str();
+  std::vector<std::string> labels;
+  app.add_option("--label", labels, "A node label, KEY=VALUE; repeatable");
+  app.add_option("--kubeconfig", options.kubeconfig,
+                 "Publish this node's GPUNode through this kubeconfig");
+  app.add_flag("--in-cluster", options.in_cluster,
+               "Publish this node's GPUNode with the pod's service account");
+  app.add_option("--node-name", options.node_name, "The GPUNode's name (default: the hostname)");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -60,6 +67,16 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
   }
   if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
     return InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  for (const std::string& label : labels) {
+    const size_t equals = label.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return InvalidArgumentError("--label: expected KEY=VALUE, got \"" + label + "\"");
+    }
+    options.labels[label.substr(0, equals)] = label.substr(equals + 1);
+  }
+  if (!options.kubeconfig.empty() && options.in_cluster) {
+    return InvalidArgumentError("--kubeconfig and --in-cluster: give one or neither");
   }
   if (options.log_directory.empty()) options.log_directory = options.state_directory + "/logs";
   return options;

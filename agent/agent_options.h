@@ -3,6 +3,7 @@
 #ifndef TESSERA_AGENT_AGENT_OPTIONS_H_
 #define TESSERA_AGENT_AGENT_OPTIONS_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,14 @@ struct AgentOptions {
   std::string tls_certificate_file;
   std::string tls_private_key_file;
   size_t max_request_bytes = size_t{1} << 20;
+  // Published on the GPUNode and in /v1/node; placement's nodeSelector
+  // matches them.
+  std::map<std::string, std::string> labels{};
+  // Publish a GPUNode through this kubeconfig, or (in_cluster) through the
+  // pod's service account; neither: no Kubernetes at all.
+  std::string kubeconfig;
+  bool in_cluster = false;
+  std::string node_name;  // the GPUNode's name; empty: the hostname
 };
 
 // Errors (exit code 2) name the flag; --help sets `help` and returns

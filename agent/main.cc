@@ -7,12 +7,14 @@
 #include <array>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <malloc.h>
 #include <unistd.h>
@@ -25,10 +27,13 @@
 #include "agent/gpu/rocm_smi_gpu_backend.h"
 #include "agent/gpu/sim_gpu_backend.h"
 #include "agent/gpu/sim_topology.h"
+#include "agent/registration/gpu_node_publisher.h"
+#include "agent/registration/gpu_node_status.h"
 #include "agent/supervisor/supervisor.h"
 #include "base/file.h"
 #include "base/logging.h"
 #include "base/strings.h"
+#include "kube/kube_config.h"
 
 namespace {
 
@@ -139,8 +144,10 @@ int Run(const agent::AgentOptions& options) {
   }
   agent::AdminRoutes routes(
       supervisor, token,
-      [&supervisor, &hostname] { return agent::RenderAgentMetrics(supervisor, hostname); },
-      hostname);
+      [&supervisor, &hostname](bool gzip) {
+        return agent::RenderAgentMetrics(supervisor, hostname, gzip);
+      },
+      hostname, options.labels);
   agent::AdminServer server(loop, routes,
                             {.host = options.listen_host,
                              .port = options.listen_port,
@@ -151,6 +158,53 @@ int Run(const agent::AgentOptions& options) {
   if (Status opened = server.Open(); !opened.ok()) {
     std::cerr << "tessera-agent: " << opened.message() << "\n";
     return 1;
+  }
+  std::unique_ptr<tessera::kube::KubeClient> kube;
+  std::unique_ptr<agent::GpuNodePublisher> publisher;
+  if (!options.kubeconfig.empty() || options.in_cluster) {
+    StatusOr<tessera::kube::KubeConfig> kube_config =
+        options.in_cluster ? tessera::kube::InClusterConfig()
+                           : tessera::kube::LoadKubeconfig(options.kubeconfig);
+    if (!kube_config.ok()) {
+      std::cerr << "tessera-agent: " << (options.in_cluster ? "--in-cluster" : "--kubeconfig")
+                << ": " << kube_config.status().message() << "\n";
+      return 2;
+    }
+    StatusOr<std::unique_ptr<tessera::kube::KubeClient>> client =
+        tessera::kube::KubeClient::FromConfig(*std::move(kube_config));
+    if (!client.ok()) {
+      std::cerr << "tessera-agent: " << client.status().message() << "\n";
+      return 2;
+    }
+    kube = *std::move(client);
+    const std::string endpoint =
+        std::string(options.tls_certificate_file.empty() ? "http://" : "https://") +
+        (options.advertise_host.empty() ? hostname : options.advertise_host) + ":" +
+        std::to_string(options.listen_port);
+    const auto ready_since = std::chrono::system_clock::now();
+    publisher = std::make_unique<agent::GpuNodePublisher>(
+        *kube,
+        agent::GpuNodePublisherOptions{
+            .node_name = options.node_name.empty() ? hostname : options.node_name,
+            .agent_endpoint = endpoint,
+            .labels = options.labels,
+            .heartbeat_period = std::chrono::seconds(10)},
+        // The inventory lives on the event loop; the publisher asks it there.
+        [&loop, &supervisor, ready_since]() -> std::optional<nlohmann::json> {
+          auto answer = std::make_shared<std::promise<nlohmann::json>>();
+          std::future<nlohmann::json> status = answer->get_future();
+          boost::asio::post(loop, [answer, &supervisor, ready_since] {
+            answer->set_value(agent::GpuNodeStatusJson(supervisor.inventory(), supervisor.Workers(),
+                                                       std::chrono::system_clock::now(),
+                                                       ready_since));
+          });
+          if (status.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+            return std::nullopt;
+          }
+          return status.get();
+        },
+        logger.WithComponent("registration"));
+    publisher->Start();
   }
   logger.Info("agent ready",
               {{"hostname", hostname},
@@ -165,6 +219,7 @@ int Run(const agent::AgentOptions& options) {
     // Close the API on another thread: closing waits for requests that the
     // loop itself must answer.
     std::thread([&] {
+      if (publisher) publisher->Stop();
       server.Close();
       loop.stop();
     }).detach();

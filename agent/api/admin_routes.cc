@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/metrics/gzip.h"
 #include "base/strings.h"
 #include "engine/hardware/partition_mode.h"
 
@@ -110,11 +111,13 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 }
 
 AdminRoutes::AdminRoutes(Supervisor& supervisor, std::optional<std::string> token,
-                         std::function<std::string()> render_metrics, std::string hostname)
+                         std::function<std::string(bool gzip)> render_metrics, std::string hostname,
+                         std::map<std::string, std::string> labels)
     : supervisor_(supervisor),
       token_(std::move(token)),
       render_metrics_(std::move(render_metrics)),
-      hostname_(std::move(hostname)) {}
+      hostname_(std::move(hostname)),
+      labels_(std::move(labels)) {}
 
 bool AdminRoutes::Authorized(const std::string& authorization) const {
   if (!token_) return true;
@@ -146,7 +149,12 @@ ApiResponse AdminRoutes::Handle(const ApiRequest& request) {
     return {.content_type = "text/plain", .body = "ok\n"};
   }
   if (path == "/metrics" && get) {
-    return {.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = render_metrics_()};
+    // Compressed when the scraper asks for it, as Prometheus does.
+    const bool gzip = AcceptsGzip(request.accept_encoding);
+    std::string body = render_metrics_(gzip);
+    return {.content_type = "text/plain; version=0.0.4; charset=utf-8",
+            .content_encoding = gzip && !body.empty() ? "gzip" : "",
+            .body = gzip && body.empty() ? render_metrics_(false) : std::move(body)};
   }
   if (path == "/v1/node" && get) return Node();
   if (path == "/v1/sd" && get) return ServiceDiscovery();
@@ -269,6 +277,7 @@ ApiResponse AdminRoutes::Node() const {
   }
   return Json(200, {{"hostname", inventory.hostname.empty() ? hostname_ : inventory.hostname},
                     {"gpuBackend", inventory.backend},
+                    {"labels", labels_},
                     {"partitions", {{"total", total_partitions}, {"free", free_partitions}}},
                     {"gpus", std::move(gpus)}});
 }

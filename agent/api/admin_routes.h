@@ -17,6 +17,7 @@
 #define TESSERA_AGENT_API_ADMIN_ROUTES_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,9 +29,12 @@ namespace tessera::agent {
 class AdminRoutes {
  public:
   // `token`: the bearer token every route but /healthz requires; nullopt
-  // turns authentication off. `render_metrics` produces the /metrics body.
+  // turns authentication off. `render_metrics` produces the /metrics body,
+  // gzip-compressed when its argument is true.
+  // `labels` are the node's, reported on /v1/node.
   AdminRoutes(Supervisor& supervisor, std::optional<std::string> token,
-              std::function<std::string()> render_metrics, std::string hostname);
+              std::function<std::string(bool gzip)> render_metrics, std::string hostname,
+              std::map<std::string, std::string> labels = {});
 
   ApiResponse Handle(const ApiRequest& request);
 
@@ -42,8 +46,9 @@ class AdminRoutes {
 
   Supervisor& supervisor_;
   std::optional<std::string> token_;
-  std::function<std::string()> render_metrics_;
+  std::function<std::string(bool gzip)> render_metrics_;
   std::string hostname_;
+  std::map<std::string, std::string> labels_;
 };
 
 // Compares in time independent of where the strings first differ.

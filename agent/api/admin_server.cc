@@ -89,6 +89,9 @@ void AdminServer::Serve(const http::http_request& request) {
     if (const auto authorization = headers.find("Authorization"); authorization != headers.end()) {
       api.authorization = authorization->second;
     }
+    if (const auto encoding = headers.find("Accept-Encoding"); encoding != headers.end()) {
+      api.accept_encoding = encoding->second;
+    }
     const std::vector<unsigned char> body = request.extract_vector().get();
     if (body.size() > options_.max_request_bytes) {
       ReplyError(request, 413,
@@ -108,7 +111,14 @@ void AdminServer::Serve(const http::http_request& request) {
     });
     ApiResponse response = answer.get();
     http::http_response reply(static_cast<http::status_code>(response.status));
-    reply.set_body(std::move(response.body), response.content_type);
+    if (!response.content_encoding.empty()) {
+      reply.headers().add("Content-Encoding", response.content_encoding);
+      // Compressed bytes are no text for cpprest to transcode.
+      reply.set_body(std::vector<unsigned char>(response.body.begin(), response.body.end()));
+      reply.headers().set_content_type(response.content_type);
+    } else {
+      reply.set_body(std::move(response.body), response.content_type);
+    }
     (void)request.reply(reply);
   } catch (const std::exception& error) {
     logger_.Error("admin API request failed", {{"error", error.what()}});

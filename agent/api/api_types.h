@@ -13,13 +13,15 @@ struct ApiRequest {
   std::string method;  // "GET", "PUT", "DELETE", ...
   std::string path;    // "/v1/workers/llama-0", percent-decoded
   std::map<std::string, std::string> query{};
-  std::string authorization;  // the Authorization header, empty when absent
+  std::string authorization;    // the Authorization header, empty when absent
+  std::string accept_encoding;  // the Accept-Encoding header, empty when absent
   std::string body;
 };
 
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
+  std::string content_encoding{};  // "gzip", or empty for none
   std::string body;
 };
 

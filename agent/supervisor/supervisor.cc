@@ -93,9 +93,9 @@ struct Supervisor::Worker {
   boost::asio::steady_timer timer;
   std::string log_path;
   std::string working_directory;
-  // From the last scrape; the exposition text itself is not kept.
+  // From the last scrape that answered.
   std::optional<double> scraped_in_flight;
-  RelabelledExposition relabelled;
+  std::shared_ptr<const std::string> exposition;
   WorkerState reported_state = WorkerState::kPending;
   std::chrono::system_clock::time_point state_since{};
 };
@@ -116,7 +116,11 @@ Supervisor::Supervisor(boost::asio::io_context& io_context, SupervisorOptions op
                                   .total_timeout = options_.scrape_timeout,
                                   .timer_resolution = std::chrono::milliseconds(50)}),
       ports_(options_.port_first, options_.port_last),
-      scrape_timer_(io_context) {}
+      scrape_timer_(io_context),
+      engine_metrics_merger_(io_context, [this](EngineMetricsMerger::Merged merged) {
+        engine_metric_lines_rejected_ += merged.rejected_lines;
+        engine_metrics_ = std::move(merged);
+      }) {}
 
 Supervisor::~Supervisor() {
   shutting_down_ = true;
@@ -414,8 +418,8 @@ void Supervisor::Spawn(const std::shared_ptr<Worker>& worker) {
   worker->our_child = true;
   worker->adopted = false;
   worker->scraped_in_flight.reset();
-  worker->relabelled = {};
-  engine_metrics_stale_ = true;
+  worker->exposition.reset();
+  MergeEngineMetrics();
   worker->lifecycle.Spawned(now);
   logger_.Info("worker started", {{"worker", worker->id},
                                   {"pid", worker->process.pid},
@@ -453,12 +457,13 @@ void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
         const std::string how = alive->our_child ? ReapAndDescribe(process.pid)
                                                  : "exited (adopted; exit status unknown)";
         alive->exit_watch.reset();
-        engine_metrics_stale_ = true;
+        alive->exposition.reset();
         alive->lifecycle.Exited(noticed, how);
         last_exit_reaction_seconds_ = std::chrono::duration<double>(clock_.Now() - noticed).count();
         logger_.Info("worker exited", {{"worker", alive->id}, {"how", how}});
         Pump(alive);
         Persist();
+        MergeEngineMetrics();
       });
 }
 
@@ -495,7 +500,8 @@ void Supervisor::ReadLoad(const std::shared_ptr<Worker>& worker) {
 }
 
 void Supervisor::Finish(const std::shared_ptr<Worker>& worker) {
-  engine_metrics_stale_ = true;
+  worker->exposition.reset();
+  MergeEngineMetrics();
   worker->timer.cancel();
   worker->exit_watch.reset();
   if (worker->next_spec) {
@@ -532,31 +538,45 @@ void Supervisor::ScheduleScrape() {
 }
 
 void Supervisor::ScrapeAll() {
+  // A round still answering (an engine slower than the period) is left to
+  // finish; its merge comes when it does.
+  if (scrapes_in_flight_ > 0) return;
   for (const auto& [id, worker] : workers_) {
     const WorkerState state = worker->lifecycle.state();
     if (state != WorkerState::kReady && state != WorkerState::kDraining) continue;
     const std::string url =
         "http://127.0.0.1:" + std::to_string(worker->port) + worker->plan.metrics_path;
     std::weak_ptr<Worker> weak = worker;
+    ++scrapes_in_flight_;
     scrape_client_.Fetch(
         http::HttpClientRequest{.url = url},
         [this, weak](StatusOr<http::HttpClientResponse> response) {
+          if (shutting_down_) return;
           std::shared_ptr<Worker> alive = weak.lock();
-          if (!alive || shutting_down_) return;
-          if (!response.ok()) {
+          if (alive && response.ok()) {
+            alive->scraped_in_flight = InFlightRequests(response->body, alive->plan.dialect);
+            alive->exposition = std::make_shared<const std::string>(std::move(response->body));
+          } else if (alive) {
+            // It keeps its last metrics.
             ++engine_scrape_failures_;
-            return;
           }
-          alive->scraped_in_flight = InFlightRequests(response->body, alive->plan.dialect);
-          engine_metrics_stale_ = true;
-          alive->relabelled = RelabelExposition(
-              response->body, {{"worker", alive->id},
-                               {"deployment", alive->spec.deployment},
-                               {"role", std::string(adapters::WorkerRoleName(alive->spec.role))},
-                               {"partition", PartitionLabel(alive->spec.partitions)}});
-          engine_metric_lines_rejected_ += alive->relabelled.malformed_lines;
+          if (--scrapes_in_flight_ == 0) MergeEngineMetrics();
         });
   }
+}
+
+void Supervisor::MergeEngineMetrics() {
+  std::vector<EngineMetricsMerger::Source> sources;
+  for (const auto& [id, worker] : workers_) {
+    if (!worker->exposition || !worker->lifecycle.process_running()) continue;
+    sources.push_back(
+        {.labels = {{"worker", worker->id},
+                    {"deployment", worker->spec.deployment},
+                    {"role", std::string(adapters::WorkerRoleName(worker->spec.role))},
+                    {"partition", PartitionLabel(worker->spec.partitions)}},
+         .exposition = worker->exposition});
+  }
+  engine_metrics_merger_.Merge(std::move(sources));
 }
 
 void Supervisor::RotateLogs() {
@@ -677,18 +697,6 @@ StatusOr<std::string> Supervisor::Logs(const std::string& id, int lines) const {
   const auto it = workers_.find(id);
   if (it == workers_.end()) return NotFoundError("no worker " + Quote(id) + " on this node");
   return TailLog(it->second->log_path, lines, int64_t{4} << 20);
-}
-
-const std::string& Supervisor::EngineMetricsText() const {
-  if (engine_metrics_stale_) {
-    std::vector<const RelabelledExposition*> expositions;
-    for (const auto& [id, worker] : workers_) {
-      if (worker->lifecycle.process_running()) expositions.push_back(&worker->relabelled);
-    }
-    engine_metrics_text_ = MergeExpositions(expositions, nullptr);
-    engine_metrics_stale_ = false;
-  }
-  return engine_metrics_text_;
 }
 
 }  // namespace tessera::agent

@@ -23,7 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "agent/gpu/gpu_backend.h"
-#include "agent/metrics/exposition_relabel.h"
+#include "agent/metrics/engine_metrics_merger.h"
 #include "agent/supervisor/port_allocator.h"
 #include "agent/supervisor/supervision_policy.h"
 #include "agent/supervisor/worker_spec.h"
@@ -86,9 +86,11 @@ class Supervisor {
   const NodeInventory& inventory() const { return inventory_; }
   // Every running worker's engine metrics as last scraped, carrying the
   // worker, deployment, role and partition labels, merged into one
-  // exposition. Merged again only after a scrape or a worker change, so
-  // serving /metrics costs a copy.
-  const std::string& EngineMetricsText() const;
+  // exposition. Merged off the loop after each scrape round and worker
+  // change, so serving /metrics costs a copy.
+  const std::string& EngineMetricsText() const { return *engine_metrics_.text; }
+  // The same, as one gzip member; empty when compression failed.
+  const std::string& EngineMetricsGzip() const { return *engine_metrics_.gzip; }
   // True once Recover() succeeded.
   bool recovered() const { return recovered_; }
 
@@ -115,6 +117,8 @@ class Supervisor {
   void Finish(const std::shared_ptr<Worker>& worker);
   void ArmTimer(const std::shared_ptr<Worker>& worker);
   void ScrapeAll();
+  // Hands the running workers' last expositions to the merger.
+  void MergeEngineMetrics();
   void ScheduleScrape();
   void RefreshInventory();
   void RotateLogs();
@@ -137,8 +141,11 @@ class Supervisor {
   bool shutting_down_ = false;
   int64_t engine_scrape_failures_ = 0;
   int64_t engine_metric_lines_rejected_ = 0;
-  mutable bool engine_metrics_stale_ = true;
-  mutable std::string engine_metrics_text_;
+  int scrapes_in_flight_ = 0;
+  EngineMetricsMerger::Merged engine_metrics_{.text = std::make_shared<const std::string>(),
+                                              .gzip = std::make_shared<const std::string>(),
+                                              .rejected_lines = 0};
+  EngineMetricsMerger engine_metrics_merger_;
   std::optional<double> last_exit_reaction_seconds_;
 };
 

@@ -6,7 +6,10 @@ partitions), puts one tessera-engine-sim worker on every partition, and
 measures:
 
   - /metrics scrape latency (GPU gauges, worker lifecycle and the 64 engines'
-    merged metrics) over many sequential scrapes on one keep-alive connection;
+    merged metrics) over many sequential scrapes on one keep-alive connection,
+    asking for gzip as Prometheus does, and again without it; the time is to
+    the last byte received (decompressing is the scraper's work, as parsing
+    is), and one compressed body is checked to decompress to the plain one;
   - the agent's resident memory with 64 workers;
   - crash -> respawn decision: SIGKILL a worker, and read from the agent's log
     when it noticed the exit and scheduled the restart.
@@ -16,6 +19,7 @@ Usage: benchmarks/agent/agent_bench.py BIN_DIR [--scrapes N] [--crashes N]
 
 import argparse
 import datetime
+import gzip
 import http.client
 import json
 import os
@@ -80,17 +84,31 @@ def main():
         time.sleep(3)  # every engine scraped at least once
 
         connection = http.client.HTTPConnection("127.0.0.1", agent.port)
-        headers = {"Authorization": f"Bearer {agent_fixture.TOKEN}"}
-        latencies = []
-        body = b""
-        for _ in range(args.scrapes):
-            begin = time.perf_counter()
-            connection.request("GET", "/metrics", headers=headers)
-            response = connection.getresponse()
-            body = response.read()
-            latencies.append((time.perf_counter() - begin) * 1000)
-            assert response.status == 200
+
+        def scrape(encoding):
+            headers = {"Authorization": f"Bearer {agent_fixture.TOKEN}"}
+            if encoding:
+                headers["Accept-Encoding"] = encoding
+            latencies = []
+            body = b""
+            for _ in range(args.scrapes):
+                begin = time.perf_counter()
+                connection.request("GET", "/metrics", headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                latencies.append((time.perf_counter() - begin) * 1000)
+                assert response.status == 200
+                assert (response.getheader("Content-Encoding") == "gzip") == bool(encoding)
+            return latencies, body
+
+        latencies, compressed = scrape("gzip")
+        plain_latencies, body = scrape(None)
+        # The last compressed and plain bodies may straddle an engine scrape
+        # round; their structure, not their values, must agree.
+        unzipped = gzip.decompress(compressed).decode()
         text = body.decode()
+        assert [line.split(" ")[0] for line in unzipped.splitlines()] == \
+            [line.split(" ")[0] for line in text.splitlines()], "gzip body differs"
         samples = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
         engine_samples = sum(1 for line in text.splitlines() if line.startswith("vllm:"))
         rss, peak = rss_mib(agent.process.pid)
@@ -117,17 +135,22 @@ def main():
         print(f"tessera-agent, 8 x MI300X CPX/NPS4 = 64 partitions, 64 tessera-engine-sim workers")
         print(f"  all 64 workers ready after        {all_ready:8.1f} s")
         print(f"  /metrics body                      {len(body) / 1024:8.1f} KiB, {samples} samples "
-              f"({engine_samples} from engines)")
-        print(f"  /metrics latency over {args.scrapes} scrapes: p50 {percentile(latencies, 0.5):.2f} ms, "
-              f"p90 {percentile(latencies, 0.9):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms, "
-              f"max {max(latencies):.2f} ms")
+              f"({engine_samples} from engines); gzip {len(compressed) / 1024:.1f} KiB")
+        for name, values in (("gzip (as Prometheus asks)", latencies),
+                             ("identity", plain_latencies)):
+            print(f"  /metrics {name:26s} over {args.scrapes} scrapes: "
+                  f"p50 {percentile(values, 0.5):.2f} ms, p90 {percentile(values, 0.9):.2f} ms, "
+                  f"p99 {percentile(values, 0.99):.2f} ms, max {max(values):.2f} ms")
         print(f"  agent RSS                          {rss:8.1f} MiB (peak {peak:.1f} MiB)")
         print(f"  crash -> restart decision over {args.crashes} SIGKILLs: "
               f"p50 {statistics.median(reactions):.1f} ms, max {max(reactions):.1f} ms "
               f"(log timestamps have 1 ms resolution)")
         print(json.dumps({"all_ready_s": all_ready, "metrics_p50_ms": percentile(latencies, 0.5),
                           "metrics_p99_ms": percentile(latencies, 0.99),
-                          "metrics_bytes": len(body), "rss_mib": rss, "peak_rss_mib": peak,
+                          "metrics_identity_p50_ms": percentile(plain_latencies, 0.5),
+                          "metrics_identity_p99_ms": percentile(plain_latencies, 0.99),
+                          "metrics_bytes": len(body), "metrics_gzip_bytes": len(compressed),
+                          "rss_mib": rss, "peak_rss_mib": peak,
                           "respawn_decision_p50_ms": statistics.median(reactions),
                           "respawn_decision_max_ms": max(reactions)}))
     finally:

@@ -92,3 +92,33 @@ def test_bad_requests_on_other_routes(agent, method, path, status, expected):
 def test_oversized_body_is_refused(agent):
     status, message = error_of(agent, "PUT", "/v1/workers/big", data=b"{" + b" " * (2 << 20) + b"}")
     assert status == 413 and "request body over" in message
+
+
+def test_metrics_are_gzipped_for_scrapers_that_ask(agent):
+    import gzip
+    import time
+    import urllib.request
+    from agent_fixture import TOKEN
+
+    def fetch(encoding):
+        request = urllib.request.Request(agent.base_url + "/metrics")
+        request.add_header("Authorization", f"Bearer {TOKEN}")
+        if encoding:
+            request.add_header("Accept-Encoding", encoding)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers.get("Content-Encoding"), response.read()
+
+    # Wait until the engine's metrics are merged in.
+    deadline = time.monotonic() + 10
+    while b"vllm:" not in fetch(None)[1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    encoding, body = fetch("gzip")
+    assert encoding == "gzip"
+    text = gzip.decompress(body).decode()  # two members: the agent's and the engines'
+    assert "gpu_gfx_activity{" in text and 'vllm:num_requests_running{' in text
+    assert 'worker="holder"' in text
+    plain_encoding, plain = fetch("gzip;q=0, identity")
+    assert plain_encoding is None
+    families = lambda body: sorted({line.split()[2] for line in body.splitlines()  # noqa: E731
+                                    if line.startswith("# TYPE")})
+    assert families(text) == families(plain.decode())
