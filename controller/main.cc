@@ -4,19 +4,29 @@
 // Restarting it loses nothing: it resumes from what the agents report, and
 // running workers are left as they are.
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "base/logging.h"
 #include "controller/agents/http_agent_api.h"
 #include "controller/controller_loop.h"
 #include "controller/controller_options.h"
 #include "controller/fleet/fleet_monitor.h"
+#include "controller/fleet/gpu_node_source.h"
 #include "controller/reconciler/deployment_reconciler.h"
 #include "controller/store/directory_store.h"
+#include "controller/store/kube_store.h"
+#include "kube/kube_config.h"
+#include "kube/leader_election.h"
 
 namespace {
 
@@ -34,34 +44,23 @@ int WaitForSignal() {
   return signal;
 }
 
-int Run(const controller::ControllerOptions& options) {
-  StatusOr<tessera::LogLevel> level = tessera::ParseLogLevel(options.log_level);
-  tessera::Logger logger({.sink = nullptr,
-                          .clock = nullptr,
-                          .minimum_level = level.ok() ? *level : tessera::LogLevel::kInfo});
-  logger = logger.WithComponent("controller");
-  tessera::Clock& clock = tessera::SystemClock::Default();
+std::string DefaultIdentity() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + "_" + std::to_string(getpid());
+}
 
-  StatusOr<std::unique_ptr<controller::HttpAgentApi>> agents =
-      controller::HttpAgentApi::Create({.token_file = options.agent_token_file,
-                                        .ca_file = options.agent_ca_file,
-                                        .timeout = options.agent_timeout});
-  if (!agents.ok()) {
-    std::cerr << "tessera-controller: " << agents.status().message() << "\n";
-    return 2;
-  }
-  if (options.manifests_directory.empty()) {
-    std::cerr << "tessera-controller: --manifests: required (the Kubernetes store is not "
-                 "available in this build)\n";
-    return 2;
-  }
+// The embedded default: manifests from a directory, agents from the flags.
+int RunWithDirectory(const controller::ControllerOptions& options, controller::AgentApi& agents,
+                     const tessera::Logger& logger) {
+  tessera::Clock& clock = tessera::SystemClock::Default();
   controller::StaticNodeSource nodes(options.agents);
   controller::DirectoryDeploymentStore store({.directory = options.manifests_directory},
                                              logger.WithComponent("store"));
-  controller::FleetMonitor fleet(**agents, nodes, clock,
+  controller::FleetMonitor fleet(agents, nodes, clock,
                                  {.node_lost_timeout = options.node_lost_timeout},
                                  logger.WithComponent("fleet"));
-  controller::DeploymentReconciler reconciler(store, fleet, **agents, clock,
+  controller::DeploymentReconciler reconciler(store, fleet, agents, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
   controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
@@ -76,6 +75,131 @@ int Run(const controller::ControllerOptions& options) {
   logger.Info("shutting down; workers keep running", {{"signal", signal}});
   loop.Stop();
   return 0;
+}
+
+// ModelDeployments from the Kubernetes API, agents from GPUNodes; with
+// leader election, only the replica holding the lease acts.
+int RunWithKubernetes(const controller::ControllerOptions& options, controller::AgentApi& agents,
+                      const tessera::Logger& logger) {
+  tessera::Clock& clock = tessera::SystemClock::Default();
+  StatusOr<tessera::kube::KubeConfig> config = tessera::kube::LoadDefaultConfig(options.kubeconfig);
+  if (!config.ok()) {
+    std::cerr << "tessera-controller: --kubeconfig: " << config.status().message() << "\n";
+    return 2;
+  }
+  StatusOr<std::unique_ptr<tessera::kube::KubeClient>> client =
+      tessera::kube::KubeClient::FromConfig(*std::move(config));
+  if (!client.ok()) {
+    std::cerr << "tessera-controller: " << client.status().message() << "\n";
+    return 2;
+  }
+  const std::string identity = options.identity.empty() ? DefaultIdentity() : options.identity;
+  controller::GpuNodeSource nodes(**client, options.agents, logger.WithComponent("nodes"));
+  controller::KubeDeploymentStore store(
+      **client, {.namespace_name = options.namespace_name, .identity = identity},
+      logger.WithComponent("store"));
+  controller::FleetMonitor fleet(
+      agents, nodes, clock,
+      {.node_lost_timeout = options.node_lost_timeout,
+       .on_health_change =
+           [&nodes](const controller::NodeView& node) { nodes.ReportHealth(node); }},
+      logger.WithComponent("fleet"));
+  controller::DeploymentReconciler reconciler(store, fleet, agents, clock,
+                                              {.controller_name = options.name},
+                                              logger.WithComponent("reconciler"));
+  controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
+
+  std::atomic<bool> shutting_down{false};
+  std::atomic<bool> lost_leadership{false};
+  auto lead = [&]() -> Status {
+    nodes.Start();
+    if (!nodes.Synced()) {
+      // Acting before the agents are known would look like a fleet without
+      // nodes; wait for the first list of GPUNodes.
+      for (int i = 0; i < 300 && !nodes.Synced(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    return loop.Start();
+  };
+  std::unique_ptr<tessera::kube::LeaderElector> elector;
+  std::thread starter;
+  if (options.leader_elect) {
+    StatusOr<std::unique_ptr<tessera::kube::LeaderElector>> created =
+        tessera::kube::LeaderElector::Create(
+            **client,
+            {.lease_namespace = options.lease_namespace,
+             .lease_name = options.lease_name,
+             .identity = identity,
+             .logger = logger.WithComponent("leader-election")},
+            {.on_started_leading =
+                 [&] {
+                   logger.Info("leading: reconciling", {{"identity", identity}});
+                   // Off the elector's thread, which must keep renewing.
+                   starter = std::thread([&] {
+                     if (Status started = lead(); !started.ok()) {
+                       logger.Error("cannot start reconciling", {{"error", started}});
+                       kill(getpid(), SIGTERM);
+                     }
+                   });
+                 },
+             .on_stopped_leading =
+                 [&] {
+                   if (shutting_down) return;
+                   // Another replica may be acting already: stop at once and
+                   // let the process supervisor restart this one as a
+                   // candidate, as client-go controllers do.
+                   logger.Error("leadership lost; exiting", {{"identity", identity}});
+                   lost_leadership = true;
+                   kill(getpid(), SIGTERM);
+                 },
+             .on_new_leader =
+                 [&](const std::string& leader) {
+                   if (leader != identity) logger.Info("following", {{"leader", leader}});
+                 }});
+    if (!created.ok()) {
+      std::cerr << "tessera-controller: leader election: " << created.status().message() << "\n";
+      return 2;
+    }
+    elector = *std::move(created);
+    elector->Start();
+  } else if (Status started = lead(); !started.ok()) {
+    std::cerr << "tessera-controller: " << started.message() << "\n";
+    return 1;
+  }
+  logger.Info("controller running",
+              {{"store", "kubernetes"},
+               {"server", (*client)->server()},
+               {"namespace",
+                options.namespace_name.empty() ? std::string("(all)") : options.namespace_name},
+               {"leader_election", options.leader_elect},
+               {"identity", identity}});
+  const int signal = WaitForSignal();
+  shutting_down = !lost_leadership;
+  logger.Info("shutting down; workers keep running", {{"signal", signal}});
+  if (starter.joinable()) starter.join();
+  loop.Stop();
+  nodes.Stop();
+  if (elector) elector->Stop();
+  return lost_leadership ? 1 : 0;
+}
+
+int Run(const controller::ControllerOptions& options) {
+  StatusOr<tessera::LogLevel> level = tessera::ParseLogLevel(options.log_level);
+  tessera::Logger logger({.sink = nullptr,
+                          .clock = nullptr,
+                          .minimum_level = level.ok() ? *level : tessera::LogLevel::kInfo});
+  logger = logger.WithComponent("controller");
+  StatusOr<std::unique_ptr<controller::HttpAgentApi>> agents =
+      controller::HttpAgentApi::Create({.token_file = options.agent_token_file,
+                                        .ca_file = options.agent_ca_file,
+                                        .timeout = options.agent_timeout});
+  if (!agents.ok()) {
+    std::cerr << "tessera-controller: " << agents.status().message() << "\n";
+    return 2;
+  }
+  return options.manifests_directory.empty() ? RunWithKubernetes(options, **agents, logger)
+                                             : RunWithDirectory(options, **agents, logger);
 }
 
 }  // namespace

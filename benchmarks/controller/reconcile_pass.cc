@@ -148,6 +148,10 @@ class MemoryStore final : public controller::DeploymentStore {
   Status RemoveFinalizer(const controller::DeploymentRecord& /*record*/) override {
     return tessera::OkStatus();
   }
+  Status SyncScaleTargets(const tessera::resources::ObjectKey& /*key*/,
+                          controller::DeploymentRecord* /*record*/) override {
+    return tessera::OkStatus();
+  }
   void RecordEvent(const controller::DeploymentRecord& /*record*/, controller::EventType /*type*/,
                    std::string_view /*reason*/, std::string_view /*message*/) override {}
 

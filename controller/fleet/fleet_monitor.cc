@@ -45,51 +45,58 @@ void FleetMonitor::PollOnce() {
   for (std::thread& thread : pool) thread.join();
 
   const std::chrono::steady_clock::time_point now = clock_.Now();
-  const std::scoped_lock lock(mutex_);
-  std::map<std::string, NodeState> next_states;
-  for (size_t i = 0; i < endpoints.size(); ++i) {
-    const NodeEndpoint& endpoint = endpoints[i];
-    auto existing = states_.find(endpoint.name);
-    NodeState state = existing != states_.end()
-                          ? std::move(existing->second)
-                          : NodeState{.first_known = now, .view = nullptr, .expectations = {}};
-    auto view = std::make_shared<NodeView>();
-    if (results[i].ok()) {
-      AgentObservation& observation = *results[i];
-      view->health = NodeHealth::kReachable;
-      view->last_seen = now;
-      view->labels = std::move(observation.labels);
-      for (const auto& [key, value] : endpoint.labels) view->labels[key] = value;
-      view->gpus = std::move(observation.gpus);
-      view->partitions = std::move(observation.partitions);
-      view->workers = std::move(observation.workers);
-    } else {
-      // The last observation stands in for the silent node.
-      if (state.view) *view = *state.view;
-      view->last_error = results[i].status().message();
-      const auto silent_since = view->last_seen.value_or(state.first_known);
-      if (now - silent_since >= options_.node_lost_timeout) {
-        view->health = NodeHealth::kLost;
-      } else if (view->last_seen) {
-        view->health = NodeHealth::kUnreachable;
+  std::vector<std::shared_ptr<const NodeView>> changed;
+  {
+    const std::scoped_lock lock(mutex_);
+    std::map<std::string, NodeState> next_states;
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      const NodeEndpoint& endpoint = endpoints[i];
+      auto existing = states_.find(endpoint.name);
+      NodeState state = existing != states_.end()
+                            ? std::move(existing->second)
+                            : NodeState{.first_known = now, .view = nullptr, .expectations = {}};
+      auto view = std::make_shared<NodeView>();
+      if (results[i].ok()) {
+        AgentObservation& observation = *results[i];
+        view->health = NodeHealth::kReachable;
+        view->last_seen = now;
+        view->labels = std::move(observation.labels);
+        for (const auto& [key, value] : endpoint.labels) view->labels[key] = value;
+        view->gpus = std::move(observation.gpus);
+        view->partitions = std::move(observation.partitions);
+        view->workers = std::move(observation.workers);
+      } else {
+        // The last observation stands in for the silent node.
+        if (state.view) *view = *state.view;
+        view->last_error = results[i].status().message();
+        const auto silent_since = view->last_seen.value_or(state.first_known);
+        if (now - silent_since >= options_.node_lost_timeout) {
+          view->health = NodeHealth::kLost;
+        } else if (view->last_seen) {
+          view->health = NodeHealth::kUnreachable;
+        }
       }
+      view->name = endpoint.name;
+      view->endpoint = endpoint.endpoint;
+      ApplyExpectations(state.expectations, *view, now, options_.expectation_timeout);
+      const NodeHealth before = state.view ? state.view->health : NodeHealth::kUnknown;
+      if (view->health != before) {
+        logger_.Info("node health changed", {{"node", view->name},
+                                             {"from", NodeHealthName(before)},
+                                             {"to", NodeHealthName(view->health)},
+                                             {"error", view->last_error}});
+        changed.push_back(view);
+      }
+      state.view = std::move(view);
+      next_states.emplace(endpoint.name, std::move(state));
     }
-    view->name = endpoint.name;
-    view->endpoint = endpoint.endpoint;
-    ApplyExpectations(state.expectations, *view, now, options_.expectation_timeout);
-    const NodeHealth before = state.view ? state.view->health : NodeHealth::kUnknown;
-    if (view->health != before) {
-      logger_.Info("node health changed", {{"node", view->name},
-                                           {"from", NodeHealthName(before)},
-                                           {"to", NodeHealthName(view->health)},
-                                           {"error", view->last_error}});
-    }
-    state.view = std::move(view);
-    next_states.emplace(endpoint.name, std::move(state));
+    states_ = std::move(next_states);
+    ++polls_;
+    Invalidate();
   }
-  states_ = std::move(next_states);
-  ++polls_;
-  Invalidate();
+  if (options_.on_health_change) {
+    for (const std::shared_ptr<const NodeView>& node : changed) options_.on_health_change(*node);
+  }
 }
 
 void FleetMonitor::ApplyExpectations(std::map<std::string, Expectation>& expectations,

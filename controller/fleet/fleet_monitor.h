@@ -10,6 +10,7 @@
 #define TESSERA_CONTROLLER_FLEET_FLEET_MONITOR_H_
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,9 @@ struct FleetMonitorOptions {
   // caught up with it.
   std::chrono::milliseconds expectation_timeout{30'000};
   int parallelism = 8;  // agents polled at once
+  // Told of every change of a node's health, after the poll, on the polling
+  // thread.
+  std::function<void(const NodeView&)> on_health_change{};
 };
 
 class FleetMonitor {

@@ -122,6 +122,10 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
   if (!pass.fleet->Synced()) return {.status = OkStatus(), .requeue_after = kWaitForSync};
   pass.record = store_.Get(key);
   Collect(pass);
+  if (Status synced = store_.SyncScaleTargets(key, pass.record ? &*pass.record : nullptr);
+      !synced.ok()) {
+    return {.status = synced};
+  }
   if (!pass.record || pass.record->metadata.deletion_timestamp) return TearDown(pass);
   if (pass.record->spec) {
     for (WorkerRole role : pass.record->spec->Roles()) {
@@ -462,12 +466,19 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     }
     set("Degraded", !degraded.empty(), degraded_reason,
         degraded.empty() ? "no worker is failing" : Join(degraded, "; "));
+    const auto draining =
+        std::count_if(pass.owned.begin(), pass.owned.end(), [](const OwnedWorker& owned) {
+          return owned.node->health != NodeHealth::kLost && owned.worker->Terminating();
+        });
+    if (draining > 0)
+      progress.push_back("draining " + Plural(static_cast<int>(draining), "worker"));
     const bool progressing = !progress.empty() || pass.created + pass.removed > 0;
     set("Progressing", progressing,
         !progressing   ? "Complete"
         : rolling      ? "RollingOut"
         : scaling_up   ? "ScalingUp"
         : scaling_down ? "ScalingDown"
+        : draining > 0 ? "Draining"
                        : "Starting",
         progressing ? (progress.empty() ? "applying changes" : Join(progress, "; "))
                     : "every worker runs the current spec");

@@ -54,6 +54,14 @@ class DeploymentStore {
   virtual Status AddFinalizer(const DeploymentRecord& record) = 0;
   virtual Status RemoveFinalizer(const DeploymentRecord& record) = 0;
 
+  // Brings the per-role scale targets in line with the deployment, before a
+  // pass: the Kubernetes store's ModelDeploymentRoles, which HPA, KEDA and
+  // `kubectl scale` change. A target scaled since the last sync changes the
+  // deployment (and `record->spec`); a deployment edited since changes the
+  // target. A null `record` (the deployment is gone) removes its targets.
+  // Stores without scale targets do nothing.
+  virtual Status SyncScaleTargets(const resources::ObjectKey& key, DeploymentRecord* record) = 0;
+
   // Best effort, never blocks on I/O.
   virtual void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                            std::string_view message) = 0;

@@ -51,6 +51,11 @@ class DirectoryDeploymentStore final : public DeploymentStore {
                      const resources::ModelDeploymentStatus& status) override;
   Status AddFinalizer(const DeploymentRecord& record) override;
   Status RemoveFinalizer(const DeploymentRecord& record) override;
+  // The manifest is the only place a count lives.
+  Status SyncScaleTargets(const resources::ObjectKey& /*key*/,
+                          DeploymentRecord* /*record*/) override {
+    return OkStatus();
+  }
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 

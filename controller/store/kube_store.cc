@@ -1,0 +1,330 @@
+#include "controller/store/kube_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "kube/resource_type.h"
+#include "kube/retry.h"
+
+namespace tessera::controller {
+namespace {
+
+using nlohmann::json;
+using resources::ObjectKey;
+
+constexpr std::string_view kSyncedReplicasAnnotation = "serving.tessera.io/synced-replicas";
+// The deployment's generation at that agreement: an informer cache that
+// has not yet seen it holds an older deployment, which must not undo a scale.
+constexpr std::string_view kSyncedGenerationAnnotation = "serving.tessera.io/synced-generation";
+
+const kube::ResourceType& Deployments() { return kube::resource_types::ModelDeployments(); }
+const kube::ResourceType& Roles() { return kube::resource_types::ModelDeploymentRoles(); }
+
+const json* Find(const json& object, std::initializer_list<std::string_view> path) {
+  const json* node = &object;
+  for (std::string_view step : path) {
+    if (!node->is_object()) return nullptr;
+    const auto it = node->find(step);
+    if (it == node->end()) return nullptr;
+    node = &*it;
+  }
+  return node;
+}
+
+std::string StringAt(const json& object, std::initializer_list<std::string_view> path) {
+  const json* value = Find(object, path);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+std::optional<int> IntAt(const json& object, std::initializer_list<std::string_view> path) {
+  const json* value = Find(object, path);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_number_integer()) return value->get<int>();
+  if (value->is_string()) {
+    const std::string text = value->get<std::string>();
+    int parsed = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (error == std::errc() && end == text.data() + text.size()) return parsed;
+  }
+  return std::nullopt;
+}
+
+DeploymentRecord RecordFrom(const json& object) {
+  StatusOr<resources::ModelDeployment> deployment = resources::ModelDeploymentFromJson(object);
+  if (deployment.ok()) {
+    return {.metadata = deployment->metadata,
+            .spec = std::move(deployment->spec),
+            .status = std::move(deployment->status),
+            .error = {}};
+  }
+  DeploymentRecord record;
+  StatusOr<resources::ObjectMeta> metadata = resources::ObjectMetaFromJson(object);
+  if (metadata.ok()) record.metadata = *std::move(metadata);
+  record.error = deployment.status();
+  if (const json* status = Find(object, {"status"}); status != nullptr) {
+    record.status = resources::ModelDeploymentStatusFromJson(*status);
+  }
+  return record;
+}
+
+std::string RoleObjectName(const ObjectKey& deployment, adapters::WorkerRole role) {
+  return deployment.name + "-" + std::string(resources::RoleKey(role));
+}
+
+std::string Selector(const ObjectKey& deployment, adapters::WorkerRole role) {
+  return "serving.tessera.io/deployment=" + deployment.name +
+         ",serving.tessera.io/role=" + std::string(resources::RoleKey(role));
+}
+
+}  // namespace
+
+KubeDeploymentStore::KubeDeploymentStore(kube::KubeClient& client, KubeStoreOptions options,
+                                         Logger logger)
+    : client_(client), options_(std::move(options)), logger_(std::move(logger)) {}
+
+KubeDeploymentStore::~KubeDeploymentStore() { Stop(); }
+
+Status KubeDeploymentStore::Start(std::function<void(const ObjectKey&)> on_change) {
+  deployments_ = std::make_unique<kube::Informer>(
+      client_, Deployments(),
+      kube::InformerOptions{.namespace_name = options_.namespace_name,
+                            .logger = logger_.WithComponent("informer")},
+      kube::InformerHandlers{.on_change = on_change});
+  // A role object changes its deployment's desired count.
+  roles_ = std::make_unique<kube::Informer>(
+      client_, Roles(),
+      kube::InformerOptions{.namespace_name = options_.namespace_name,
+                            .logger = logger_.WithComponent("informer")},
+      kube::InformerHandlers{.on_add =
+                                 [on_change](const json& role) {
+                                   on_change({StringAt(role, {"metadata", "namespace"}),
+                                              StringAt(role, {"spec", "deployment"})});
+                                 },
+                             .on_update =
+                                 [on_change](const json& /*old_role*/, const json& role) {
+                                   on_change({StringAt(role, {"metadata", "namespace"}),
+                                              StringAt(role, {"spec", "deployment"})});
+                                 },
+                             .on_delete =
+                                 [on_change](const json& role) {
+                                   on_change({StringAt(role, {"metadata", "namespace"}),
+                                              StringAt(role, {"spec", "deployment"})});
+                                 }});
+  events_ = std::make_unique<kube::EventRecorder>(
+      client_, kube::EventRecorderOptions{.reporting_controller = "tessera.io/controller",
+                                          .reporting_instance = options_.identity,
+                                          .logger = logger_.WithComponent("events")});
+  deployments_->Start();
+  roles_->Start();
+  return OkStatus();
+}
+
+void KubeDeploymentStore::Stop() {
+  if (deployments_) deployments_->Stop();
+  if (roles_) roles_->Stop();
+  if (events_) events_->Flush(std::chrono::seconds(2));
+}
+
+bool KubeDeploymentStore::Synced() const {
+  return deployments_ && roles_ && deployments_->HasSynced() && roles_->HasSynced();
+}
+
+std::vector<ObjectKey> KubeDeploymentStore::Keys() const {
+  std::vector<ObjectKey> keys;
+  if (!deployments_) return keys;
+  for (const json& object : deployments_->List()) {
+    keys.push_back(
+        {StringAt(object, {"metadata", "namespace"}), StringAt(object, {"metadata", "name"})});
+  }
+  return keys;
+}
+
+std::optional<DeploymentRecord> KubeDeploymentStore::Get(const ObjectKey& key) const {
+  if (!deployments_) return std::nullopt;
+  std::optional<json> object = deployments_->Get(key);
+  if (!object) return std::nullopt;
+  return RecordFrom(*object);
+}
+
+Status KubeDeploymentStore::WriteStatus(const DeploymentRecord& record,
+                                        const resources::ModelDeploymentStatus& status) {
+  const ObjectKey key = record.metadata.key();
+  const json body = resources::ModelDeploymentStatusToJson(status);
+  bool first = true;
+  TESSERA_RETURN_IF_ERROR(kube::RetryOnConflict([&]() -> Status {
+    std::optional<json> object = first ? deployments_->Get(key) : std::nullopt;
+    first = false;
+    if (!object) {
+      StatusOr<json> fresh = client_.Get(Deployments(), key);
+      if (!fresh.ok()) return fresh.status();
+      object = *std::move(fresh);
+    }
+    (*object)["status"] = body;
+    return client_.UpdateStatus(Deployments(), *object).status();
+  }));
+  return WriteRoleStatus(record, status);
+}
+
+Status KubeDeploymentStore::WriteRoleStatus(const DeploymentRecord& record,
+                                            const resources::ModelDeploymentStatus& status) {
+  const ObjectKey key = record.metadata.key();
+  for (const auto& [role, counts] : status.roles) {
+    const ObjectKey role_key{key.namespace_name, RoleObjectName(key, role)};
+    std::optional<json> object = roles_->Get(role_key);
+    if (!object) continue;
+    const json wanted = {{"replicas", counts.replicas},
+                         {"readyReplicas", counts.ready},
+                         {"selector", Selector(key, role)}};
+    if (const json* current = Find(*object, {"status"}); current != nullptr && *current == wanted) {
+      continue;
+    }
+    StatusOr<json> patched =
+        client_.Patch(Roles(), role_key, {{"status", wanted}}, kube::PatchType::kMerge, "status");
+    if (!patched.ok()) return patched.status().WithContext("status of " + role_key.ToString());
+  }
+  return OkStatus();
+}
+
+Status KubeDeploymentStore::SetFinalizers(const DeploymentRecord& record,
+                                          std::vector<std::string> finalizers) {
+  // The resourceVersion makes the patch conditional: a finalizer list read
+  // from a stale object must not overwrite someone else's.
+  const json patch = {{"metadata",
+                       {{"finalizers", std::move(finalizers)},
+                        {"resourceVersion", record.metadata.resource_version}}}};
+  StatusOr<json> patched =
+      client_.Patch(Deployments(), record.metadata.key(), patch, kube::PatchType::kMerge);
+  return patched.ok() ? OkStatus() : patched.status();
+}
+
+Status KubeDeploymentStore::AddFinalizer(const DeploymentRecord& record) {
+  std::vector<std::string> finalizers = record.metadata.finalizers;
+  if (record.metadata.HasFinalizer(kWorkersFinalizer)) return OkStatus();
+  finalizers.emplace_back(kWorkersFinalizer);
+  return SetFinalizers(record, std::move(finalizers));
+}
+
+Status KubeDeploymentStore::RemoveFinalizer(const DeploymentRecord& record) {
+  std::vector<std::string> finalizers = record.metadata.finalizers;
+  std::erase(finalizers, std::string(kWorkersFinalizer));
+  return SetFinalizers(record, std::move(finalizers));
+}
+
+Status KubeDeploymentStore::SyncScaleTargets(const ObjectKey& key, DeploymentRecord* record) {
+  std::set<std::string> wanted;
+  if (record != nullptr && record->spec) {
+    for (adapters::WorkerRole role : record->spec->Roles()) {
+      wanted.insert(RoleObjectName(key, role));
+    }
+  }
+  // Roles of a deployment that is gone or no longer runs them. (A cluster's
+  // garbage collector would remove them through the owner reference too.)
+  for (const json& role : roles_->List()) {
+    if (StringAt(role, {"metadata", "namespace"}) != key.namespace_name ||
+        StringAt(role, {"spec", "deployment"}) != key.name) {
+      continue;
+    }
+    const std::string name = StringAt(role, {"metadata", "name"});
+    if (wanted.contains(name)) continue;
+    if (record != nullptr && record->metadata.deletion_timestamp) continue;
+    Status deleted = client_.Delete(Roles(), {key.namespace_name, name});
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted.WithContext("deleting " + key.namespace_name + "/" + name);
+    }
+  }
+  if (record == nullptr || !record->spec || record->metadata.deletion_timestamp) {
+    return OkStatus();
+  }
+
+  for (adapters::WorkerRole role : record->spec->Roles()) {
+    const std::string role_key(resources::RoleKey(role));
+    const ObjectKey object_key{key.namespace_name, RoleObjectName(key, role)};
+    resources::RoleSpec& spec = record->spec->Role(role);
+    std::optional<json> object = roles_->Get(object_key);
+    if (!object) {
+      const json role_object = {
+          {"apiVersion", Roles().ApiVersion()},
+          {"kind", Roles().kind},
+          {"metadata",
+           {{"name", object_key.name},
+            {"namespace", key.namespace_name},
+            {"labels",
+             {{"serving.tessera.io/deployment", key.name}, {"serving.tessera.io/role", role_key}}},
+            {"annotations",
+             {{kSyncedReplicasAnnotation, std::to_string(spec.replicas)},
+              {kSyncedGenerationAnnotation, std::to_string(record->metadata.generation)}}},
+            {"ownerReferences",
+             {{{"apiVersion", Deployments().ApiVersion()},
+               {"kind", Deployments().kind},
+               {"name", key.name},
+               {"uid", record->metadata.uid},
+               {"controller", true},
+               {"blockOwnerDeletion", true}}}}}},
+          {"spec", {{"deployment", key.name}, {"role", role_key}, {"replicas", spec.replicas}}}};
+      StatusOr<json> created = client_.Create(Roles(), key.namespace_name, role_object);
+      if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+        return created.status().WithContext("creating " + object_key.ToString());
+      }
+      continue;
+    }
+    const std::optional<int> target = IntAt(*object, {"spec", "replicas"});
+    const std::optional<int> synced =
+        IntAt(*object, {"metadata", "annotations", kSyncedReplicasAnnotation});
+    const std::optional<int> synced_generation =
+        IntAt(*object, {"metadata", "annotations", kSyncedGenerationAnnotation});
+    if (!target) continue;
+    int64_t generation = record->metadata.generation;
+    if (synced && *target != *synced) {
+      // Scaled through /scale: the deployment follows.
+      StatusOr<json> patched =
+          client_.Patch(Deployments(), key, {{"spec", {{role_key, {{"replicas", *target}}}}}},
+                        kube::PatchType::kMerge);
+      if (!patched.ok()) return patched.status().WithContext("scaling " + key.ToString());
+      logger_.Info("role scaled; deployment updated", {{"deployment", key.ToString()},
+                                                       {"role", role_key},
+                                                       {"from", spec.replicas},
+                                                       {"to", *target}});
+      spec.replicas = *target;
+      if (const json* updated = Find(*patched, {"metadata", "generation"});
+          updated != nullptr && updated->is_number_integer()) {
+        generation = updated->get<int64_t>();
+        record->metadata.generation = generation;
+      }
+    } else if (synced_generation && generation < *synced_generation) {
+      continue;  // this deployment is older than the last agreement
+    } else if (synced && *target == spec.replicas) {
+      continue;
+    }
+    // The deployment moved, was just made to follow, or the role was never
+    // synced: the role follows and records the agreement.
+    const json patch = {{"metadata",
+                         {{"annotations",
+                           {{kSyncedReplicasAnnotation, std::to_string(spec.replicas)},
+                            {kSyncedGenerationAnnotation, std::to_string(generation)}}}}},
+                        {"spec", {{"replicas", spec.replicas}}}};
+    StatusOr<json> patched = client_.Patch(Roles(), object_key, patch, kube::PatchType::kMerge);
+    if (!patched.ok()) return patched.status().WithContext("syncing " + object_key.ToString());
+  }
+  return OkStatus();
+}
+
+void KubeDeploymentStore::RecordEvent(const DeploymentRecord& record, EventType type,
+                                      std::string_view reason, std::string_view message) {
+  if (!events_) return;
+  const kube::EventReference regarding{.api_version = Deployments().ApiVersion(),
+                                       .kind = Deployments().kind,
+                                       .namespace_name = record.metadata.namespace_name,
+                                       .name = record.metadata.name,
+                                       .uid = record.metadata.uid,
+                                       .resource_version = record.metadata.resource_version};
+  events_->Record(
+      regarding, type == EventType::kWarning ? kube::EventType::kWarning : kube::EventType::kNormal,
+      reason,
+      reason == "WorkerCreated"   ? "Start"
+      : reason == "WorkerRemoved" ? "Drain"
+                                  : "Reconcile",
+      message);
+}
+
+}  // namespace tessera::controller

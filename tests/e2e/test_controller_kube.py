@@ -1,0 +1,261 @@
+"""tessera-controller against a real kube-apiserver with etcd: kubectl
+applies the CRDs and samples, agents publish GPUNodes, the controller places
+simulated workers on them, scales a role through its /scale subresource,
+rolls out an edit, moves workers off a lost node, drains a deleted
+deployment, and hands over leadership between two replicas."""
+
+import json
+import os
+import re
+import time
+
+import pytest
+
+from controller_fixture import (Agent, Controller, condition, kill_node, live, managed_workers,
+                                model_deployment, wait_until)
+from kube_fixture import REPO_ROOT, kube_control_plane  # noqa: F401 - a pytest fixture
+
+CRD_DIR = os.path.join(REPO_ROOT, "crds")
+SIM_SAMPLE = os.path.join(CRD_DIR, "samples", "llama-3.1-8b-sim.yaml")
+
+
+@pytest.fixture(scope="module")
+def kube(kube_control_plane):
+    kube = kube_control_plane
+    kube.kubectl("apply", "-f", CRD_DIR)
+    kube.kubectl("wait", "--for=condition=Established", "--timeout=30s",
+                 "crd/modeldeployments.serving.tessera.io",
+                 "crd/modeldeploymentroles.serving.tessera.io", "crd/gpunodes.serving.tessera.io")
+    wait_until(lambda: kube.kubectl("get", "md,mdr,gpun", "-A", check=False).returncode == 0,
+               timeout=15, what="the new resources in discovery")
+    return kube
+
+
+class Cluster:
+    """Agents publishing GPUNodes and controllers for one namespace."""
+
+    def __init__(self, kube, tmp_path, namespace, nodes):
+        self.kube, self.tmp_path, self.namespace = kube, tmp_path, namespace
+        kube.kubectl("create", "namespace", namespace)
+        self.agents = [Agent(tmp_path / name, topology="2xmi300x:cpx/nps4", hostname=name,
+                             extra_args=["--kubeconfig", kube.token_kubeconfig,
+                                         "--label", f"tessera.io/pool={namespace}"])
+                       for name in nodes]
+        self.controllers = []
+        wait_until(lambda: set(nodes) <= {n["metadata"]["name"] for n in self.get("gpun")["items"]},
+                   timeout=20, what="GPUNodes published")
+
+    def controller(self, name="controller", *extra):
+        controller = Controller(self.tmp_path / name,
+                                ["--kubeconfig", self.kube.token_kubeconfig, "--namespace",
+                                 self.namespace, "--lease-namespace", self.namespace, *extra],
+                                name=name)
+        self.controllers.append(controller)
+        return controller
+
+    def get(self, *args):
+        return json.loads(self.kube.kubectl("get", "-n", self.namespace, *args, "-o",
+                                            "json").stdout)
+
+    def apply(self, body):
+        return self.kube.kubectl("apply", "-n", self.namespace, "-f", "-",
+                                 input=json.dumps(body))
+
+    def status(self, name):
+        result = self.kube.kubectl("get", "-n", self.namespace, "md", name, "-o", "json",
+                                   check=False)
+        return json.loads(result.stdout).get("status") if result.returncode == 0 else None
+
+    def ready(self, name, role="worker", count=None):
+        status = self.status(name)
+        if not status or condition(status, "Ready").get("status") != "True":
+            return None
+        if count is not None and status.get(role, {}).get("ready") != count:
+            return None
+        return status
+
+    def diagnostics(self):
+        text = ""
+        for controller in self.controllers:
+            text += f"--- {controller.log_path}\n{controller.log()[-5000:]}\n"
+        return text
+
+    def close(self):
+        for controller in self.controllers:
+            controller.stop()
+        for agent in self.agents:
+            agent.destroy()
+            self.kube.kubectl("delete", "gpun", agent.hostname, "--wait=false", check=False)
+        self.kube.kubectl("delete", "namespace", self.namespace, "--wait=false", check=False)
+
+
+@pytest.fixture
+def cluster_factory(kube, tmp_path):
+    made = []
+
+    def make(namespace, nodes):
+        cluster = Cluster(kube, tmp_path, namespace, nodes)
+        made.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in made:
+        cluster.close()
+
+
+def test_deployment_lifecycle(cluster_factory):
+    cluster = cluster_factory("e2e-lifecycle", ["kube-a", "kube-b"])
+    node = cluster.get("gpun", "kube-a")
+    assert node["spec"]["agentEndpoint"] == cluster.agents[0].base_url.replace("127.0.0.1",
+                                                                              "127.0.0.1")
+    assert node["status"]["partitions"] == {"total": 16, "free": 16}
+    assert condition(node["status"], "Ready")["status"] == "True"
+    assert node["metadata"]["labels"]["tessera.io/pool"] == "e2e-lifecycle"
+    controller = cluster.controller()
+
+    # The sim sample, applied with kubectl as a user would.
+    cluster.kube.kubectl("apply", "-n", cluster.namespace, "-f", SIM_SAMPLE)
+    status = wait_until(lambda: cluster.ready("llama-8b-sim", count=2), what="the sample ready",
+                        diagnostics=cluster.diagnostics)
+    workers = managed_workers(cluster.agents, "llama-8b-sim")
+    assert sorted(w["node"] for w in workers) == ["kube-a", "kube-b"]
+    md = cluster.get("md", "llama-8b-sim")
+    assert status["observedGeneration"] == md["metadata"]["generation"]
+    assert "serving.tessera.io/workers" in md["metadata"]["finalizers"]
+    printed = cluster.kube.kubectl("get", "-n", cluster.namespace, "md").stdout
+    assert re.search(r"llama-8b-sim\s+aggregated\s+True\s+2/2", printed), printed
+    sample_workers = {(w["id"], w["pid"]) for w in workers}
+
+    # A disaggregated deployment; its decode role scaled through /scale.
+    pd = model_deployment("pd", namespace=cluster.namespace, disaggregated=True, prefill=1,
+                          decode=1, tensor_parallel_size=2)
+    cluster.apply(pd)
+    wait_until(lambda: cluster.ready("pd", "decode", 1), what="pd ready",
+               diagnostics=cluster.diagnostics)
+    roles = {r["metadata"]["name"]: r for r in cluster.get("mdr")["items"]}
+    assert {"pd-prefill", "pd-decode", "llama-8b-sim-worker"} <= set(roles)
+    assert roles["pd-decode"]["metadata"]["ownerReferences"][0]["name"] == "pd"
+    cluster.kube.kubectl("scale", "-n", cluster.namespace, "mdr", "pd-decode", "--replicas=3")
+    status = wait_until(lambda: cluster.ready("pd", "decode", 3), what="3 decode workers",
+                        diagnostics=cluster.diagnostics)
+    assert cluster.get("md", "pd")["spec"]["decode"]["replicas"] == 3
+    assert status["prefill"]["ready"] == 1
+    wait_until(lambda: cluster.get("mdr", "pd-decode").get("status", {}).get("readyReplicas") == 3,
+               what="the role's status", diagnostics=cluster.diagnostics)
+    scale = json.loads(cluster.kube.kubectl(
+        "get", "--raw", f"/apis/serving.tessera.io/v1alpha1/namespaces/{cluster.namespace}"
+        "/modeldeploymentroles/pd-decode/scale").stdout)
+    assert scale["spec"]["replicas"] == 3 and scale["status"]["replicas"] == 3
+    # An edit of the deployment flows back into the role.
+    cluster.kube.kubectl("patch", "-n", cluster.namespace, "md", "pd", "--type=merge", "-p",
+                         json.dumps({"spec": {"decode": {"replicas": 2}}}))
+    wait_until(lambda: cluster.ready("pd", "decode", 2) and
+               cluster.get("mdr", "pd-decode")["spec"]["replicas"] == 2,
+               what="scaled back to 2 through the deployment", diagnostics=cluster.diagnostics)
+
+    # Editing the deployment rolls every worker.
+    before = {w["id"] for w in managed_workers(cluster.agents, "pd")}
+    pd["spec"]["engine"]["maxModelLen"] = 4096
+    pd["spec"]["decode"]["replicas"] = 2
+    cluster.apply(pd)
+    status = wait_until(
+        lambda: (s := cluster.ready("pd", "decode", 2)) and s["decode"]["updated"] == 2 and
+        s["prefill"]["updated"] == 1 and s["observedGeneration"] ==
+        cluster.get("md", "pd")["metadata"]["generation"] and s,
+        what="rolled out", timeout=60, diagnostics=cluster.diagnostics)
+    after = {w["id"] for w in live(managed_workers(cluster.agents, "pd"))}
+    assert not before & after
+    wait_until(lambda: condition(cluster.status("pd"), "Progressing").get("reason") == "Complete",
+               what="the old workers drained", diagnostics=cluster.diagnostics)
+
+    events = json.loads(cluster.kube.kubectl(
+        "get", "events.events.k8s.io", "-n", cluster.namespace, "-o", "json").stdout)["items"]
+    reasons = {e["reason"] for e in events if e["regarding"]["name"] == "pd"}
+    assert {"WorkerCreated", "WorkerRemoved"} <= reasons, reasons
+    assert all(e["reportingController"] == "tessera.io/controller" for e in events)
+
+    # A node dies: its workers move to the other one.
+    victim = max(cluster.agents,
+                 key=lambda a: len(managed_workers([a])))
+    survivor = next(a for a in cluster.agents if a is not victim)
+    kill_node(victim)
+    wait_until(lambda: condition(cluster.status("pd") or {}, "Degraded").get("reason") == "NodeLost"
+               or condition(cluster.status("llama-8b-sim") or {}, "Degraded").get("reason")
+               == "NodeLost", what="NodeLost", diagnostics=cluster.diagnostics)
+    wait_until(lambda: condition(cluster.get("gpun", victim.hostname)["status"], "Ready")
+               .get("status") == "Unknown", what="GPUNode marked lost")
+    wait_until(lambda: len([w for w in live(managed_workers([survivor])) if w["state"] == "ready"])
+               == 5, timeout=60, what="all 5 workers on the survivor",
+               diagnostics=cluster.diagnostics)
+    wait_until(lambda: cluster.ready("pd", "decode", 2) and cluster.ready("llama-8b-sim", count=2),
+               what="both ready again", diagnostics=cluster.diagnostics)
+
+    # Restarting the controller churns nothing.
+    running = {(w["id"], w["pid"]) for w in live(managed_workers([survivor]))}
+    controller.kill9()
+    controller.start()
+    time.sleep(3)
+    assert {(w["id"], w["pid"]) for w in live(managed_workers([survivor]))} == running
+    assert "worker created" not in controller.log().split("controller running")[-1]
+
+    # Deleting the deployment drains every worker, then the object goes.
+    cluster.kube.kubectl("delete", "-n", cluster.namespace, "md", "pd", "--wait=false")
+    wait_until(lambda: cluster.status("pd") is None, timeout=60, what="pd gone",
+               diagnostics=cluster.diagnostics)
+    assert not live(managed_workers([survivor], "pd"))
+    wait_until(lambda: not [r for r in cluster.get("mdr")["items"]
+                            if r["spec"]["deployment"] == "pd"], what="roles removed")
+    assert len(live(managed_workers([survivor], "llama-8b-sim"))) == 2
+    assert sample_workers  # the sample was untouched until its node died
+
+
+def test_controller_only_judgements_are_conditions(cluster_factory):
+    cluster = cluster_factory("e2e-conditions", ["kube-c"])
+    cluster.controller()
+    cluster.apply({**model_deployment("mystery", namespace=cluster.namespace),
+                   "spec": {"model": {"source": "acme/secret-model"},
+                            "engine": {"kind": "sim"}, "worker": {"replicas": 1}}})
+    status = wait_until(lambda: (s := cluster.status("mystery")) and
+                        condition(s, "Unschedulable").get("status") == "True" and s,
+                        what="Unschedulable", diagnostics=cluster.diagnostics)
+    assert condition(status, "Unschedulable")["reason"] == "ModelUnknown"
+    assert "spec.model.source" in condition(status, "Unschedulable")["message"]
+    big = model_deployment("big", namespace=cluster.namespace, replicas=1,
+                           placement={"nodeSelector": {"tessera.io/pool": "elsewhere"}})
+    cluster.apply(big)
+    status = wait_until(lambda: (s := cluster.status("big")) and
+                        condition(s, "Unschedulable").get("status") == "True" and s,
+                        what="Unschedulable", diagnostics=cluster.diagnostics)
+    assert condition(status, "Unschedulable")["reason"] == "NoMatchingNodes"
+    assert "tessera.io/pool=elsewhere" in condition(status, "Unschedulable")["message"]
+    assert not managed_workers(cluster.agents)
+
+
+def test_only_the_leader_acts_and_a_killed_leader_hands_over(cluster_factory):
+    cluster = cluster_factory("e2e-leader", ["kube-d"])
+    first = cluster.controller("controller-1", "--identity", "controller-1")
+    wait_until(lambda: "leading: reconciling" in first.log(), what="first leads")
+    second = cluster.controller("controller-2", "--identity", "controller-2")
+    wait_until(lambda: "following" in second.log(), what="second follows")
+    cluster.apply(model_deployment("led", namespace=cluster.namespace, replicas=2))
+    wait_until(lambda: cluster.ready("led", count=2), what="ready",
+               diagnostics=cluster.diagnostics)
+    assert "worker created" in first.log()
+    assert "worker created" not in second.log()
+    assert "leading" not in second.log()
+
+    killed = time.monotonic()
+    first.kill9()
+    wait_until(lambda: "leading: reconciling" in second.log(), timeout=30,
+               what="second takes over", diagnostics=cluster.diagnostics)
+    handover = time.monotonic() - killed
+    print(f"handover after SIGKILL of the leader: {handover:.1f} s")
+    # The lease lasts 15 s from the follower's last sight of a renewal, and
+    # the follower looks every 2 s (jittered by up to 1.2x).
+    assert handover <= 15 + 2.4 + 1.5, handover
+    cluster.kube.kubectl("scale", "-n", cluster.namespace, "mdr", "led-worker", "--replicas=3")
+    wait_until(lambda: cluster.ready("led", count=3), what="the new leader acts",
+               diagnostics=cluster.diagnostics)
+    lease = cluster.get("lease", "tessera-controller")
+    assert lease["spec"]["holderIdentity"] == "controller-2"
+    assert lease["spec"]["leaseDurationSeconds"] == 15
