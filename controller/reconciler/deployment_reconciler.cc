@@ -405,12 +405,8 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         not_ready.push_back(role_key + ": " + std::to_string(counts.ready) + " of " +
                             std::to_string(counts.desired) + " ready");
       }
-      if (counts.replicas < counts.desired) {
-        scaling_up = true;
-        progress.push_back(role_key + ": " + std::to_string(counts.replicas) + " → " +
-                           std::to_string(counts.desired) + " workers");
-      } else if (counts.replicas > counts.desired) {
-        scaling_down = true;
+      if (counts.replicas != counts.desired) {
+        (counts.replicas < counts.desired ? scaling_up : scaling_down) = true;
         progress.push_back(role_key + ": " + std::to_string(counts.replicas) + " → " +
                            std::to_string(counts.desired) + " workers");
       }

@@ -5,20 +5,13 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "base/fnv1a.h"
+
 namespace tessera::controller {
 namespace {
 
 // Room for ".<role>-<hash>-<ordinal>" after the prefix within 128 characters.
 constexpr size_t kMaxNamesLength = 96;
-
-uint64_t Fnv1a(std::string_view text) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 std::string Hex8(uint64_t value) {
   std::array<char, 17> text{};
@@ -32,14 +25,14 @@ std::string TemplateHash(const agent::WorkerSpec& spec) {
   agent::WorkerSpec template_spec = spec;
   template_spec.partitions.clear();
   template_spec.bootstrap_port.reset();
-  return Hex8(Fnv1a(agent::WorkerSpecToJson(template_spec).dump()));
+  return Hex8(Fnv1a64(agent::WorkerSpecToJson(template_spec).dump()));
 }
 
 std::string WorkerIdPrefix(std::string_view namespace_name, std::string_view deployment,
                            std::string_view role) {
   std::string names = std::string(namespace_name) + "." + std::string(deployment);
   if (names.size() > kMaxNamesLength) {
-    names = names.substr(0, kMaxNamesLength - 9) + "-" + Hex8(Fnv1a(names));
+    names = names.substr(0, kMaxNamesLength - 9) + "-" + Hex8(Fnv1a64(names));
   }
   return names + "." + std::string(role);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/fnv1a.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
 
@@ -33,11 +34,7 @@ bool IsManifest(const fs::path& path) {
 }
 
 std::string SpecHash(const resources::ModelDeploymentSpec& spec) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (char c : resources::ModelDeploymentSpecToJson(spec).dump()) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
+  const uint64_t hash = Fnv1a64(resources::ModelDeploymentSpecToJson(spec).dump());
   std::array<char, 17> text{};
   std::snprintf(text.data(), text.size(), "%016llx",
                 static_cast<unsigned long long>(hash));  // NOLINT(google-runtime-int)
