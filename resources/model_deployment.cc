@@ -1,5 +1,6 @@
 #include "resources/model_deployment.h"
 
+#include <algorithm>
 #include <array>
 
 #include "base/json_fields.h"
@@ -22,10 +23,7 @@ constexpr std::array<std::string_view, 3> kReservedEnv = {
 
 template <size_t N>
 bool OneOf(const std::array<std::string_view, N>& names, std::string_view value) {
-  for (std::string_view name : names) {
-    if (name == value) return true;
-  }
-  return false;
+  return std::find(names.begin(), names.end(), value) != names.end();
 }
 
 template <size_t N>
@@ -35,11 +33,9 @@ std::string Listed(const std::array<std::string_view, N>& names) {
 
 bool IsEnvName(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  for (char c : name) {
-    const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    if (!letter && !(c >= '0' && c <= '9') && c != '_') return false;
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 
 StatusOr<ArchitectureSpec> ReadArchitecture(const json& object) {
@@ -252,9 +248,9 @@ const std::string& ModelDeployment::ServedName() const {
   return spec.model.served_name.empty() ? metadata.name : spec.model.served_name;
 }
 
-StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& object) {
+StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& spec_json) {
   ModelDeploymentSpec spec;
-  JsonFields fields(object, "spec");
+  JsonFields fields(spec_json, "spec");
   std::string mode = "aggregated";
   const json* model = fields.Child("model");
   const json* engine = fields.Child("engine");

@@ -149,7 +149,7 @@ struct ModelDeployment {
 // Reads and validates `spec`. Errors are InvalidArgument naming the field
 // path from `spec` ("spec.prefill: is required in disaggregated mode").
 // Unknown fields are errors.
-StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const nlohmann::json& spec);
+StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const nlohmann::json& spec_json);
 
 // Reads a whole object: apiVersion, kind, metadata, spec and, when present,
 // status (whose errors are ignored: status is the controller's own, and a
@@ -158,7 +158,7 @@ StatusOr<ModelDeployment> ModelDeploymentFromJson(const nlohmann::json& object);
 
 nlohmann::json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec);
 nlohmann::json ModelDeploymentStatusToJson(const ModelDeploymentStatus& status);
-ModelDeploymentStatus ModelDeploymentStatusFromJson(const nlohmann::json& status);
+ModelDeploymentStatus ModelDeploymentStatusFromJson(const nlohmann::json& object);
 
 }  // namespace tessera::resources
 

@@ -60,7 +60,7 @@ class Reader {
     error_ = InvalidArgumentError(where + ": " + std::string(reason));
   }
 
-  const Status& status() const { return error_; }
+  const Status& Result() const { return error_; }
 
  private:
   const json& object_;
@@ -80,7 +80,7 @@ Status ReadNodeJson(const json& node, AgentObservation& observation) {
     }
   }
   const json* gpus = reader.Child("gpus");
-  TESSERA_RETURN_IF_ERROR(reader.status());
+  TESSERA_RETURN_IF_ERROR(reader.Result());
   if (gpus == nullptr || !gpus->is_array())
     return InvalidArgumentError("/v1/node.gpus: must be a list");
   for (size_t g = 0; g < gpus->size(); ++g) {
@@ -89,10 +89,10 @@ Status ReadNodeJson(const json& node, AgentObservation& observation) {
     GpuView gpu;
     gpu.index = gpu_reader.Get<int>("index", 0);
     gpu.product = gpu_reader.Get<std::string>("product", "", false);
-    const std::string compute = gpu_reader.Get<std::string>("computePartition", "spx");
-    const std::string memory = gpu_reader.Get<std::string>("memoryPartition", "nps1");
+    const auto compute = gpu_reader.Get<std::string>("computePartition", "spx");
+    const auto memory = gpu_reader.Get<std::string>("memoryPartition", "nps1");
     const json* partitions = gpu_reader.Child("partitions");
-    TESSERA_RETURN_IF_ERROR(gpu_reader.status());
+    TESSERA_RETURN_IF_ERROR(gpu_reader.Result());
     StatusOr<hardware::ComputePartition> compute_mode = hardware::ParseComputePartition(compute);
     if (!compute_mode.ok())
       return compute_mode.status().WithContext(gpu_path + ".computePartition");
@@ -112,7 +112,7 @@ Status ReadNodeJson(const json& node, AgentObservation& observation) {
       partition.vram_bytes = partition_reader.Get<int64_t>("vramTotalBytes", 0);
       partition.compute_units = partition_reader.Get<int>("computeUnits", 0, false);
       partition.holder = partition_reader.Get<std::string>("worker", "", false);
-      TESSERA_RETURN_IF_ERROR(partition_reader.status());
+      TESSERA_RETURN_IF_ERROR(partition_reader.Result());
       observation.partitions.push_back(std::move(partition));
     }
     observation.gpus.push_back(std::move(gpu));
@@ -137,7 +137,7 @@ StatusOr<ObservedWorker> ReadWorkerJson(const json& body) {
     worker.in_flight = reader.Get<double>("inFlightRequests", 0);
   }
   const json* spec = reader.Child("spec");
-  TESSERA_RETURN_IF_ERROR(reader.status());
+  TESSERA_RETURN_IF_ERROR(reader.Result());
   if (spec == nullptr)
     return InvalidArgumentError("worker " + Quote(worker.id) + ".spec: is missing");
   StatusOr<agent::WorkerSpec> parsed = agent::WorkerSpecFromJson(*spec);

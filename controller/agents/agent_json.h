@@ -19,7 +19,7 @@ namespace tessera::controller {
 Status ReadNodeJson(const nlohmann::json& node, AgentObservation& observation);
 
 // One element of GET /v1/workers, or the body of PUT /v1/workers/{id}.
-StatusOr<ObservedWorker> ReadWorkerJson(const nlohmann::json& worker);
+StatusOr<ObservedWorker> ReadWorkerJson(const nlohmann::json& body);
 
 // GET /v1/workers.
 StatusOr<std::vector<ObservedWorker>> ReadWorkersJson(const nlohmann::json& body);

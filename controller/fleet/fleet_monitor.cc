@@ -14,7 +14,7 @@ FleetMonitor::FleetMonitor(AgentApi& agents, const NodeSource& nodes, const Cloc
     : agents_(agents),
       nodes_(nodes),
       clock_(clock),
-      options_(options),
+      options_(std::move(options)),
       logger_(std::move(logger)) {}
 
 std::shared_ptr<const FleetView> FleetMonitor::Snapshot() const {

@@ -22,7 +22,7 @@ std::string ModeText(const PlacementRequest& request) {
 std::string SelectorText(const std::map<std::string, std::string>& selector) {
   std::vector<std::string> terms;
   terms.reserve(selector.size());
-  for (const auto& [key, value] : selector) terms.push_back(key + "=" + value);
+  for (const auto& [key, value] : selector) terms.emplace_back(key + "=").append(value);
   return Join(terms, ",");
 }
 
@@ -92,7 +92,7 @@ int PartitionPlacer::EligibleFree(const GpuFree& gpu, const PlacementRequest& re
 }
 
 std::optional<PartitionPlacer::Candidate> PartitionPlacer::BestGroupOn(
-    NodeFree& node, const PlacementRequest& request) const {
+    NodeFree& node, const PlacementRequest& request) {
   const int size = request.tensor_parallel_size;
   int total = 0;
   Candidate candidate{.node = &node, .gpu = -1, .leftover_in_gpu = 0};
@@ -149,8 +149,8 @@ PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
     const auto replicas = request.replicas_per_node.find(candidate.node->node->name);
     const int on_node =
         request.spread && replicas != request.replicas_per_node.end() ? replicas->second : 0;
-    return std::make_tuple(on_node, candidate.leftover_in_gpu, candidate.node->free_total,
-                           std::string_view(candidate.node->node->name));
+    const std::string_view name = candidate.node->node->name;
+    return std::make_tuple(on_node, candidate.leftover_in_gpu, candidate.node->free_total, name);
   };
   for (NodeFree& node : nodes_) {
     if (node.free_total < request.tensor_parallel_size || !Matches(*node.node, request)) continue;

@@ -85,7 +85,7 @@ class PartitionPlacer {
   };
 
   static int EligibleFree(const GpuFree& gpu, const PlacementRequest& request);
-  std::optional<Candidate> BestGroupOn(NodeFree& node, const PlacementRequest& request) const;
+  static std::optional<Candidate> BestGroupOn(NodeFree& node, const PlacementRequest& request);
   // Takes the candidate's partitions out of the free lists.
   static std::vector<int> Take(const Candidate& candidate, const PlacementRequest& request);
   PlacementFailure Explain(const PlacementRequest& request) const;

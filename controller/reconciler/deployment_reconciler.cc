@@ -263,9 +263,10 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
                                     {"worker", id},
                                     {"node", node->name},
                                     {"partitions", partitions}});
-    store_.RecordEvent(
-        record, EventType::kNormal, "WorkerCreated",
-        role_key + " worker " + id + " on " + node->name + ", partitions " + partitions);
+    std::string message = role_key;
+    message.append(" worker ").append(id).append(" on ").append(node->name);
+    message.append(", partitions ").append(partitions);
+    store_.RecordEvent(record, EventType::kNormal, "WorkerCreated", message);
   }
 }
 
@@ -336,7 +337,8 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   status.conditions = record.status.conditions;
   const auto now = clock_.WallNow();
   const int64_t generation = record.metadata.generation;
-  auto set = [&](std::string type, bool value, std::string reason, std::string message) {
+  auto set = [&](const std::string& type, bool value, const std::string& reason,
+                 const std::string& message) {
     const Condition* before = resources::FindCondition(status.conditions, type);
     const bool was_true = before != nullptr && before->status == "True";
     resources::SetCondition(status.conditions,

@@ -68,6 +68,13 @@ DeploymentRecord RecordFrom(const json& object) {
   return record;
 }
 
+// events.k8s.io/v1 wants what the controller did, beside why.
+std::string_view EventAction(std::string_view reason) {
+  if (reason == "WorkerCreated") return "Start";
+  if (reason == "WorkerRemoved") return "Drain";
+  return "Reconcile";
+}
+
 std::string RoleObjectName(const ObjectKey& deployment, adapters::WorkerRole role) {
   return deployment.name + "-" + std::string(resources::RoleKey(role));
 }
@@ -291,9 +298,10 @@ Status KubeDeploymentStore::SyncScaleTargets(const ObjectKey& key, DeploymentRec
         generation = updated->get<int64_t>();
         record->metadata.generation = generation;
       }
-    } else if (synced_generation && generation < *synced_generation) {
-      continue;  // this deployment is older than the last agreement
-    } else if (synced && *target == spec.replicas) {
+    } else if ((synced_generation && generation < *synced_generation) ||
+               (synced && *target == spec.replicas)) {
+      // This copy of the deployment is older than the last agreement, or
+      // the two already agree.
       continue;
     }
     // The deployment moved, was just made to follow, or the role was never
@@ -320,11 +328,7 @@ void KubeDeploymentStore::RecordEvent(const DeploymentRecord& record, EventType 
                                        .resource_version = record.metadata.resource_version};
   events_->Record(
       regarding, type == EventType::kWarning ? kube::EventType::kWarning : kube::EventType::kNormal,
-      reason,
-      reason == "WorkerCreated"   ? "Start"
-      : reason == "WorkerRemoved" ? "Drain"
-                                  : "Reconcile",
-      message);
+      reason, EventAction(reason), message);
 }
 
 }  // namespace tessera::controller
