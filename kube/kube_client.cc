@@ -162,8 +162,14 @@ class CpprestResponseBody final : public ResponseBody {
 
   ~CpprestResponseBody() override {
     // Closing the connection makes cpprest finish the response; nothing of it
-    // may still run when the registrations go.
+    // may still run when the registrations go, and a response dropped while
+    // cpprest still reads into it is never freed.
     scope_->Cancel();
+    try {
+      response_.content_ready().wait();
+    } catch (const std::exception&) {
+      // Cancelled or failed: either way cpprest is done with it.
+    }
   }
 
   CpprestResponseBody(const CpprestResponseBody&) = delete;
@@ -276,7 +282,12 @@ struct KubeClient::Impl {
         // certificate against from the Host header, so tls-server-name goes
         // there; the API server does not route by Host.
         if (!config.tls_server_name.empty()) headers.add("Host", config.tls_server_name);
-        if (body != nullptr) request.set_body(*body, std::string(content_type));
+        if (body != nullptr) {
+          // From bytes: cpprest's string overload reads a char buffer
+          // through a byte stream, which UBSan rightly rejects.
+          request.set_body(std::vector<unsigned char>(body->begin(), body->end()));
+          headers.set_content_type(std::string(content_type));
+        }
         http::http_response response = client->request(request, scope->Token()).get();
         if (response.status_code() == http::status_codes::Unauthorized && attempt == 0 &&
             tokens.rotates()) {

@@ -1,5 +1,7 @@
 #include "controller/agents/http_agent_api.h"
 
+#include <vector>
+
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_client.h>
 
@@ -97,7 +99,12 @@ StatusOr<HttpAgentApi::Reply> HttpAgentApi::Send(const std::string& endpoint,
       if (const std::string token = Token(); !token.empty()) {
         request.headers().add("Authorization", "Bearer " + token);
       }
-      if (!body.empty()) request.set_body(body, "application/json");
+      if (!body.empty()) {
+        // From bytes: cpprest's string overload reads a char buffer through a
+        // byte stream, which UndefinedBehaviorSanitizer rightly rejects.
+        request.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+        request.headers().set_content_type("application/json");
+      }
       http::http_response response = ClientFor(endpoint)->request(request).get();
       Reply reply{.status = response.status_code(),
                   .body = response.extract_utf8string(true).get()};
