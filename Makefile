@@ -31,10 +31,12 @@ build: configure
 unit: build
 	ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
 
-# AddressSanitizer and UndefinedBehaviorSanitizer over the same suites.
+# AddressSanitizer and UndefinedBehaviorSanitizer over the same suites, built
+# with Clang: it compiles instrumented code in half GCC's time, and a second
+# compiler's warnings come for free. Benchmarks are left to the main build.
 sanitize: setup
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_WERROR=ON \
-	  -DTESSERA_SANITIZE=ON $(CMAKE_FLAGS)
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)

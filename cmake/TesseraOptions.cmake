@@ -12,6 +12,19 @@ if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
 endif()
 
+# A compiler cache outside the tree makes building a fresh clone (as CI does)
+# cost only what changed. Paths are hashed relative to the source tree and the
+# build directory is left out of the hash, so clones in other places hit too.
+option(TESSERA_CCACHE "Compile through ccache when it is installed" ON)
+if(TESSERA_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  find_program(TESSERA_CCACHE_PROGRAM ccache)
+  if(TESSERA_CCACHE_PROGRAM)
+    set(CMAKE_CXX_COMPILER_LAUNCHER
+        "${CMAKE_COMMAND}" -E env "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" CCACHE_NOHASHDIR=1
+        CCACHE_MAXSIZE=20G "${TESSERA_CCACHE_PROGRAM}")
+  endif()
+endif()
+
 set(TESSERA_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
                             -fno-sanitize-recover=all)
 

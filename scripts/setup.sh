@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   clang-format clang-tidy clang-14 libclang-rt-14-dev
   libcpprest-dev libssl-dev libboost-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
@@ -21,12 +21,17 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
+# kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
+# built from their Go modules once and cached outside the clone; then the
+# project's Python environment.
+setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
-  exec # kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
-# built from their Go modules once and cached outside the clone.
-"$(dirname "$0")/setup-kube.sh" >/dev/null
-"$(dirname "$0")/setup-python.sh" >/dev/null
+  "$(dirname "$0")/setup-python.sh" >/dev/null
+}
+
+if ((${#missing[@]} == 0)); then
+  setup_tools
+  exit 0
 fi
 
 echo "setup: installing ${missing[*]}"
@@ -46,7 +51,4 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
   "${sudo_cmd[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
-# kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
-# built from their Go modules once and cached outside the clone.
-"$(dirname "$0")/setup-kube.sh" >/dev/null
-"$(dirname "$0")/setup-python.sh" >/dev/null
+setup_tools
