@@ -243,6 +243,8 @@ int64_t SimulatorServer::NaturalLength(bool ignore_eos) {
 
 void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exchange,
                                        openai::Endpoint endpoint) {
+  // Stamped before parsing: the simulator's own work is not the engine's.
+  const double arrival = SimulatedNow();
   if (!ready_) {
     (void)exchange->Respond(Error(503, "ServiceUnavailableError", "the engine is still loading"));
     return;
@@ -345,6 +347,8 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     if (active.bootstrap_room) bootstrap_->Withdraw(*active.bootstrap_room);
     (void)exchange->Respond(Error(400, "BadRequestError", added.message()));
     return;
+  } else {
+    last_enqueued_ = arrival;
   }
 
   active.exchange = exchange;
@@ -354,7 +358,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   active.stop = std::move(request.stop);
   active.prompt_tokens = prompt_tokens;
   active.max_tokens = max_tokens;
-  active.arrival = SimulatedNow();
+  active.arrival = arrival;
   if (active.stream) {
     (void)exchange->StartStream(200, {{"Content-Type", "text/event-stream; charset=utf-8"}});
   }
@@ -380,10 +384,11 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
         [this, id](StatusOr<KvHandoff> handoff) { OnKvReceived(id, std::move(handoff)); });
     return;
   }
-  MaybeStartStep();
+  MaybeStartStep(arrival);
 }
 
 void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff) {
+  const double received = SimulatedNow();
   const auto it = active_.find(id);
   if (it == active_.end()) return;  // the client left while the KV was on its way
   ActiveRequest& request = it->second;
@@ -402,7 +407,7 @@ void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> ha
   first.finish = natural_end  ? FinishReason::kStop
                  : length_end ? FinishReason::kLength
                               : FinishReason::kNone;
-  Deliver(first, SimulatedNow());
+  Deliver(first, received);
   if (!active_.contains(id)) return;  // finished with its first token
   std::vector<tokenizer::TokenId> first_token = tokenizer::Tokenize(handoff->first_token);
   engine_request.transferred_output = {first_token.empty() ? 0 : first_token.front()};
@@ -410,7 +415,8 @@ void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> ha
     Fail(request, 500, "InternalServerError", added.message());
     return;
   }
-  MaybeStartStep();
+  last_enqueued_ = received;
+  MaybeStartStep(received);
 }
 
 void SimulatorServer::OnKvTransferred(const std::string& id, const Status& status) {
@@ -428,12 +434,10 @@ void SimulatorServer::OnKvTransferred(const std::string& id, const Status& statu
   Complete(request, request.finish, SimulatedNow());
 }
 
-void SimulatorServer::MaybeStartStep() {
+void SimulatorServer::MaybeStartStep(double not_before) {
   if (stepping_ || dead_ || hung_ || core_->idle()) return;
   stepping_ = true;
-  // Back-to-back steps follow each other on the simulated timeline, so the
-  // time this process spends between them never adds to simulated time.
-  step_started_ = std::max(SimulatedNow(), step_ends_);
+  step_started_ = std::max(not_before, step_ends_);
   step_ = core_->Step();
   step_ends_ = step_started_ + step_.seconds;
   step_timer_.expires_at(start_ + WallDuration(step_ends_));
@@ -466,7 +470,10 @@ void SimulatorServer::FinishStep() {
        .iteration_tokens = step_.shape.new_tokens,
        .generation_throughput =
            step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0});
-  MaybeStartStep();
+  // Back-to-back steps follow each other on the simulated timeline: a timer
+  // that fires late (this process descheduled on a busy machine) does not
+  // delay the next step, which only waits for requests that joined since.
+  MaybeStartStep(last_enqueued_);
 }
 
 void SimulatorServer::Deliver(const TokenEvent& event, double now) {

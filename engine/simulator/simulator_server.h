@@ -98,7 +98,9 @@ class SimulatorServer {
   // When the simulated model would emit EOS: 0 for never (run to max_tokens).
   int64_t NaturalLength(bool ignore_eos);
 
-  void MaybeStartStep();
+  // Plans the next step unless one is running or nothing is queued; it starts
+  // no earlier than `not_before` (simulated seconds) nor than the last step's end.
+  void MaybeStartStep(double not_before);
   void FinishStep();
   void Deliver(const TokenEvent& event, double now);
   void Complete(ActiveRequest& request, FinishReason finish, double now);
@@ -136,9 +138,10 @@ class SimulatorServer {
   bool dead_ = false;
   bool hung_ = false;
   bool stepping_ = false;
-  double step_started_ = 0;  // simulated seconds
-  double step_ends_ = 0;     // simulated seconds
-  StepOutcome step_;         // the step in progress
+  double step_started_ = 0;   // simulated seconds
+  double step_ends_ = 0;      // simulated seconds
+  double last_enqueued_ = 0;  // simulated seconds; when a request last joined the core
+  StepOutcome step_;          // the step in progress
   uint64_t next_request_ = 0;
   std::unordered_map<std::string, ActiveRequest> active_;
   // Exchanges a hung engine never answers; kept so their connections stay
