@@ -41,31 +41,15 @@ Informer::Informer(KubeClient& client, ResourceType type, InformerOptions option
 Informer::~Informer() { Stop(); }
 
 void Informer::Start() {
-  const std::lock_guard lifecycle(lifecycle_mutex_);
-  if (thread_.joinable()) return;
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = false;
-  }
-  canceller_.Reset();
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
 void Informer::Stop() {
-  const std::lock_guard lifecycle(lifecycle_mutex_);
-  if (!thread_.joinable()) return;
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  canceller_.Cancel();
-  thread_.join();
-}
-
-bool Informer::stopping() const {
+  thread_.Stop();
+  // Under the lock, so a WaitForSync that has just found the thread running
+  // is already waiting.
   const std::lock_guard lock(mutex_);
-  return stopping_;
+  changed_.notify_all();
 }
 
 std::optional<nlohmann::json> Informer::Get(const ObjectKey& key) const {
@@ -87,7 +71,7 @@ bool Informer::HasSynced() const {
 
 bool Informer::WaitForSync(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [this] { return synced_ || stopping_; });
+  changed_.wait_for(lock, timeout, [this] { return synced_ || thread_.stopping(); });
   return synced_;
 }
 
@@ -103,16 +87,18 @@ InformerStats Informer::stats() const {
 
 void Informer::Run() {
   Next next = Next::kList;
-  while (!stopping()) {
+  while (!thread_.stopping()) {
     next = next == Next::kList ? ListAndReplace() : WatchOnce();
   }
 }
 
 bool Informer::WaitBackoff() {
   const std::chrono::nanoseconds wait = backoff_.Next(clock_.Now());
-  std::unique_lock lock(mutex_);
-  ++stats_.errors;
-  return !changed_.wait_for(lock, wait, [this] { return stopping_; });
+  {
+    const std::lock_guard lock(mutex_);
+    ++stats_.errors;
+  }
+  return thread_.SleepFor(wait);
 }
 
 Informer::Next Informer::ListAndReplace() {
@@ -120,10 +106,10 @@ Informer::Next Informer::ListAndReplace() {
   list_options.label_selector = options_.label_selector;
   list_options.field_selector = options_.field_selector;
   list_options.limit = options_.page_size;
-  auto list =
-      client_.List(type_, options_.namespace_name, list_options, {.canceller = &canceller_});
+  auto list = client_.List(type_, options_.namespace_name, list_options,
+                           {.canceller = &thread_.canceller()});
   if (!list.ok()) {
-    if (stopping()) return Next::kList;
+    if (thread_.stopping()) return Next::kList;
     options_.logger.Warning("list failed", {{"error", list.status()}});
     WaitBackoff();
     return Next::kList;
@@ -166,10 +152,10 @@ Informer::Next Informer::WatchOnce() {
     const std::lock_guard lock(mutex_);
     ++stats_.watches;
   }
-  auto watch =
-      client_.Watch(type_, options_.namespace_name, watch_options, {.canceller = &canceller_});
+  auto watch = client_.Watch(type_, options_.namespace_name, watch_options,
+                             {.canceller = &thread_.canceller()});
   if (!watch.ok()) {
-    if (stopping()) return Next::kWatch;
+    if (thread_.stopping()) return Next::kWatch;
     options_.logger.Warning("watch failed", {{"error", watch.status()}});
     const Next next = IsTransient(watch.status()) ? Next::kWatch : Next::kList;
     WaitBackoff();
@@ -182,7 +168,7 @@ Informer::Next Informer::WatchOnce() {
   while (true) {
     auto event = (*watch)->Next();
     if (!event.ok()) {
-      if (stopping()) return Next::kWatch;
+      if (thread_.stopping()) return Next::kWatch;
       options_.logger.Warning("watch broken", {{"error", event.status()}});
       const Next next = IsTransient(event.status()) ? Next::kWatch : Next::kList;
       WaitBackoff();

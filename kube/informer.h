@@ -34,7 +34,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +44,7 @@
 #include "kube/informer_cache.h"
 #include "kube/kube_client.h"
 #include "kube/resource_type.h"
+#include "kube/stoppable_thread.h"
 
 namespace tessera::kube {
 
@@ -130,7 +130,6 @@ class Informer {
   // Waits the next backoff; false when stopping.
   bool WaitBackoff();
   void Notify(const std::vector<CacheDelta>& deltas) const;
-  bool stopping() const;
 
   KubeClient& client_;
   const ResourceType type_;
@@ -138,18 +137,14 @@ class Informer {
   InformerHandlers handlers_;
   const Clock& clock_;
   Backoff backoff_;
-  RequestCanceller canceller_;
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   InformerCache cache_;
   std::string resource_version_;
   bool synced_ = false;
-  bool stopping_ = false;
   InformerStats stats_;
-  std::thread thread_;
-  // Serialises Start and Stop.
-  std::mutex lifecycle_mutex_;
+  StoppableThread thread_;
 };
 
 }  // namespace tessera::kube

@@ -85,41 +85,14 @@ LeaderElector::LeaderElector(KubeClient& client, LeaderElectionConfig config,
 LeaderElector::~LeaderElector() { Stop(); }
 
 void LeaderElector::Start() {
-  const std::lock_guard lifecycle(lifecycle_mutex_);
-  if (thread_.joinable()) return;
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = false;
-  }
-  canceller_.Reset();
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
-void LeaderElector::Stop() {
-  const std::lock_guard lifecycle(lifecycle_mutex_);
-  if (!thread_.joinable()) return;
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  canceller_.Cancel();
-  thread_.join();
-}
+void LeaderElector::Stop() { thread_.Stop(); }
 
 std::string LeaderElector::Leader() const {
   const std::lock_guard lock(mutex_);
   return leader_;
-}
-
-bool LeaderElector::stopping() const {
-  const std::lock_guard lock(mutex_);
-  return stopping_;
-}
-
-bool LeaderElector::Wait(std::chrono::nanoseconds duration) {
-  std::unique_lock lock(mutex_);
-  return !changed_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
 void LeaderElector::ReportTransition() {
@@ -138,7 +111,7 @@ void LeaderElector::ReportTransition() {
 bool LeaderElector::TryAcquireOrRenew(std::chrono::milliseconds request_timeout) {
   const ResourceType& leases = resource_types::Leases();
   const ObjectKey key{config_.lease_namespace, config_.lease_name};
-  const CallOptions call{.timeout = request_timeout, .canceller = &canceller_};
+  const CallOptions call{.timeout = request_timeout, .canceller = &thread_.canceller()};
   const auto now = clock_.Now();
   const auto wall_now = clock_.WallNow();
 
@@ -245,14 +218,14 @@ void LeaderElector::Release() {
 }
 
 void LeaderElector::Run() {
-  while (!stopping()) {
+  while (!thread_.stopping()) {
     // Candidate: client-go's acquire(), wait.JitterUntil(retry_period, 1.2).
     bool acquired = false;
-    while (!stopping()) {
+    while (!thread_.stopping()) {
       acquired = TryAcquireOrRenew(AtLeastOneSecond(config_.renew_deadline));
       ReportTransition();
       if (acquired) break;
-      if (!Wait(Jitter(config_.retry_period, kRetryJitter, config_.random))) break;
+      if (!thread_.SleepFor(Jitter(config_.retry_period, kRetryJitter, config_.random))) break;
     }
     if (!acquired) break;
     config_.logger.Info("became the leader");
@@ -262,23 +235,23 @@ void LeaderElector::Run() {
     // Leader: client-go's renew(). Each round polls every retry_period until
     // a renewal succeeds or renew_deadline has passed since the round began.
     bool lost = false;
-    while (!stopping()) {
+    while (!thread_.stopping()) {
       const auto deadline = clock_.Now() + config_.renew_deadline;
       bool renewed = false;
-      while (!stopping()) {
+      while (!thread_.stopping()) {
         const auto left = deadline - clock_.Now();
         renewed = TryAcquireOrRenew(AtLeastOneSecond(left));
         ReportTransition();
         if (renewed || !tracker_.IsLeader()) break;
         if (clock_.Now() + config_.retry_period > deadline) break;
-        if (!Wait(config_.retry_period)) break;
+        if (!thread_.SleepFor(config_.retry_period)) break;
       }
-      if (stopping()) break;
+      if (thread_.stopping()) break;
       if (!renewed) {
         lost = true;
         break;
       }
-      if (!Wait(config_.retry_period)) break;
+      if (!thread_.SleepFor(config_.retry_period)) break;
     }
     if (lost) {
       config_.logger.Warning("lost the leadership", {{"holder", tracker_.Holder()}});

@@ -19,12 +19,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +32,7 @@
 #include "kube/backoff.h"
 #include "kube/kube_client.h"
 #include "kube/lease_decision.h"
+#include "kube/stoppable_thread.h"
 
 namespace tessera::kube {
 
@@ -103,16 +102,12 @@ class LeaderElector {
   bool TryAcquireOrRenew(std::chrono::milliseconds request_timeout);
   void Release();
   void ReportTransition();
-  // Waits (real time); false when stopping.
-  bool Wait(std::chrono::nanoseconds duration);
-  bool stopping() const;
 
   KubeClient& client_;
   LeaderElectionConfig config_;
   LeaderCallbacks callbacks_;
   const Clock& clock_;
   LeaseTracker tracker_;
-  RequestCanceller canceller_;
   // The Lease as last written or read, whose resourceVersion the next write
   // carries.
   nlohmann::json lease_;
@@ -120,11 +115,8 @@ class LeaderElector {
   std::atomic<bool> leading_{false};
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  bool stopping_ = false;
-  std::string leader_;
-  std::thread thread_;
-  std::mutex lifecycle_mutex_;
+  std::string leader_;  // guarded by mutex_
+  StoppableThread thread_;
 };
 
 // "<hostname>_<16 random hex digits>": unique per process even when several

@@ -25,25 +25,14 @@ GpuNodePublisher::GpuNodePublisher(kube::KubeClient& client, GpuNodePublisherOpt
 GpuNodePublisher::~GpuNodePublisher() { Stop(); }
 
 void GpuNodePublisher::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
-void GpuNodePublisher::Stop() {
-  {
-    const std::scoped_lock lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  canceller_.Cancel();
-  if (thread_.joinable()) thread_.join();
-}
+void GpuNodePublisher::Stop() { thread_.Stop(); }
 
 void GpuNodePublisher::Run() {
   bool failing = false;
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
+  do {
     const Status published = PublishOnce();
     if (!published.ok() && !failing) {
       logger_.Warning("GPUNode not published; retrying every heartbeat",
@@ -52,14 +41,13 @@ void GpuNodePublisher::Run() {
       logger_.Info("GPUNode published again", {{"node", options_.node_name}});
     }
     failing = !published.ok();
-    lock.lock();
-    wake_.wait_for(lock, options_.heartbeat_period, [this] { return stopping_; });
-  }
+  } while (thread_.SleepFor(options_.heartbeat_period));
 }
 
 Status GpuNodePublisher::PublishOnce() {
   const kube::ResourceType& type = kube::resource_types::GpuNodes();
-  const kube::CallOptions call{.timeout = std::chrono::seconds(10), .canceller = &canceller_};
+  const kube::CallOptions call{.timeout = std::chrono::seconds(10),
+                               .canceller = &thread_.canceller()};
   const kube::ObjectKey key{"", options_.node_name};
   StatusOr<json> object = client_.Get(type, key, call);
   if (!object.ok() && object.status().code() == StatusCode::kNotFound) {

@@ -12,13 +12,10 @@
 #define TESSERA_AGENT_REGISTRATION_GPU_NODE_PUBLISHER_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +23,7 @@
 #include "base/logging.h"
 #include "base/status.h"
 #include "kube/kube_client.h"
+#include "kube/stoppable_thread.h"
 
 namespace tessera::agent {
 
@@ -49,8 +47,11 @@ class GpuNodePublisher {
   GpuNodePublisher& operator=(const GpuNodePublisher&) = delete;
   ~GpuNodePublisher();
 
+  // Publishes now and every heartbeat on a thread of its own; no-op when
+  // running.
   void Start();
   // Returns once the thread has ended; requests in flight are cancelled.
+  // Start() may follow.
   void Stop();
 
   // One heartbeat. Public so tests can drive it.
@@ -63,11 +64,7 @@ class GpuNodePublisher {
   GpuNodePublisherOptions options_;
   StatusSource status_;
   Logger logger_;
-  kube::RequestCanceller canceller_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  kube::StoppableThread thread_;
 };
 
 }  // namespace tessera::agent
