@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import BIN_DIR, free_port
+from conftest import BIN_DIR, free_port, stop_process
 
 TOKEN = "e2e-token-0123456789abcdef"
 
@@ -157,13 +157,7 @@ class Agent:
         self.process.wait()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def destroy(self):
         """Stops every worker, then the agent; kills leftovers by pid."""

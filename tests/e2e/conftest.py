@@ -29,6 +29,19 @@ def http_status(url, timeout=2.0):
         return None
 
 
+def stop_process(process, timeout=10):
+    """SIGTERM, then SIGKILL if `process` has not exited within `timeout`
+    seconds; nothing when it is None or has exited."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class EngineSim:
     """A running tessera-engine-sim process."""
 
@@ -58,13 +71,7 @@ class EngineSim:
         return self.process.stdout.read()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import yaml
 
 from agent_fixture import TOKEN, Agent, ApiError
-from conftest import BIN_DIR
+from conftest import BIN_DIR, stop_process
 
 # Short periods so that node loss and rollouts happen in seconds.
 FAST_FLAGS = ["--poll-period", "300ms", "--node-lost-timeout", "3s", "--agent-timeout", "2s"]
@@ -50,13 +50,7 @@ class Controller:
         self.process.wait()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def managed_workers(agents, deployment=None):

@@ -32,6 +32,8 @@ import urllib.request
 
 import pytest
 
+from conftest import stop_process
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 
 ADMIN_TOKEN = "tessera-e2e-admin-0123456789abcdef"
@@ -134,14 +136,7 @@ class KubeControlPlane:
         """Stops the apiserver before etcd, so it never logs a storage outage
         that did not happen; their logs stay in the tmp dir."""
         for process in (self.apiserver, self.etcd):
-            if process is None or process.poll() is not None:
-                continue
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout)
 
     def log(self, name, tail_chars=6000):
         """The end of `name`'s log ("etcd" or "kube-apiserver")."""

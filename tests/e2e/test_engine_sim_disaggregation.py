@@ -11,7 +11,7 @@ import urllib.request
 import openai
 import pytest
 
-from conftest import free_port, http_status
+from conftest import free_port, http_status, stop_process
 
 # SGLang workers; a tenth of real time keeps transfers and steps measurable.
 WORKER = ("--flavor", "sglang", "--hardware", "mi300x:cpx", "--max-model-len", "8192",
@@ -83,12 +83,7 @@ class Router:
         raise AssertionError("router never became ready:\n" + open(self.log_path).read())
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 
