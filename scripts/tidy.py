@@ -69,7 +69,7 @@ def unit_key(entry, dependencies, config_digest, source_root):
 
     digest = hashlib.sha256(config_digest.encode())
     digest.update(portable(entry["command"]).encode())
-    for path in sorted(set(inputs) | {entry["file"]}):
+    for path in sorted(set(inputs) | {entry["file"]}, key=portable):
         digest.update(f"{portable(path)}\0{file_digest(path)}\0".encode())
     return digest.hexdigest()
 
