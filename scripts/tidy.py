@@ -9,8 +9,8 @@ since it last passed: the headers come from the build's dependency log
 (ninja -t deps), so a file not built yet is always checked. Passes are kept
 in ~/.cache/tessera/tidy (TESSERA_CACHE_DIR overrides ~/.cache/tessera) under
 keys that name paths relative to the checkout, so a fresh clone anywhere on
-the same machine checks only what differs. Findings are
-printed per file and make the exit status 1.
+the same machine checks only what differs. Findings are printed per file
+and make the exit status 1.
 """
 
 import concurrent.futures
