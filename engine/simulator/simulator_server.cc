@@ -343,12 +343,10 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   }
   if (mode == DisaggregationMode::kDecode) {
     active.awaiting_kv = std::move(engine_request);
-  } else if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+  } else if (Status added = Enqueue(std::move(engine_request), arrival); !added.ok()) {
     if (active.bootstrap_room) bootstrap_->Withdraw(*active.bootstrap_room);
     (void)exchange->Respond(Error(400, "BadRequestError", added.message()));
     return;
-  } else {
-    last_enqueued_ = arrival;
   }
 
   active.exchange = exchange;
@@ -384,7 +382,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
         [this, id](StatusOr<KvHandoff> handoff) { OnKvReceived(id, std::move(handoff)); });
     return;
   }
-  MaybeStartStep(arrival);
+  MaybeStartStep();
 }
 
 void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff) {
@@ -411,12 +409,11 @@ void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> ha
   if (!active_.contains(id)) return;  // finished with its first token
   std::vector<tokenizer::TokenId> first_token = tokenizer::Tokenize(handoff->first_token);
   engine_request.transferred_output = {first_token.empty() ? 0 : first_token.front()};
-  if (Status added = core_->Add(std::move(engine_request)); !added.ok()) {
+  if (Status added = Enqueue(std::move(engine_request), received); !added.ok()) {
     Fail(request, 500, "InternalServerError", added.message());
     return;
   }
-  last_enqueued_ = received;
-  MaybeStartStep(received);
+  MaybeStartStep();
 }
 
 void SimulatorServer::OnKvTransferred(const std::string& id, const Status& status) {
@@ -434,10 +431,20 @@ void SimulatorServer::OnKvTransferred(const std::string& id, const Status& statu
   Complete(request, request.finish, SimulatedNow());
 }
 
-void SimulatorServer::MaybeStartStep(double not_before) {
+Status SimulatorServer::Enqueue(EngineRequest request, double arrival) {
+  TESSERA_RETURN_IF_ERROR(core_->Add(std::move(request)));
+  last_enqueued_ = arrival;
+  return OkStatus();
+}
+
+void SimulatorServer::MaybeStartStep() {
   if (stepping_ || dead_ || hung_ || core_->idle()) return;
   stepping_ = true;
-  step_started_ = std::max(not_before, step_ends_);
+  // Back-to-back steps follow each other on the simulated timeline: a step
+  // starts when the last one ended, or when a request that joined since
+  // arrived, never later because a timer fired late (this process
+  // descheduled on a busy machine) or because of the simulator's own work.
+  step_started_ = std::max(last_enqueued_, step_ends_);
   step_ = core_->Step();
   step_ends_ = step_started_ + step_.seconds;
   step_timer_.expires_at(start_ + WallDuration(step_ends_));
@@ -470,10 +477,7 @@ void SimulatorServer::FinishStep() {
        .iteration_tokens = step_.shape.new_tokens,
        .generation_throughput =
            step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0});
-  // Back-to-back steps follow each other on the simulated timeline: a timer
-  // that fires late (this process descheduled on a busy machine) does not
-  // delay the next step, which only waits for requests that joined since.
-  MaybeStartStep(last_enqueued_);
+  MaybeStartStep();
 }
 
 void SimulatorServer::Deliver(const TokenEvent& event, double now) {

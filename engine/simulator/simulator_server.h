@@ -98,9 +98,11 @@ class SimulatorServer {
   // When the simulated model would emit EOS: 0 for never (run to max_tokens).
   int64_t NaturalLength(bool ignore_eos);
 
-  // Plans the next step unless one is running or nothing is queued; it starts
-  // no earlier than `not_before` (simulated seconds) nor than the last step's end.
-  void MaybeStartStep(double not_before);
+  // Hands `request`, which reached the engine at `arrival` (simulated
+  // seconds), to the core.
+  Status Enqueue(EngineRequest request, double arrival);
+  // Plans the next step unless one is running or nothing is queued.
+  void MaybeStartStep();
   void FinishStep();
   void Deliver(const TokenEvent& event, double now);
   void Complete(ActiveRequest& request, FinishReason finish, double now);
