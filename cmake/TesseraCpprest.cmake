@@ -1,11 +1,13 @@
 # tessera::cpprest: cpprestsdk as every Tessera target that speaks HTTP
-# through it needs it.
+# through it needs it. Debian's cpprestsdk target does not carry OpenSSL, so
+# it is linked here.
 #
-# Debian's cpprestsdk target does not carry OpenSSL, so it is linked here.
-# cpprest's inline stream buffers are instantiated in our objects while their
-# type information lives in the uninstrumented libcpprest; UBSan's vptr check
-# reports that as a type mismatch on every request and response body, so
-# sanitized builds skip that one check in the objects that use cpprest.
+# Bodies are given to cpprest as bytes: its std::string overloads read a
+# string buffer through a byte stream buffer, a type pun UBSan's vptr check
+# reports. The check is still off in the objects that use cpprest: with it
+# on, KubeClientTest.NothingListeningIsUnavailable finds cpprest's completion
+# of the refused request leaked at exit in 3 runs of 5 (0 of 6 with it off),
+# for a reason not yet found.
 find_package(cpprestsdk REQUIRED)
 find_package(OpenSSL REQUIRED)
 

@@ -283,8 +283,9 @@ struct KubeClient::Impl {
         // there; the API server does not route by Host.
         if (!config.tls_server_name.empty()) headers.add("Host", config.tls_server_name);
         if (body != nullptr) {
-          // From bytes: cpprest's string overload reads a char buffer
-          // through a byte stream, which UBSan rightly rejects.
+          // From bytes: cpprest's string overload reads its string buffer
+          // through a byte stream buffer, a type pun UBSan's vptr check
+          // reports.
           request.set_body(std::vector<unsigned char>(body->begin(), body->end()));
           headers.set_content_type(std::string(content_type));
         }

@@ -1,6 +1,8 @@
 #include "agent/api/admin_server.h"
 
 #include <future>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -13,10 +15,20 @@ namespace {
 
 namespace http = web::http;
 
+// Bodies go to cpprest as bytes: its std::string overloads read a string
+// buffer through a byte stream buffer, a type pun UBSan's vptr check reports.
+void Reply(const http::http_request& request, int status, std::string_view body,
+           const std::string& content_type, const std::string& content_encoding = "") {
+  http::http_response reply(static_cast<http::status_code>(status));
+  if (!content_encoding.empty()) reply.headers().add("Content-Encoding", content_encoding);
+  reply.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+  reply.headers().set_content_type(content_type);
+  (void)request.reply(reply);
+}
+
 void ReplyError(const http::http_request& request, int status, const std::string& message) {
-  const std::string body =
-      nlohmann::json{{"error", {{"code", status}, {"message", message}}}}.dump();
-  (void)request.reply(static_cast<http::status_code>(status), body, "application/json");
+  Reply(request, status, nlohmann::json{{"error", {{"code", status}, {"message", message}}}}.dump(),
+        "application/json");
 }
 
 }  // namespace
@@ -109,17 +121,9 @@ void AdminServer::Serve(const http::http_request& request) {
         answered.set_exception(std::current_exception());
       }
     });
-    ApiResponse response = answer.get();
-    http::http_response reply(static_cast<http::status_code>(response.status));
-    if (!response.content_encoding.empty()) {
-      reply.headers().add("Content-Encoding", response.content_encoding);
-      // Compressed bytes are no text for cpprest to transcode.
-      reply.set_body(std::vector<unsigned char>(response.body.begin(), response.body.end()));
-      reply.headers().set_content_type(response.content_type);
-    } else {
-      reply.set_body(std::move(response.body), response.content_type);
-    }
-    (void)request.reply(reply);
+    const ApiResponse response = answer.get();
+    Reply(request, response.status, response.body, response.content_type,
+          response.content_encoding);
   } catch (const std::exception& error) {
     logger_.Error("admin API request failed", {{"error", error.what()}});
     ReplyError(request, 500, std::string("internal error: ") + error.what());

@@ -100,8 +100,8 @@ StatusOr<HttpAgentApi::Reply> HttpAgentApi::Send(const std::string& endpoint,
         request.headers().add("Authorization", "Bearer " + token);
       }
       if (!body.empty()) {
-        // From bytes: cpprest's string overload reads a char buffer through a
-        // byte stream, which UndefinedBehaviorSanitizer rightly rejects.
+        // From bytes: cpprest's string overload reads its string buffer through
+        // a byte stream buffer, a type pun UBSan's vptr check reports.
         request.set_body(std::vector<unsigned char>(body.begin(), body.end()));
         request.headers().set_content_type("application/json");
       }
