@@ -26,6 +26,14 @@ constexpr size_t kErrorBodyPrefix = 512;
 
 bool IsInterim(int status) { return status >= 100 && status < 200 && status != 101; }
 
+// Errors that say this process could not open a socket, not that the
+// server is unwell.
+bool IsLocalResourceError(const boost::system::error_code& error) {
+  return error == net::error::no_descriptors ||
+         error == boost::system::errc::too_many_files_open_in_system ||
+         error == net::error::no_buffer_space || error == net::error::no_memory;
+}
+
 }  // namespace
 
 HttpClientRequest HttpClientRequest::PostJson(std::string url, std::string json) {
@@ -125,6 +133,11 @@ void HttpCall::Connect() {
 void HttpCall::OnConnect(uint64_t attempt, const boost::system::error_code& error) {
   if (phase_ == Phase::kDone || attempt != attempt_) return;
   if (error) {
+    if (IsLocalResourceError(error)) {
+      Fail(ResourceExhaustedError(Describe() +
+                                  ": cannot open a connection on this side: " + error.message()));
+      return;
+    }
     Fail(UnavailableError(Describe() + ": cannot connect to " + url_.Authority() + ": " +
                           error.message()));
     return;

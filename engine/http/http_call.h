@@ -66,6 +66,8 @@ struct HttpCallHandlers {
   //     message with the method, URL, status and the start of the body (the
   //     whole body was also passed to on_body);
   //   - Unavailable: connection refused, reset or closed early; DNS failure;
+  //   - ResourceExhausted: this process could not open a socket (out of
+  //     descriptors or memory): nothing is known about the server;
   //   - DeadlineExceeded: connect_timeout, read_timeout or total_timeout;
   //   - InvalidArgument: a bad URL or header (nothing was sent);
   //   - Internal: a response that is not valid HTTP;

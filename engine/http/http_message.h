@@ -5,6 +5,7 @@
 #ifndef TESSERA_ENGINE_HTTP_HTTP_MESSAGE_H_
 #define TESSERA_ENGINE_HTTP_HTTP_MESSAGE_H_
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,13 @@ struct HttpResponse {
   // `body` with Content-Type: text/plain; charset=utf-8.
   static HttpResponse Text(int status, std::string body);
 };
+
+// Looks at a request whose line and headers are in, before its body is read
+// (e.g. to check credentials); an answer returned is sent at once, the body
+// is read and discarded instead of buffered, and the connection closes
+// after the answer. nullopt lets the request proceed. Runs on the server's
+// io_context thread; must not throw. `head.body` is empty.
+using RequestScreen = std::function<std::optional<HttpResponse>(const HttpRequest& head)>;
 
 // The reason phrase of `status` ("Not Found"), or "Unknown" for a code HTTP
 // does not define.

@@ -25,6 +25,10 @@ Status CheckOptions(const HttpServerOptions& options, const HttpHandler& handler
   if (options.max_queued_bytes == 0) {
     return InvalidArgumentError("max_queued_bytes: must be positive");
   }
+  if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
+    return InvalidArgumentError(
+        "tls_certificate_file, tls_private_key_file: give both for TLS, or neither");
+  }
   TESSERA_RETURN_IF_ERROR(CheckPositive("idle_timeout", options.idle_timeout));
   TESSERA_RETURN_IF_ERROR(CheckPositive("request_timeout", options.request_timeout));
   TESSERA_RETURN_IF_ERROR(CheckPositive("write_timeout", options.write_timeout));

@@ -1,8 +1,9 @@
-// An HTTP/1.1 server on Boost.Beast and Asio for the data path: the engine
-// simulator's OpenAI endpoints and the router's front. Keep-alive, streamed
-// (chunked) responses, bounded memory per connection, and no threads of its
-// own: it runs on an io_context the caller owns, so the caller's engine loop
-// can run on the same thread and push tokens without locks or hand-offs.
+// An HTTP/1.1 server on Boost.Beast and Asio: the engine simulator's OpenAI
+// endpoints, the router's front and the agent's admin API. Keep-alive,
+// streamed (chunked) responses, optional TLS, bounded memory per connection
+// and a bounded number of connections, and no threads of its own: it runs on
+// an io_context the caller owns, so the caller's engine loop can run on the
+// same thread and push tokens without locks or hand-offs.
 //
 //   boost::asio::io_context io;
 //   auto server = HttpServer::Start(io, {.port = 8000},
@@ -13,7 +14,7 @@
 //       });
 //   io.run();
 //
-// Not supported, by design: TLS, HTTP/2 (a prior-knowledge preface is
+// Not supported, by design: HTTP/2 (a prior-knowledge preface is
 // answered 400 and the connection closed at once, so probes that try gRPC
 // on the same port fail fast), pipelining beyond buffering the next request
 // until the current response ends, trailers, and Upgrade.
@@ -26,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
@@ -56,6 +58,22 @@ struct HttpServerOptions {
   // Per exchange: queued response bytes not yet taken by the kernel; see
   // HttpExchange for what happens at the bound.
   size_t max_queued_bytes = size_t{1} << 20;
+  // Open connections at most; 0 takes the process's open-file limit
+  // (RLIMIT_NOFILE) less 64 descriptors for everything else, and at least
+  // 16. A connection accepted at the limit takes the place of the one that
+  // has waited longest for its next request (idle, or sending one slowly);
+  // when every connection is being answered, the new one is closed at once.
+  // Keeps descriptors and memory bounded whatever clients do, and keeps
+  // the process from running out of descriptors for its own work.
+  size_t max_connections = 0;
+
+  // Both set: serve HTTPS (TLS 1.2 and newer) with this PEM certificate
+  // chain and PEM private key, read at Start().
+  std::string tls_certificate_file{};
+  std::string tls_private_key_file{};
+
+  // See RequestScreen; empty screens nothing.
+  RequestScreen screen{};
 
   // How long a connection may wait for the first byte of its next request
   // (uvicorn's and vLLM's keep-alive default is 5 s).
@@ -90,9 +108,9 @@ using HttpHandler = std::function<void(const std::shared_ptr<HttpExchange>& exch
 class HttpServer {
  public:
   // Binds host:port and starts accepting once the io_context runs.
-  // InvalidArgument names an option out of range or a host that does not
-  // resolve; Unavailable says why binding failed ("address already in
-  // use").
+  // InvalidArgument names an option out of range, a host that does not
+  // resolve or a TLS file that cannot be used; Unavailable says why binding
+  // failed ("address already in use").
   static StatusOr<std::unique_ptr<HttpServer>> Start(boost::asio::io_context& io_context,
                                                      HttpServerOptions options,
                                                      HttpHandler handler);

@@ -1,5 +1,6 @@
 #include "engine/http/http_url.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -71,6 +72,54 @@ StatusOr<HttpUrl> ParseHttpUrl(std::string_view url) {
     parsed.port = static_cast<uint16_t>(port);
   }
   return parsed;
+}
+
+StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+' && plus_is_space) {
+      decoded += ' ';
+      continue;
+    }
+    if (c != '%') {
+      decoded += c;
+      continue;
+    }
+    unsigned value = 0;
+    const char* first = text.data() + i + 1;
+    const char* last = text.data() + std::min(text.size(), i + 3);
+    const auto [end, error] = std::from_chars(first, last, value, 16);
+    if (error != std::errc() || end != first + 2 || last != first + 2) {
+      return InvalidArgumentError("bad percent escape at byte " + std::to_string(i) +
+                                  ": expected % and two hex digits");
+    }
+    if (value == 0) return InvalidArgumentError("an escaped NUL (%00) is not allowed");
+    decoded += static_cast<char>(value);
+    i += 2;
+  }
+  return decoded;
+}
+
+StatusOr<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> parameters;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t equals = pair.find('=');
+    StatusOr<std::string> name = PercentDecode(pair.substr(0, equals), /*plus_is_space=*/true);
+    StatusOr<std::string> value =
+        equals == std::string_view::npos
+            ? StatusOr<std::string>(std::string())
+            : PercentDecode(pair.substr(equals + 1), /*plus_is_space=*/true);
+    if (!name.ok()) return name.status().WithContext("query");
+    if (!value.ok()) return value.status().WithContext("query");
+    parameters[*std::move(name)] = *std::move(value);
+  }
+  return parameters;
 }
 
 }  // namespace tessera::http

@@ -4,6 +4,7 @@
 #define TESSERA_ENGINE_HTTP_HTTP_URL_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,16 @@ struct HttpUrl {
 // the data path runs between processes of one deployment. InvalidArgument
 // quotes the URL and names what is wrong with it (scheme, host, port).
 StatusOr<HttpUrl> ParseHttpUrl(std::string_view url);
+
+// Decodes the %XX escapes of a path or query component ("Bad%20Id" ->
+// "Bad Id"); with `plus_is_space`, as in a query, '+' is a space too.
+// InvalidArgument for a '%' not followed by two hex digits, or an escaped NUL.
+StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// "tail=50&graceSeconds=0" -> {tail: "50", graceSeconds: "0"}, names and
+// values decoded; a name without '=' has an empty value; when a name
+// repeats, the last value wins. Errors as PercentDecode(), naming the query.
+StatusOr<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 
 }  // namespace tessera::http
 

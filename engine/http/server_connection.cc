@@ -4,7 +4,6 @@
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include "base/units.h"
@@ -16,7 +15,6 @@ namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-using tcp = net::ip::tcp;
 
 // Requests are small; a larger body simply takes more reads.
 constexpr size_t kReadSize = size_t{8} * 1024;
@@ -33,32 +31,44 @@ Status ClientGone(const beast::error_code& error) {
 
 }  // namespace
 
-ServerConnection::ServerConnection(ServerCore& core, tcp::socket socket)
-    : core_(&core), socket_(std::move(socket)) {}
+ServerConnection::ServerConnection(ServerCore& core, std::unique_ptr<ServerStream> stream)
+    : core_(&core), stream_(std::move(stream)) {}
 
 void ServerConnection::Start() {
   BeginReadingRequest();
-  StartRead();
+  stream_->AsyncHandshake([self = shared_from_this()](const beast::error_code& error) {
+    if (self->phase_ == Phase::kClosed) return;
+    if (error) {
+      self->Close(ClientGone(error));
+      return;
+    }
+    self->StartRead();
+  });
+}
+
+std::optional<std::chrono::steady_clock::time_point> ServerConnection::WaitingSince() const {
+  if (phase_ != Phase::kReadingRequest) return std::nullopt;
+  return waiting_since_;
 }
 
 void ServerConnection::BeginReadingRequest() {
   phase_ = Phase::kReadingRequest;
   const HttpServerOptions& options = core_->options();
-  parser_.emplace(options.max_header_bytes, options.max_body_bytes);
+  parser_.emplace(options.max_header_bytes, options.max_body_bytes, &options.screen);
   request_started_ = false;
   continue_answered_ = false;
-  read_deadline_ = core_->clock().Now() + options.idle_timeout;
+  waiting_since_ = core_->clock().Now();
+  read_deadline_ = waiting_since_ + options.idle_timeout;
 }
 
 void ServerConnection::StartRead() {
   if (read_in_flight_ || phase_ == Phase::kClosed) return;
   if (phase_ == Phase::kHandling && buffer_.size() >= kMaxBufferedWhileHandling) return;
   read_in_flight_ = true;
-  socket_.async_read_some(
-      buffer_.prepare(kReadSize),
-      [self = shared_from_this()](const beast::error_code& error, size_t bytes) {
-        self->OnRead(error, bytes);
-      });
+  stream_->AsyncReadSome(buffer_.prepare(kReadSize),
+                         [self = shared_from_this()](const beast::error_code& error, size_t bytes) {
+                           self->OnRead(error, bytes);
+                         });
 }
 
 void ServerConnection::OnRead(const beast::error_code& error, size_t bytes) {
@@ -91,6 +101,8 @@ void ServerConnection::ParseRequests() {
       Reject(error);
       return;
     }
+    // The screen has passed the head by now (the parser asks it before any
+    // of the body), so a client waiting for "100 Continue" may be told.
     if (parser_->is_header_done() && !continue_answered_) {
       continue_answered_ = true;
       if (parser_->expects_continue() && !parser_->is_done()) {
@@ -124,6 +136,10 @@ void ServerConnection::Dispatch() {
 }
 
 void ServerConnection::Reject(const beast::error_code& error) {
+  if (std::optional<HttpResponse>& screened = parser_->screened(); screened) {
+    RespondAndClose(*std::move(screened));
+    return;
+  }
   const HttpServerOptions& options = core_->options();
   int status = 400;
   std::string message;
@@ -138,11 +154,14 @@ void ServerConnection::Reject(const beast::error_code& error) {
   } else {
     message = "malformed HTTP request: " + error.message();
   }
-  const std::string body = JsonErrorBody(status, message);
-  const HttpHeader content_type{"Content-Type", "application/json"};
-  AppendResponseHead(own_output_, 11, status, {&content_type, 1}, BodyFraming::kContentLength,
-                     body.size(), /*keep_alive=*/false);
-  own_output_ += body;
+  RespondAndClose(HttpResponse::Json(status, JsonErrorBody(status, message)));
+}
+
+void ServerConnection::RespondAndClose(HttpResponse response) {
+  if (!ValidateHeaders(response.headers).ok()) response.headers.clear();
+  AppendResponseHead(own_output_, 11, response.status, response.headers,
+                     BodyFraming::kContentLength, response.body.size(), /*keep_alive=*/false);
+  own_output_ += response.body;
   BeginLingering();
 }
 
@@ -160,8 +179,7 @@ void ServerConnection::PumpWrites() {
     if (phase_ == Phase::kLingering && !send_shut_down_) {
       // Everything is sent: half-close, then read until the client closes
       // too, so it reads our response instead of a reset.
-      beast::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      stream_->ShutdownSend();
       send_shut_down_ = true;
       linger_deadline_ = core_->clock().Now() + core_->options().linger_timeout;
     }
@@ -169,10 +187,9 @@ void ServerConnection::PumpWrites() {
   }
   write_in_flight_ = true;
   write_started_ = core_->clock().Now();
-  net::async_write(socket_, net::buffer(out_),
-                   [self = shared_from_this()](const beast::error_code& error, size_t /*bytes*/) {
-                     self->OnWrite(error);
-                   });
+  stream_->AsyncWrite(net::buffer(out_),
+                      [self = shared_from_this()](const beast::error_code& error,
+                                                  size_t /*bytes*/) { self->OnWrite(error); });
 }
 
 void ServerConnection::OnWrite(const beast::error_code& error) {
@@ -199,8 +216,7 @@ void ServerConnection::CompleteExchange() {
       // away; a client that keeps the connection (the head promised
       // keep-alive before a shutdown began) sees end of file at once
       // instead of after linger_timeout.
-      beast::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      stream_->ShutdownSend();
       Close(OkStatus());
     } else {
       BeginLingering();
@@ -235,8 +251,18 @@ bool ServerConnection::DeadlinePassed(std::chrono::steady_clock::time_point now)
 
 void ServerConnection::OnDeadline() {
   if (phase_ == Phase::kClosed) return;
-  Close(DeadlineExceededError("the client did not read the response for " +
-                              FormatDuration(core_->options().write_timeout)));
+  const HttpServerOptions& options = core_->options();
+  if (write_in_flight_) {
+    Close(DeadlineExceededError("the client did not read the response for " +
+                                FormatDuration(options.write_timeout)));
+  } else if (phase_ == Phase::kReadingRequest) {
+    Close(DeadlineExceededError(request_started_
+                                    ? "the request was not complete within " +
+                                          FormatDuration(options.request_timeout)
+                                    : "no request within " + FormatDuration(options.idle_timeout)));
+  } else {
+    Close(OkStatus());  // lingering is over
+  }
 }
 
 void ServerConnection::BeginShutdown() {
@@ -248,8 +274,7 @@ void ServerConnection::Close(const Status& reason) {
   if (phase_ == Phase::kClosed) return;
   const std::shared_ptr<ServerConnection> self = shared_from_this();
   phase_ = Phase::kClosed;
-  beast::error_code ignored;
-  socket_.close(ignored);
+  stream_->Close();
   parser_.reset();
   const std::shared_ptr<HttpExchange> exchange = std::move(exchange_);
   exchange_ = nullptr;

@@ -9,6 +9,8 @@
 // noticed at once (end of file or reset), not at the next write. Bytes that
 // arrive during a response (a pipelined request) wait in the buffer until
 // the response ends; past 64 KiB of them, reading pauses until then.
+//
+// A TLS connection shakes hands first, under the idle timeout.
 
 #ifndef TESSERA_ENGINE_HTTP_SERVER_CONNECTION_H_
 #define TESSERA_ENGINE_HTTP_SERVER_CONNECTION_H_
@@ -18,13 +20,13 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "base/status.h"
 #include "engine/http/http_exchange.h"
 #include "engine/http/request_parser.h"
+#include "engine/http/server_stream.h"
 
 namespace tessera::http {
 
@@ -32,13 +34,20 @@ class ServerCore;
 
 class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
  public:
-  ServerConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
+  ServerConnection(ServerCore& core, std::unique_ptr<ServerStream> stream);
 
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
 
-  // Starts reading the first request.
+  // Shakes hands (TLS), then starts reading the first request.
   void Start();
+
+  // When the connection began waiting for its current request, if it is
+  // waiting for one (idle between requests, shaking hands, or part-way
+  // through reading it); nullopt while a request is being answered. The
+  // server closes the longest-waiting connection to make room at its
+  // connection limit.
+  std::optional<std::chrono::steady_clock::time_point> WaitingSince() const;
 
   // Whether a deadline (idle, request, write, linger) has passed at `now`.
   bool DeadlinePassed(std::chrono::steady_clock::time_point now) const;
@@ -71,13 +80,16 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   void ParseRequests();
   void Dispatch();
   void Reject(const boost::beast::error_code& error);
+  // Answers with `response` and closes the connection after it; the rest
+  // of the request is read and discarded meanwhile.
+  void RespondAndClose(HttpResponse response);
   void OnWrite(const boost::beast::error_code& error);
   void CompleteExchange();
   void BeginReadingRequest();
   void BeginLingering();
 
   ServerCore* core_;  // null once closed
-  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<ServerStream> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::shared_ptr<HttpExchange> exchange_;
@@ -92,6 +104,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   bool continue_answered_ = false;
 
   std::chrono::steady_clock::time_point read_deadline_;  // kReadingRequest
+  std::chrono::steady_clock::time_point waiting_since_;  // kReadingRequest
   bool request_started_ = false;
   std::chrono::steady_clock::time_point write_started_;
   std::chrono::steady_clock::time_point linger_deadline_;

@@ -1,10 +1,12 @@
 #include "engine/http/server_core.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/post.hpp>
+#include <sys/resource.h>
 
 #include "engine/http/server_connection.h"
 
@@ -18,18 +20,55 @@ using tcp = net::ip::tcp;
 // the process is out of file descriptors, so the loop does not spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 
+// Descriptors left for the rest of the process when the connection limit
+// follows the open-file limit.
+constexpr size_t kReservedDescriptors = 64;
+constexpr size_t kMinimumConnections = 16;
+
+HttpServerOptions WithConnectionLimit(HttpServerOptions options) {
+  if (options.max_connections != 0) return options;
+  rlimit limit{};
+  size_t connections = 10'000;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    connections = static_cast<size_t>(limit.rlim_cur) > kReservedDescriptors
+                      ? static_cast<size_t>(limit.rlim_cur) - kReservedDescriptors
+                      : 0;
+  }
+  options.max_connections = std::max(connections, kMinimumConnections);
+  return options;
+}
+
 }  // namespace
 
 ServerCore::ServerCore(net::io_context& io_context, HttpServerOptions options, HttpHandler handler)
     : io_context_(io_context),
-      options_(std::move(options)),
+      options_(WithConnectionLimit(std::move(options))),
       handler_(std::move(handler)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Default()),
       acceptor_(io_context),
       sweep_timer_(io_context),
       accept_retry_timer_(io_context) {}
 
+Status ServerCore::LoadTls() {
+  if (options_.tls_certificate_file.empty()) return OkStatus();
+  net::ssl::context& context = tls_.emplace(net::ssl::context::tls_server);
+  context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                      net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  boost::system::error_code error;
+  if (context.use_certificate_chain_file(options_.tls_certificate_file, error)) {
+    return InvalidArgumentError("tls certificate " + options_.tls_certificate_file + ": " +
+                                error.message());
+  }
+  if (context.use_private_key_file(options_.tls_private_key_file, net::ssl::context::pem, error)) {
+    return InvalidArgumentError("tls private key " + options_.tls_private_key_file + ": " +
+                                error.message());
+  }
+  return OkStatus();
+}
+
 Status ServerCore::Listen() {
+  TESSERA_RETURN_IF_ERROR(LoadTls());
   boost::system::error_code error;
   const std::string where = options_.host + ":" + std::to_string(options_.port);
   tcp::endpoint endpoint;
@@ -81,15 +120,41 @@ void ServerCore::Accept() {
           });
           return;
         }
-        boost::system::error_code ignored;
-        // Each SSE event must leave at once, not wait for the previous one's
-        // acknowledgement.
-        socket.set_option(tcp::no_delay(true), ignored);
-        auto connection = std::make_shared<ServerConnection>(*self, std::move(socket));
-        self->connections_.emplace(connection.get(), connection);
-        connection->Start();
+        self->Admit(std::move(socket));
         self->Accept();
       });
+}
+
+void ServerCore::Admit(tcp::socket socket) {
+  if (connections_.size() >= options_.max_connections) {
+    std::shared_ptr<ServerConnection> longest_waiting;
+    std::chrono::steady_clock::time_point earliest = std::chrono::steady_clock::time_point::max();
+    for (const auto& [key, connection] : connections_) {
+      const std::optional<std::chrono::steady_clock::time_point> since = connection->WaitingSince();
+      if (since && *since < earliest) {
+        earliest = *since;
+        longest_waiting = connection;
+      }
+    }
+    if (longest_waiting == nullptr) {
+      // Every connection is being answered; the newcomer must wait for a
+      // slot it cannot be given, so it goes.
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    longest_waiting->Close(
+        UnavailableError("closed to make room: the server is at its connection limit"));
+  }
+  boost::system::error_code ignored;
+  // Each SSE event must leave at once, not wait for the previous one's
+  // acknowledgement.
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::unique_ptr<ServerStream> stream = tls_ ? MakeTlsServerStream(std::move(socket), *tls_)
+                                              : MakePlainServerStream(std::move(socket));
+  auto connection = std::make_shared<ServerConnection>(*this, std::move(stream));
+  connections_.emplace(connection.get(), connection);
+  connection->Start();
 }
 
 void ServerCore::ScheduleSweep() {

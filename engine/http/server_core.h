@@ -11,10 +11,12 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/clock.h"
@@ -31,7 +33,8 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
 
-  // Opens, binds and listens. Errors as HttpServer::Start() describes.
+  // Loads the TLS certificate and key when the options name them, then
+  // opens, binds and listens. Errors as HttpServer::Start() describes.
   Status Listen();
   // Starts the accept loop and the deadline sweep.
   void Run();
@@ -52,6 +55,9 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
 
  private:
   void Accept();
+  // Takes `socket` on as a connection, making room at the limit first.
+  void Admit(boost::asio::ip::tcp::socket socket);
+  Status LoadTls();
   void ScheduleSweep();
   void Sweep();
 
@@ -59,6 +65,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   const HttpServerOptions options_;
   const HttpHandler handler_;
   const Clock& clock_;
+  std::optional<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer accept_retry_timer_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -503,6 +504,107 @@ TEST_F(HttpServerTest, ExchangeMisuseIsReportedNotSent) {
   EXPECT_TRUE(result.first.ok());
   EXPECT_EQ(result.second.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(result.write_after_respond.code(), StatusCode::kFailedPrecondition);
+}
+
+// A screen that wants a token: what the agent's admin API does.
+std::optional<HttpResponse> RequireToken(const HttpRequest& head) {
+  if (head.Header("Authorization") == "Bearer secret") return std::nullopt;
+  HttpResponse refused = HttpResponse::Json(401, R"({"error":"token"})");
+  refused.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return refused;
+}
+
+TEST_F(HttpServerTest, ScreenAnswersAtTheHeadersWithoutReadingTheBody) {
+  HttpServerOptions options = ServerOptions();
+  options.screen = RequireToken;
+  bool handled = false;  // io_context thread only
+  StartServer(
+      [&handled](const std::shared_ptr<HttpExchange>& exchange) {
+        handled = true;
+        EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "ok")).ok());
+      },
+      options);
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.connected());
+  // A body of 100 MB is announced; the answer comes before any of it.
+  ASSERT_TRUE(
+      connection.Send("PUT /v1/workers/x HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Length: 100000000\r\n\r\n{\"a"));
+  const std::string response = connection.ReadUntil(R"({"error":"token"})");
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 401 Unauthorized\r\n"));
+  EXPECT_THAT(response, HasSubstr("WWW-Authenticate: Bearer\r\n"));
+  EXPECT_THAT(response, HasSubstr("Connection: close\r\n"));
+  EXPECT_FALSE(io_.Run([&handled] { return handled; }));
+}
+
+TEST_F(HttpServerTest, ScreenLetsAcceptedRequestsThroughToTheHandler) {
+  HttpServerOptions options = ServerOptions();
+  options.screen = RequireToken;
+  StartServer(
+      [](const std::shared_ptr<HttpExchange>& exchange) {
+        EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, exchange->request().body)).ok());
+      },
+      options);
+  HttpClientRequest request = HttpClientRequest::PostJson(Url("/v1/x"), R"({"a":1})");
+  request.headers.push_back({"Authorization", "Bearer secret"});
+  StatusOr<HttpClientResponse> response = Fetch(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, R"({"a":1})");
+}
+
+TEST_F(HttpServerTest, AtTheConnectionLimitTheLongestWaitingConnectionMakesRoom) {
+  HttpServerOptions options = ServerOptions();
+  options.max_connections = 2;
+  StartServer(
+      [](const std::shared_ptr<HttpExchange>& exchange) {
+        EXPECT_TRUE(exchange->Respond(HttpResponse::Text(200, "served")).ok());
+      },
+      options);
+  RawConnection oldest(port_);
+  ASSERT_TRUE(oldest.connected());
+  ASSERT_TRUE(WaitUntil(io_, [this] { return server_->connection_count() == 1; }));
+  RawConnection half_sent(port_);
+  ASSERT_TRUE(half_sent.Send("GET / HTTP/1.1\r\nHost:"));
+  ASSERT_TRUE(WaitUntil(io_, [this] { return server_->connection_count() == 2; }));
+  RawConnection newcomer(port_);
+  ASSERT_TRUE(newcomer.Send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_THAT(newcomer.ReadUntilClose(), HasSubstr("served"));
+  EXPECT_TRUE(oldest.WaitForClose()) << "the idle connection that waited longest made room";
+  EXPECT_TRUE(half_sent.Send(" x\r\n\r\n"));
+  EXPECT_THAT(half_sent.ReadUntil("served"), HasSubstr("served")) << "the younger one stayed";
+}
+
+TEST_F(HttpServerTest, AtTheConnectionLimitWithAllBusyTheNewcomerIsClosed) {
+  HttpServerOptions options = ServerOptions();
+  options.max_connections = 1;
+  std::vector<std::shared_ptr<HttpExchange>> held;  // io_context thread only
+  StartServer([&held](const std::shared_ptr<HttpExchange>& exchange) { held.push_back(exchange); },
+              options);
+  RawConnection busy(port_);
+  ASSERT_TRUE(busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(WaitUntil(io_, [&held] { return held.size() == 1; }));
+  RawConnection newcomer(port_);
+  EXPECT_TRUE(newcomer.WaitForClose());
+  EXPECT_EQ(io_.Run([this] { return server_->connection_count(); }), 1U);
+  io_.Run([&held] {
+    EXPECT_TRUE(held.front()->Respond(HttpResponse::Text(200, "finally")).ok());
+    return 0;
+  });
+  EXPECT_THAT(busy.ReadUntil("finally"), HasSubstr("finally")) << "the busy one was kept";
+}
+
+TEST_F(HttpServerTest, TlsFilesThatCannotBeUsedAreNamed) {
+  boost::asio::io_context io;
+  const HttpHandler handler = [](const std::shared_ptr<HttpExchange>& /*exchange*/) {};
+  HttpServerOptions only_certificate;
+  only_certificate.tls_certificate_file = "/nonexistent/tls.crt";
+  EXPECT_THAT(HttpServer::Start(io, only_certificate, handler).status().message(),
+              HasSubstr("give both for TLS, or neither"));
+  HttpServerOptions missing = only_certificate;
+  missing.tls_private_key_file = "/nonexistent/tls.key";
+  const Status status = HttpServer::Start(io, missing, handler).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("tls certificate /nonexistent/tls.crt"));
 }
 
 TEST_F(HttpServerTest, StartRejectsBadOptionsAndBusyPorts) {
