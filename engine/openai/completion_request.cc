@@ -1,9 +1,15 @@
 #include "engine/openai/completion_request.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace tessera::openai {
 namespace {
 
 using nlohmann::json;
+
+// Token ids are 32-bit in every tokenizer the engines ship.
+constexpr uint64_t kMaxTokenId = 0xffffffff;
 
 Status FieldError(std::string_view field, std::string_view reason) {
   return InvalidArgumentError(std::string(field) + ": " + std::string(reason));
@@ -11,15 +17,39 @@ Status FieldError(std::string_view field, std::string_view reason) {
 
 std::string TypeName(const json& value) { return value.type_name(); }
 
-StatusOr<std::string> ReadPrompt(const json& prompt) {
-  if (prompt.is_string()) return prompt.get<std::string>();
-  if (prompt.is_array() && prompt.size() == 1 && prompt[0].is_string()) {
-    return prompt[0].get<std::string>();
-  }
-  if (prompt.is_array() && prompt.size() > 1) {
+bool IsTokenIdList(const json& value) {
+  return value.is_array() && !value.empty() &&
+         std::all_of(value.begin(), value.end(),
+                     [](const json& id) { return id.is_number_integer(); });
+}
+
+// A prompt is text, a list of token ids, or a list of one of either (a batch
+// of one); vLLM accepts all four.
+Status ReadPrompt(const json& prompt, CompletionRequest& request) {
+  const json* single = &prompt;
+  if (prompt.is_array() && prompt.size() == 1 && (prompt[0].is_string() || prompt[0].is_array())) {
+    single = &prompt[0];
+  } else if (prompt.is_array() && !prompt.empty() && !IsTokenIdList(prompt)) {
     return FieldError("prompt", "batched prompts are not supported; send one prompt per request");
   }
-  return FieldError("prompt", "must be a string, got " + TypeName(prompt));
+  if (single->is_string()) {
+    request.prompt = single->get<std::string>();
+    return OkStatus();
+  }
+  if (single->is_array() && single->empty()) return FieldError("prompt", "must not be empty");
+  if (!IsTokenIdList(*single)) {
+    return FieldError("prompt", "must be a string or a list of token ids, got " + TypeName(prompt));
+  }
+  std::vector<int64_t>& ids = request.prompt_token_ids.emplace();
+  ids.reserve(single->size());
+  for (const json& id : *single) {
+    if (!id.is_number_unsigned() || id.get<uint64_t>() > kMaxTokenId) {
+      return FieldError("prompt", "token ids must be from 0 to " + std::to_string(kMaxTokenId) +
+                                      ", got " + id.dump());
+    }
+    ids.push_back(id.get<int64_t>());
+  }
+  return OkStatus();
 }
 
 // Content is a string or a list of parts of which the text parts count.
@@ -74,8 +104,13 @@ StatusOr<std::optional<int64_t>> ReadMaxTokens(const json& body) {
     if (it == body.end() || it->is_null()) continue;
     if (!it->is_number_integer())
       return FieldError(field, "must be an integer, got " + TypeName(*it));
+    // Reported as sent: 2^64-1 read as int64 would print as -1.
+    if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX}) {
+      return FieldError(field,
+                        "must be at most " + std::to_string(INT64_MAX) + ", got " + it->dump());
+    }
     const auto value = it->get<int64_t>();
-    if (value < 1) return FieldError(field, "must be at least 1, got " + std::to_string(value));
+    if (value < 1) return FieldError(field, "must be at least 1, got " + it->dump());
     return std::optional<int64_t>(value);
   }
   return std::optional<int64_t>();
@@ -148,7 +183,7 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body, Endpoint en
   if (endpoint == Endpoint::kCompletions) {
     const auto prompt = body.find("prompt");
     if (prompt == body.end()) return FieldError("prompt", "is required");
-    TESSERA_ASSIGN_OR_RETURN(request.prompt, ReadPrompt(*prompt));
+    TESSERA_RETURN_IF_ERROR(ReadPrompt(*prompt, request));
   } else {
     const auto messages = body.find("messages");
     if (messages == body.end()) return FieldError("messages", "is required");

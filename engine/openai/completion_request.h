@@ -34,7 +34,9 @@ struct Bootstrap {
 struct CompletionRequest {
   Endpoint endpoint = Endpoint::kCompletions;
   std::string model;
-  std::string prompt;                 // completions
+  std::string prompt;  // completions, given as text
+  // Completions given as token ids ("prompt": [1, 2, 3]), as vLLM accepts.
+  std::optional<std::vector<int64_t>> prompt_token_ids;
   std::vector<ChatMessage> messages;  // chat
   std::optional<int64_t> max_tokens;  // max_tokens or max_completion_tokens
   bool stream = false;

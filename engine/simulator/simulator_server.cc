@@ -217,6 +217,14 @@ void SimulatorServer::HandleHealth(const std::shared_ptr<HttpExchange>& exchange
 
 std::vector<tokenizer::TokenId> SimulatorServer::PromptTokens(
     const openai::CompletionRequest& request) {
+  if (request.prompt_token_ids) {
+    std::vector<tokenizer::TokenId> tokens;
+    tokens.reserve(request.prompt_token_ids->size());
+    for (int64_t id : *request.prompt_token_ids) {
+      tokens.push_back(static_cast<tokenizer::TokenId>(id));
+    }
+    return tokens;
+  }
   if (request.endpoint == openai::Endpoint::kCompletions)
     return tokenizer::Tokenize(request.prompt);
   std::vector<tokenizer::TokenId> tokens = {kBeginOfText};

@@ -57,6 +57,21 @@ TEST(CompletionRequestTest, ReadsSglangBootstrapFieldsAsScalarsOrSingletonLists)
   EXPECT_EQ(list->bootstrap->room, 7u);
 }
 
+// Issue 13, item 9: vLLM takes a prompt of token ids; the simulator refused it.
+TEST(CompletionRequestTest, PromptMayBeTokenIds) {
+  for (const char* body : {R"({"prompt":[1,2,3]})", R"({"prompt":[[1,2,3]]})"}) {
+    const auto request = ParseCompletionRequest(json::parse(body), Endpoint::kCompletions);
+    ASSERT_TRUE(request.ok()) << body << ": " << request.status();
+    ASSERT_TRUE(request->prompt_token_ids.has_value()) << body;
+    EXPECT_EQ(*request->prompt_token_ids, (std::vector<int64_t>{1, 2, 3})) << body;
+  }
+  const auto text =
+      ParseCompletionRequest(json::parse(R"({"prompt":["hi"]})"), Endpoint::kCompletions);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->prompt, "hi");
+  EXPECT_FALSE(text->prompt_token_ids.has_value());
+}
+
 TEST(CompletionRequestTest, BadFieldsAreNamed) {
   struct Case {
     const char* body;
@@ -67,11 +82,21 @@ TEST(CompletionRequestTest, BadFieldsAreNamed) {
   const Case cases[] = {
       {R"([1,2])", Endpoint::kCompletions, "body", "JSON object"},
       {R"({"model":"m"})", Endpoint::kCompletions, "prompt", "is required"},
-      {R"({"prompt":5})", Endpoint::kCompletions, "prompt", "must be a string, got number"},
+      {R"({"prompt":5})", Endpoint::kCompletions, "prompt",
+       "must be a string or a list of token ids, got number"},
       {R"({"prompt":["a","b"]})", Endpoint::kCompletions, "prompt", "batched prompts"},
       {R"({"prompt":"a","max_tokens":"8"})", Endpoint::kCompletions, "max_tokens",
        "must be an integer, got string"},
       {R"({"prompt":"a","max_tokens":0})", Endpoint::kCompletions, "max_tokens", "at least 1"},
+      // Issue 13, item 9: 2^64-1 was reported as "must be at least 1, got -1".
+      {R"({"prompt":"a","max_tokens":18446744073709551615})", Endpoint::kCompletions, "max_tokens",
+       "must be at most 9223372036854775807, got 18446744073709551615"},
+      {R"({"prompt":"a","max_tokens":-5})", Endpoint::kCompletions, "max_tokens",
+       "must be at least 1, got -5"},
+      {R"({"prompt":[]})", Endpoint::kCompletions, "prompt", "must not be empty"},
+      {R"({"prompt":[1,-2]})", Endpoint::kCompletions, "prompt", "token ids must be from 0"},
+      {R"({"prompt":[1,"a"]})", Endpoint::kCompletions, "prompt", "batched prompts"},
+      {R"({"prompt":[[1],[2]]})", Endpoint::kCompletions, "prompt", "batched prompts"},
       {R"({"prompt":"a","stream":"yes"})", Endpoint::kCompletions, "stream", "boolean"},
       {R"({"prompt":"a","temperature":3})", Endpoint::kCompletions, "temperature", "between"},
       {R"({"prompt":"a","n":2})", Endpoint::kCompletions, "n", "n=1"},
