@@ -1,6 +1,12 @@
 #include "agent/agent_options.h"
 
+#include <optional>
+#include <tuple>
+
 #include <CLI/CLI.hpp>
+
+#include "base/numbers.h"
+#include "base/units.h"
 
 namespace tessera::agent {
 
@@ -31,7 +37,25 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
   app.add_option("--tls-cert", options.tls_certificate_file,
                  "Serve HTTPS with this certificate chain");
   app.add_option("--tls-key", options.tls_private_key_file, "Private key for --tls-cert");
-  app.add_option("--max-request-bytes", options.max_request_bytes)->capture_default_str();
+  app.add_option("--max-request-bytes", options.max_request_bytes,
+                 "Largest request body the API reads (413 beyond)")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", options.max_header_bytes,
+                 "Largest request line and headers the API reads (431 beyond)")
+      ->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "Open API connections at most; at the limit the longest-idle one is closed")
+      ->capture_default_str();
+  std::string idle_timeout = "30s";
+  std::string request_timeout = "30s";
+  app.add_option("--idle-timeout", idle_timeout,
+                 "Close an API connection that sends no request for this long")
+      ->capture_default_str();
+  app.add_option("--request-timeout", request_timeout,
+                 "Close an API connection still sending one request after this long")
+      ->capture_default_str();
+  app.add_option("--worker-bind-host", options.worker_bind_host,
+                 "Address workers listen on (default: the --listen host)");
   std::vector<std::string> labels;
   app.add_option("--label", labels, "A node label, KEY=VALUE; repeatable");
   app.add_option("--kubeconfig", options.kubeconfig,
@@ -50,16 +74,36 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
     return InvalidArgumentError(error.what());
   }
   const size_t colon = listen.rfind(':');
-  try {
-    if (colon == std::string::npos) throw std::invalid_argument("no port");
-    options.listen_host = listen.substr(0, colon);
-    options.listen_port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
+  const std::optional<int> port =
+      colon == std::string::npos ? std::nullopt : ParseInteger<int>(listen.substr(colon + 1));
+  if (!port || colon == 0) {
     return InvalidArgumentError("--listen: expected host:port, got \"" + listen + "\"");
   }
-  if (options.listen_port < 0 || options.listen_port > 65535) {
-    return InvalidArgumentError("--listen: port out of range");
+  if (*port < 0 || *port > 65535) {
+    return InvalidArgumentError("--listen: port " + std::to_string(*port) + " out of range");
   }
+  options.listen_host = listen.substr(0, colon);
+  options.listen_port = *port;
+  for (auto [flag, text, out] :
+       {std::tuple{"--idle-timeout", &idle_timeout, &options.idle_timeout},
+        std::tuple{"--request-timeout", &request_timeout, &options.request_timeout}}) {
+    StatusOr<std::chrono::nanoseconds> duration = ParseDuration(*text);
+    if (!duration.ok()) return duration.status().WithContext(flag);
+    if (*duration < std::chrono::milliseconds(1)) {
+      return InvalidArgumentError(std::string(flag) + ": must be at least 1ms, got " + *text);
+    }
+    *out = std::chrono::duration_cast<std::chrono::milliseconds>(*duration);
+  }
+  if (options.max_connections == 0) {
+    return InvalidArgumentError("--max-connections: must be at least 1");
+  }
+  if (options.max_header_bytes < 1024) {
+    return InvalidArgumentError("--max-header-bytes: must be at least 1024");
+  }
+  if (options.max_request_bytes == 0) {
+    return InvalidArgumentError("--max-request-bytes: must be at least 1");
+  }
+  if (options.worker_bind_host.empty()) options.worker_bind_host = options.listen_host;
   if (options.token_file.empty() && !options.no_auth) {
     return InvalidArgumentError(
         "--token-file: required (the API controls processes on this node); pass --no-auth to "

@@ -3,6 +3,8 @@
 #ifndef TESSERA_AGENT_AGENT_OPTIONS_H_
 #define TESSERA_AGENT_AGENT_OPTIONS_H_
 
+#include <chrono>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,7 +30,15 @@ struct AgentOptions {
   std::string advertise_host;  // empty: the hostname
   std::string tls_certificate_file;
   std::string tls_private_key_file;
+  // The admin API's limits (see AdminServerOptions).
   size_t max_request_bytes = size_t{1} << 20;
+  size_t max_header_bytes = size_t{64} << 10;
+  size_t max_connections = 256;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  // Where workers listen; empty: the --listen host, so an agent serving
+  // only loopback starts workers that serve only loopback.
+  std::string worker_bind_host;
   // Published on the GPUNode and in /v1/node; placement's nodeSelector
   // matches them.
   std::map<std::string, std::string> labels{};

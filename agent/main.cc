@@ -3,12 +3,26 @@
 //
 // Stopping the agent (SIGTERM, SIGINT, or a crash) leaves every worker
 // running; the next agent adopts them from the state directory.
+//
+// Threads. The main thread runs the event loop, which owns the supervisor
+// and serves the admin API: every request, probe, scrape, timer and signal
+// is handled there, one at a time, so nothing the supervisor holds needs a
+// lock. Beside it:
+//   - the engine-metrics merger's thread (EngineMetricsMerger), which merges
+//     and compresses scraped expositions and posts the result to the loop;
+//   - with --kubeconfig or --in-cluster, the GPUNode publisher's thread and
+//     cpprestsdk's pool of 2 on which its requests complete; the publisher
+//     reads the inventory by posting to the loop and waiting at most 5 s;
+//   - on SIGTERM or SIGINT, one short-lived thread that stops the publisher
+//     while the loop still runs (the publisher may be waiting on the loop),
+//     then stops the loop; main joins it.
 
 #include <array>
 #include <csignal>
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +47,7 @@
 #include "base/file.h"
 #include "base/logging.h"
 #include "base/strings.h"
+#include "kube/kube_client.h"
 #include "kube/kube_config.h"
 
 namespace {
@@ -131,7 +146,8 @@ int Run(const agent::AgentOptions& options) {
       .log_max_files = config->log_max_files,
       .port_first = config->port_first,
       .port_last = config->port_last,
-      .bind_host = "0.0.0.0",
+      .bind_host = options.worker_bind_host,
+      .reserved_ports = {options.listen_port},
       .advertise_host = options.advertise_host.empty() ? hostname : options.advertise_host,
       .scrape_period = config->scrape_period,
       .scrape_timeout = config->scrape_timeout,
@@ -152,6 +168,10 @@ int Run(const agent::AgentOptions& options) {
                             {.host = options.listen_host,
                              .port = options.listen_port,
                              .max_request_bytes = options.max_request_bytes,
+                             .max_header_bytes = options.max_header_bytes,
+                             .max_connections = options.max_connections,
+                             .idle_timeout = options.idle_timeout,
+                             .request_timeout = options.request_timeout,
                              .tls_certificate_file = options.tls_certificate_file,
                              .tls_private_key_file = options.tls_private_key_file},
                             logger.WithComponent("api"));
@@ -212,19 +232,19 @@ int Run(const agent::AgentOptions& options) {
                {"partitions", static_cast<int>(supervisor.inventory().Partitions().size())},
                {"workers", static_cast<int>(supervisor.Workers().size())}});
 
+  std::optional<std::thread> stopping;
   boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     logger.Info("shutting down; workers keep running", {{"signal", signal}});
-    // Close the API on another thread: closing waits for requests that the
-    // loop itself must answer.
-    std::thread([&] {
+    server.Close();
+    stopping.emplace([&] {
       if (publisher) publisher->Stop();
-      server.Close();
       loop.stop();
-    }).detach();
+    });
   });
   loop.run();
+  if (stopping) stopping->join();
   return 0;
 }
 
@@ -233,10 +253,8 @@ int Run(const agent::AgentOptions& options) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE,
               SIG_IGN);  // NOLINT(cert-err33-c,concurrency-mt-unsafe): single-threaded here
-  // The admin API answers a few requests at a time and hands each to the
-  // event loop; cpprest's default of 40 pool threads, each with its own
-  // malloc arena, would only cost memory.
-  agent::AdminServer::UseThreads(4);
+  // Only the GPUNode publisher uses cpprest, a request every few seconds.
+  tessera::kube::KubeClient::UseThreads(2);
   mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe): before any thread starts
   const std::vector<std::string> args(argv + 1, argv + argc);
   std::string help;

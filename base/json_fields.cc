@@ -8,8 +8,20 @@
 namespace tessera {
 
 std::string DescribeJson(const nlohmann::json& value) {
-  std::string text = value.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  constexpr size_t kShown = 40;
+  // Containers are described, never dumped: a request body is untrusted,
+  // and dumping it whole costs memory and, nested deep enough, the stack.
+  if (value.is_array()) return "array of " + std::to_string(value.size()) + " elements";
+  if (value.is_object()) return "object of " + std::to_string(value.size()) + " fields";
+  std::string text;
+  if (value.is_string()) {
+    const std::string& string = value.get_ref<const std::string&>();
+    text = nlohmann::json(string.substr(0, kShown))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (string.size() > kShown) text.insert(text.size() - 1, "...");
+  } else {
+    text = value.dump();
+  }
   return std::string(value.type_name()) + " " + text;
 }
 

@@ -63,7 +63,9 @@ class JsonFields {
   Status error_;
 };
 
-// A short rendering of a JSON value for error messages.
+// A short rendering of a JSON value for error messages: `number 7`,
+// `string "8k"` (strings cut after 40 characters), `array of 3 elements`,
+// `object of 2 fields`. Never renders more than a scalar.
 std::string DescribeJson(const nlohmann::json& value);
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_client.h>
 #include <pplx/pplxtasks.h>
+#include <pplx/threadpool.h>
 
 #include "base/units.h"
 #include "base/yaml_json.h"
@@ -354,6 +355,10 @@ struct KubeClient::Impl {
   std::mutex mutex;
   std::map<int64_t, std::shared_ptr<http::client::http_client>> clients;
 };
+
+void KubeClient::UseThreads(size_t threads) {
+  crossplat::threadpool::initialize_with_threads(threads);
+}
 
 StatusOr<std::unique_ptr<KubeClient>> KubeClient::FromConfig(KubeConfig config,
                                                              KubeClientOptions options) {

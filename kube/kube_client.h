@@ -135,6 +135,11 @@ class KubeClient {
   static StatusOr<std::unique_ptr<KubeClient>> FromConfig(KubeConfig config,
                                                           KubeClientOptions options = {});
 
+  // Sizes cpprestsdk's process-wide thread pool, on which every client's
+  // requests and watches complete (cpprest's default is 40 threads, each
+  // with its own malloc arena). Call once, before the first client.
+  static void UseThreads(size_t threads);
+
   ~KubeClient();
   KubeClient(const KubeClient&) = delete;
   KubeClient& operator=(const KubeClient&) = delete;

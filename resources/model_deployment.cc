@@ -5,6 +5,7 @@
 
 #include "base/json_fields.h"
 #include "base/strings.h"
+#include "engine/adapters/engine_environment.h"
 
 namespace tessera::resources {
 namespace {
@@ -17,9 +18,6 @@ constexpr int kMaxTensorParallelSize = 64;
 constexpr std::array<std::string_view, 6> kKvCacheDtypes = {"auto",     "fp8",      "fp8_e4m3",
                                                             "fp8_e5m2", "bfloat16", "float16"};
 constexpr std::array<std::string_view, 3> kWeightDtypes = {"bfloat16", "float16", "fp8"};
-// The agent sets these from the worker's partitions; a manifest must not.
-constexpr std::array<std::string_view, 3> kReservedEnv = {
-    "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES"};
 
 template <size_t N>
 bool OneOf(const std::array<std::string_view, N>& names, std::string_view value) {
@@ -29,13 +27,6 @@ bool OneOf(const std::array<std::string_view, N>& names, std::string_view value)
 template <size_t N>
 std::string Listed(const std::array<std::string_view, N>& names) {
   return Join(names, ", ");
-}
-
-bool IsEnvName(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
 }
 
 StatusOr<ArchitectureSpec> ReadArchitecture(const json& object) {
@@ -113,20 +104,7 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
                                   "]: must not contain a NUL character");
     }
   }
-  for (const auto& [name, value] : engine.env) {
-    if (!IsEnvName(name)) {
-      return InvalidArgumentError("spec.engine.env." + name +
-                                  ": not an environment variable name (letters, digits, '_')");
-    }
-    if (OneOf(kReservedEnv, name)) {
-      return InvalidArgumentError("spec.engine.env." + name +
-                                  ": is set by the agent from the worker's partitions");
-    }
-    if (value.find('\0') != std::string::npos) {
-      return InvalidArgumentError("spec.engine.env." + name + ": must not contain a NUL character");
-    }
-  }
-  return OkStatus();
+  return adapters::CheckEngineEnvironment(engine.env, "spec.engine.env");
 }
 
 StatusOr<RoleSpec> ReadRole(const json& object, const std::string& path) {

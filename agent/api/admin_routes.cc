@@ -42,16 +42,18 @@ int HttpStatusOf(StatusCode code) {
 }
 
 ApiResponse Error(const Status& status) {
-  const int code = HttpStatusOf(status.code());
-  return {.status = code,
-          .body = json{{"error",
-                        {{"code", code},
-                         {"status", StatusCodeName(status.code())},
-                         {"message", status.message()}}}}
-                      .dump()};
+  ApiResponse response = AdminErrorResponse(HttpStatusOf(status.code()), status);
+  if (response.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
 }
 
-ApiResponse Json(int status, const json& body) { return {.status = status, .body = body.dump()}; }
+// Strings that are not valid UTF-8 (a client may send any bytes) are
+// replaced rather than thrown about.
+std::string Dump(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ApiResponse Json(int status, const json& body) { return {.status = status, .body = Dump(body)}; }
 
 std::string Rfc3339(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -98,6 +100,14 @@ std::optional<int> ParseInt(const std::string& text) {
 
 }  // namespace
 
+ApiResponse AdminErrorResponse(int status, const Status& reason) {
+  return {.status = status,
+          .body = Dump({{"error",
+                         {{"code", status},
+                          {"status", StatusCodeName(reason.code())},
+                          {"message", reason.message()}}}})};
+}
+
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   // Every byte of the longer string is visited whatever the inputs.
   const size_t length = std::max(a.size(), b.size());
@@ -129,20 +139,25 @@ bool AdminRoutes::Authorized(const std::string& authorization) const {
   return ConstantTimeEquals(authorization.substr(kScheme.size()), *token_);
 }
 
+std::optional<ApiResponse> AdminRoutes::Screen(const ApiRequest& head) const {
+  if (head.path == "/healthz" || head.path == "/readyz") return std::nullopt;
+  if (Authorized(head.authorization)) return std::nullopt;
+  return Error(UnauthenticatedError(
+      head.authorization.empty()
+          ? "missing bearer token: send 'Authorization: Bearer <token>' (the agent's token file)"
+          : "invalid bearer token"));
+}
+
 ApiResponse AdminRoutes::Handle(const ApiRequest& request) {
+  if (std::optional<ApiResponse> refused = Screen(request)) return *std::move(refused);
   const std::string& path = request.path;
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (path == "/healthz") {
-    if (!get) return Error(Status(StatusCode::kInvalidArgument, "/healthz: use GET"));
+    if (!get) return Error(InvalidArgumentError("/healthz: use GET"));
     return {.content_type = "text/plain", .body = "ok\n"};
   }
-  if (!Authorized(request.authorization)) {
-    return Error(UnauthenticatedError(
-        request.authorization.empty()
-            ? "missing bearer token: send 'Authorization: Bearer <token>' (the agent's token file)"
-            : "invalid bearer token"));
-  }
-  if (path == "/readyz" && get) {
+  if (path == "/readyz") {
+    if (!get) return Error(InvalidArgumentError("/readyz: use GET"));
     if (!supervisor_.recovered()) {
       return Error(UnavailableError("recovering worker state"));
     }
@@ -232,7 +247,7 @@ ApiResponse AdminRoutes::Node() const {
   const NodeInventory& inventory = supervisor_.inventory();
   std::map<int, std::string> holders;
   for (const WorkerStatus& worker : supervisor_.Workers()) {
-    for (int partition : worker.spec.partitions) holders[partition] = worker.id;
+    for (int partition : worker.held_partitions) holders[partition] = worker.id;
   }
   json gpus = json::array();
   int free_partitions = 0;

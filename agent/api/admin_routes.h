@@ -1,7 +1,7 @@
 // The v1 REST surface of the agent (see DESIGN.md):
 //
-//   GET /healthz                       no auth
-//   GET /readyz, GET /metrics
+//   GET /healthz, GET /readyz          no auth, so kubelet probes need no secret
+//   GET /metrics
 //   GET /v1/node                       inventory: GPUs, partitions, who holds each
 //   GET /v1/workers, GET /v1/workers/{id}
 //   PUT /v1/workers/{id}               create or update; same spec twice is a no-op
@@ -10,8 +10,9 @@
 //   GET /v1/sd                         Prometheus HTTP service discovery
 //
 // Errors are JSON, {"error": {"code": 409, "status": "ALREADY_EXISTS",
-// "message": "partitions: partition 3 is held by worker \"a\" (ready)"}}.
-// Handle() must run on the supervisor's event loop.
+// "message": "partitions: partition 3 is held by worker \"a\" (ready)"}};
+// a 401 carries "WWW-Authenticate: Bearer".
+// Screen() and Handle() must run on the supervisor's event loop.
 
 #ifndef TESSERA_AGENT_API_ADMIN_ROUTES_H_
 #define TESSERA_AGENT_API_ADMIN_ROUTES_H_
@@ -36,6 +37,12 @@ class AdminRoutes {
               std::function<std::string(bool gzip)> render_metrics, std::string hostname,
               std::map<std::string, std::string> labels = {});
 
+  // The answer for a request that must not go past its headers (a route
+  // that needs the token, without it); nullopt when the body may be read.
+  // `head.body` is not looked at.
+  std::optional<ApiResponse> Screen(const ApiRequest& head) const;
+
+  // Answers `request`, screening it first.
   ApiResponse Handle(const ApiRequest& request);
 
  private:
@@ -50,6 +57,9 @@ class AdminRoutes {
   std::string hostname_;
   std::map<std::string, std::string> labels_;
 };
+
+// The API's error body for `status` with `reason`'s code and message.
+ApiResponse AdminErrorResponse(int status, const Status& reason);
 
 // Compares in time independent of where the strings first differ.
 bool ConstantTimeEquals(const std::string& a, const std::string& b);

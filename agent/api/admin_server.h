@@ -1,11 +1,26 @@
-// Carries AdminRoutes over HTTP(S) with cpprestsdk. Requests are parsed on
-// cpprest's threads and handed to the agent's event loop, where the
-// supervisor lives; the reply is sent once the loop has answered.
+// Carries AdminRoutes over HTTP(S) on the project's HTTP stack
+// (engine/http), on the agent's event loop: the routes run on the thread
+// that owns the supervisor, with no hand-off between threads, and the
+// server's limits bound what any client can make the agent hold:
+//
+//   - headers (request line included) up to max_header_bytes, else 431;
+//   - the bearer token checked as soon as the headers are in, before any
+//     body is read: 401 with WWW-Authenticate, and the body discarded;
+//   - bodies up to max_request_bytes, declared or chunked, else 413 the
+//     moment the limit is passed;
+//   - at most max_connections open; at the limit a new connection takes
+//     the place of the one that has waited longest for its next request;
+//   - a connection idle for idle_timeout, or still sending one request
+//     after request_timeout, is closed.
+//
+// See docs/agent.md, "Security", for what the token protects.
 
 #ifndef TESSERA_AGENT_API_ADMIN_SERVER_H_
 #define TESSERA_AGENT_API_ADMIN_SERVER_H_
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -15,20 +30,22 @@
 #include "base/logging.h"
 #include "base/status.h"
 
-namespace web::http::experimental::listener {
-class http_listener;
-}
-namespace web::http {
-class http_request;
-}
+namespace tessera::http {
+class HttpServer;
+class HttpExchange;
+}  // namespace tessera::http
 
 namespace tessera::agent {
 
 struct AdminServerOptions {
   std::string host = "0.0.0.0";
+  // 0 picks a free port; port() tells which.
   int port = 8470;
-  // Bodies above this are refused with 413 before they are read.
   size_t max_request_bytes = size_t{1} << 20;
+  size_t max_header_bytes = size_t{64} << 10;
+  size_t max_connections = 256;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds request_timeout{30'000};
   // Both set: serve HTTPS with this PEM certificate chain and key.
   std::string tls_certificate_file;
   std::string tls_private_key_file;
@@ -43,23 +60,23 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
   ~AdminServer();
 
-  // Sizes cpprest's thread pool; call once, before any server opens.
-  static void UseThreads(size_t threads);
-
-  // Binds and starts serving; an error names the address.
+  // Binds and starts serving once the loop runs; an error names the
+  // address or the TLS file.
   Status Open();
-  // Stops accepting and waits for requests being answered. Call while the
-  // loop still runs.
+  // Stops accepting and closes every connection. On the loop's thread, or
+  // while the loop is not running.
   void Close();
+  // The bound port once open.
+  uint16_t port() const;
 
  private:
-  void Serve(const web::http::http_request& request);
+  void Serve(const std::shared_ptr<http::HttpExchange>& exchange);
 
   boost::asio::io_context& loop_;
   AdminRoutes& routes_;
   AdminServerOptions options_;
   Logger logger_;
-  std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace tessera::agent

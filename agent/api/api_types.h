@@ -1,11 +1,14 @@
-// A request and response of the agent's REST API, independent of the HTTP
-// library that carries them, so routing is tested and fuzzed directly.
+// A request and response of the agent's REST API, independent of the
+// transport that carries them, so routing is tested directly. admin_http.h
+// converts to and from the HTTP stack's messages.
 
 #ifndef TESSERA_AGENT_API_API_TYPES_H_
 #define TESSERA_AGENT_API_API_TYPES_H_
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tessera::agent {
 
@@ -23,6 +26,8 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string content_encoding{};  // "gzip", or empty for none
   std::string body;
+  // Further headers, e.g. WWW-Authenticate on a 401.
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 }  // namespace tessera::agent

@@ -13,7 +13,7 @@ nlohmann::json GpuNodeStatusJson(const NodeInventory& inventory,
                                  std::chrono::system_clock::time_point ready_since) {
   std::map<int, std::string> holders;
   for (const WorkerStatus& worker : workers) {
-    for (int partition : worker.spec.partitions) holders[partition] = worker.id;
+    for (int partition : worker.held_partitions) holders[partition] = worker.id;
   }
   int total = 0;
   nlohmann::json gpus = nlohmann::json::array();

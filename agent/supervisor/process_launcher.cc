@@ -1,12 +1,13 @@
 #include "agent/supervisor/process_launcher.h"
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -94,43 +95,84 @@ StatusOr<ProcessIdentity> LaunchProcess(const ProcessSpec& spec) {
     return UnavailableError("cannot start " + Quote(spec.argv[0]) + ": " + ErrnoText(error));
   }
   // The child exists until we reap it, so its start time is readable now.
-  const std::optional<uint64_t> start_ticks = ReadProcessStartTicks(pid);
-  return ProcessIdentity{.pid = pid, .start_ticks = start_ticks.value_or(0)};
+  const StatusOr<std::optional<uint64_t>> start_ticks = ReadProcessStartTicks(pid);
+  return ProcessIdentity{.pid = pid,
+                         .start_ticks = start_ticks.ok() ? start_ticks->value_or(0) : uint64_t{0}};
 }
 
-std::optional<uint64_t> ReadProcessStartTicks(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!file || !std::getline(file, line)) return std::nullopt;
+StatusOr<std::optional<uint64_t>> ReadProcessStartTicks(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    const int error = errno;
+    if (error == ENOENT || error == ESRCH) return std::optional<uint64_t>();
+    return UnavailableError("cannot read " + path + ": " + ErrnoText(error));
+  }
+  std::array<char, 1024> buffer{};
+  const ssize_t length = ::read(descriptor, buffer.data(), buffer.size() - 1);
+  const int read_error = errno;
+  ::close(descriptor);
+  if (length < 0) {
+    // The process exited between open and read.
+    if (read_error == ESRCH) return std::optional<uint64_t>();
+    return UnavailableError("cannot read " + path + ": " + ErrnoText(read_error));
+  }
+  const std::string_view line(buffer.data(), static_cast<size_t>(length));
   // The command name (field 2) may hold spaces and parentheses; the fields
   // after the last ')' are plain.
   const size_t close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 1));
+  if (close == std::string_view::npos) {
+    return UnavailableError(path + " does not read as a process status (masked?)");
+  }
+  std::istringstream fields{std::string(line.substr(close + 1))};
   std::string state;
   fields >> state;  // field 3
-  if (state == "Z" || state == "X") return std::nullopt;
+  if (state == "Z" || state == "X") return std::optional<uint64_t>();
   std::string skipped;
   for (int field = 4; field < 22; ++field) fields >> skipped;
   uint64_t start_ticks = 0;
-  if (!(fields >> start_ticks)) return std::nullopt;
-  return start_ticks;
+  if (!(fields >> start_ticks)) {
+    return UnavailableError(path + " does not read as a process status (masked?)");
+  }
+  return std::optional<uint64_t>(start_ticks);
 }
 
 bool IsAlive(const ProcessIdentity& identity) {
   if (identity.pid <= 0) return false;
-  const std::optional<uint64_t> start_ticks = ReadProcessStartTicks(identity.pid);
-  return start_ticks && *start_ticks == identity.start_ticks;
+  const StatusOr<std::optional<uint64_t>> start_ticks = ReadProcessStartTicks(identity.pid);
+  return start_ticks.ok() && *start_ticks && **start_ticks == identity.start_ticks;
 }
 
-void SignalProcessGroup(const ProcessIdentity& identity, int signal) {
-  if (!IsAlive(identity)) return;
-  // The worker leads its own session and group; fall back to the process
-  // alone if the group is gone.
-  if (::kill(-identity.pid, signal) != 0) ::kill(identity.pid, signal);
+Status SignalProcessGroup(const ProcessIdentity& identity, int pidfd, int signal) {
+  if (identity.pid <= 0) return OkStatus();
+  const std::string process = "process " + std::to_string(identity.pid);
+  if (pidfd >= 0) {
+    // Signal 0 through the pidfd asks whether that very process lives.
+    if (::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) != 0) {
+      const int error = errno;
+      if (error == ESRCH) return OkStatus();
+      return UnavailableError("cannot check " + process + ": " + ErrnoText(error));
+    }
+  } else {
+    const StatusOr<std::optional<uint64_t>> start_ticks = ReadProcessStartTicks(identity.pid);
+    if (!start_ticks.ok()) return start_ticks.status();
+    if (!*start_ticks || **start_ticks != identity.start_ticks) return OkStatus();
+  }
+  // The worker leads its own session and group; signal the process alone if
+  // the group is gone.
+  if (::kill(-identity.pid, signal) == 0) return OkStatus();
+  if (errno == ESRCH && ::kill(identity.pid, signal) == 0) return OkStatus();
+  const int error = errno;
+  if (error == ESRCH) return OkStatus();
+  return UnavailableError("cannot signal " + process + ": " + ErrnoText(error));
 }
 
 int OpenProcessDescriptor(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+bool ProcessExited(int pidfd) {
+  pollfd descriptor{.fd = pidfd, .events = POLLIN, .revents = 0};
+  return ::poll(&descriptor, 1, 0) == 1 && (descriptor.revents & (POLLIN | POLLHUP)) != 0;
+}
 
 std::string ReapAndDescribe(pid_t pid) {
   int status = 0;

@@ -42,19 +42,31 @@ struct ProcessIdentity {
 StatusOr<ProcessIdentity> LaunchProcess(const ProcessSpec& spec);
 
 // The start time of `pid`, or nullopt when it does not exist or has exited
-// (a zombie counts as exited).
-std::optional<uint64_t> ReadProcessStartTicks(pid_t pid);
+// (a zombie counts as exited). Unavailable when /proc/<pid>/stat exists but
+// cannot be read (no descriptor left, no permission, masked): then nothing
+// is known either way.
+StatusOr<std::optional<uint64_t>> ReadProcessStartTicks(pid_t pid);
 
-// True when `identity` still names the same live process.
+// True when `identity` still names the same live process; false when it
+// does not, or when that cannot be read.
 bool IsAlive(const ProcessIdentity& identity);
 
 // Sends `signal` to the process group of `identity` (the engine and the
-// helpers it forked). Does nothing when the process is gone.
-void SignalProcessGroup(const ProcessIdentity& identity, int signal);
+// helpers it forked). `pidfd` is a descriptor from OpenProcessDescriptor()
+// for the same process, or -1: with one, the process is told from a
+// stranger that reused its pid without reading /proc. OK when sent, and
+// when the process is gone (nothing is left to signal). Unavailable when
+// the process could not be told apart from a stranger, or kill() failed:
+// the caller tries again later.
+Status SignalProcessGroup(const ProcessIdentity& identity, int pidfd, int signal);
 
 // A descriptor that becomes readable when the process exits; works for
 // processes that are not our children. -1 with errno set on failure.
 int OpenProcessDescriptor(pid_t pid);
+
+// Whether the process behind `pidfd` has exited, asked of the kernel now.
+// Readiness notifications for a descriptor can be spurious; this is not.
+bool ProcessExited(int pidfd);
 
 // For a child of this process that has exited: reaps it and describes how
 // it ended ("exit code 1", "killed by signal 9"). For a process that is not

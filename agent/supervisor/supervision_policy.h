@@ -36,6 +36,8 @@ struct SupervisionPolicy {
   std::chrono::milliseconds drain_poll_period{250};
   // SIGTERM → SIGKILL.
   std::chrono::milliseconds kill_timeout{10'000};
+  // A signal that could not be sent is tried again after this long.
+  std::chrono::milliseconds signal_retry_period{1'000};
   // DELETE without graceSeconds, and replacing a worker whose spec changed.
   std::chrono::milliseconds default_grace{30'000};
 };

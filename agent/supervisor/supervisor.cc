@@ -230,17 +230,49 @@ Status Supervisor::CheckSpec(const std::string& id, const WorkerSpec& spec) cons
                                     std::to_string(partitions.size() - 1) + ")"));
     }
   }
+  TESSERA_RETURN_IF_ERROR(CheckPartitionsFree(id, spec.partitions));
+  if (spec.bootstrap_port) {
+    TESSERA_RETURN_IF_ERROR(CheckBootstrapPortFree(id, *spec.bootstrap_port));
+  }
+  return OkStatus();
+}
+
+Status Supervisor::CheckPartitionsFree(const std::string& id,
+                                       const std::vector<int>& partitions) const {
   for (const auto& [other_id, other] : workers_) {
-    if (other_id == id || other->lifecycle.state() == WorkerState::kStopped) continue;
-    for (int partition : spec.partitions) {
-      const std::vector<int>& held = other->spec.partitions;
-      if (std::find(held.begin(), held.end(), partition) != held.end()) {
-        return AlreadyExistsError("partitions: partition " + std::to_string(partition) +
-                                  " is held by worker " + Quote(other_id) + " (" +
-                                  std::string(WorkerStateName(other->lifecycle.state())) + ")");
+    if (other_id == id) continue;
+    // A worker holds its partitions until its process is gone, and a worker
+    // being replaced holds its next spec's too, from the moment it was asked.
+    const bool current = other->lifecycle.state() != WorkerState::kStopped;
+    for (int partition : partitions) {
+      const auto holds = [partition](const WorkerSpec& spec) {
+        return std::find(spec.partitions.begin(), spec.partitions.end(), partition) !=
+               spec.partitions.end();
+      };
+      if ((current && holds(other->spec)) || (other->next_spec && holds(*other->next_spec))) {
+        return AlreadyExistsError(
+            "partitions: partition " + std::to_string(partition) + " is held by worker " +
+            Quote(other_id) + " (" + std::string(WorkerStateName(other->lifecycle.state())) +
+            (current && holds(other->spec) ? "" : ", which is moving onto it") + ")");
       }
     }
   }
+  return OkStatus();
+}
+
+Status Supervisor::CheckBootstrapPortFree(const std::string& id, int port) const {
+  const std::string what = "bootstrapPort: port " + std::to_string(port);
+  if (options_.reserved_ports.contains(port)) {
+    return AlreadyExistsError(what + " is the agent's own");
+  }
+  for (const auto& [other_id, other] : workers_) {
+    const bool held = other->port == port || other->bootstrap_port == port ||
+                      (other->next_spec && other->next_spec->bootstrap_port == port);
+    if (!held) continue;
+    if (other_id == id) return OkStatus();  // its own, already bound by it
+    return AlreadyExistsError(what + " is held by worker " + Quote(other_id));
+  }
+  if (!IsPortFree(port)) return AlreadyExistsError(what + " is in use on this node");
   return OkStatus();
 }
 
@@ -267,7 +299,7 @@ StatusOr<adapters::LaunchPlan> Supervisor::Plan(const Worker& worker) const {
 }
 
 std::set<int> Supervisor::HeldPorts() const {
-  std::set<int> held;
+  std::set<int> held = options_.reserved_ports;
   for (const auto& [id, worker] : workers_) {
     if (worker->port != 0) held.insert(worker->port);
     if (worker->bootstrap_port) held.insert(*worker->bootstrap_port);
@@ -351,13 +383,18 @@ void Supervisor::Pump(const std::shared_ptr<Worker>& worker) {
       case WorkerAction::Kind::kReadLoad:
         ReadLoad(worker);
         break;
-      case WorkerAction::Kind::kSignal:
+      case WorkerAction::Kind::kSignal: {
+        const char* signal = action.signal == SIGKILL ? "SIGKILL" : "SIGTERM";
         logger_.Info("signalling worker",
-                     {{"worker", worker->id},
-                      {"pid", worker->process.pid},
-                      {"signal", action.signal == SIGKILL ? "SIGKILL" : "SIGTERM"}});
-        SignalProcessGroup(worker->process, action.signal);
+                     {{"worker", worker->id}, {"pid", worker->process.pid}, {"signal", signal}});
+        const int pidfd = worker->exit_watch ? worker->exit_watch->native_handle() : -1;
+        if (Status sent = SignalProcessGroup(worker->process, pidfd, action.signal); !sent.ok()) {
+          logger_.Warning("cannot signal worker; will retry",
+                          {{"worker", worker->id}, {"signal", signal}, {"error", sent}});
+          worker->lifecycle.SignalFailed(now, action.signal, sent.message());
+        }
         break;
+      }
     }
   }
   const WorkerState state = worker->lifecycle.state();
@@ -405,6 +442,13 @@ void Supervisor::Spawn(const std::shared_ptr<Worker>& worker) {
     return;
   }
   worker->plan = *std::move(plan);
+  // Checked again at every start, not only when the spec arrived: no path
+  // (a replacement, a restart) may put two engines on one partition.
+  if (Status free = CheckPartitionsFree(worker->id, worker->spec.partitions); !free.ok()) {
+    logger_.Error("cannot start worker", {{"worker", worker->id}, {"error", free}});
+    worker->lifecycle.SpawnFailed(now, free.message());
+    return;
+  }
   StatusOr<ProcessIdentity> process = LaunchProcess({.argv = worker->plan.argv,
                                                      .env = worker->plan.env,
                                                      .working_directory = worker->working_directory,
@@ -432,6 +476,22 @@ void Supervisor::Spawn(const std::shared_ptr<Worker>& worker) {
 void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
   const int descriptor = OpenProcessDescriptor(worker->process.pid);
   if (descriptor < 0) {
+    const int error = errno;
+    if (error != ESRCH) {
+      // Out of descriptors, say: the process may well be alive, so it is
+      // not reported gone; watching is tried again shortly.
+      logger_.Warning("cannot watch worker process; retrying",
+                      {{"worker", worker->id}, {"error", std::strerror(error)}});
+      auto retry = std::make_shared<boost::asio::steady_timer>(io_context_,
+                                                               options_.policy.signal_retry_period);
+      retry->async_wait([this, retry, weak = std::weak_ptr<Worker>(worker),
+                         process = worker->process](const boost::system::error_code& wait_error) {
+        std::shared_ptr<Worker> alive = weak.lock();
+        if (wait_error || shutting_down_ || !alive || !(alive->process == process)) return;
+        if (alive->lifecycle.process_running() && !alive->exit_watch) WatchExit(alive);
+      });
+      return;
+    }
     // The process is already gone.
     const std::string how =
         worker->our_child ? ReapAndDescribe(worker->process.pid) : "exited (exit status unknown)";
@@ -445,6 +505,10 @@ void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
   }
   worker->exit_watch =
       std::make_unique<boost::asio::posix::stream_descriptor>(io_context_, descriptor);
+  AwaitExit(worker);
+}
+
+void Supervisor::AwaitExit(const std::shared_ptr<Worker>& worker) {
   const ProcessIdentity process = worker->process;
   worker->exit_watch->async_wait(
       boost::asio::posix::stream_descriptor::wait_read,
@@ -452,7 +516,17 @@ void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
        process](const boost::system::error_code& error) {
         if (error) return;
         std::shared_ptr<Worker> alive = weak.lock();
-        if (!alive || !(alive->process == process)) return;
+        if (!alive || !(alive->process == process) || !alive->exit_watch) return;
+        // A wait completes on readiness as the reactor saw it, and that has
+        // been seen to be spurious: with 50 workers started at once, several
+        // exit watches fired while their process ran and poll() said the
+        // descriptor was not readable. Taken at its word, a worker would be
+        // marked exited while it still runs and started again beside itself,
+        // so the kernel is asked directly.
+        if (!ProcessExited(alive->exit_watch->native_handle())) {
+          AwaitExit(alive);
+          return;
+        }
         const SteadyClock::time_point noticed = clock_.Now();
         const std::string how = alive->our_child ? ReapAndDescribe(process.pid)
                                                  : "exited (adopted; exit status unknown)";
@@ -471,15 +545,22 @@ void Supervisor::Probe(const std::shared_ptr<Worker>& worker) {
   const std::string url =
       "http://127.0.0.1:" + std::to_string(worker->port) + worker->plan.health_path;
   std::weak_ptr<Worker> weak = worker;
-  probe_client_.Fetch(http::HttpClientRequest{.url = url},
-                      [this, weak](const StatusOr<http::HttpClientResponse>& response) {
-                        std::shared_ptr<Worker> alive = weak.lock();
-                        if (!alive || shutting_down_) return;
-                        alive->lifecycle.ProbeFinished(
-                            clock_.Now(), response.ok(),
-                            response.ok() ? "" : response.status().message());
-                        Pump(alive);
-                      });
+  probe_client_.Fetch(
+      http::HttpClientRequest{.url = url},
+      [this, weak](const StatusOr<http::HttpClientResponse>& response) {
+        std::shared_ptr<Worker> alive = weak.lock();
+        if (!alive || shutting_down_) return;
+        if (!response.ok() && response.status().code() == StatusCode::kResourceExhausted) {
+          // The agent could not open a connection (out of descriptors):
+          // nothing is known about the engine, so nothing is held against it.
+          logger_.Warning("probe not made", {{"worker", alive->id}, {"error", response.status()}});
+          alive->lifecycle.ProbeInconclusive(clock_.Now());
+        } else {
+          alive->lifecycle.ProbeFinished(clock_.Now(), response.ok(),
+                                         response.ok() ? "" : response.status().message());
+        }
+        Pump(alive);
+      });
 }
 
 void Supervisor::ReadLoad(const std::shared_ptr<Worker>& worker) {
@@ -671,6 +752,15 @@ WorkerStatus Supervisor::StatusOf(const Worker& worker) const {
       .adopted = worker.adopted,
       .replacing = worker.next_spec.has_value(),
   };
+  if (lifecycle.state() != WorkerState::kStopped) status.held_partitions = worker.spec.partitions;
+  if (worker.next_spec) {
+    for (int partition : worker.next_spec->partitions) {
+      if (std::find(status.held_partitions.begin(), status.held_partitions.end(), partition) ==
+          status.held_partitions.end()) {
+        status.held_partitions.push_back(partition);
+      }
+    }
+  }
   const WorkerState state = lifecycle.state();
   if (state == WorkerState::kBackoff || state == WorkerState::kFailed) {
     status.next_restart =

@@ -47,6 +47,8 @@ struct SupervisorOptions {
   int port_first = 20000;
   int port_last = 29999;
   std::string bind_host = "0.0.0.0";
+  // Ports of the agent's own (its API) that no worker may be given.
+  std::set<int> reserved_ports{};
   // Host in worker URLs: how the controller and router reach this node.
   std::string advertise_host = "127.0.0.1";
   // Engine /metrics scrapes (merged into the agent's /metrics), the GPU
@@ -73,7 +75,8 @@ class Supervisor {
 
   // Creates or updates worker `id`. Errors: InvalidArgument (unknown engine,
   // partition not on this node, engine cannot take a setting),
-  // AlreadyExists (a partition is held by another worker, named),
+  // AlreadyExists (a partition is held by another worker, or a worker being
+  // replaced is moving onto it; the bootstrap port is in use), both named,
   // ResourceExhausted (no port left).
   StatusOr<ApplyOutcome> Apply(const std::string& id, WorkerSpec spec);
   // Drains and stops worker `id`; NotFound when there is none. The worker
@@ -106,12 +109,20 @@ class Supervisor {
 
   std::shared_ptr<Worker> MakeWorker(const std::string& id, WorkerSpec spec);
   Status CheckSpec(const std::string& id, const WorkerSpec& spec) const;
+  // AlreadyExists naming the worker that holds (or is moving onto) one of
+  // `partitions`, other than worker `id`.
+  Status CheckPartitionsFree(const std::string& id, const std::vector<int>& partitions) const;
+  // AlreadyExists when `port` is the agent's, another worker's, or bound by
+  // some other process on this node.
+  Status CheckBootstrapPortFree(const std::string& id, int port) const;
   StatusOr<adapters::LaunchPlan> Plan(const Worker& worker) const;
   Status AssignPorts(Worker& worker);
   std::set<int> HeldPorts() const;
   void Pump(const std::shared_ptr<Worker>& worker);
   void Spawn(const std::shared_ptr<Worker>& worker);
+  // Opens a process descriptor for the worker's process and awaits its exit.
   void WatchExit(const std::shared_ptr<Worker>& worker);
+  void AwaitExit(const std::shared_ptr<Worker>& worker);
   void Probe(const std::shared_ptr<Worker>& worker);
   void ReadLoad(const std::shared_ptr<Worker>& worker);
   void Finish(const std::shared_ptr<Worker>& worker);

@@ -82,6 +82,21 @@ void WorkerLifecycle::ProbeFinished(TimePoint now, bool healthy, const std::stri
   }
 }
 
+void WorkerLifecycle::ProbeInconclusive(TimePoint now) {
+  probe_in_flight_ = false;
+  if (state_ == WorkerState::kStarting) next_probe_ = now + policy_.readiness_period;
+  if (state_ == WorkerState::kReady) next_probe_ = now + policy_.liveness_period;
+}
+
+void WorkerLifecycle::SignalFailed(TimePoint now, int signal, const std::string& detail) {
+  if (!process_running_) return;
+  bool& sent = signal == SIGKILL ? kill_sent_ : term_sent_;
+  sent = false;
+  signal_retry_at_ = now + policy_.signal_retry_period;
+  reason_ = std::string("cannot signal the engine (") +
+            (signal == SIGKILL ? "SIGKILL" : "SIGTERM") + "): " + detail + "; retrying";
+}
+
 void WorkerLifecycle::LoadRead(TimePoint now, std::optional<double> in_flight) {
   load_read_in_flight_ = false;
   in_flight_ = in_flight;
@@ -91,6 +106,7 @@ void WorkerLifecycle::LoadRead(TimePoint now, std::optional<double> in_flight) {
 
 void WorkerLifecycle::Exited(TimePoint now, const std::string& how) {
   process_running_ = false;
+  signal_retry_at_.reset();
   probe_in_flight_ = false;
   load_read_in_flight_ = false;
   last_exit_ = how;
@@ -139,6 +155,9 @@ void WorkerLifecycle::Stop(TimePoint now, std::chrono::milliseconds grace) {
 
 std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
   std::vector<WorkerAction> actions;
+  // A retry that comes due is spent whether or not the signal is still
+  // wanted, so NextWakeup() never points at a time already past.
+  const bool retry_due = signal_retry_at_ && now >= *signal_retry_at_;
   switch (state_) {
     case WorkerState::kPending:
     case WorkerState::kBackoff:
@@ -153,7 +172,7 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
       if (now >= startup_deadline_) {
         reason_ = "not ready within the startup timeout (" +
                   std::to_string(startup_timeout_.count() / 1000) + "s)";
-        SendSignal(actions, SIGKILL);
+        SendSignal(now, actions, SIGKILL);
       } else if (!probe_in_flight_ && now >= next_probe_) {
         probe_in_flight_ = true;
         actions.push_back({.kind = WorkerAction::Kind::kProbe});
@@ -164,7 +183,7 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
         consecutive_failures_ = 0;
       }
       if (liveness_failures_ >= policy_.liveness_failure_threshold) {
-        SendSignal(actions, SIGKILL);
+        SendSignal(now, actions, SIGKILL);
       } else if (!probe_in_flight_ && now >= next_probe_) {
         probe_in_flight_ = true;
         actions.push_back({.kind = WorkerAction::Kind::kProbe});
@@ -175,23 +194,25 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
         state_ = WorkerState::kStopping;
         reason_ = drained_ ? "drained; stopping" : "grace period over; stopping";
         kill_deadline_ = now + policy_.kill_timeout;
-        SendSignal(actions, SIGTERM);
+        SendSignal(now, actions, SIGTERM);
       } else if (!load_read_in_flight_ && now >= next_load_read_) {
         load_read_in_flight_ = true;
         actions.push_back({.kind = WorkerAction::Kind::kReadLoad});
       }
       break;
     case WorkerState::kStopping:
-      if (!term_sent_) SendSignal(actions, SIGTERM);
-      if (now >= kill_deadline_) SendSignal(actions, SIGKILL);
+      if (!term_sent_) SendSignal(now, actions, SIGTERM);
+      if (now >= kill_deadline_) SendSignal(now, actions, SIGKILL);
       break;
     case WorkerState::kStopped:
       break;
   }
+  if (retry_due) signal_retry_at_.reset();
   return actions;
 }
 
 std::optional<WorkerLifecycle::TimePoint> WorkerLifecycle::NextWakeup() const {
+  if (signal_retry_at_ && process_running_) return *signal_retry_at_;
   switch (state_) {
     case WorkerState::kPending:
     case WorkerState::kBackoff:
@@ -240,9 +261,11 @@ std::chrono::milliseconds WorkerLifecycle::BackoffDelay() const {
   return std::min(delay, policy_.backoff_max);
 }
 
-void WorkerLifecycle::SendSignal(std::vector<WorkerAction>& actions, int signal) {
+void WorkerLifecycle::SendSignal(TimePoint now, std::vector<WorkerAction>& actions, int signal) {
   bool& sent = signal == SIGKILL ? kill_sent_ : term_sent_;
   if (sent || !process_running_) return;
+  if (signal_retry_at_ && now < *signal_retry_at_) return;
+  signal_retry_at_.reset();
   sent = true;
   if (signal == SIGKILL) term_sent_ = true;
   actions.push_back({.kind = WorkerAction::Kind::kSignal, .signal = signal});

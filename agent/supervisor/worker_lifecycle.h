@@ -41,6 +41,14 @@ class WorkerLifecycle {
   void Spawned(TimePoint now);
   void SpawnFailed(TimePoint now, std::string reason);
   void ProbeFinished(TimePoint now, bool healthy, const std::string& detail);
+  // The probe could not be made for a reason of the agent's own (out of
+  // descriptors): it says nothing about the engine and is not counted. The
+  // next probe comes one period later.
+  void ProbeInconclusive(TimePoint now);
+  // A kSignal action could not be carried out (the process could not be
+  // told apart from a stranger that reused its pid, or kill() failed). The
+  // signal is requested again signal_retry_period later.
+  void SignalFailed(TimePoint now, int signal, const std::string& detail);
   // Requests running or queued in the engine; nullopt when unreadable.
   void LoadRead(TimePoint now, std::optional<double> in_flight);
   // `how`: "exit code 1", "killed by signal 9", ...
@@ -75,7 +83,7 @@ class WorkerLifecycle {
  private:
   void Fail(TimePoint now, WorkerState state, std::string reason);
   std::chrono::milliseconds BackoffDelay() const;
-  void SendSignal(std::vector<WorkerAction>& actions, int signal);
+  void SendSignal(TimePoint now, std::vector<WorkerAction>& actions, int signal);
 
   SupervisionPolicy policy_;
   std::chrono::milliseconds startup_timeout_;
@@ -105,6 +113,8 @@ class WorkerLifecycle {
   TimePoint grace_deadline_{};
   TimePoint next_load_read_{};
   TimePoint kill_deadline_{};
+  // Set while a failed signal waits to be retried.
+  std::optional<TimePoint> signal_retry_at_;
 };
 
 }  // namespace tessera::agent

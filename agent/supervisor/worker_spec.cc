@@ -5,6 +5,8 @@
 
 #include "base/json_fields.h"
 #include "base/strings.h"
+#include "base/yaml_json.h"
+#include "engine/adapters/engine_environment.h"
 
 namespace tessera::agent {
 namespace {
@@ -14,13 +16,6 @@ constexpr int kMaxTensorParallel = 64;
 
 bool IsIdCharacter(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-bool IsEnvironmentName(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
 }
 
 Status ReadEngine(const nlohmann::json& json, WorkerSpec& spec) {
@@ -46,16 +41,7 @@ Status ReadEngine(const nlohmann::json& json, WorkerSpec& spec) {
                                 std::to_string(*tensor_parallel_size));
   }
   settings.tensor_parallel_size = partitions;
-  for (const auto& [name, value] : settings.env) {
-    if (!IsEnvironmentName(name)) {
-      return InvalidArgumentError("engine.env." + name + ": not a valid environment variable name");
-    }
-    if (name == "HIP_VISIBLE_DEVICES" || name == "CUDA_VISIBLE_DEVICES" ||
-        name == "ROCR_VISIBLE_DEVICES") {
-      return InvalidArgumentError("engine.env." + name +
-                                  ": set by the agent from the worker's partitions");
-    }
-  }
+  TESSERA_RETURN_IF_ERROR(adapters::CheckEngineEnvironment(settings.env, "engine.env"));
   for (size_t i = 0; i < settings.extra_args.size(); ++i) {
     if (settings.extra_args[i].find('\0') != std::string::npos) {
       return InvalidArgumentError("engine.extraArgs[" + std::to_string(i) +
@@ -140,13 +126,11 @@ StatusOr<WorkerSpec> WorkerSpecFromJson(const nlohmann::json& json) {
 }
 
 StatusOr<WorkerSpec> ParseWorkerSpec(std::string_view json_text) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& error) {
-    return InvalidArgumentError(std::string("body: not valid JSON: ") + error.what());
-  }
-  return WorkerSpecFromJson(json);
+  // ParseJson bounds nesting, so a body of 100,000 '[' is an error here, not
+  // a stack overflow in whatever walks the value later.
+  StatusOr<nlohmann::json> json = ParseJson(json_text);
+  if (!json.ok()) return InvalidArgumentError("body: not valid JSON: " + json.status().message());
+  return WorkerSpecFromJson(*json);
 }
 
 nlohmann::json WorkerSpecToJson(const WorkerSpec& spec) {

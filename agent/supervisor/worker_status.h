@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/supervisor/worker_spec.h"
 #include "agent/supervisor/worker_state.h"
@@ -37,6 +38,9 @@ struct WorkerStatus {
   bool adopted = false;  // started by an earlier agent process
   // A changed spec waiting for the current process to stop.
   bool replacing = false;
+  // The partitions no other worker may take: the spec's, and while
+  // replacing, the next spec's as well.
+  std::vector<int> held_partitions{};
 };
 
 }  // namespace tessera::agent

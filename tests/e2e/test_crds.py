@@ -248,7 +248,16 @@ INVALID = [
      ["spec.engine.env: Forbidden: spec.engine.env.HIP_VISIBLE_DEVICES is set by the agent "
       "from the worker's partitions"]),
     ("env-not-a-variable-name", mutate_engine(env={"NCCL-DEBUG": "WARN"}), "spec.engine.env",
-     ["spec.engine.env: Invalid value", "environment variable names"]),
+     ["spec.engine.env: Invalid value", "spec.engine.env.NCCL-DEBUG: not an engine environment "
+      "variable name"]),
+    ("env-ld-preload", mutate_engine(env={"LD_PRELOAD": "/tmp/x.so"}), "spec.engine.env.LD_PRELOAD",
+     ["spec.engine.env: Forbidden: spec.engine.env.LD_PRELOAD names code or a place code is "
+      "loaded from"]),
+    ("env-hsa-tools-lib", mutate_engine(env={"HSA_TOOLS_LIB": "/tmp/x.so"}),
+     "spec.engine.env.HSA_TOOLS_LIB", ["spec.engine.env.HSA_TOOLS_LIB names code"]),
+    ("env-pythonstartup", mutate_engine(env={"PYTHONSTARTUP": "/tmp/x.py"}),
+     "spec.engine.env.PYTHONSTARTUP",
+     ["spec.engine.env: Forbidden: spec.engine.env.PYTHONSTARTUP is not an engine setting"]),
     ("rollout-max-surge-and-unavailable-zero",
      mutate_spec(rollout={"maxSurge": 0, "maxUnavailable": 0}), "spec.rollout",
      ["spec.rollout: Invalid value", "spec.rollout.maxSurge and spec.rollout.maxUnavailable "

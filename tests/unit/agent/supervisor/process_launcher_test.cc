@@ -66,12 +66,26 @@ TEST(ProcessLauncherTest, IdentityDetectsExitAndSignalsReachTheGroup) {
   EXPECT_EQ(::getpgid(process->pid), process->pid) << "leads its own process group";
   EXPECT_FALSE(IsAlive({.pid = process->pid, .start_ticks = process->start_ticks + 1}))
       << "a reused pid is not the same process";
+  EXPECT_TRUE(SignalProcessGroup({.pid = process->pid, .start_ticks = process->start_ticks + 1},
+                                 /*pidfd=*/-1, SIGKILL)
+                  .ok())
+      << "a stranger with the pid is left alone, and that is not an error";
+  EXPECT_TRUE(IsAlive(*process));
   const int descriptor = OpenProcessDescriptor(process->pid);
-  SignalProcessGroup(*process, SIGKILL);
+  EXPECT_TRUE(SignalProcessGroup(*process, descriptor, SIGKILL).ok());
   ASSERT_TRUE(WaitExited(descriptor));
+  EXPECT_TRUE(SignalProcessGroup(*process, descriptor, SIGKILL).ok())
+      << "signalling a process that is gone succeeds: nothing is left to signal";
   ::close(descriptor);
   EXPECT_FALSE(IsAlive(*process)) << "a zombie counts as exited";
   EXPECT_EQ(ReapAndDescribe(process->pid), "killed by signal 9");
+  EXPECT_TRUE(SignalProcessGroup(*process, /*pidfd=*/-1, SIGKILL).ok());
+}
+
+TEST(ProcessLauncherTest, StartTicksOfAMissingProcessAreNone) {
+  StatusOr<std::optional<uint64_t>> ticks = ReadProcessStartTicks(0x3fffffff);
+  ASSERT_TRUE(ticks.ok()) << ticks.status();
+  EXPECT_EQ(*ticks, std::nullopt);
 }
 
 }  // namespace

@@ -193,5 +193,67 @@ TEST_F(WorkerLifecycleTest, AdoptedReadyWorkerIsProbedNotRestarted) {
   EXPECT_EQ(lifecycle_.restarts(), 0);
 }
 
+// Issue 13, item 5: a kill the agent could not carry out used to be recorded
+// as sent; the worker then stayed "stopping" (or "ready") forever.
+TEST_F(WorkerLifecycleTest, FailedKillIsRetriedUntilItIsSent) {
+  BringUp();
+  lifecycle_.Stop(Time(milliseconds(1000)), milliseconds(0));
+  EXPECT_THAT(At(milliseconds(1000)), ElementsAre(kKill));
+  lifecycle_.SignalFailed(Time(milliseconds(1000)), SIGKILL, "cannot read /proc/42/stat");
+  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopping);
+  EXPECT_THAT(lifecycle_.reason(), HasSubstr("cannot signal the engine (SIGKILL)"));
+  EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(2000)));
+  EXPECT_THAT(At(milliseconds(1500)), IsEmpty()) << "not before the retry period";
+  EXPECT_THAT(At(milliseconds(2000)), ElementsAre(kKill));
+  EXPECT_EQ(lifecycle_.NextWakeup(), std::nullopt) << "sent; only the exit moves it on";
+  lifecycle_.Exited(Time(milliseconds(2100)), "killed by signal 9");
+  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopped);
+}
+
+TEST_F(WorkerLifecycleTest, FailedTermDuringDrainIsRetriedAndTheKillStillFollows) {
+  BringUp();
+  lifecycle_.Stop(Time(milliseconds(1000)), milliseconds(100));
+  ASSERT_THAT(At(milliseconds(1000)), ElementsAre(kReadLoad));
+  EXPECT_THAT(At(milliseconds(1100)), ElementsAre(kTerm));
+  lifecycle_.SignalFailed(Time(milliseconds(1100)), SIGTERM, "kill: Operation not permitted");
+  EXPECT_THAT(At(milliseconds(2100)), ElementsAre(kTerm));
+  EXPECT_THAT(At(milliseconds(3100)), ElementsAre(kKill)) << "kill_timeout after the drain";
+}
+
+TEST_F(WorkerLifecycleTest, FailedLivenessKillIsRetried) {
+  BringUp();
+  for (int probe = 1; probe <= 3; ++probe) {
+    const milliseconds at(100 + 1000 * probe);
+    ASSERT_THAT(At(at), ElementsAre(kProbe));
+    lifecycle_.ProbeFinished(Time(at), false, "connection refused");
+  }
+  EXPECT_THAT(At(milliseconds(3100)), ElementsAre(kKill));
+  lifecycle_.SignalFailed(Time(milliseconds(3100)), SIGKILL, "cannot read /proc/42/stat");
+  EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(4100)));
+  EXPECT_THAT(At(milliseconds(4100)), ElementsAre(kKill));
+}
+
+TEST_F(WorkerLifecycleTest, RetryNoLongerWantedIsDropped) {
+  BringUp();
+  lifecycle_.Stop(Time(milliseconds(1000)), milliseconds(0));
+  (void)At(milliseconds(1000));
+  lifecycle_.SignalFailed(Time(milliseconds(1000)), SIGKILL, "EPERM");
+  lifecycle_.Exited(Time(milliseconds(1200)), "exit code 0");
+  EXPECT_EQ(lifecycle_.NextWakeup(), std::nullopt);
+}
+
+// Issue 13, item 4: a probe the agent could not make (out of descriptors)
+// used to count as a failure, and three of them killed a healthy engine.
+TEST_F(WorkerLifecycleTest, InconclusiveProbesNeverKill) {
+  BringUp();
+  for (int probe = 1; probe <= 10; ++probe) {
+    const milliseconds at(100 + 1000 * probe);
+    ASSERT_THAT(At(at), ElementsAre(kProbe)) << probe;
+    lifecycle_.ProbeInconclusive(Time(at));
+  }
+  EXPECT_EQ(lifecycle_.state(), WorkerState::kReady);
+  EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(11'100)));
+}
+
 }  // namespace
 }  // namespace tessera::agent

@@ -46,9 +46,15 @@ TEST(WorkerSpecTest, TensorParallelSizeDefaultsToPartitionCount) {
 }
 
 struct BadSpec {
+  std::string name;  // the test's name
   std::string body;
   std::string message;
 };
+
+std::string WithEnv(std::string_view env) {
+  return R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m", "env": )" +
+         std::string(env) + "}}";
+}
 
 class BadWorkerSpecTest : public ::testing::TestWithParam<BadSpec> {};
 
@@ -62,29 +68,77 @@ TEST_P(BadWorkerSpecTest, NamesTheField) {
 INSTANTIATE_TEST_SUITE_P(
     Fields, BadWorkerSpecTest,
     ::testing::Values(
-        BadSpec{"", "body: not valid JSON"}, BadSpec{"null", "body: must be a JSON object"},
-        BadSpec{R"({"deployment": "d", "engine": {"kind": "sim", "model": "m"}})",
+        BadSpec{"Empty", "", "body: not valid JSON"},
+        BadSpec{"Null", "null", "body: must be a JSON object"},
+        BadSpec{"NoPartitions", R"({"deployment": "d", "engine": {"kind": "sim", "model": "m"}})",
                 "partitions: is required"},
-        BadSpec{R"({"deployment": "d", "partitions": [0]})", "engine: is required"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim"}})",
+        BadSpec{"NoEngine", R"({"deployment": "d", "partitions": [0]})", "engine: is required"},
+        BadSpec{"NoModel", R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim"}})",
                 "engine.model: is required"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "engine": "sim"})",
+        BadSpec{"EngineNotObject", R"({"deployment": "d", "partitions": [0], "engine": "sim"})",
                 "engine: must be a JSON object"},
         BadSpec{
+            "NegativePartition",
             R"({"deployment": "d", "partitions": [-1], "engine": {"kind": "sim", "model": "m"}})",
             "partitions[0]: must be a partition index"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+        BadSpec{"HugeMaxModelLen",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
                  "maxModelLen": 99999999999999999999}})",
                 "engine.maxModelLen: must be"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
-                 "env": {"1BAD": "x"}}})",
-                "engine.env.1BAD: not a valid environment variable name"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "bootstrapPort": 9000,
+        BadSpec{"EnvNameStartsWithDigit", WithEnv(R"({"1BAD": "x"})"),
+                "engine.env.1BAD: not an engine environment variable name"},
+        // Issue 13, item 7: loader and interpreter variables let a spec run
+        // code of its choosing inside the engine.
+        BadSpec{"EnvLdPreload", WithEnv(R"({"LD_PRELOAD": "/tmp/x.so"})"),
+                "engine.env.LD_PRELOAD: names code or a place code is loaded from"},
+        BadSpec{"EnvLdLibraryPath", WithEnv(R"({"LD_LIBRARY_PATH": "/tmp"})"),
+                "engine.env.LD_LIBRARY_PATH: names code"},
+        BadSpec{"EnvPythonPath", WithEnv(R"({"PYTHONPATH": "/tmp"})"),
+                "engine.env.PYTHONPATH: names code"},
+        BadSpec{"EnvPythonStartup", WithEnv(R"({"PYTHONSTARTUP": "/tmp/x.py"})"),
+                "engine.env.PYTHONSTARTUP: not an engine setting"},
+        BadSpec{"EnvHsaToolsLib", WithEnv(R"({"HSA_TOOLS_LIB": "/tmp/x.so"})"),
+                "engine.env.HSA_TOOLS_LIB: names code"},
+        BadSpec{"EnvNcclNetPlugin", WithEnv(R"({"NCCL_NET_PLUGIN": "evil"})"),
+                "engine.env.NCCL_NET_PLUGIN: names code"},
+        BadSpec{"EnvLoggingConfig", WithEnv(R"({"VLLM_LOGGING_CONFIG_PATH": "/tmp/l.json"})"),
+                "engine.env.VLLM_LOGGING_CONFIG_PATH: names code"},
+        BadSpec{"EnvBashEnv", WithEnv(R"({"BASH_ENV": "/tmp/x.sh"})"),
+                "engine.env.BASH_ENV: not an engine setting"},
+        BadSpec{"EnvLowerCase", WithEnv(R"({"ld_preload": "/tmp/x.so"})"),
+                "engine.env.ld_preload: not an engine environment variable name"},
+        BadSpec{"EnvVisibleDevices", WithEnv(R"({"HIP_VISIBLE_DEVICES": "0"})"),
+                "engine.env.HIP_VISIBLE_DEVICES: is set by the agent"},
+        BadSpec{"EnvGpuDeviceOrdinal", WithEnv(R"({"GPU_DEVICE_ORDINAL": "0"})"),
+                "engine.env.GPU_DEVICE_ORDINAL: is set by the agent"},
+        BadSpec{"EnvValueTooLong", WithEnv(R"({"NCCL_DEBUG": ")" + std::string(5000, 'x') + "\"}"),
+                "engine.env.NCCL_DEBUG: at most 4096 bytes"},
+        // Issue 13, item 2: a body nested 100,000 deep overflowed the stack
+        // when the error message dumped it.
+        BadSpec{"NestedTooDeep", std::string(100'000, '[') + std::string(100'000, ']'),
+                "body: not valid JSON: invalid JSON: nested deeper than 1000 levels"},
+        BadSpec{"DeepPartitions",
+                R"({"deployment": "d", "engine": {"kind": "sim", "model": "m"}, "partitions": )" +
+                    std::string(900, '[') + std::string(900, ']') + "}",
+                "partitions[0]: must be a partition index (0-4096), got array of 1 elements"},
+        BadSpec{"BootstrapPortOnDecode",
+                R"({"deployment": "d", "partitions": [0], "bootstrapPort": 9000,
                  "engine": {"kind": "sim", "model": "m"}})",
                 "bootstrapPort: only prefill workers"},
-        BadSpec{R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+        BadSpec{"PrefixCachingNotBool",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
                  "enablePrefixCaching": "yes"}})",
-                "engine.enablePrefixCaching: must be true or false"}));
+                "engine.enablePrefixCaching: must be true or false"}),
+    [](const ::testing::TestParamInfo<BadSpec>& param) { return param.param.name; });
+
+TEST(WorkerSpecTest, AcceptsEngineSettingsFromTheAllowList) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(WithEnv(
+      R"({"NCCL_DEBUG": "WARN", "VLLM_USE_V1": "1", "HF_HUB_OFFLINE": "1", "SGLANG_LOG_LEVEL": "x",
+          "TORCH_NCCL_ASYNC_ERROR_HANDLING": "1", "HSA_NO_SCRATCH_RECLAIM": "1",
+          "PYTORCH_TUNABLEOP_ENABLED": "1", "OMP_NUM_THREADS": "8"})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->settings.env.size(), 8u);
+}
 
 TEST(WorkerIdTest, AcceptsDnsLikeNamesOnly) {
   EXPECT_TRUE(ValidateWorkerId("llama-70b.prefill-0").ok());
