@@ -29,7 +29,8 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
   app.add_option("--state-dir", options.state_directory, "Worker state, kept across restarts")
       ->capture_default_str();
   app.add_option("--log-dir", options.log_directory, "Worker logs (default: <state-dir>/logs)");
-  app.add_option("--token-file", options.token_file, "Bearer token every API call must carry");
+  app.add_option("--token-file", options.token_file,
+                 "Bearer token every API call but /healthz and /readyz must carry");
   app.add_flag("--no-auth", options.no_auth, "Serve the API without a token (development only)");
   app.add_option("--hostname", options.hostname, "Node name in metrics and the inventory");
   app.add_option("--advertise-host", options.advertise_host,

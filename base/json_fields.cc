@@ -15,7 +15,7 @@ std::string DescribeJson(const nlohmann::json& value) {
   if (value.is_object()) return "object of " + std::to_string(value.size()) + " fields";
   std::string text;
   if (value.is_string()) {
-    const std::string& string = value.get_ref<const std::string&>();
+    const auto& string = value.get_ref<const std::string&>();
     text = nlohmann::json(string.substr(0, kShown))
                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (string.size() > kShown) text.insert(text.size() - 1, "...");

@@ -481,7 +481,8 @@ void Supervisor::WatchExit(const std::shared_ptr<Worker>& worker) {
       // Out of descriptors, say: the process may well be alive, so it is
       // not reported gone; watching is tried again shortly.
       logger_.Warning("cannot watch worker process; retrying",
-                      {{"worker", worker->id}, {"error", std::strerror(error)}});
+                      {{"worker", worker->id},
+                       {"error", std::error_code(error, std::generic_category()).message()}});
       auto retry = std::make_shared<boost::asio::steady_timer>(io_context_,
                                                                options_.policy.signal_retry_period);
       retry->async_wait([this, retry, weak = std::weak_ptr<Worker>(worker),
@@ -580,7 +581,12 @@ void Supervisor::ReadLoad(const std::shared_ptr<Worker>& worker) {
                        });
 }
 
-void Supervisor::Finish(const std::shared_ptr<Worker>& worker) {
+void Supervisor::Finish(const std::shared_ptr<Worker>& stopped) {
+  // `stopped` may be the very map entry erased below (Apply pumps the map's
+  // own pointer); this copy keeps the worker alive until the end, which is
+  // what clang-tidy cannot see.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
+  const std::shared_ptr<Worker> worker = stopped;
   worker->exposition.reset();
   MergeEngineMetrics();
   worker->timer.cancel();

@@ -125,7 +125,8 @@ class Supervisor {
   void AwaitExit(const std::shared_ptr<Worker>& worker);
   void Probe(const std::shared_ptr<Worker>& worker);
   void ReadLoad(const std::shared_ptr<Worker>& worker);
-  void Finish(const std::shared_ptr<Worker>& worker);
+  // Forgets (or replaces) a stopped worker.
+  void Finish(const std::shared_ptr<Worker>& stopped);
   void ArmTimer(const std::shared_ptr<Worker>& worker);
   void ScrapeAll();
   // Hands the running workers' last expositions to the merger.
