@@ -6,7 +6,7 @@
 BUILD_DIR    ?= build
 SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR     ?= build-fuzz
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 CMAKE_FLAGS  ?=
 CTEST_FLAGS  ?= --output-on-failure
 
@@ -15,7 +15,11 @@ CTEST_FLAGS  ?= --output-on-failure
 up: build
 	scripts/up.sh "$(BUILD_DIR)"
 
-test: setup check-format build unit tidy sanitize fuzz
+# Each step in turn, ending with a table of where the time went (also in
+# $(BUILD_DIR)/ci-times.txt).
+CI_STEPS = setup check-format build unit tidy sanitize fuzz
+test:
+	BUILD_DIR=$(BUILD_DIR) scripts/ci_steps.py $(CI_STEPS)
 
 setup:
 	scripts/setup.sh
@@ -41,15 +45,20 @@ sanitize: setup
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
 
-# libFuzzer over the agent's request parsing, for a bounded time. New inputs
-# that find new coverage are kept in the build tree, not the repository.
+# libFuzzer over the agent's request handling, each target for a bounded
+# time: worker specs alone, and whole admin requests from raw bytes. New
+# inputs that find new coverage are kept in the build tree, not the
+# repository.
+FUZZERS = worker_spec admin_request
 fuzz: setup
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DTESSERA_WERROR=ON \
 	  -DTESSERA_BUILD_FUZZERS=ON -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF
-	cmake --build $(FUZZ_DIR) --target worker_spec_fuzzer
-	mkdir -p $(FUZZ_DIR)/corpus/worker_spec
-	$(FUZZ_DIR)/bin/worker_spec_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	  $(FUZZ_DIR)/corpus/worker_spec tests/fuzz/corpus/worker_spec
+	cmake --build $(FUZZ_DIR) --target $(FUZZERS:%=%_fuzzer)
+	for fuzzer in $(FUZZERS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$fuzzer && \
+	  $(FUZZ_DIR)/bin/$${fuzzer}_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus/$$fuzzer tests/fuzz/corpus/$$fuzzer || exit 1; \
+	done
 
 check-format: setup
 	scripts/check-format.sh

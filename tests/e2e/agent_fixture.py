@@ -4,6 +4,7 @@ import json
 import os
 import random
 import signal
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -54,13 +55,22 @@ class Agent:
     """tessera-agent with the sim GPU backend, started in `state_dir`."""
 
     def __init__(self, state_dir, topology="1xmi300x:cpx/nps4", port=None, config=None,
-                 hostname="node-e2e", extra_args=()):
+                 hostname="node-e2e", extra_args=(), preexec_fn=None, wrapper=(), tls=None,
+                 env=None):
         self.state_dir = str(state_dir)
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        # tls: (certificate file, key file) to serve HTTPS with; the client
+        # trusts that certificate alone.
+        self.tls = tls
+        self.ssl_context = ssl.create_default_context(cafile=tls[0]) if tls else None
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.topology = topology
         self.hostname = hostname
         self.extra_args = list(extra_args)
+        self.preexec_fn = preexec_fn
+        self.env = env
+        # Argv before the agent's own, e.g. ["unshare", "-m", "--"].
+        self.wrapper = list(wrapper)
         os.makedirs(self.state_dir, exist_ok=True)
         self.token_file = os.path.join(self.state_dir, "token")
         with open(self.token_file, "w") as f:
@@ -79,12 +89,15 @@ class Agent:
     def start(self):
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [os.path.join(BIN_DIR, "tessera-agent"), "--listen", f"127.0.0.1:{self.port}",
+            [*self.wrapper, os.path.join(BIN_DIR, "tessera-agent"),
+             "--listen", f"127.0.0.1:{self.port}",
              "--gpu-backend", "sim", "--sim-topology", self.topology,
              "--state-dir", self.state_dir, "--token-file", self.token_file,
              "--config", self.config_file, "--hostname", self.hostname,
-             "--advertise-host", "127.0.0.1", *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT)
+             "--advertise-host", "127.0.0.1",
+             *(["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []),
+             *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=self.preexec_fn, env=self.env)
         log.close()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -115,7 +128,7 @@ class Agent:
             request.data = data
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10, context=self.ssl_context) as response:
                 status, text = response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode()

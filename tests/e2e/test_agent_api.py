@@ -2,6 +2,10 @@
 and never disturbs a running worker."""
 
 import json
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -22,14 +26,25 @@ def error_of(agent, method, path, body=None, data=None, **kwargs):
     return status, json.loads(text)["error"]["message"]
 
 
-@pytest.mark.parametrize("path", ["/v1/workers", "/v1/node", "/v1/sd", "/metrics", "/readyz",
+@pytest.mark.parametrize("path", ["/v1/workers", "/v1/node", "/v1/sd", "/metrics",
                                   "/v1/workers/holder", "/v1/workers/holder/logs"])
-def test_every_route_but_healthz_needs_the_token(agent, path):
+def test_every_route_but_the_health_checks_needs_the_token(agent, path):
     status, message = error_of(agent, "GET", path, token=None)
     assert status == 401 and "missing bearer token" in message
     status, message = error_of(agent, "GET", path, token="wrong-token-0123456789")
     assert status == 401 and message == "invalid bearer token"
+
+
+def test_health_checks_are_open_so_kubelet_probes_need_no_secret(agent):
     assert agent.request("GET", "/healthz", token=None, raw=True) == (200, "ok\n")
+    assert agent.request("GET", "/readyz", token=None, raw=True) == (200, "ok\n")
+
+
+def test_a_401_names_the_scheme(agent):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(agent.base_url + "/v1/workers", timeout=10)
+    assert refused.value.code == 401
+    assert refused.value.headers["WWW-Authenticate"] == "Bearer"
 
 
 @pytest.mark.parametrize("body, status, expected", [
@@ -58,7 +73,9 @@ def test_every_route_but_healthz_needs_the_token(agent, path):
     (json.dumps(sim_spec(kvCacheDtype="int3")).encode(), 400,
      'engine.kvCacheDtype: tessera-engine-sim has no KV-cache dtype "int3"'),
     (json.dumps(sim_spec(env={"HIP_VISIBLE_DEVICES": "0"})).encode(), 400,
-     "engine.env.HIP_VISIBLE_DEVICES: set by the agent"),
+     "engine.env.HIP_VISIBLE_DEVICES: is set by the agent"),
+    (json.dumps(sim_spec(env={"LD_PRELOAD": "/tmp/x.so"})).encode(), 400,
+     "engine.env.LD_PRELOAD: names code or a place code is loaded from"),
     (json.dumps(sim_spec(extraArgs="--seed 1")).encode(), 400,
      "engine.extraArgs: must be a list of strings"),
     (json.dumps(sim_spec(partitions=[3])).encode(), 409,
@@ -91,7 +108,7 @@ def test_bad_requests_on_other_routes(agent, method, path, status, expected):
 
 def test_oversized_body_is_refused(agent):
     status, message = error_of(agent, "PUT", "/v1/workers/big", data=b"{" + b" " * (2 << 20) + b"}")
-    assert status == 413 and "request body over" in message
+    assert status == 413 and "request body exceeds the limit of 1 MiB" in message
 
 
 def test_metrics_are_gzipped_for_scrapers_that_ask(agent):
@@ -122,3 +139,34 @@ def test_metrics_are_gzipped_for_scrapers_that_ask(agent):
     families = lambda body: sorted({line.split()[2] for line in body.splitlines()  # noqa: E731
                                     if line.startswith("# TYPE")})
     assert families(text) == families(plain.decode())
+
+
+def self_signed_certificate(directory):
+    certificate, key = str(directory / "tls.crt"), str(directory / "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True)
+    return certificate, key
+
+
+def test_api_over_tls(tmp_path):
+    """--tls-cert and --tls-key serve the same API over HTTPS; the health
+    checks stay open and the rest needs the token, as over plain HTTP."""
+    agent = Agent(tmp_path / "agent", tls=self_signed_certificate(tmp_path))
+    try:
+        assert agent.base_url.startswith("https://")
+        assert agent.request("GET", "/healthz", token=None, raw=True) == (200, "ok\n")
+        assert agent.request("GET", "/v1/workers", token=None, raw=True)[0] == 401
+        agent.put_worker("tls-0", sim_spec(partitions=[1]))
+        assert agent.wait_ready("tls-0")["pid"] > 0
+        # Plain HTTP on the TLS port gets no answer, not the API.
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            urllib.request.urlopen(f"http://127.0.0.1:{agent.port}/healthz", timeout=5)
+        # A client that does not trust the certificate is refused.
+        with pytest.raises(urllib.error.URLError) as untrusted:
+            urllib.request.urlopen(agent.base_url + "/healthz", timeout=5,
+                                   context=ssl.create_default_context())
+        assert "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
+    finally:
+        agent.destroy()
