@@ -95,7 +95,7 @@ class LogValue {
  public:
   // NOLINTBEGIN(google-explicit-constructor): implicit by design, see above.
   LogValue(std::string_view text) : text_(text) {}
-  LogValue(const std::string& text) : text_(text) {}
+  LogValue(std::string text) : text_(std::move(text)) {}
   LogValue(const char* text) : text_(text == nullptr ? "" : text) {}
 
   // A template so that pointers and other scalars do not silently become bool.

@@ -131,9 +131,13 @@ class [[nodiscard]] StatusOr {
 #define TESSERA_ASSIGN_OR_RETURN(lhs, expr) \
   TESSERA_ASSIGN_OR_RETURN_IMPL_(TESSERA_STATUS_CONCAT_(tessera_statusor_, __LINE__), lhs, expr)
 
+// `statusor` names the variable being declared and `lhs` is a declaration:
+// neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TESSERA_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                   \
   if (!statusor.ok()) return statusor.status();             \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // TESSERA_BASE_STATUS_H_

@@ -313,7 +313,7 @@ std::string FormatBytes(uint64_t bytes) {
   std::string text = std::to_string(whole) + ".";
   text += static_cast<char>('0' + hundredths / 10);
   text += static_cast<char>('0' + hundredths % 10);
-  text += " ";
+  text += ' ';
   text += kUnits[exponent];
   return text;
 }
@@ -346,7 +346,7 @@ std::string FormatDuration(std::chrono::nanoseconds duration) {
     if (hours > 0) text += std::to_string(hours) + "h";
     if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
     AppendDecimal(total_seconds % 60 * kSecond + magnitude % kSecond, 9, text);
-    text += "s";
+    text += 's';
   }
   return text;
 }

@@ -478,7 +478,7 @@ size_t SpecialUnicodeLength(std::string_view text, size_t position) {
 bool HasSpecialCharacters(std::string_view text, bool allow_newline) {
   for (size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    if (IsControl(byte) && !(allow_newline && text[i] == '\n')) return true;
+    if (IsControl(byte) && (!allow_newline || text[i] != '\n')) return true;
     if (SpecialUnicodeLength(text, i) != 0) return true;
   }
   return false;

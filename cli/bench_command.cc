@@ -186,6 +186,8 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   }
   for (const std::string& item : SplitList(flags.metric_percentiles)) {
     TESSERA_ASSIGN_OR_RETURN(const double percentile, ParseNumber("--metric-percentiles", item));
+    // Negated so that NaN, which fails every comparison, is rejected too.
+    // NOLINTNEXTLINE(readability-simplify-boolean-expr)
     if (!(percentile > 0 && percentile <= 100)) {
       return InvalidArgumentError("--metric-percentiles: " + item + " is not in (0, 100]");
     }

@@ -46,10 +46,10 @@ Status Make(int http_status, std::string_view reason, const std::string& message
   text += message.empty() ? "the server gave no reason" : message;
   text += " (HTTP " + std::to_string(http_status);
   if (!reason.empty()) {
-    text += " ";
+    text += ' ';
     text += reason;
   }
-  text += ")";
+  text += ')';
   return Status(StatusCodeForHttp(http_status, reason), std::move(text));
 }
 

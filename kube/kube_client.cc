@@ -124,7 +124,7 @@ std::string PatchContentType(PatchType type) {
 void AddQuery(std::string& query, std::string_view name, std::string_view value) {
   query += query.empty() ? "?" : "&";
   query += name;
-  query += "=";
+  query += '=';
   query += web::uri::encode_data_string(std::string(value));
 }
 

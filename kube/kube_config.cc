@@ -83,9 +83,9 @@ StatusOr<NamedEntry> FindNamed(const json& config, std::string_view list_field,
         continue;
       }
       std::string path = list_name;
-      path += "[";
+      path += '[';
       path += name;
-      path += "]";
+      path += ']';
       const auto body = entry.find(body_field);
       if (body == entry.end() || body->is_null()) {
         return InvalidArgumentError(path + "." + std::string(body_field) + ": is required");

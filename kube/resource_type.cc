@@ -13,13 +13,13 @@ std::string ResourceType::Path(std::string_view namespace_name, std::string_view
     path += "/namespaces/";
     path += namespace_name;
   }
-  path += "/";
+  path += '/';
   path += plural;
   if (!name.empty()) {
-    path += "/";
+    path += '/';
     path += name;
     if (!subresource.empty()) {
-      path += "/";
+      path += '/';
       path += subresource;
     }
   }

@@ -44,7 +44,7 @@ Status ReadCertificates(std::string_view pem, std::string_view field, std::vecto
   // is a damaged block.
   const unsigned long error = ERR_peek_last_error();  // NOLINT(google-runtime-int)
   if (error != 0 &&
-      !(ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE)) {
+      (ERR_GET_LIB(error) != ERR_LIB_PEM || ERR_GET_REASON(error) != PEM_R_NO_START_LINE)) {
     return InvalidArgumentError(std::string(field) +
                                 ": not a valid PEM certificate: " + TakeOpenSslError());
   }

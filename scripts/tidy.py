@@ -3,6 +3,10 @@
 
 Usage: scripts/tidy.py BUILD_DIR [SOURCE_REGEX]
 
+The clang-tidy is the one pinned in scripts/tools-requirements.txt, from the
+project's Python environment (scripts/setup-python.sh), unless CLANG_TIDY
+names another.
+
 A translation unit is skipped when neither it nor any header it includes,
 nor its compile command, nor .clang-tidy, nor clang-tidy itself has changed
 since it last passed: the headers come from the build's dependency log
@@ -24,7 +28,6 @@ import subprocess
 import sys
 import time
 
-CLANG_TIDY = "clang-tidy-14"
 # Passes not seen for this long are forgotten (every header change makes new ones).
 CACHE_DAYS = 30
 
@@ -74,11 +77,20 @@ def unit_key(entry, dependencies, config_digest, source_root):
     return digest.hexdigest()
 
 
+def clang_tidy_binary(source_root):
+    if os.environ.get("CLANG_TIDY"):
+        return os.environ["CLANG_TIDY"]
+    venv = subprocess.run([os.path.join(source_root, "scripts", "setup-python.sh")],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(venv, "bin", "clang-tidy")
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     build_dir = os.path.abspath(sys.argv[1])
     source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    clang_tidy = clang_tidy_binary(source_root)
     pattern = re.compile(sys.argv[2] if len(sys.argv) == 3 else "^" + re.escape(source_root) + "/")
     cache_dir = os.path.join(os.environ.get("TESSERA_CACHE_DIR", os.path.expanduser("~/.cache/tessera")),
                              "tidy")
@@ -88,7 +100,7 @@ def main():
         if time.time() - os.path.getmtime(marker) > CACHE_DAYS * 86400:
             os.remove(marker)
 
-    version = subprocess.run([CLANG_TIDY, "--version"], capture_output=True, text=True,
+    version = subprocess.run([clang_tidy, "--version"], capture_output=True, text=True,
                              check=True).stdout
     config_digest = version + file_digest(os.path.join(source_root, ".clang-tidy"))
     with open(os.path.join(build_dir, "compile_commands.json")) as f:
@@ -108,7 +120,7 @@ def main():
 
     def check(item):
         path, key = item
-        result = subprocess.run([CLANG_TIDY, "-p", build_dir, "--quiet", path], capture_output=True,
+        result = subprocess.run([clang_tidy, "-p", build_dir, "--quiet", path], capture_output=True,
                                 text=True)
         if result.returncode == 0 and key is not None:
             open(os.path.join(cache_dir, key), "w").close()

@@ -302,6 +302,7 @@ ApiResponse AdminRoutes::ServiceDiscovery() const {
   for (const WorkerStatus& worker : supervisor_.Workers()) {
     if (worker.state != WorkerState::kReady) continue;
     std::vector<std::string> partitions;
+    partitions.reserve(worker.spec.partitions.size());
     for (int partition : worker.spec.partitions) partitions.push_back(std::to_string(partition));
     const std::string target = worker.url.substr(worker.url.find("://") + 3);
     groups.push_back({{"targets", {target}},

@@ -120,7 +120,7 @@ std::optional<fs::path> FindAmdgpuHwmon(const fs::path& device_directory) {
   std::vector<std::string> monitors = ListSysfsDirectory(device_directory / "hwmon");
   std::sort(monitors.begin(), monitors.end());
   for (const std::string& name : monitors) {
-    const fs::path hwmon = device_directory / "hwmon" / name;
+    fs::path hwmon = device_directory / "hwmon" / name;
     if (ReadSysfsText(hwmon / "name") == "amdgpu") return hwmon;
   }
   return std::nullopt;

@@ -213,6 +213,7 @@ std::shared_ptr<Supervisor::Worker> Supervisor::MakeWorker(const std::string& id
 Status Supervisor::CheckSpec(const std::string& id, const WorkerSpec& spec) const {
   if (!options_.engines.contains(spec.engine)) {
     std::vector<std::string> names;
+    names.reserve(options_.engines.size());
     for (const auto& [name, installation] : options_.engines) names.push_back(name);
     return InvalidArgumentError("engine.kind: " + Quote(spec.engine) +
                                 " is not in this agent's engine allow-list (" + Join(names, ", ") +

@@ -16,7 +16,7 @@
 #include "controller/agents/agent_api.h"
 
 namespace web::http::client {
-class http_client;
+class http_client;  // NOLINT(readability-identifier-naming): cpprestsdk's name.
 }
 
 namespace tessera::controller {

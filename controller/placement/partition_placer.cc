@@ -13,7 +13,7 @@ std::string ModeText(const PlacementRequest& request) {
   std::string mode;
   if (request.compute_partition) mode = hardware::ComputePartitionName(*request.compute_partition);
   if (request.memory_partition) {
-    if (!mode.empty()) mode += "/";
+    if (!mode.empty()) mode += '/';
     mode += hardware::MemoryPartitionName(*request.memory_partition);
   }
   return mode;

@@ -357,6 +357,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   };
 
   std::vector<const OwnedWorker*> workers;
+  workers.reserve(pass.owned.size());
   for (const OwnedWorker& owned : pass.owned) workers.push_back(&owned);
   std::sort(workers.begin(), workers.end(), [](const OwnedWorker* a, const OwnedWorker* b) {
     return a->worker->id < b->worker->id;
@@ -437,6 +438,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   } else {
     if (!pass.unschedulable.empty()) {
       std::vector<std::string> messages;
+      messages.reserve(pass.unschedulable.size());
       for (const auto& [reason, message] : pass.unschedulable) messages.push_back(message);
       set("Unschedulable", true, pass.unschedulable.front().first, Join(messages, "; "));
     } else {

@@ -55,7 +55,7 @@ std::optional<ParsedWorkerId> ParseWorkerId(std::string_view id) {
   }
   parsed.template_hash = std::string(id.substr(hash_dash + 1, 8));
   for (char c : parsed.template_hash) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return std::nullopt;
   }
   parsed.prefix = std::string(id.substr(0, hash_dash));
   return parsed;

@@ -26,6 +26,8 @@ StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions&
   if (options.output_len <= 0) {
     return InvalidArgumentError("--random-output-len: must be positive");
   }
+  // Negated so that NaN, which fails every comparison, is rejected too.
+  // NOLINTNEXTLINE(readability-simplify-boolean-expr)
   if (!(options.range_ratio >= 0 && options.range_ratio < 1)) {
     return InvalidArgumentError("--random-range-ratio: must be in [0, 1), got " +
                                 std::to_string(options.range_ratio));

@@ -52,6 +52,8 @@ Status FitRequest::Validate() const {
     return InvalidArgumentError("concurrency: must be positive, got " +
                                 std::to_string(concurrency));
   }
+  // Negated so that NaN, which fails every comparison, is rejected too.
+  // NOLINTNEXTLINE(readability-simplify-boolean-expr)
   if (!(gpu_memory_utilization > 0.0 && gpu_memory_utilization <= 1.0)) {
     return InvalidArgumentError("gpu_memory_utilization: must be in (0, 1], got " +
                                 std::to_string(gpu_memory_utilization));

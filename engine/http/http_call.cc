@@ -143,7 +143,7 @@ void HttpCall::OnConnect(uint64_t attempt, const boost::system::error_code& erro
     return;
   }
   boost::system::error_code ignored;
-  connection_->socket.set_option(tcp::no_delay(true), ignored);
+  (void)connection_->socket.set_option(tcp::no_delay(true), ignored);
   Send();
 }
 
@@ -300,7 +300,7 @@ void HttpCall::CloseConnection() {
   if (resolver_) resolver_->cancel();
   if (connection_ != nullptr) {
     boost::system::error_code ignored;
-    connection_->socket.close(ignored);
+    (void)connection_->socket.close(ignored);
   }
 }
 

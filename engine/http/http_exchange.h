@@ -17,7 +17,7 @@
 #include "engine/http/http_message.h"
 
 namespace boost::asio {
-class io_context;
+class io_context;  // NOLINT(readability-identifier-naming): Asio's name.
 }  // namespace boost::asio
 
 namespace tessera::http {

@@ -42,7 +42,7 @@ StatusOr<HttpUrl> ParseHttpUrl(std::string_view url) {
     return UrlError(url, "user information is not supported");
   }
   std::string_view port_text;
-  if (authority.starts_with("[")) {
+  if (authority.starts_with('[')) {
     const size_t close = authority.find(']');
     if (close == std::string_view::npos) return UrlError(url, "unterminated IPv6 literal");
     parsed.host = std::string(authority.substr(1, close - 1));

@@ -140,7 +140,7 @@ void ServerCore::Admit(tcp::socket socket) {
       // Every connection is being answered; the newcomer must wait for a
       // slot it cannot be given, so it goes.
       boost::system::error_code ignored;
-      socket.close(ignored);
+      (void)socket.close(ignored);
       return;
     }
     longest_waiting->Close(
@@ -149,7 +149,7 @@ void ServerCore::Admit(tcp::socket socket) {
   boost::system::error_code ignored;
   // Each SSE event must leave at once, not wait for the previous one's
   // acknowledgement.
-  socket.set_option(tcp::no_delay(true), ignored);
+  (void)socket.set_option(tcp::no_delay(true), ignored);
   std::unique_ptr<ServerStream> stream = tls_ ? MakeTlsServerStream(std::move(socket), *tls_)
                                               : MakePlainServerStream(std::move(socket));
   auto connection = std::make_shared<ServerConnection>(*this, std::move(stream));
@@ -184,7 +184,7 @@ void ServerCore::Shutdown(std::function<void()> on_drained) {
   shutting_down_ = true;
   on_drained_ = std::move(on_drained);
   boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  (void)acceptor_.close(ignored);
   accept_retry_timer_.cancel();
   std::vector<std::shared_ptr<ServerConnection>> connections;
   connections.reserve(connections_.size());
@@ -202,7 +202,7 @@ void ServerCore::Close() {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  (void)acceptor_.close(ignored);
   sweep_timer_.cancel();
   accept_retry_timer_.cancel();
   std::unordered_map<ServerConnection*, std::shared_ptr<ServerConnection>> connections;

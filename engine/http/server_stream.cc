@@ -29,11 +29,11 @@ class PlainServerStream final : public ServerStream {
   }
   void ShutdownSend() override {
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    (void)socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }
   void Close() override {
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    (void)socket_.close(ignored);
   }
 
  private:
@@ -56,11 +56,11 @@ class TlsServerStream final : public ServerStream {
   }
   void ShutdownSend() override {
     boost::system::error_code ignored;
-    stream_.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    (void)stream_.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
   }
   void Close() override {
     boost::system::error_code ignored;
-    stream_.next_layer().close(ignored);
+    (void)stream_.next_layer().close(ignored);
   }
 
  private:

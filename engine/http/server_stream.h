@@ -18,7 +18,7 @@
 #include <boost/system/error_code.hpp>
 
 namespace boost::asio::ssl {
-class context;
+class context;  // NOLINT(readability-identifier-naming): Asio's name.
 }  // namespace boost::asio::ssl
 
 namespace tessera::http {

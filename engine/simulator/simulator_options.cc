@@ -55,7 +55,7 @@ StatusOr<double> BytesPerSecond(std::string_view flag, std::string_view text) {
   std::string_view size = text;
   if (size.ends_with("/s")) size.remove_suffix(2);
   double bits_per_unit = 1;
-  if (size.ends_with("b") && !size.ends_with("ib")) {
+  if (size.ends_with('b') && !size.ends_with("ib")) {
     size.remove_suffix(1);
     bits_per_unit = 8;
   }

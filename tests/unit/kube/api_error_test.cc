@@ -53,7 +53,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Mapping{500, "InternalError", StatusCode::kUnavailable},
                       Mapping{503, "ServiceUnavailable", StatusCode::kUnavailable},
                       Mapping{504, "Timeout", StatusCode::kUnavailable},
-                      Mapping{418, "Teapot", StatusCode::kUnknown}));
+                      Mapping{418, "Teapot", StatusCode::kUnknown}),
+    [](const ::testing::TestParamInfo<Mapping>& param_info) {
+      return "Http" + std::to_string(param_info.param.http) + param_info.param.reason;
+    });
 
 TEST(ApiErrorTest, InvalidKeepsCausesTheMessageLacks) {
   const std::string details = R"({"name":"w","group":"test.tessera.io","kind":"Widget","causes":[

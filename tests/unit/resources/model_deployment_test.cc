@@ -96,6 +96,7 @@ spec:
 }
 
 struct BadSpec {
+  std::string name;  // the test's name
   std::string spec;  // YAML of spec's body
   std::string message;
 };
@@ -119,48 +120,65 @@ constexpr std::string_view kModelEngine =
 INSTANTIATE_TEST_SUITE_P(
     Errors, BadModelDeploymentTest,
     ::testing::Values(
-        BadSpec{std::string(kModelEngine), "spec.worker: is required in aggregated mode"},
-        BadSpec{std::string(kModelEngine) + "  mode: disaggregated\n  prefill: {replicas: 1}\n",
+        BadSpec{"NoWorker", std::string(kModelEngine),
+                "spec.worker: is required in aggregated mode"},
+        BadSpec{"NoDecode",
+                std::string(kModelEngine) + "  mode: disaggregated\n  prefill: {replicas: 1}\n",
                 "spec.decode: is required in disaggregated mode"},
-        BadSpec{std::string(kModelEngine) +
+        BadSpec{"WorkerInDisaggregated",
+                std::string(kModelEngine) +
                     "  mode: disaggregated\n  prefill: {replicas: 1}\n  decode: {replicas: "
                     "1}\n  worker: {replicas: 1}\n",
                 "spec.worker: disaggregated mode has prefill and decode workers"},
-        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1}\n  prefill: {replicas: 1}\n",
+        BadSpec{"PrefillInAggregated",
+                std::string(kModelEngine) + "  worker: {replicas: 1}\n  prefill: {replicas: 1}\n",
                 "spec.prefill: only disaggregated mode"},
-        BadSpec{std::string(kModelEngine) + "  mode: split\n  worker: {replicas: 1}\n",
+        BadSpec{"UnknownMode",
+                std::string(kModelEngine) + "  mode: split\n  worker: {replicas: 1}\n",
                 "spec.mode: must be aggregated or disaggregated, got \"split\""},
-        BadSpec{std::string(kModelEngine) + "  worker: {replicas: -1}\n",
+        BadSpec{"NegativeReplicas", std::string(kModelEngine) + "  worker: {replicas: -1}\n",
                 "spec.worker.replicas: must be between 0 and 10000, got -1"},
-        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1, tensorParallelSize: 6}\n",
+        BadSpec{"TensorParallelNotPowerOfTwo",
+                std::string(kModelEngine) + "  worker: {replicas: 1, tensorParallelSize: 6}\n",
                 "spec.worker.tensorParallelSize: must be a power of two, got 6"},
-        BadSpec{std::string(kModelEngine) + "  worker: {replicas: 1, replica: 2}\n",
+        BadSpec{"UnknownRoleField",
+                std::string(kModelEngine) + "  worker: {replicas: 1, replica: 2}\n",
                 "spec.worker.replica: unknown field"},
-        BadSpec{"  model: {source: m}\n  engine: {kind: trt}\n  worker: {replicas: 1}\n",
+        BadSpec{"UnknownEngineKind",
+                "  model: {source: m}\n  engine: {kind: trt}\n  worker: {replicas: 1}\n",
                 "spec.engine.kind"},
-        BadSpec{"  engine: {kind: sim}\n  worker: {replicas: 1}\n", "spec.model: is required"},
-        BadSpec{"  model: {source: m}\n  engine: {kind: sim, kvCacheDtype: int4}\n  worker: "
+        BadSpec{"NoModel", "  engine: {kind: sim}\n  worker: {replicas: 1}\n",
+                "spec.model: is required"},
+        BadSpec{"UnknownKvCacheDtype",
+                "  model: {source: m}\n  engine: {kind: sim, kvCacheDtype: int4}\n  worker: "
                 "{replicas: 1}\n",
                 "spec.engine.kvCacheDtype: must be one of"},
-        BadSpec{"  model: {source: m}\n  engine: {kind: sim, gpuMemoryUtilization: 0}\n  "
+        BadSpec{"ZeroGpuMemoryUtilization",
+                "  model: {source: m}\n  engine: {kind: sim, gpuMemoryUtilization: 0}\n  "
                 "worker: {replicas: 1}\n",
                 "spec.engine.gpuMemoryUtilization: must be above 0"},
-        BadSpec{"  model: {source: m}\n  engine: {kind: sim, env: {HIP_VISIBLE_DEVICES: "
+        BadSpec{"EnvVisibleDevices",
+                "  model: {source: m}\n  engine: {kind: sim, env: {HIP_VISIBLE_DEVICES: "
                 "'0'}}\n  worker: {replicas: 1}\n",
                 "spec.engine.env.HIP_VISIBLE_DEVICES: is set by the agent"},
-        BadSpec{std::string(kModelEngine) +
+        BadSpec{"RolloutAllZero",
+                std::string(kModelEngine) +
                     "  worker: {replicas: 1}\n  rollout: {maxSurge: 0, maxUnavailable: 0}\n",
                 "spec.rollout: maxSurge and maxUnavailable cannot both be 0"},
-        BadSpec{std::string(kModelEngine) +
+        BadSpec{"UnknownComputePartition",
+                std::string(kModelEngine) +
                     "  worker: {replicas: 1}\n  placement: {computePartition: xpx}\n",
                 "spec.placement.computePartition"},
-        BadSpec{"  model: {source: m, architecture: {layers: 2}}\n  engine: {kind: sim}\n  "
+        BadSpec{"ArchitectureWithoutParameters",
+                "  model: {source: m, architecture: {layers: 2}}\n  engine: {kind: sim}\n  "
                 "worker: {replicas: 1}\n",
                 "spec.model.architecture.parameters: is required"},
-        BadSpec{"  model: {source: m, architecture: {parameters: 10, layers: 2, hiddenSize: 64, "
+        BadSpec{"KvHeadsNotDividing",
+                "  model: {source: m, architecture: {parameters: 10, layers: 2, hiddenSize: 64, "
                 "attentionHeads: 8, kvHeads: 3}}\n  engine: {kind: sim}\n  worker: {replicas: "
                 "1}\n",
-                "spec.model.architecture.kvHeads: 3 must divide attentionHeads 8"}));
+                "spec.model.architecture.kvHeads: 3 must divide attentionHeads 8"}),
+    [](const ::testing::TestParamInfo<BadSpec>& param_info) { return param_info.param.name; });
 
 TEST(ModelDeploymentTest, RejectsBadMetadataAndKind) {
   StatusOr<ModelDeployment> long_name = Parse(
