@@ -5,19 +5,20 @@
 
 BUILD_DIR    ?= build
 SANITIZE_DIR ?= build-sanitize
-FUZZ_DIR     ?= build-fuzz
+TSAN_DIR     ?= build-tsan
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS  ?=
-CTEST_FLAGS  ?= --output-on-failure
+CTEST_FLAGS  ?= --output-on-failure --parallel $(shell nproc)
 
-.PHONY: up test setup configure build unit check-format format sanitize tidy fuzz clean
+.PHONY: up test setup configure build unit check-format format sanitize sanitize-build tsan tidy \
+        fuzz clean
 
 up: build
 	scripts/up.sh "$(BUILD_DIR)"
 
 # Each step in turn, ending with a table of where the time went (also in
 # $(BUILD_DIR)/ci-times.txt).
-CI_STEPS = setup check-format build unit tidy sanitize fuzz
+CI_STEPS = setup check-format build unit tidy sanitize fuzz tsan
 test:
 	BUILD_DIR=$(BUILD_DIR) scripts/ci_steps.py $(CI_STEPS)
 
@@ -38,10 +39,15 @@ unit: build
 # AddressSanitizer and UndefinedBehaviorSanitizer over the same suites, built
 # with Clang: it compiles instrumented code in half GCC's time, and a second
 # compiler's warnings come for free. Benchmarks are left to the main build.
-sanitize: setup
+# The same tree carries libFuzzer's coverage instrumentation, so the fuzz
+# targets link against objects already built instead of a tree of their own.
+sanitize-build: setup
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	  -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON -DTESSERA_BUILD_FUZZERS=ON \
+	  -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR)
+
+sanitize: sanitize-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
 
@@ -50,15 +56,40 @@ sanitize: setup
 # inputs that find new coverage are kept in the build tree, not the
 # repository.
 FUZZERS = worker_spec admin_request
-fuzz: setup
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DTESSERA_WERROR=ON \
-	  -DTESSERA_BUILD_FUZZERS=ON -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF
-	cmake --build $(FUZZ_DIR) --target $(FUZZERS:%=%_fuzzer)
+fuzz: sanitize-build
 	for fuzzer in $(FUZZERS); do \
-	  mkdir -p $(FUZZ_DIR)/corpus/$$fuzzer && \
-	  $(FUZZ_DIR)/bin/$${fuzzer}_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus/$$fuzzer tests/fuzz/corpus/$$fuzzer || exit 1; \
+	  mkdir -p $(SANITIZE_DIR)/corpus/$$fuzzer && \
+	  $(SANITIZE_DIR)/bin/$${fuzzer}_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(SANITIZE_DIR)/corpus/$$fuzzer tests/fuzz/corpus/$$fuzzer || exit 1; \
 	done
+
+# ThreadSanitizer over the code that runs threads: the HTTP stack's client
+# and server (tests drive them from other threads), the Kubernetes client
+# (cpprestsdk's pool, informers, leader election), the controller (work
+# queue, fleet monitor, control loop), the agent's metrics merger and the
+# logger; then the agent and the controller end to end, on a directory of
+# manifests and on a real API server (informers, leader election, the
+# GPUNode publisher). Reports are written to files and any report fails the
+# step; tests/sanitizers/tsan.supp says what is suppressed and why.
+TSAN_SUITES = http_unit_tests kube_unit_tests controller_unit_tests agent_metrics_unit_tests \
+              base_unit_tests
+TSAN_E2E = test_agent.py test_controller_directory.py test_controller_kube.py
+TSAN_REPORTS = $(CURDIR)/$(TSAN_DIR)/reports
+TSAN_RUN = TSAN_OPTIONS=exitcode=0:second_deadlock_stack=1:log_path=$(TSAN_REPORTS)/tsan:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
+tsan: setup
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(TSAN_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WERROR=ON -DTESSERA_TSAN=ON \
+	  -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	cmake --build $(TSAN_DIR) --target $(TSAN_SUITES) tessera-agent tessera-controller \
+	  tessera-engine-sim
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	for suite in $(TSAN_SUITES); do \
+	  $(TSAN_RUN) $(TSAN_DIR)/tests/$$suite --gtest_brief=1 || exit 1; \
+	done
+	$(TSAN_RUN) TESSERA_SANITIZE=TSAN tests/e2e/run.sh $(TSAN_DIR)/bin $(TSAN_E2E)
+	@if ls $(TSAN_REPORTS)/* >/dev/null 2>&1; then \
+	  cat $(TSAN_REPORTS)/*; echo "tsan: $$(ls $(TSAN_REPORTS) | wc -l) report file(s)" >&2; exit 1; \
+	fi; echo "tsan: no reports"
 
 check-format: setup
 	scripts/check-format.sh
@@ -67,9 +98,11 @@ format:
 	scripts/check-format.sh --fix
 
 # clang-tidy over every source, skipping those unchanged (with all they
-# include) since they last passed on this machine.
+# include) since they last passed on this machine; first, the check that
+# tidy sees our headers at all.
 tidy: build
+	tests/tidy/header_filter_test.sh "$$(scripts/setup-python.sh)/bin/clang-tidy"
 	scripts/tidy.py $(BUILD_DIR) '^$(CURDIR)/(base|engine|cli|agent|controller|kube|resources)/'
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(TSAN_DIR)

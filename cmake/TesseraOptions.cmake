@@ -40,6 +40,14 @@ if(TESSERA_SANITIZE)
   add_link_options(${TESSERA_SANITIZER_FLAGS})
 endif()
 
+if(TESSERA_TSAN)
+  if(TESSERA_SANITIZE)
+    message(FATAL_ERROR "TESSERA_TSAN and TESSERA_SANITIZE cannot be combined; use two build trees")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
 function(tessera_configure_target target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                                            -Wnon-virtual-dtor -Wold-style-cast

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
-  clang-format clang-tidy clang-14 libclang-rt-14-dev
+  clang-format clang-14 libclang-rt-14-dev
   libcpprest-dev libssl-dev libboost-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
   prometheus-cpp-dev librocm-smi-dev

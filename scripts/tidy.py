@@ -11,7 +11,7 @@ A translation unit is skipped when neither it nor any header it includes,
 nor its compile command, nor .clang-tidy, nor clang-tidy itself has changed
 since it last passed: the headers come from the build's dependency log
 (ninja -t deps), so a file not built yet is always checked. Passes are kept
-in ~/.cache/tessera/tidy (TESSERA_CACHE_DIR overrides ~/.cache/tessera) under
+in ~/.cache/tessera/tidy (TESSERA_CACHE overrides ~/.cache/tessera) under
 keys that name paths relative to the checkout, so a fresh clone anywhere on
 the same machine checks only what differs. Findings are printed per file
 and make the exit status 1.
@@ -92,7 +92,7 @@ def main():
     source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     clang_tidy = clang_tidy_binary(source_root)
     pattern = re.compile(sys.argv[2] if len(sys.argv) == 3 else "^" + re.escape(source_root) + "/")
-    cache_dir = os.path.join(os.environ.get("TESSERA_CACHE_DIR", os.path.expanduser("~/.cache/tessera")),
+    cache_dir = os.path.join(os.environ.get("TESSERA_CACHE", os.path.expanduser("~/.cache/tessera")),
                              "tidy")
     os.makedirs(cache_dir, exist_ok=True)
     for name in os.listdir(cache_dir):
