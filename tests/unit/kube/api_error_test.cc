@@ -1,5 +1,6 @@
 #include "kube/api_error.h"
 
+#include <ostream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -22,6 +23,12 @@ struct Mapping {
   std::string reason;
   StatusCode code;
 };
+
+// What gtest prints for the parameter (beside the test's name), instead of
+// the struct's bytes.
+void PrintTo(const Mapping& mapping, std::ostream* out) {
+  *out << mapping.http << ' ' << mapping.reason;
+}
 
 class ApiErrorMappingTest : public ::testing::TestWithParam<Mapping> {};
 

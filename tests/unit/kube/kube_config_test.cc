@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <ostream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -148,6 +149,10 @@ struct BadKubeconfig {
   StatusCode code;
   std::string message;
 };
+
+// What gtest prints for the parameter (beside the test's name), instead of
+// the struct's bytes.
+void PrintTo(const BadKubeconfig& kubeconfig, std::ostream* out) { *out << kubeconfig.name; }
 
 class KubeconfigErrorTest : public KubeconfigTest,
                             public ::testing::WithParamInterface<BadKubeconfig> {};

@@ -1,5 +1,7 @@
 #include "resources/model_deployment.h"
 
+#include <ostream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -100,6 +102,10 @@ struct BadSpec {
   std::string spec;  // YAML of spec's body
   std::string message;
 };
+
+// What gtest prints for the parameter (beside the test's name), instead of
+// the struct's bytes.
+void PrintTo(const BadSpec& spec, std::ostream* out) { *out << spec.name; }
 
 class BadModelDeploymentTest : public ::testing::TestWithParam<BadSpec> {};
 

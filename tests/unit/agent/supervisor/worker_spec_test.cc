@@ -1,5 +1,7 @@
 #include "agent/supervisor/worker_spec.h"
 
+#include <ostream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -50,6 +52,10 @@ struct BadSpec {
   std::string body;
   std::string message;
 };
+
+// What gtest prints for the parameter (beside the test's name), instead of
+// the struct's bytes.
+void PrintTo(const BadSpec& spec, std::ostream* out) { *out << spec.name; }
 
 std::string WithEnv(std::string_view env) {
   return R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m", "env": )" +
