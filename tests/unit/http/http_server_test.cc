@@ -342,9 +342,8 @@ TEST_F(HttpServerTest, Http10StreamIsUnframedAndEndsWithTheConnection) {
 }
 
 TEST_F(HttpServerTest, IdleConnectionClosesAfterTheIdleTimeout) {
-  FakeClock clock;
   HttpServerOptions options = ServerOptions();
-  options.clock = &clock;
+  options.clock = &clock_;
   options.idle_timeout = std::chrono::seconds(5);
   std::promise<void> answered;
   StartServer(
@@ -362,7 +361,7 @@ TEST_F(HttpServerTest, IdleConnectionClosesAfterTheIdleTimeout) {
   std::future<void> answered_future = answered.get_future();
   Await(answered_future);
   EXPECT_EQ(ServerConnections(), 1U);
-  clock.Advance(std::chrono::seconds(6));
+  clock_.Advance(std::chrono::seconds(6));
   EXPECT_TRUE(connection.WaitForClose());
   EXPECT_TRUE(WaitUntil(io_, [this] { return server_->connection_count() == 0; }));
 }

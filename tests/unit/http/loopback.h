@@ -27,6 +27,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "engine/http/http_client.h"
 #include "engine/http/http_server.h"
 
@@ -222,7 +223,10 @@ class LoopbackTest : public ::testing::Test {
     return io_.Run([this] { return server_->connection_count(); });
   }
 
-  // Declared first so that it is destroyed last.
+  // Outlives the io_context thread: the server's deadline sweep may read it
+  // until the server is gone, which is after the test body returns.
+  FakeClock clock_;
+  // Declared first (after the clock) so that it is destroyed last.
   IoThread io_;
   HttpClientOptions client_options_;
   std::unique_ptr<HttpServer> server_;
