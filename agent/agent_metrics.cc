@@ -21,7 +21,7 @@ std::vector<ClientMetric::Label> WorkerLabels(const WorkerStatus& worker,
   return {{"deployment", worker.spec.deployment},
           {"hostname", hostname},
           {"partition", Join(partitions, ",")},
-          {"role", std::string(adapters::WorkerRoleName(worker.spec.role))},
+          {"role", std::string(wire::WorkerRoleName(worker.spec.role))},
           {"worker", worker.id}};
 }
 
@@ -64,9 +64,9 @@ std::vector<MetricFamily> WorkerMetricFamilies(const std::vector<WorkerStatus>& 
                          .metric = {}};
   for (const WorkerStatus& worker : workers) {
     const std::vector<ClientMetric::Label> labels = WorkerLabels(worker, hostname);
-    for (WorkerState candidate : kAllWorkerStates) {
+    for (wire::WorkerState candidate : wire::kAllWorkerStates) {
       std::vector<ClientMetric::Label> with_state = labels;
-      with_state.push_back({"state", std::string(WorkerStateName(candidate))});
+      with_state.push_back({"state", std::string(wire::WorkerStateName(candidate))});
       state.metric.push_back(Gauge(std::move(with_state), candidate == worker.state ? 1 : 0));
     }
     ClientMetric restart_count;

@@ -53,6 +53,9 @@ class JsonFields {
 
   // The first error, or an error naming the first field nobody read.
   Status Finish() const;
+  // The first error; fields nobody read are fine. For reading what a newer
+  // peer may have extended (an agent's answers), never for what a user wrote.
+  Status FinishIgnoringUnknown() const { return error_; }
 
  private:
   const nlohmann::json* Find(std::string_view name);

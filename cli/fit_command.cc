@@ -8,8 +8,8 @@
 #include "base/text_table.h"
 #include "base/units.h"
 #include "engine/fit/memory_fit.h"
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/resolve_model.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::cli {
 namespace {
@@ -53,12 +53,12 @@ StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
 
   request.weight_type = request.model.weight_type;
   if (flags.dtype != "auto") {
-    StatusOr<model::DataType> type = model::ParseDataType(flags.dtype);
+    StatusOr<hardware::DataType> type = hardware::ParseDataType(flags.dtype);
     if (!type.ok()) return type.status().WithContext("--dtype");
     request.weight_type = *type;
   }
-  StatusOr<model::DataType> kv_type =
-      model::ParseKvCacheDataType(flags.kv_cache_dtype, request.weight_type);
+  StatusOr<hardware::DataType> kv_type =
+      hardware::ParseKvCacheDataType(flags.kv_cache_dtype, request.weight_type);
   if (!kv_type.ok()) return kv_type.status().WithContext("--kv-cache-dtype");
   request.kv_cache_type = *kv_type;
 
@@ -108,8 +108,8 @@ json ReportJson(const fit::FitRequest& request, const fit::FitReport& report) {
       {"partition_vram_bytes", partition.vram_bytes},
       {"partition_compute_units", partition.compute_units},
       {"partitions_per_node", partition.PartitionsPerNode()},
-      {"dtype", model::DataTypeName(request.weight_type)},
-      {"kv_cache_dtype", model::DataTypeName(request.kv_cache_type)},
+      {"dtype", hardware::DataTypeName(request.weight_type)},
+      {"kv_cache_dtype", hardware::DataTypeName(request.kv_cache_type)},
       {"max_model_len", request.max_model_len},
       {"concurrency", request.concurrency},
       {"gpu_memory_utilization", request.gpu_memory_utilization},
@@ -148,9 +148,9 @@ std::string ReportTable(const fit::FitRequest& request, const fit::FitReport& re
   const hardware::PartitionProfile& partition = request.partition;
   std::string text;
   text += "Model      " + request.model.name + ": " + Billions(report.parameters) +
-          " parameters, " + std::string(model::DataTypeName(request.weight_type)) + " weights " +
+          " parameters, " + std::string(hardware::DataTypeName(request.weight_type)) + " weights " +
           FormatBytes(static_cast<uint64_t>(report.weight_bytes)) + "\n";
-  text += "KV cache   " + std::string(model::DataTypeName(request.kv_cache_type)) + ": " +
+  text += "KV cache   " + std::string(hardware::DataTypeName(request.kv_cache_type)) + ": " +
           Grouped(report.kv_bytes_per_token) + " bytes/token; " +
           std::to_string(request.concurrency) + " × " + Grouped(request.max_model_len) +
           " tokens = " + FormatBytes(static_cast<uint64_t>(report.kv_bytes)) + "\n";

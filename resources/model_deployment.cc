@@ -5,13 +5,13 @@
 
 #include "base/json_fields.h"
 #include "base/strings.h"
-#include "engine/adapters/engine_environment.h"
+#include "wire/engine_environment.h"
 
 namespace tessera::resources {
 namespace {
 
-using adapters::WorkerRole;
 using nlohmann::json;
+using wire::WorkerRole;
 
 constexpr int kMaxReplicas = 10'000;
 constexpr int kMaxTensorParallelSize = 64;
@@ -87,7 +87,7 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   fields.Optional("extraArgs", engine.extra_args);
   fields.Optional("env", engine.env);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
-  StatusOr<adapters::EngineKind> parsed = adapters::ParseEngineKind(kind);
+  StatusOr<wire::EngineKind> parsed = wire::ParseEngineKind(kind);
   if (!parsed.ok()) return parsed.status().WithContext("spec.engine.kind");
   engine.kind = *parsed;
   if (concurrency) engine.concurrency = *concurrency;
@@ -104,7 +104,7 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
                                   "]: must not contain a NUL character");
     }
   }
-  return adapters::CheckEngineEnvironment(engine.env, "spec.engine.env");
+  return wire::CheckEngineEnvironment(engine.env, "spec.engine.env");
 }
 
 StatusOr<RoleSpec> ReadRole(const json& object, const std::string& path) {
@@ -326,7 +326,7 @@ json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec) {
     model["architecture"] = std::move(entry);
   }
   const EngineSpec& settings = spec.engine;
-  json engine = {{"kind", adapters::EngineKindName(settings.kind)},
+  json engine = {{"kind", wire::EngineKindName(settings.kind)},
                  {"concurrency", settings.concurrency},
                  {"extraArgs", settings.extra_args},
                  {"env", settings.env}};

@@ -16,10 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
-#include "engine/adapters/engine_kind.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
 #include "resources/condition.h"
 #include "resources/object_meta.h"
+#include "wire/engine_kind.h"
+#include "wire/worker_role.h"
 
 namespace tessera::resources {
 
@@ -31,7 +32,7 @@ std::string_view DeploymentModeName(DeploymentMode mode);
 
 // The key of a role in spec and status: "worker" for aggregated workers,
 // "prefill", "decode".
-std::string_view RoleKey(adapters::WorkerRole role);
+std::string_view RoleKey(wire::WorkerRole role);
 
 // An architecture given in the manifest, for models outside Tessera's
 // catalog. Optional fields take the defaults docs/resources.md lists.
@@ -57,7 +58,7 @@ struct ModelSpec {
 };
 
 struct EngineSpec {
-  adapters::EngineKind kind = adapters::EngineKind::kVllm;
+  wire::EngineKind kind = wire::EngineKind::kVllm;
   std::optional<std::string> kv_cache_dtype{};
   std::optional<int> max_model_len{};
   std::optional<double> gpu_memory_utilization{};
@@ -102,9 +103,9 @@ struct ModelDeploymentSpec {
 
   // The roles the mode runs, in a fixed order: {aggregated} or {prefill,
   // decode}. Parsing guarantees each has its RoleSpec.
-  std::vector<adapters::WorkerRole> Roles() const;
-  const RoleSpec& Role(adapters::WorkerRole role) const;
-  RoleSpec& Role(adapters::WorkerRole role);
+  std::vector<wire::WorkerRole> Roles() const;
+  const RoleSpec& Role(wire::WorkerRole role) const;
+  RoleSpec& Role(wire::WorkerRole role);
   friend bool operator==(const ModelDeploymentSpec&, const ModelDeploymentSpec&) = default;
 };
 
@@ -118,7 +119,7 @@ struct RoleStatus {
 
 struct WorkerStatusEntry {
   std::string name{};
-  adapters::WorkerRole role = adapters::WorkerRole::kAggregated;
+  wire::WorkerRole role = wire::WorkerRole::kAggregated;
   std::string node{};
   std::vector<int> partitions{};
   std::string url{};
@@ -131,7 +132,7 @@ struct WorkerStatusEntry {
 
 struct ModelDeploymentStatus {
   int64_t observed_generation = 0;
-  std::map<adapters::WorkerRole, RoleStatus> roles{};
+  std::map<wire::WorkerRole, RoleStatus> roles{};
   std::vector<WorkerStatusEntry> workers{};
   std::vector<Condition> conditions{};
   friend bool operator==(const ModelDeploymentStatus&, const ModelDeploymentStatus&) = default;

@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "engine/http/http_url.h"
+#include "http/http_url.h"
 
 namespace tessera::agent {
 namespace {

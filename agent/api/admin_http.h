@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "agent/api/admin_routes.h"
-#include "engine/http/http_message.h"
+#include "http/http_message.h"
 
 namespace tessera::agent {
 

@@ -2,13 +2,13 @@
 
 #include <charconv>
 #include <chrono>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/metrics/gzip.h"
 #include "base/strings.h"
-#include "engine/hardware/partition_mode.h"
+#include "wire/node_inventory.h"
+#include "wire/worker_status.h"
 
 namespace tessera::agent {
 namespace {
@@ -54,42 +54,6 @@ std::string Dump(const json& body) {
 }
 
 ApiResponse Json(int status, const json& body) { return {.status = status, .body = Dump(body)}; }
-
-std::string Rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  const size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {text.data(), length};
-}
-
-json WorkerJson(const WorkerStatus& worker) {
-  json body = {
-      {"id", worker.id},
-      {"spec", WorkerSpecToJson(worker.spec)},
-      {"state", WorkerStateName(worker.state)},
-      {"stateSince", Rfc3339(worker.state_since)},
-      {"ready", worker.state == WorkerState::kReady},
-      {"port", worker.port},
-      {"url", worker.url},
-      {"restarts", worker.restarts},
-      {"crashLoop", worker.crash_loop},
-      {"adopted", worker.adopted},
-      {"replacing", worker.replacing},
-      {"metricDialect", adapters::MetricDialectName(worker.dialect)},
-  };
-  body["pid"] = worker.pid == 0 ? json(nullptr) : json(worker.pid);
-  if (worker.bootstrap_port) body["bootstrapPort"] = *worker.bootstrap_port;
-  if (!worker.reason.empty()) body["reason"] = worker.reason;
-  if (worker.last_exit) body["lastExit"] = *worker.last_exit;
-  if (worker.last_failure) body["lastFailure"] = *worker.last_failure;
-  if (worker.last_exit_code) body["lastExitCode"] = *worker.last_exit_code;
-  if (worker.startup_seconds) body["startupSeconds"] = *worker.startup_seconds;
-  if (worker.in_flight) body["inFlightRequests"] = *worker.in_flight;
-  if (worker.next_restart) body["nextRestart"] = Rfc3339(*worker.next_restart);
-  return body;
-}
 
 std::optional<int> ParseInt(const std::string& text) {
   int value = 0;
@@ -184,14 +148,13 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
   const std::string& method = request.method;
   if (rest.empty()) {
     if (method != "GET") return Error(InvalidArgumentError("/v1/workers: use GET"));
-    json workers = json::array();
-    for (const WorkerStatus& worker : supervisor_.Workers()) workers.push_back(WorkerJson(worker));
-    return Json(200, {{"workers", std::move(workers)}});
+    const std::vector<WorkerStatus> workers = supervisor_.Workers();
+    return Json(200, wire::WorkerListToJson({workers.begin(), workers.end()}));
   }
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
   const std::string sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  if (Status valid = ValidateWorkerId(id); !valid.ok()) return Error(valid);
+  if (Status valid = wire::ValidateWorkerId(id); !valid.ok()) return Error(valid);
 
   if (sub == "logs") {
     if (method != "GET") return Error(InvalidArgumentError("logs: use GET"));
@@ -214,16 +177,17 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
   if (method == "GET") {
     StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
     if (!worker.ok()) return Error(worker.status());
-    return Json(200, WorkerJson(*worker));
+    return Json(200, wire::WorkerStatusToJson(*worker));
   }
   if (method == "PUT") {
-    StatusOr<WorkerSpec> spec = ParseWorkerSpec(request.body);
+    StatusOr<wire::WorkerSpec> spec = wire::ParseWorkerSpec(request.body);
     if (!spec.ok()) return Error(spec.status());
     StatusOr<Supervisor::ApplyOutcome> outcome = supervisor_.Apply(id, *std::move(spec));
     if (!outcome.ok()) return Error(outcome.status());
     StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
     if (!worker.ok()) return Error(worker.status());
-    return Json(*outcome == Supervisor::ApplyOutcome::kCreated ? 201 : 200, WorkerJson(*worker));
+    return Json(*outcome == Supervisor::ApplyOutcome::kCreated ? 201 : 200,
+                wire::WorkerStatusToJson(*worker));
   }
   if (method == "DELETE") {
     std::optional<std::chrono::milliseconds> grace;
@@ -238,69 +202,23 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
     if (Status status = supervisor_.Delete(id, grace); !status.ok()) return Error(status);
     StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
     if (!worker.ok()) return Json(200, {{"id", id}, {"state", "stopped"}});
-    return Json(202, WorkerJson(*worker));
+    return Json(202, wire::WorkerStatusToJson(*worker));
   }
   return Error(InvalidArgumentError(method + " " + request.path + ": use GET, PUT or DELETE"));
 }
 
 ApiResponse AdminRoutes::Node() const {
-  const NodeInventory& inventory = supervisor_.inventory();
-  std::map<int, std::string> holders;
-  for (const WorkerStatus& worker : supervisor_.Workers()) {
-    for (int partition : worker.held_partitions) holders[partition] = worker.id;
-  }
-  json gpus = json::array();
-  int free_partitions = 0;
-  int total_partitions = 0;
-  for (const GpuDevice& gpu : inventory.gpus) {
-    json partitions = json::array();
-    for (const GpuPartition& partition : gpu.partitions) {
-      ++total_partitions;
-      json entry = {{"index", partition.index},
-                    {"indexInGpu", partition.index_in_gpu},
-                    {"vramTotalBytes", partition.vram_total_bytes},
-                    {"vramUsedBytes", partition.vram_used_bytes},
-                    {"computeUnits", partition.compute_units},
-                    {"busyPercent", partition.busy_percent}};
-      if (const auto holder = holders.find(partition.index); holder != holders.end()) {
-        entry["worker"] = holder->second;
-      } else {
-        entry["worker"] = nullptr;
-        ++free_partitions;
-      }
-      partitions.push_back(std::move(entry));
-    }
-    json entry = {
-        {"index", gpu.index},
-        {"product", gpu.product},
-        {"name", gpu.display_name},
-        {"pciBusId", gpu.pci_bus_id},
-        {"uniqueId", gpu.unique_id},
-        {"numaNode", gpu.numa_node},
-        {"computePartition", hardware::ComputePartitionName(gpu.partition_mode.compute)},
-        {"memoryPartition", hardware::MemoryPartitionName(gpu.partition_mode.memory)},
-        {"vramTotalBytes", gpu.vram_total_bytes},
-        {"vramUsedBytes", gpu.vram_used_bytes},
-        {"computeUnits", gpu.compute_units},
-        {"busyPercent", gpu.busy_percent},
-        {"partitions", std::move(partitions)},
-    };
-    if (gpu.junction_temperature_celsius)
-      entry["junctionTemperatureCelsius"] = *gpu.junction_temperature_celsius;
-    if (gpu.power_watts) entry["powerWatts"] = *gpu.power_watts;
-    gpus.push_back(std::move(entry));
-  }
-  return Json(200, {{"hostname", inventory.hostname.empty() ? hostname_ : inventory.hostname},
-                    {"gpuBackend", inventory.backend},
-                    {"labels", labels_},
-                    {"partitions", {{"total", total_partitions}, {"free", free_partitions}}},
-                    {"gpus", std::move(gpus)}});
+  wire::NodeInventory inventory = ToWireInventory(
+      supervisor_.inventory(), PartitionHolders(supervisor_.Workers()), /*live_readings=*/true);
+  if (inventory.hostname.empty()) inventory.hostname = hostname_;
+  inventory.labels = labels_;
+  return Json(200, wire::NodeInventoryToJson(inventory));
 }
 
 ApiResponse AdminRoutes::ServiceDiscovery() const {
   json groups = json::array();
   for (const WorkerStatus& worker : supervisor_.Workers()) {
-    if (worker.state != WorkerState::kReady) continue;
+    if (worker.state != wire::WorkerState::kReady) continue;
     std::vector<std::string> partitions;
     partitions.reserve(worker.spec.partitions.size());
     for (int partition : worker.spec.partitions) partitions.push_back(std::to_string(partition));
@@ -310,7 +228,7 @@ ApiResponse AdminRoutes::ServiceDiscovery() const {
                        {{"worker", worker.id},
                         {"deployment", worker.spec.deployment},
                         {"namespace", worker.spec.namespace_name},
-                        {"role", adapters::WorkerRoleName(worker.spec.role)},
+                        {"role", wire::WorkerRoleName(worker.spec.role)},
                         {"partition", Join(partitions, ",")},
                         {"hostname", hostname_}}}});
   }

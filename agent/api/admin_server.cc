@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "agent/api/admin_http.h"
-#include "engine/http/http_server.h"
+#include "http/http_server.h"
 
 namespace tessera::agent {
 

@@ -1,5 +1,5 @@
 // Carries AdminRoutes over HTTP(S) on the project's HTTP stack
-// (engine/http), on the agent's event loop: the routes run on the thread
+// (http/), on the agent's event loop: the routes run on the thread
 // that owns the supervisor, with no hand-off between threads, and the
 // server's limits bound what any client can make the agent hold:
 //

@@ -64,10 +64,10 @@ StatusOr<adapters::EngineInstallation> ReadEngine(const std::string& name,
   fields.Optional("env", installation.env);
   fields.Optional("flavor", flavor);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
-  StatusOr<adapters::EngineKind> parsed_kind = adapters::ParseEngineKind(kind);
+  StatusOr<wire::EngineKind> parsed_kind = wire::ParseEngineKind(kind);
   if (!parsed_kind.ok()) return parsed_kind.status().WithContext(fields.PathOf("kind"));
   installation.kind = *parsed_kind;
-  StatusOr<adapters::MetricDialect> parsed_flavor = adapters::ParseMetricDialect(flavor);
+  StatusOr<wire::MetricDialect> parsed_flavor = wire::ParseMetricDialect(flavor);
   if (!parsed_flavor.ok()) return parsed_flavor.status().WithContext(fields.PathOf("flavor"));
   installation.sim_flavor = *parsed_flavor;
   if (installation.command.empty() || installation.command.front().empty()) {
@@ -102,7 +102,7 @@ StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string&
     }
   } else {
     config.engines["sim"] = {
-        .name = "sim", .kind = adapters::EngineKind::kSim, .command = {simulator_path}};
+        .name = "sim", .kind = wire::EngineKind::kSim, .command = {simulator_path}};
   }
   if (supervision != nullptr) TESSERA_RETURN_IF_ERROR(ReadSupervision(*supervision, config.policy));
   if (logs != nullptr) {

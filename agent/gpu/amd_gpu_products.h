@@ -1,5 +1,5 @@
 // AMD Instinct PCI device ids and the catalog GPUs they are (see
-// engine/hardware/gpu_catalog.h). The ids are the physical functions and
+// hardware/gpu_catalog.h). The ids are the physical functions and
 // the SR-IOV virtual functions a guest sees, from pci.ids and AMD's
 // rocprofiler-compute GPU table.
 

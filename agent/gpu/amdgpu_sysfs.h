@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
 
 namespace tessera::agent {
 

@@ -5,11 +5,13 @@
 #define TESSERA_AGENT_GPU_GPU_INVENTORY_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
+#include "wire/node_inventory.h"
 
 namespace tessera::agent {
 
@@ -30,11 +32,11 @@ struct GpuPartition {
 // One physical GPU.
 struct GpuDevice {
   int index = 0;
-  std::string product;       // catalog name, e.g. "mi300x"; empty when unknown
-  std::string display_name;  // "AMD Instinct MI300X"
-  std::string pci_bus_id;    // "0000:03:00.0"
-  std::string unique_id;     // serial-like id from the driver; empty when not reported
-  std::string vbios_version;
+  std::string product{};       // catalog name, e.g. "mi300x"; empty when unknown
+  std::string display_name{};  // "AMD Instinct MI300X"
+  std::string pci_bus_id{};    // "0000:03:00.0"
+  std::string unique_id{};     // serial-like id from the driver; empty when not reported
+  std::string vbios_version{};
   int numa_node = -1;
   hardware::PartitionMode partition_mode;
   std::vector<hardware::ComputePartition> available_compute_modes{};
@@ -61,8 +63,8 @@ struct GpuDevice {
 };
 
 struct NodeInventory {
-  std::string hostname;
-  std::string backend;  // "rocm-smi" or "sim"
+  std::string hostname{};
+  std::string backend{};  // "rocm-smi" or "sim"
   std::vector<GpuDevice> gpus{};
 
   // Partitions of every GPU in device-index order.
@@ -70,6 +72,13 @@ struct NodeInventory {
   const GpuPartition* FindPartition(int index) const;
   const GpuDevice* GpuOf(const GpuPartition& partition) const;
 };
+
+// The inventory as the agent's API reports it, with the worker holding each
+// partition. Live readings (memory in use, busy figures, temperature, power)
+// only when `live_readings`: a GPUNode's status leaves them out, since they
+// would change it on every heartbeat.
+wire::NodeInventory ToWireInventory(const NodeInventory& inventory,
+                                    const std::map<int, std::string>& holders, bool live_readings);
 
 }  // namespace tessera::agent
 

@@ -10,7 +10,7 @@
 #include "agent/gpu/amd_gpu_products.h"
 #include "agent/gpu/amdgpu_sysfs.h"
 #include "agent/gpu/kfd_topology.h"
-#include "engine/hardware/gpu_catalog.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::agent {
 namespace {

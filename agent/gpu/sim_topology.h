@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/hardware/gpu_catalog.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::agent {
 

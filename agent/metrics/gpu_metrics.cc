@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/strings.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
 
 namespace tessera::agent {
 namespace {

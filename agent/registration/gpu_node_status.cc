@@ -1,9 +1,7 @@
 #include "agent/registration/gpu_node_status.h"
 
-#include <map>
-
 #include "base/time_format.h"
-#include "engine/hardware/partition_mode.h"
+#include "wire/node_inventory.h"
 
 namespace tessera::agent {
 
@@ -11,46 +9,24 @@ nlohmann::json GpuNodeStatusJson(const NodeInventory& inventory,
                                  const std::vector<WorkerStatus>& workers,
                                  std::chrono::system_clock::time_point now,
                                  std::chrono::system_clock::time_point ready_since) {
-  std::map<int, std::string> holders;
-  for (const WorkerStatus& worker : workers) {
-    for (int partition : worker.held_partitions) holders[partition] = worker.id;
-  }
-  int total = 0;
-  nlohmann::json gpus = nlohmann::json::array();
-  for (const GpuDevice& gpu : inventory.gpus) {
-    nlohmann::json partitions = nlohmann::json::array();
-    for (const GpuPartition& partition : gpu.partitions) {
-      ++total;
-      nlohmann::json entry = {{"index", partition.index},
-                              {"vramBytes", partition.vram_total_bytes},
-                              {"computeUnits", partition.compute_units}};
-      // A free partition has no worker field: a null would read as "delete"
-      // to anyone merge-patching the status.
-      if (const auto holder = holders.find(partition.index); holder != holders.end()) {
-        entry["worker"] = holder->second;
-      }
-      partitions.push_back(std::move(entry));
+  nlohmann::json status = wire::NodeInventoryToJson(
+      ToWireInventory(inventory, PartitionHolders(workers), /*live_readings=*/false));
+  // The node's labels are the GPUNode's own metadata, not its status.
+  status.erase("labels");
+  // A free partition has no worker field, rather than a null one: a null
+  // reads as "delete" to anyone merge-patching the status.
+  for (nlohmann::json& gpu : status["gpus"]) {
+    for (nlohmann::json& partition : gpu["partitions"]) {
+      if (partition["worker"].is_null()) partition.erase("worker");
     }
-    gpus.push_back(
-        {{"index", gpu.index},
-         {"product", gpu.product},
-         {"pciBusId", gpu.pci_bus_id},
-         {"computePartition", hardware::ComputePartitionName(gpu.partition_mode.compute)},
-         {"memoryPartition", hardware::MemoryPartitionName(gpu.partition_mode.memory)},
-         {"partitions", std::move(partitions)}});
   }
-  const int held = static_cast<int>(holders.size());
-  return {{"hostname", inventory.hostname},
-          {"gpuBackend", inventory.backend},
-          {"heartbeatTime", FormatRfc3339(now)},
-          {"partitions", {{"total", total}, {"free", std::max(0, total - held)}}},
-          {"gpus", std::move(gpus)},
-          {"conditions",
-           {{{"type", "Ready"},
-             {"status", "True"},
-             {"reason", "AgentHeartbeat"},
-             {"message", "the agent is running and publishing its inventory"},
-             {"lastTransitionTime", FormatRfc3339(ready_since)}}}}};
+  status["heartbeatTime"] = FormatRfc3339(now);
+  status["conditions"] = {{{"type", "Ready"},
+                           {"status", "True"},
+                           {"reason", "AgentHeartbeat"},
+                           {"message", "the agent is running and publishing its inventory"},
+                           {"lastTransitionTime", FormatRfc3339(ready_since)}}};
+  return status;
 }
 
 }  // namespace tessera::agent

@@ -32,10 +32,9 @@ std::string PartitionLabel(const std::vector<int>& partitions) {
 
 // Running plus waiting requests from an engine's exposition, by the names
 // its dialect uses; nullopt when neither is present.
-std::optional<double> InFlightRequests(std::string_view exposition,
-                                       adapters::MetricDialect dialect) {
+std::optional<double> InFlightRequests(std::string_view exposition, wire::MetricDialect dialect) {
   const std::array<std::string_view, 2> names =
-      dialect == adapters::MetricDialect::kVllm
+      dialect == wire::MetricDialect::kVllm
           ? std::array<std::string_view, 2>{"vllm:num_requests_running",
                                             "vllm:num_requests_waiting"}
           : std::array<std::string_view, 2>{"sglang:num_running_reqs", "sglang:num_queue_reqs"};
@@ -72,7 +71,7 @@ std::optional<int> ExitCodeOf(const std::optional<std::string>& last_exit) {
 }  // namespace
 
 struct Supervisor::Worker {
-  Worker(boost::asio::io_context& io_context, std::string worker_id, WorkerSpec worker_spec,
+  Worker(boost::asio::io_context& io_context, std::string worker_id, wire::WorkerSpec worker_spec,
          const SupervisionPolicy& policy, std::chrono::milliseconds startup_timeout)
       : id(std::move(worker_id)),
         spec(std::move(worker_spec)),
@@ -80,8 +79,8 @@ struct Supervisor::Worker {
         timer(io_context) {}
 
   std::string id;
-  WorkerSpec spec;
-  std::optional<WorkerSpec> next_spec;
+  wire::WorkerSpec spec;
+  std::optional<wire::WorkerSpec> next_spec;
   WorkerLifecycle lifecycle;
   adapters::LaunchPlan plan;
   ProcessIdentity process;
@@ -96,7 +95,7 @@ struct Supervisor::Worker {
   // From the last scrape that answered.
   std::optional<double> scraped_in_flight;
   std::shared_ptr<const std::string> exposition;
-  WorkerState reported_state = WorkerState::kPending;
+  wire::WorkerState reported_state = wire::WorkerState::kPending;
   std::chrono::system_clock::time_point state_since{};
 };
 
@@ -158,7 +157,8 @@ Status Supervisor::Recover() {
     const SteadyClock::time_point now = clock_.Now();
     for (const nlohmann::json& record : state["workers"]) {
       const std::string id = record.value("id", "");
-      StatusOr<WorkerSpec> spec = WorkerSpecFromJson(record.value("spec", nlohmann::json()));
+      StatusOr<wire::WorkerSpec> spec =
+          wire::WorkerSpecFromJson(record.value("spec", nlohmann::json()));
       if (!spec.ok()) {
         logger_.Error("dropping unreadable worker record",
                       {{"worker", id}, {"error", spec.status()}});
@@ -198,7 +198,8 @@ Status Supervisor::Recover() {
   return OkStatus();
 }
 
-std::shared_ptr<Supervisor::Worker> Supervisor::MakeWorker(const std::string& id, WorkerSpec spec) {
+std::shared_ptr<Supervisor::Worker> Supervisor::MakeWorker(const std::string& id,
+                                                           wire::WorkerSpec spec) {
   const std::chrono::milliseconds startup_timeout =
       spec.startup_timeout_seconds ? std::chrono::seconds(*spec.startup_timeout_seconds)
                                    : options_.policy.startup_timeout;
@@ -210,7 +211,7 @@ std::shared_ptr<Supervisor::Worker> Supervisor::MakeWorker(const std::string& id
   return worker;
 }
 
-Status Supervisor::CheckSpec(const std::string& id, const WorkerSpec& spec) const {
+Status Supervisor::CheckSpec(const std::string& id, const wire::WorkerSpec& spec) const {
   if (!options_.engines.contains(spec.engine)) {
     std::vector<std::string> names;
     names.reserve(options_.engines.size());
@@ -244,16 +245,16 @@ Status Supervisor::CheckPartitionsFree(const std::string& id,
     if (other_id == id) continue;
     // A worker holds its partitions until its process is gone, and a worker
     // being replaced holds its next spec's too, from the moment it was asked.
-    const bool current = other->lifecycle.state() != WorkerState::kStopped;
+    const bool current = other->lifecycle.state() != wire::WorkerState::kStopped;
     for (int partition : partitions) {
-      const auto holds = [partition](const WorkerSpec& spec) {
+      const auto holds = [partition](const wire::WorkerSpec& spec) {
         return std::find(spec.partitions.begin(), spec.partitions.end(), partition) !=
                spec.partitions.end();
       };
       if ((current && holds(other->spec)) || (other->next_spec && holds(*other->next_spec))) {
         return AlreadyExistsError(
             "partitions: partition " + std::to_string(partition) + " is held by worker " +
-            Quote(other_id) + " (" + std::string(WorkerStateName(other->lifecycle.state())) +
+            Quote(other_id) + " (" + std::string(wire::WorkerStateName(other->lifecycle.state())) +
             (current && holds(other->spec) ? "" : ", which is moving onto it") + ")");
       }
     }
@@ -312,8 +313,8 @@ Status Supervisor::AssignPorts(Worker& worker) {
   TESSERA_ASSIGN_OR_RETURN(worker.port, ports_.Allocate(HeldPorts()));
   worker.bootstrap_port = worker.spec.bootstrap_port;
   const bool serves_bootstrap =
-      worker.spec.role == adapters::WorkerRole::kPrefill &&
-      options_.engines.at(worker.spec.engine).kind != adapters::EngineKind::kVllm;
+      worker.spec.role == wire::WorkerRole::kPrefill &&
+      options_.engines.at(worker.spec.engine).kind != wire::EngineKind::kVllm;
   if (serves_bootstrap && !worker.bootstrap_port) {
     std::set<int> held = HeldPorts();
     held.insert(worker.port);
@@ -323,8 +324,8 @@ Status Supervisor::AssignPorts(Worker& worker) {
   return OkStatus();
 }
 
-StatusOr<Supervisor::ApplyOutcome> Supervisor::Apply(const std::string& id, WorkerSpec spec) {
-  TESSERA_RETURN_IF_ERROR(ValidateWorkerId(id));
+StatusOr<Supervisor::ApplyOutcome> Supervisor::Apply(const std::string& id, wire::WorkerSpec spec) {
+  TESSERA_RETURN_IF_ERROR(wire::ValidateWorkerId(id));
   TESSERA_RETURN_IF_ERROR(CheckSpec(id, spec));
   const auto existing = workers_.find(id);
   if (existing != workers_.end()) {
@@ -398,19 +399,19 @@ void Supervisor::Pump(const std::shared_ptr<Worker>& worker) {
       }
     }
   }
-  const WorkerState state = worker->lifecycle.state();
+  const wire::WorkerState state = worker->lifecycle.state();
   if (state != worker->reported_state) {
     const bool persist =
-        state == WorkerState::kReady || worker->reported_state == WorkerState::kReady;
+        state == wire::WorkerState::kReady || worker->reported_state == wire::WorkerState::kReady;
     logger_.Info("worker state", {{"worker", worker->id},
-                                  {"from", WorkerStateName(worker->reported_state)},
-                                  {"to", WorkerStateName(state)},
+                                  {"from", wire::WorkerStateName(worker->reported_state)},
+                                  {"to", wire::WorkerStateName(state)},
                                   {"reason", worker->lifecycle.reason()}});
     worker->reported_state = state;
     worker->state_since = clock_.WallNow();
     if (persist) Persist();
   }
-  if (state == WorkerState::kStopped) {
+  if (state == wire::WorkerState::kStopped) {
     Finish(worker);
     return;
   }
@@ -594,7 +595,7 @@ void Supervisor::Finish(const std::shared_ptr<Worker>& stopped) {
   worker->exit_watch.reset();
   if (worker->next_spec) {
     // Replace: same id, new spec, fresh lifecycle.
-    WorkerSpec spec = *std::move(worker->next_spec);
+    wire::WorkerSpec spec = *std::move(worker->next_spec);
     const int restarts = worker->lifecycle.restarts();
     workers_.erase(worker->id);
     std::shared_ptr<Worker> replacement = MakeWorker(worker->id, std::move(spec));
@@ -630,8 +631,8 @@ void Supervisor::ScrapeAll() {
   // finish; its merge comes when it does.
   if (scrapes_in_flight_ > 0) return;
   for (const auto& [id, worker] : workers_) {
-    const WorkerState state = worker->lifecycle.state();
-    if (state != WorkerState::kReady && state != WorkerState::kDraining) continue;
+    const wire::WorkerState state = worker->lifecycle.state();
+    if (state != wire::WorkerState::kReady && state != wire::WorkerState::kDraining) continue;
     const std::string url =
         "http://127.0.0.1:" + std::to_string(worker->port) + worker->plan.metrics_path;
     std::weak_ptr<Worker> weak = worker;
@@ -657,12 +658,11 @@ void Supervisor::MergeEngineMetrics() {
   std::vector<EngineMetricsMerger::Source> sources;
   for (const auto& [id, worker] : workers_) {
     if (!worker->exposition || !worker->lifecycle.process_running()) continue;
-    sources.push_back(
-        {.labels = {{"worker", worker->id},
-                    {"deployment", worker->spec.deployment},
-                    {"role", std::string(adapters::WorkerRoleName(worker->spec.role))},
-                    {"partition", PartitionLabel(worker->spec.partitions)}},
-         .exposition = worker->exposition});
+    sources.push_back({.labels = {{"worker", worker->id},
+                                  {"deployment", worker->spec.deployment},
+                                  {"role", std::string(wire::WorkerRoleName(worker->spec.role))},
+                                  {"partition", PartitionLabel(worker->spec.partitions)}},
+                       .exposition = worker->exposition});
   }
   engine_metrics_merger_.Merge(std::move(sources));
 }
@@ -688,7 +688,7 @@ void Supervisor::RefreshInventory() {
       workloads.push_back(
           {.partition = index,
            .reserved_vram_bytes =
-               worker->lifecycle.state() == WorkerState::kStarting
+               worker->lifecycle.state() == wire::WorkerState::kStarting
                    ? 0
                    : static_cast<int64_t>(utilization *
                                           static_cast<double>(partition->vram_total_bytes)),
@@ -711,10 +711,10 @@ void Supervisor::Persist() {
   for (const auto& [id, worker] : workers_) {
     nlohmann::json record = {
         {"id", id},
-        {"spec", WorkerSpecToJson(worker->next_spec.value_or(worker->spec))},
+        {"spec", wire::WorkerSpecToJson(worker->next_spec.value_or(worker->spec))},
         {"port", worker->port},
         {"restarts", worker->lifecycle.restarts()},
-        {"ready", worker->lifecycle.state() == WorkerState::kReady},
+        {"ready", worker->lifecycle.state() == wire::WorkerState::kReady},
         {"stopping", worker->lifecycle.stop_requested() && !worker->next_spec},
     };
     if (worker->bootstrap_port) record["bootstrapPort"] = *worker->bootstrap_port;
@@ -737,7 +737,8 @@ std::string Supervisor::WorkerUrl(int port) const {
 
 WorkerStatus Supervisor::StatusOf(const Worker& worker) const {
   const WorkerLifecycle& lifecycle = worker.lifecycle;
-  WorkerStatus status{
+  WorkerStatus status;
+  static_cast<wire::WorkerStatus&>(status) = {
       .id = worker.id,
       .spec = worker.spec,
       .state = lifecycle.state(),
@@ -754,12 +755,14 @@ WorkerStatus Supervisor::StatusOf(const Worker& worker) const {
       .last_exit_code = ExitCodeOf(lifecycle.last_exit()),
       .startup_seconds = lifecycle.startup_seconds(),
       .in_flight = worker.scraped_in_flight ? worker.scraped_in_flight : lifecycle.in_flight(),
+      .next_restart = {},
       .dialect = worker.plan.dialect,
-      .log_path = worker.log_path,
       .adopted = worker.adopted,
       .replacing = worker.next_spec.has_value(),
   };
-  if (lifecycle.state() != WorkerState::kStopped) status.held_partitions = worker.spec.partitions;
+  status.log_path = worker.log_path;
+  if (lifecycle.state() != wire::WorkerState::kStopped)
+    status.held_partitions = worker.spec.partitions;
   if (worker.next_spec) {
     for (int partition : worker.next_spec->partitions) {
       if (std::find(status.held_partitions.begin(), status.held_partitions.end(), partition) ==
@@ -768,8 +771,8 @@ WorkerStatus Supervisor::StatusOf(const Worker& worker) const {
       }
     }
   }
-  const WorkerState state = lifecycle.state();
-  if (state == WorkerState::kBackoff || state == WorkerState::kFailed) {
+  const wire::WorkerState state = lifecycle.state();
+  if (state == wire::WorkerState::kBackoff || state == wire::WorkerState::kFailed) {
     status.next_restart =
         clock_.WallNow() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                lifecycle.next_spawn() - clock_.Now());

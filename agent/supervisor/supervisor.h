@@ -26,13 +26,13 @@
 #include "agent/metrics/engine_metrics_merger.h"
 #include "agent/supervisor/port_allocator.h"
 #include "agent/supervisor/supervision_policy.h"
-#include "agent/supervisor/worker_spec.h"
 #include "agent/supervisor/worker_status.h"
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "engine/adapters/launch_plan.h"
-#include "engine/http/http_client.h"
+#include "http/http_client.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::agent {
 
@@ -78,7 +78,7 @@ class Supervisor {
   // AlreadyExists (a partition is held by another worker, or a worker being
   // replaced is moving onto it; the bootstrap port is in use), both named,
   // ResourceExhausted (no port left).
-  StatusOr<ApplyOutcome> Apply(const std::string& id, WorkerSpec spec);
+  StatusOr<ApplyOutcome> Apply(const std::string& id, wire::WorkerSpec spec);
   // Drains and stops worker `id`; NotFound when there is none. The worker
   // stays listed (draining, stopping) until its process has exited.
   Status Delete(const std::string& id, std::optional<std::chrono::milliseconds> grace);
@@ -107,8 +107,8 @@ class Supervisor {
  private:
   struct Worker;
 
-  std::shared_ptr<Worker> MakeWorker(const std::string& id, WorkerSpec spec);
-  Status CheckSpec(const std::string& id, const WorkerSpec& spec) const;
+  std::shared_ptr<Worker> MakeWorker(const std::string& id, wire::WorkerSpec spec);
+  Status CheckSpec(const std::string& id, const wire::WorkerSpec& spec) const;
   // AlreadyExists naming the worker that holds (or is moving onto) one of
   // `partitions`, other than worker `id`.
   Status CheckPartitionsFree(const std::string& id, const std::vector<int>& partitions) const;

@@ -17,7 +17,7 @@ WorkerLifecycle::WorkerLifecycle(const SupervisionPolicy& policy,
     : policy_(policy), startup_timeout_(startup_timeout) {}
 
 void WorkerLifecycle::Start(TimePoint now) {
-  if (state_ != WorkerState::kPending) return;
+  if (state_ != wire::WorkerState::kPending) return;
   started_ = true;
   next_spawn_ = now;
   reason_ = "waiting to start";
@@ -30,11 +30,11 @@ void WorkerLifecycle::Adopt(TimePoint now, bool was_ready) {
   startup_deadline_ = now + startup_timeout_;
   next_probe_ = now;
   if (was_ready) {
-    state_ = WorkerState::kReady;
+    state_ = wire::WorkerState::kReady;
     ready_since_ = now;
     reason_.clear();
   } else {
-    state_ = WorkerState::kStarting;
+    state_ = wire::WorkerState::kStarting;
     reason_ = "adopted; waiting for the engine to become ready";
   }
 }
@@ -42,7 +42,7 @@ void WorkerLifecycle::Adopt(TimePoint now, bool was_ready) {
 void WorkerLifecycle::Spawned(TimePoint now) {
   spawn_requested_ = false;
   process_running_ = true;
-  state_ = WorkerState::kStarting;
+  state_ = wire::WorkerState::kStarting;
   last_spawn_ = now;
   startup_deadline_ = now + startup_timeout_;
   next_probe_ = now + policy_.readiness_period;
@@ -54,14 +54,14 @@ void WorkerLifecycle::Spawned(TimePoint now) {
 void WorkerLifecycle::SpawnFailed(TimePoint now, std::string reason) {
   spawn_requested_ = false;
   last_spawn_ = now;
-  Fail(now, WorkerState::kFailed, std::move(reason));
+  Fail(now, wire::WorkerState::kFailed, std::move(reason));
 }
 
 void WorkerLifecycle::ProbeFinished(TimePoint now, bool healthy, const std::string& detail) {
   probe_in_flight_ = false;
-  if (state_ == WorkerState::kStarting) {
+  if (state_ == wire::WorkerState::kStarting) {
     if (healthy) {
-      state_ = WorkerState::kReady;
+      state_ = wire::WorkerState::kReady;
       ready_since_ = now;
       startup_seconds_ = Seconds(now - last_spawn_);
       reason_.clear();
@@ -69,7 +69,7 @@ void WorkerLifecycle::ProbeFinished(TimePoint now, bool healthy, const std::stri
     } else {
       next_probe_ = now + policy_.readiness_period;
     }
-  } else if (state_ == WorkerState::kReady) {
+  } else if (state_ == wire::WorkerState::kReady) {
     next_probe_ = now + policy_.liveness_period;
     if (healthy) {
       liveness_failures_ = 0;
@@ -84,8 +84,8 @@ void WorkerLifecycle::ProbeFinished(TimePoint now, bool healthy, const std::stri
 
 void WorkerLifecycle::ProbeInconclusive(TimePoint now) {
   probe_in_flight_ = false;
-  if (state_ == WorkerState::kStarting) next_probe_ = now + policy_.readiness_period;
-  if (state_ == WorkerState::kReady) next_probe_ = now + policy_.liveness_period;
+  if (state_ == wire::WorkerState::kStarting) next_probe_ = now + policy_.readiness_period;
+  if (state_ == wire::WorkerState::kReady) next_probe_ = now + policy_.liveness_period;
 }
 
 void WorkerLifecycle::SignalFailed(TimePoint now, int signal, const std::string& detail) {
@@ -101,7 +101,7 @@ void WorkerLifecycle::LoadRead(TimePoint now, std::optional<double> in_flight) {
   load_read_in_flight_ = false;
   in_flight_ = in_flight;
   next_load_read_ = now + policy_.drain_poll_period;
-  if (state_ == WorkerState::kDraining && in_flight && *in_flight <= 0) drained_ = true;
+  if (state_ == wire::WorkerState::kDraining && in_flight && *in_flight <= 0) drained_ = true;
 }
 
 void WorkerLifecycle::Exited(TimePoint now, const std::string& how) {
@@ -111,42 +111,42 @@ void WorkerLifecycle::Exited(TimePoint now, const std::string& how) {
   load_read_in_flight_ = false;
   last_exit_ = how;
   if (stop_requested_) {
-    state_ = WorkerState::kStopped;
+    state_ = wire::WorkerState::kStopped;
     reason_ = "stopped (" + how + ")";
     return;
   }
   ++restarts_;
-  std::string why = state_ == WorkerState::kStarting && kill_sent_ && now >= startup_deadline_
+  std::string why = state_ == wire::WorkerState::kStarting && kill_sent_ && now >= startup_deadline_
                         ? "not ready within the startup timeout; " + how
                     : kill_sent_ ? reason_ + "; " + how
                                  : "engine exited: " + how;
-  Fail(now, WorkerState::kBackoff, std::move(why));
+  Fail(now, wire::WorkerState::kBackoff, std::move(why));
 }
 
 void WorkerLifecycle::Stop(TimePoint now, std::chrono::milliseconds grace) {
   const bool first = !stop_requested_;
   stop_requested_ = true;
   if (!process_running_) {
-    state_ = WorkerState::kStopped;
+    state_ = wire::WorkerState::kStopped;
     reason_ = "stopped";
     return;
   }
   const TimePoint deadline = now + grace;
   if (grace.count() == 0) {
-    state_ = WorkerState::kStopping;
+    state_ = wire::WorkerState::kStopping;
     kill_deadline_ = now;
     term_sent_ = true;  // no SIGTERM: zero grace means kill now
-  } else if (state_ == WorkerState::kReady && first) {
-    state_ = WorkerState::kDraining;
+  } else if (state_ == wire::WorkerState::kReady && first) {
+    state_ = wire::WorkerState::kDraining;
     grace_deadline_ = deadline;
     next_load_read_ = now;
     drained_ = false;
     reason_ = "draining";
-  } else if (state_ == WorkerState::kDraining) {
+  } else if (state_ == wire::WorkerState::kDraining) {
     grace_deadline_ = std::min(grace_deadline_, deadline);
-  } else if (state_ != WorkerState::kStopping) {
+  } else if (state_ != wire::WorkerState::kStopping) {
     // Starting: nothing has been admitted yet worth waiting for.
-    state_ = WorkerState::kStopping;
+    state_ = wire::WorkerState::kStopping;
     kill_deadline_ = now + std::min(grace, policy_.kill_timeout);
   } else {
     kill_deadline_ = std::min(kill_deadline_, deadline);
@@ -159,16 +159,16 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
   // wanted, so NextWakeup() never points at a time already past.
   const bool retry_due = signal_retry_at_ && now >= *signal_retry_at_;
   switch (state_) {
-    case WorkerState::kPending:
-    case WorkerState::kBackoff:
-    case WorkerState::kFailed:
+    case wire::WorkerState::kPending:
+    case wire::WorkerState::kBackoff:
+    case wire::WorkerState::kFailed:
       if (!stop_requested_ && !spawn_requested_ && now >= next_spawn_ &&
-          (state_ != WorkerState::kPending || started_)) {
+          (state_ != wire::WorkerState::kPending || started_)) {
         spawn_requested_ = true;
         actions.push_back({.kind = WorkerAction::Kind::kSpawn});
       }
       break;
-    case WorkerState::kStarting:
+    case wire::WorkerState::kStarting:
       if (now >= startup_deadline_) {
         reason_ = "not ready within the startup timeout (" +
                   std::to_string(startup_timeout_.count() / 1000) + "s)";
@@ -178,7 +178,7 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
         actions.push_back({.kind = WorkerAction::Kind::kProbe});
       }
       break;
-    case WorkerState::kReady:
+    case wire::WorkerState::kReady:
       if (consecutive_failures_ > 0 && now - ready_since_ >= policy_.backoff_reset_after) {
         consecutive_failures_ = 0;
       }
@@ -189,9 +189,9 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
         actions.push_back({.kind = WorkerAction::Kind::kProbe});
       }
       break;
-    case WorkerState::kDraining:
+    case wire::WorkerState::kDraining:
       if (drained_ || now >= grace_deadline_) {
-        state_ = WorkerState::kStopping;
+        state_ = wire::WorkerState::kStopping;
         reason_ = drained_ ? "drained; stopping" : "grace period over; stopping";
         kill_deadline_ = now + policy_.kill_timeout;
         SendSignal(now, actions, SIGTERM);
@@ -200,11 +200,11 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
         actions.push_back({.kind = WorkerAction::Kind::kReadLoad});
       }
       break;
-    case WorkerState::kStopping:
+    case wire::WorkerState::kStopping:
       if (!term_sent_) SendSignal(now, actions, SIGTERM);
       if (now >= kill_deadline_) SendSignal(now, actions, SIGKILL);
       break;
-    case WorkerState::kStopped:
+    case wire::WorkerState::kStopped:
       break;
   }
   if (retry_due) signal_retry_at_.reset();
@@ -214,17 +214,18 @@ std::vector<WorkerAction> WorkerLifecycle::Due(TimePoint now) {
 std::optional<WorkerLifecycle::TimePoint> WorkerLifecycle::NextWakeup() const {
   if (signal_retry_at_ && process_running_) return *signal_retry_at_;
   switch (state_) {
-    case WorkerState::kPending:
-    case WorkerState::kBackoff:
-    case WorkerState::kFailed:
-      if (stop_requested_ || spawn_requested_ || (state_ == WorkerState::kPending && !started_)) {
+    case wire::WorkerState::kPending:
+    case wire::WorkerState::kBackoff:
+    case wire::WorkerState::kFailed:
+      if (stop_requested_ || spawn_requested_ ||
+          (state_ == wire::WorkerState::kPending && !started_)) {
         return std::nullopt;
       }
       return next_spawn_;
-    case WorkerState::kStarting:
+    case wire::WorkerState::kStarting:
       if (kill_sent_) return std::nullopt;
       return probe_in_flight_ ? startup_deadline_ : std::min(startup_deadline_, next_probe_);
-    case WorkerState::kReady: {
+    case wire::WorkerState::kReady: {
       if (kill_sent_) return std::nullopt;
       std::optional<TimePoint> wakeup;
       if (!probe_in_flight_) wakeup = next_probe_;
@@ -234,18 +235,18 @@ std::optional<WorkerLifecycle::TimePoint> WorkerLifecycle::NextWakeup() const {
       }
       return wakeup;
     }
-    case WorkerState::kDraining:
+    case wire::WorkerState::kDraining:
       return load_read_in_flight_ ? grace_deadline_ : std::min(grace_deadline_, next_load_read_);
-    case WorkerState::kStopping:
+    case wire::WorkerState::kStopping:
       if (kill_sent_) return std::nullopt;
       return term_sent_ ? kill_deadline_ : TimePoint{};
-    case WorkerState::kStopped:
+    case wire::WorkerState::kStopped:
       return std::nullopt;
   }
   return std::nullopt;
 }
 
-void WorkerLifecycle::Fail(TimePoint now, WorkerState state, std::string reason) {
+void WorkerLifecycle::Fail(TimePoint now, wire::WorkerState state, std::string reason) {
   ++consecutive_failures_;
   state_ = state;
   reason_ = std::move(reason);

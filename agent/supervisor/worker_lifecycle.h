@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agent/supervisor/supervision_policy.h"
-#include "agent/supervisor/worker_state.h"
+#include "wire/worker_state.h"
 
 namespace tessera::agent {
 
@@ -63,7 +63,7 @@ class WorkerLifecycle {
   // move the worker on.
   std::optional<TimePoint> NextWakeup() const;
 
-  WorkerState state() const { return state_; }
+  wire::WorkerState state() const { return state_; }
   bool process_running() const { return process_running_; }
   bool stop_requested() const { return stop_requested_; }
   int restarts() const { return restarts_; }
@@ -81,13 +81,13 @@ class WorkerLifecycle {
   TimePoint next_spawn() const { return next_spawn_; }
 
  private:
-  void Fail(TimePoint now, WorkerState state, std::string reason);
+  void Fail(TimePoint now, wire::WorkerState state, std::string reason);
   std::chrono::milliseconds BackoffDelay() const;
   void SendSignal(TimePoint now, std::vector<WorkerAction>& actions, int signal);
 
   SupervisionPolicy policy_;
   std::chrono::milliseconds startup_timeout_;
-  WorkerState state_ = WorkerState::kPending;
+  wire::WorkerState state_ = wire::WorkerState::kPending;
   bool process_running_ = false;
   bool started_ = false;
   bool stop_requested_ = false;

@@ -66,8 +66,7 @@ class MemoryAgents final : public controller::AgentApi, public controller::NodeS
   void MakeAllReady() {
     for (auto& [endpoint, node] : nodes_) {
       for (ObservedWorker& worker : node.workers) {
-        worker.state = "ready";
-        worker.ready = true;
+        worker.state = tessera::wire::WorkerState::kReady;
       }
     }
   }
@@ -76,20 +75,15 @@ class MemoryAgents final : public controller::AgentApi, public controller::NodeS
     return nodes_.at(endpoint);
   }
   StatusOr<ObservedWorker> PutWorker(const std::string& endpoint, const std::string& id,
-                                     const tessera::agent::WorkerSpec& spec) override {
+                                     const tessera::wire::WorkerSpec& spec) override {
     AgentObservation& node = nodes_.at(endpoint);
     for (int partition : spec.partitions)
       node.partitions[static_cast<size_t>(partition)].holder = id;
     node.workers.push_back({.id = id,
                             .spec = spec,
-                            .state = "starting",
-                            .ready = false,
+                            .state = tessera::wire::WorkerState::kStarting,
                             .url = endpoint + ":20000",
-                            .bootstrap_port = std::nullopt,
-                            .in_flight = 0.0,
-                            .crash_loop = false,
-                            .restarts = 0,
-                            .reason = {}});
+                            .in_flight = 0.0});
     ++puts;
     return node.workers.back();
   }

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "base/statistics.h"
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/model_catalog.h"
 #include "engine/simulator/engine_core.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera {
 namespace {
@@ -57,8 +57,8 @@ int Run() {
   //   --gpu_memory_utilization=0.96 --max-num-seqs 2048
   simulator::EngineConfig config;
   config.memory.model = *model::FindCatalogModel("llama-3.1-70b");
-  config.memory.weight_type = model::DataType::kBFloat16;
-  config.memory.kv_cache_type = model::DataType::kBFloat16;
+  config.memory.weight_type = hardware::DataType::kBFloat16;
+  config.memory.kv_cache_type = hardware::DataType::kBFloat16;
   config.memory.partition = *hardware::ResolvePartition("mi300x", "spx");
   config.memory.tensor_parallel_size = 8;
   config.memory.gpu_memory_utilization = 0.96;

@@ -52,11 +52,11 @@
 
 #include "base/status.h"
 #include "base/text_table.h"
-#include "engine/http/http_client.h"
 #include "engine/openai/response_writer.h"
 #include "engine/simulator/engine_core.h"
 #include "engine/simulator/simulator_options.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "http/http_client.h"
 
 namespace tessera::bench {
 namespace {

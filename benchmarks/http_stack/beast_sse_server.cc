@@ -7,7 +7,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "benchmarks/http_stack/sse_workload.h"
-#include "engine/http/http_server.h"
+#include "http/http_server.h"
 
 namespace tessera::bench {
 namespace {

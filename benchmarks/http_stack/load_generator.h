@@ -22,7 +22,7 @@
 #include "base/status.h"
 #include "benchmarks/http_stack/process_cpu.h"
 #include "benchmarks/http_stack/sse_workload.h"
-#include "engine/http/http_client.h"
+#include "http/http_client.h"
 
 namespace tessera::bench {
 

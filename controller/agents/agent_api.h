@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/supervisor/worker_spec.h"
 #include "base/status.h"
 #include "controller/fleet/fleet_view.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::controller {
 
@@ -35,7 +35,7 @@ class AgentApi {
   // PUT /v1/workers/{id}: idempotent. AlreadyExists (409) names the worker
   // holding a partition; InvalidArgument the field the agent rejected.
   virtual StatusOr<ObservedWorker> PutWorker(const std::string& endpoint, const std::string& id,
-                                             const agent::WorkerSpec& spec) = 0;
+                                             const wire::WorkerSpec& spec) = 0;
 
   // DELETE /v1/workers/{id}?graceSeconds=N. A worker already gone is OK.
   virtual Status DeleteWorker(const std::string& endpoint, const std::string& id,

@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "base/yaml_json.h"
 #include "controller/agents/agent_json.h"
+#include "wire/worker_status.h"
 
 namespace tessera::controller {
 namespace {
@@ -126,29 +127,26 @@ StatusOr<AgentObservation> HttpAgentApi::Observe(const std::string& endpoint) {
   if (workers.status != 200) {
     return StatusFromReply(workers.status, workers.body, endpoint + "/v1/workers");
   }
-  AgentObservation observation;
   StatusOr<nlohmann::json> node_json = ParseJson(node.body);
   if (!node_json.ok()) return node_json.status().WithContext(endpoint + "/v1/node");
-  TESSERA_RETURN_IF_ERROR(ReadNodeJson(*node_json, observation).WithContext(endpoint));
   StatusOr<nlohmann::json> workers_json = ParseJson(workers.body);
   if (!workers_json.ok()) return workers_json.status().WithContext(endpoint + "/v1/workers");
-  StatusOr<std::vector<ObservedWorker>> parsed = ReadWorkersJson(*workers_json);
-  if (!parsed.ok()) return parsed.status().WithContext(endpoint);
-  observation.workers = *std::move(parsed);
+  StatusOr<AgentObservation> observation = ReadObservation(*node_json, *workers_json);
+  if (!observation.ok()) return observation.status().WithContext(endpoint);
   return observation;
 }
 
 StatusOr<ObservedWorker> HttpAgentApi::PutWorker(const std::string& endpoint, const std::string& id,
-                                                 const agent::WorkerSpec& spec) {
+                                                 const wire::WorkerSpec& spec) {
   const std::string path = "/v1/workers/" + id;
   TESSERA_ASSIGN_OR_RETURN(Reply reply,
-                           Send(endpoint, "PUT", path, agent::WorkerSpecToJson(spec).dump()));
+                           Send(endpoint, "PUT", path, wire::WorkerSpecToJson(spec).dump()));
   if (reply.status != 200 && reply.status != 201) {
     return StatusFromReply(reply.status, reply.body, "PUT " + endpoint + path);
   }
   StatusOr<nlohmann::json> json = ParseJson(reply.body);
   if (!json.ok()) return json.status().WithContext("PUT " + endpoint + path);
-  return ReadWorkerJson(*json);
+  return wire::WorkerStatusFromJson(*json);
 }
 
 Status HttpAgentApi::DeleteWorker(const std::string& endpoint, const std::string& id,

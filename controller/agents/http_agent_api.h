@@ -35,7 +35,7 @@ class HttpAgentApi final : public AgentApi {
 
   StatusOr<AgentObservation> Observe(const std::string& endpoint) override;
   StatusOr<ObservedWorker> PutWorker(const std::string& endpoint, const std::string& id,
-                                     const agent::WorkerSpec& spec) override;
+                                     const wire::WorkerSpec& spec) override;
   Status DeleteWorker(const std::string& endpoint, const std::string& id,
                       int grace_seconds) override;
 

@@ -126,7 +126,7 @@ void FleetMonitor::ApplyExpectations(std::map<std::string, Expectation>& expecta
       }
     } else {
       met = observed == view.workers.end() || observed->Terminating();
-      if (!met && !expired) observed->state = "draining";
+      if (!met && !expired) observed->state = wire::WorkerState::kDraining;
     }
     it = met || expired ? expectations.erase(it) : std::next(it);
   }

@@ -4,10 +4,6 @@
 
 namespace tessera::controller {
 
-bool ObservedWorker::Terminating() const {
-  return state == "draining" || state == "stopping" || state == "stopped";
-}
-
 std::string_view NodeHealthName(NodeHealth health) {
   switch (health) {
     case NodeHealth::kUnknown:

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "agent/supervisor/worker_spec.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
+#include "wire/worker_status.h"
 
 namespace tessera::controller {
 
@@ -38,21 +38,7 @@ struct GpuView {
 };
 
 // A worker as its agent reports it (GET /v1/workers).
-struct ObservedWorker {
-  std::string id{};
-  agent::WorkerSpec spec{};
-  std::string state{};  // the agent's state name: pending, starting, ready, draining, ...
-  bool ready = false;
-  std::string url{};
-  std::optional<int> bootstrap_port{};
-  std::optional<double> in_flight{};
-  bool crash_loop = false;
-  int restarts = 0;
-  std::string reason{};
-
-  // Being drained or stopped: on its way out, still holding its partitions.
-  bool Terminating() const;
-};
+using ObservedWorker = wire::WorkerStatus;
 
 enum class NodeHealth {
   kUnknown,      // not answered yet since the controller started

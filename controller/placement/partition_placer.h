@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "controller/fleet/fleet_view.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
 
 namespace tessera::controller {
 

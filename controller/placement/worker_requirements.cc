@@ -1,8 +1,8 @@
 #include "controller/placement/worker_requirements.h"
 
 #include "engine/fit/memory_fit.h"
-#include "engine/model/data_type.h"
 #include "engine/model/resolve_model.h"
+#include "hardware/data_type.h"
 
 namespace tessera::controller {
 namespace {
@@ -30,10 +30,10 @@ StatusOr<model::ModelArchitecture> FromManifest(const resources::ArchitectureSpe
         "spec.model.architecture.maxContextLength: is required when spec.engine.maxModelLen is "
         "not set");
   }
-  StatusOr<model::DataType> weight_type = model::ParseDataType(spec.dtype);
+  StatusOr<hardware::DataType> weight_type = hardware::ParseDataType(spec.dtype);
   if (!weight_type.ok()) return weight_type.status().WithContext("spec.model.architecture.dtype");
   architecture.weight_type = *weight_type;
-  architecture.checkpoint_bytes = spec.parameters * model::BytesPerElement(*weight_type);
+  architecture.checkpoint_bytes = spec.parameters * hardware::BytesPerElement(*weight_type);
   if (Status valid = architecture.Validate(); !valid.ok()) {
     return valid.WithContext("spec.model.architecture");
   }
@@ -45,8 +45,8 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
   fit::FitRequest request;
   request.model = model;
   request.weight_type = model.weight_type;
-  StatusOr<model::DataType> kv_type =
-      model::ParseKvCacheDataType(spec.engine.kv_cache_dtype.value_or("auto"), model.weight_type);
+  StatusOr<hardware::DataType> kv_type = hardware::ParseKvCacheDataType(
+      spec.engine.kv_cache_dtype.value_or("auto"), model.weight_type);
   if (!kv_type.ok()) return kv_type.status().WithContext("spec.engine.kvCacheDtype");
   request.kv_cache_type = *kv_type;
   request.max_model_len = spec.engine.max_model_len.value_or(model.max_position_embeddings);
@@ -77,7 +77,7 @@ StatusOr<model::ModelArchitecture> ResolveDeploymentModel(
 
 StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model,
                                            const resources::ModelDeploymentSpec& spec,
-                                           adapters::WorkerRole role) {
+                                           wire::WorkerRole role) {
   TESSERA_ASSIGN_OR_RETURN(fit::FitRequest request, FitRequestFor(model, spec));
   const int size = spec.Role(role).tensor_parallel_size;
   if (Status valid = model::CheckTensorParallelSize(model, size); !valid.ok()) {

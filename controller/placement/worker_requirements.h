@@ -32,7 +32,7 @@ struct WorkerRequirement {
 // that does not divide its heads).
 StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model,
                                            const resources::ModelDeploymentSpec& spec,
-                                           adapters::WorkerRole role);
+                                           wire::WorkerRole role);
 
 // The smallest tensor-parallel size, up to `max_size`, at which each
 // partition needs no more than `partition_vram_bytes`; nullopt when none.

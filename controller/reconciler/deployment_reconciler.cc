@@ -15,9 +15,9 @@
 namespace tessera::controller {
 namespace {
 
-using adapters::WorkerRole;
 using resources::Condition;
 using resources::ModelDeploymentStatus;
+using wire::WorkerRole;
 
 constexpr std::array<WorkerRole, 3> kAllRoles = {WorkerRole::kAggregated, WorkerRole::kPrefill,
                                                  WorkerRole::kDecode};
@@ -32,7 +32,7 @@ struct OwnedWorker {
 
   // Counts toward the role: not on a lost node and not on its way out.
   bool Live() const { return node->health != NodeHealth::kLost && !worker->Terminating(); }
-  bool Ready() const { return node->health == NodeHealth::kReachable && worker->ready; }
+  bool Ready() const { return node->health == NodeHealth::kReachable && worker->Ready(); }
 };
 
 std::string PartitionList(const std::vector<int>& partitions) {
@@ -207,7 +207,7 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
                            .node_selector = spec.placement.node_selector,
                            .spread = spec.placement.spread,
                            .replicas_per_node = {}};
-  agent::WorkerSpec worker_template =
+  wire::WorkerSpec worker_template =
       WorkerTemplate(record.metadata, spec, role, options_.controller_name);
   const std::string prefix = WorkerIdPrefix(pass.key.namespace_name, pass.key.name, role_key);
   const std::string& hash = pass.hashes.at(role);
@@ -246,7 +246,7 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
     while (ordinals.contains(ordinal)) ++ordinal;
     ordinals.insert(ordinal);
     const std::string id = WorkerId(prefix, hash, ordinal);
-    agent::WorkerSpec worker = worker_template;
+    wire::WorkerSpec worker = worker_template;
     worker.partitions = placed.choice->partitions;
     const NodeView* node = pass.fleet->FindNode(placed.choice->node);
     StatusOr<ObservedWorker> put = agents_.PutWorker(node->endpoint, id, worker);
@@ -374,15 +374,16 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
                                             resources::RoleKey(worker.spec.role)) &&
         owned->id->template_hash == hash->second;
     const bool lost = owned->node->health == NodeHealth::kLost;
-    status.workers.push_back({.name = worker.id,
-                              .role = worker.spec.role,
-                              .node = owned->node->name,
-                              .partitions = worker.spec.partitions,
-                              .url = worker.url,
-                              .bootstrap_port = worker.bootstrap_port,
-                              .state = lost ? "unknown" : worker.state,
-                              .ready = owned->Ready(),
-                              .updated = updated});
+    status.workers.push_back(
+        {.name = worker.id,
+         .role = worker.spec.role,
+         .node = owned->node->name,
+         .partitions = worker.spec.partitions,
+         .url = worker.url,
+         .bootstrap_port = worker.bootstrap_port,
+         .state = lost ? "unknown" : std::string(wire::WorkerStateName(worker.state)),
+         .ready = owned->Ready(),
+         .updated = updated});
     if (lost) ++lost_nodes[owned->node->name];
     if (worker.crash_loop && !lost) {
       crash_loops.push_back(worker.id + " on " + owned->node->name + ": " + worker.reason);

@@ -54,8 +54,8 @@ class DeploymentReconciler {
   // The deployment's workers in pass.fleet.
   void Collect(Pass& pass) const;
   void ReconcileRoles(Pass& pass);
-  void ReconcileRole(Pass& pass, adapters::WorkerRole role);
-  void CreateWorkers(Pass& pass, adapters::WorkerRole role, int count);
+  void ReconcileRole(Pass& pass, wire::WorkerRole role);
+  void CreateWorkers(Pass& pass, wire::WorkerRole role, int count);
   void RemoveWorker(Pass& pass, const std::string& id, int grace_seconds, std::string_view why);
   ReconcileResult TearDown(Pass& pass);
   void WriteStatus(Pass& pass);

@@ -21,11 +21,11 @@ std::string Hex8(uint64_t value) {
 
 }  // namespace
 
-std::string TemplateHash(const agent::WorkerSpec& spec) {
-  agent::WorkerSpec template_spec = spec;
+std::string TemplateHash(const wire::WorkerSpec& spec) {
+  wire::WorkerSpec template_spec = spec;
   template_spec.partitions.clear();
   template_spec.bootstrap_port.reset();
-  return Hex8(Fnv1a64(agent::WorkerSpecToJson(template_spec).dump()));
+  return Hex8(Fnv1a64(wire::WorkerSpecToJson(template_spec).dump()));
 }
 
 std::string WorkerIdPrefix(std::string_view namespace_name, std::string_view deployment,

@@ -16,13 +16,13 @@
 #include <string>
 #include <string_view>
 
-#include "agent/supervisor/worker_spec.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::controller {
 
 // 8 hex digits of FNV-1a over the spec's canonical JSON without partitions
 // and bootstrap port. Stable across releases as long as the JSON is.
-std::string TemplateHash(const agent::WorkerSpec& spec);
+std::string TemplateHash(const wire::WorkerSpec& spec);
 
 // "<namespace>.<deployment>.<role>", shortened (with a hash of the full
 // names in place of the tail) when it would make an id over the agent's

@@ -2,16 +2,16 @@
 
 namespace tessera::controller {
 
-agent::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
-                                 const resources::ModelDeploymentSpec& spec,
-                                 adapters::WorkerRole role, const std::string& managed_by) {
-  agent::WorkerSpec worker;
+wire::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
+                                const resources::ModelDeploymentSpec& spec, wire::WorkerRole role,
+                                const std::string& managed_by) {
+  wire::WorkerSpec worker;
   worker.deployment = metadata.name;
   worker.namespace_name = metadata.namespace_name;
   worker.role = role;
   // The allow-list entries of an agent are named after the engine kinds.
-  worker.engine = std::string(adapters::EngineKindName(spec.engine.kind));
-  adapters::EngineSettings& settings = worker.settings;
+  worker.engine = std::string(wire::EngineKindName(spec.engine.kind));
+  wire::EngineSettings& settings = worker.settings;
   settings.model = spec.model.source;
   settings.served_model_name =
       spec.model.served_name.empty() ? metadata.name : spec.model.served_name;

@@ -6,14 +6,14 @@
 
 #include <string>
 
-#include "agent/supervisor/worker_spec.h"
 #include "resources/model_deployment.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::controller {
 
-agent::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
-                                 const resources::ModelDeploymentSpec& spec,
-                                 adapters::WorkerRole role, const std::string& managed_by);
+wire::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
+                                const resources::ModelDeploymentSpec& spec, wire::WorkerRole role,
+                                const std::string& managed_by);
 
 }  // namespace tessera::controller
 

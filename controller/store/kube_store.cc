@@ -75,11 +75,11 @@ std::string_view EventAction(std::string_view reason) {
   return "Reconcile";
 }
 
-std::string RoleObjectName(const ObjectKey& deployment, adapters::WorkerRole role) {
+std::string RoleObjectName(const ObjectKey& deployment, wire::WorkerRole role) {
   return deployment.name + "-" + std::string(resources::RoleKey(role));
 }
 
-std::string Selector(const ObjectKey& deployment, adapters::WorkerRole role) {
+std::string Selector(const ObjectKey& deployment, wire::WorkerRole role) {
   return "serving.tessera.io/deployment=" + deployment.name +
          ",serving.tessera.io/role=" + std::string(resources::RoleKey(role));
 }
@@ -221,7 +221,7 @@ Status KubeDeploymentStore::RemoveFinalizer(const DeploymentRecord& record) {
 Status KubeDeploymentStore::SyncScaleTargets(const ObjectKey& key, DeploymentRecord* record) {
   std::set<std::string> wanted;
   if (record != nullptr && record->spec) {
-    for (adapters::WorkerRole role : record->spec->Roles()) {
+    for (wire::WorkerRole role : record->spec->Roles()) {
       wanted.insert(RoleObjectName(key, role));
     }
   }
@@ -244,7 +244,7 @@ Status KubeDeploymentStore::SyncScaleTargets(const ObjectKey& key, DeploymentRec
     return OkStatus();
   }
 
-  for (adapters::WorkerRole role : record->spec->Roles()) {
+  for (wire::WorkerRole role : record->spec->Roles()) {
     const std::string role_key(resources::RoleKey(role));
     const ObjectKey object_key{key.namespace_name, RoleObjectName(key, role)};
     resources::RoleSpec& spec = record->spec->Role(role);

@@ -9,16 +9,16 @@
 
 namespace tessera::adapters {
 
-const EngineAdapter& AdapterFor(EngineKind kind) {
+const EngineAdapter& AdapterFor(wire::EngineKind kind) {
   static const VllmAdapter kVllmAdapter;
   static const SglangAdapter kSglangAdapter;
   static const SimAdapter kSimAdapter;
   switch (kind) {
-    case EngineKind::kVllm:
+    case wire::EngineKind::kVllm:
       return kVllmAdapter;
-    case EngineKind::kSglang:
+    case wire::EngineKind::kSglang:
       return kSglangAdapter;
-    case EngineKind::kSim:
+    case wire::EngineKind::kSim:
       return kSimAdapter;
   }
   return kSimAdapter;
@@ -33,7 +33,7 @@ void AddDeviceEnvironment(const LaunchContext& context, LaunchPlan& plan) {
   plan.env["CUDA_VISIBLE_DEVICES"] = list;
 }
 
-void MergeEnvironment(const EngineInstallation& installation, const EngineSettings& settings,
+void MergeEnvironment(const EngineInstallation& installation, const wire::EngineSettings& settings,
                       const LaunchContext& context, LaunchPlan& plan) {
   for (const auto& [name, value] : installation.env) plan.env[name] = value;
   for (const auto& [name, value] : settings.env) plan.env[name] = value;

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "engine/adapters/launch_plan.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::adapters {
 
@@ -15,17 +16,17 @@ class EngineAdapter {
  public:
   virtual ~EngineAdapter() = default;
 
-  virtual EngineKind kind() const = 0;
+  virtual wire::EngineKind kind() const = 0;
 
   // The argv and environment for one worker. Errors name the setting that
   // the engine cannot take (e.g. a KV-cache dtype it does not know).
   virtual StatusOr<LaunchPlan> Plan(const EngineInstallation& installation,
-                                    const EngineSettings& settings, WorkerRole role,
+                                    const wire::EngineSettings& settings, wire::WorkerRole role,
                                     const LaunchContext& context) const = 0;
 };
 
 // The adapter for `kind`; lives for the whole program.
-const EngineAdapter& AdapterFor(EngineKind kind);
+const EngineAdapter& AdapterFor(wire::EngineKind kind);
 
 // The environment every engine gets for its devices. ROCm's HIP runtime reads
 // HIP_VISIBLE_DEVICES; CUDA_VISIBLE_DEVICES is set to the same list because
@@ -36,7 +37,7 @@ void AddDeviceEnvironment(const LaunchContext& context, LaunchPlan& plan);
 
 // Installation environment, then the worker's own (which wins), then the
 // device variables (which nothing overrides).
-void MergeEnvironment(const EngineInstallation& installation, const EngineSettings& settings,
+void MergeEnvironment(const EngineInstallation& installation, const wire::EngineSettings& settings,
                       const LaunchContext& context, LaunchPlan& plan);
 
 }  // namespace tessera::adapters

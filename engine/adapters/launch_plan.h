@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/adapters/engine_kind.h"
+#include "wire/engine_kind.h"
 
 namespace tessera::adapters {
 
@@ -16,28 +16,13 @@ namespace tessera::adapters {
 // configuration, never the manifest's, so a manifest cannot name an
 // arbitrary program.
 struct EngineInstallation {
-  std::string name;                     // what worker specs call it, e.g. "vllm-0.11"
-  EngineKind kind = EngineKind::kVllm;  // which adapter builds its argv
+  std::string name;                                 // what worker specs call it, e.g. "vllm-0.11"
+  wire::EngineKind kind = wire::EngineKind::kVllm;  // which adapter builds its argv
   std::vector<std::string>
       command{};  // argv prefix, e.g. {"python3", "-m", "sglang.launch_server"}
   std::map<std::string, std::string> env{};
   // The simulator shows vLLM's or SGLang's health semantics and metric names.
-  MetricDialect sim_flavor = MetricDialect::kVllm;
-};
-
-// The engine settings of one worker, from its spec.
-struct EngineSettings {
-  std::string model;              // path or Hugging Face id
-  std::string served_model_name;  // empty: the engine's default (the model)
-  int tensor_parallel_size = 1;
-  std::optional<int> max_model_len{};
-  std::optional<std::string> kv_cache_dtype{};  // "auto", "fp8", "fp8_e4m3", "fp8_e5m2", "bf16"
-  std::optional<double> gpu_memory_utilization{};
-  std::optional<bool> enable_prefix_caching{};
-  std::vector<std::string> extra_args{};  // appended verbatim, each one argv element
-  std::map<std::string, std::string> env{};
-
-  friend bool operator==(const EngineSettings&, const EngineSettings&) = default;
+  wire::MetricDialect sim_flavor = wire::MetricDialect::kVllm;
 };
 
 // Where the worker runs on this node.
@@ -57,7 +42,7 @@ struct LaunchPlan {
   std::map<std::string, std::string> env{};  // added to the agent's own environment
   std::string health_path = "/health";
   std::string metrics_path = "/metrics";
-  MetricDialect dialect = MetricDialect::kVllm;
+  wire::MetricDialect dialect = wire::MetricDialect::kVllm;
 };
 
 }  // namespace tessera::adapters

@@ -4,10 +4,11 @@
 
 namespace tessera::adapters {
 
-EngineKind SglangAdapter::kind() const { return EngineKind::kSglang; }
+wire::EngineKind SglangAdapter::kind() const { return wire::EngineKind::kSglang; }
 
 StatusOr<LaunchPlan> SglangAdapter::Plan(const EngineInstallation& installation,
-                                         const EngineSettings& settings, WorkerRole role,
+                                         const wire::EngineSettings& settings,
+                                         wire::WorkerRole role,
                                          const LaunchContext& context) const {
   TESSERA_ASSIGN_OR_RETURN(std::optional<std::string> kv_cache_dtype,
                            EngineKvCacheDtype(settings.kv_cache_dtype, "SGLang",
@@ -28,9 +29,9 @@ StatusOr<LaunchPlan> SglangAdapter::Plan(const EngineInstallation& installation,
     argv.Add("--disable-radix-cache");
   }
   argv.Add("--enable-metrics");
-  if (role != WorkerRole::kAggregated) {
-    argv.Flag("--disaggregation-mode", WorkerRoleName(role));
-    if (role == WorkerRole::kPrefill && context.bootstrap_port) {
+  if (role != wire::WorkerRole::kAggregated) {
+    argv.Flag("--disaggregation-mode", wire::WorkerRoleName(role));
+    if (role == wire::WorkerRole::kPrefill && context.bootstrap_port) {
       argv.Flag("--disaggregation-bootstrap-port", *context.bootstrap_port);
     }
   }
@@ -39,7 +40,7 @@ StatusOr<LaunchPlan> SglangAdapter::Plan(const EngineInstallation& installation,
   LaunchPlan plan;
   plan.argv = std::move(argv).Build();
   plan.health_path = "/health";
-  plan.dialect = MetricDialect::kSglang;
+  plan.dialect = wire::MetricDialect::kSglang;
   MergeEnvironment(installation, settings, context, plan);
   return plan;
 }

@@ -4,10 +4,10 @@
 
 namespace tessera::adapters {
 
-EngineKind SimAdapter::kind() const { return EngineKind::kSim; }
+wire::EngineKind SimAdapter::kind() const { return wire::EngineKind::kSim; }
 
 StatusOr<LaunchPlan> SimAdapter::Plan(const EngineInstallation& installation,
-                                      const EngineSettings& settings, WorkerRole role,
+                                      const wire::EngineSettings& settings, wire::WorkerRole role,
                                       const LaunchContext& context) const {
   TESSERA_ASSIGN_OR_RETURN(
       std::optional<std::string> kv_cache_dtype,
@@ -20,7 +20,7 @@ StatusOr<LaunchPlan> SimAdapter::Plan(const EngineInstallation& installation,
   }
   argv.Flag("--host", context.host)
       .Flag("--port", context.port)
-      .Flag("--flavor", MetricDialectName(installation.sim_flavor));
+      .Flag("--flavor", wire::MetricDialectName(installation.sim_flavor));
   if (!context.hardware.empty()) argv.Flag("--hardware", context.hardware);
   argv.Flag("--tensor-parallel-size", settings.tensor_parallel_size)
       .FlagIfSet("--max-model-len", settings.max_model_len)
@@ -30,9 +30,9 @@ StatusOr<LaunchPlan> SimAdapter::Plan(const EngineInstallation& installation,
     argv.Add(*settings.enable_prefix_caching ? "--enable-prefix-caching"
                                              : "--no-enable-prefix-caching");
   }
-  if (role != WorkerRole::kAggregated) {
-    argv.Flag("--disaggregation-mode", WorkerRoleName(role));
-    if (role == WorkerRole::kPrefill && context.bootstrap_port) {
+  if (role != wire::WorkerRole::kAggregated) {
+    argv.Flag("--disaggregation-mode", wire::WorkerRoleName(role));
+    if (role == wire::WorkerRole::kPrefill && context.bootstrap_port) {
       argv.Flag("--disaggregation-bootstrap-port", *context.bootstrap_port);
     }
   }

@@ -4,10 +4,10 @@
 
 namespace tessera::adapters {
 
-EngineKind VllmAdapter::kind() const { return EngineKind::kVllm; }
+wire::EngineKind VllmAdapter::kind() const { return wire::EngineKind::kVllm; }
 
 StatusOr<LaunchPlan> VllmAdapter::Plan(const EngineInstallation& installation,
-                                       const EngineSettings& settings, WorkerRole role,
+                                       const wire::EngineSettings& settings, wire::WorkerRole role,
                                        const LaunchContext& context) const {
   TESSERA_ASSIGN_OR_RETURN(std::optional<std::string> kv_cache_dtype,
                            EngineKvCacheDtype(settings.kv_cache_dtype, "vLLM",
@@ -26,7 +26,7 @@ StatusOr<LaunchPlan> VllmAdapter::Plan(const EngineInstallation& installation,
     argv.Add(*settings.enable_prefix_caching ? "--enable-prefix-caching"
                                              : "--no-enable-prefix-caching");
   }
-  if (role != WorkerRole::kAggregated) {
+  if (role != wire::WorkerRole::kAggregated) {
     // NIXL moves the KV cache between the two halves; both sides take the
     // kv_both role and the router pairs them per request.
     argv.Flag("--kv-transfer-config", R"({"kv_connector":"NixlConnector","kv_role":"kv_both"})");
@@ -36,7 +36,7 @@ StatusOr<LaunchPlan> VllmAdapter::Plan(const EngineInstallation& installation,
   LaunchPlan plan;
   plan.argv = std::move(argv).Build();
   plan.health_path = "/health";
-  plan.dialect = MetricDialect::kVllm;
+  plan.dialect = wire::MetricDialect::kVllm;
   MergeEnvironment(installation, settings, context, plan);
   return plan;
 }

@@ -10,9 +10,10 @@ namespace tessera::adapters {
 
 class VllmAdapter final : public EngineAdapter {
  public:
-  EngineKind kind() const override;
-  StatusOr<LaunchPlan> Plan(const EngineInstallation& installation, const EngineSettings& settings,
-                            WorkerRole role, const LaunchContext& context) const override;
+  wire::EngineKind kind() const override;
+  StatusOr<LaunchPlan> Plan(const EngineInstallation& installation,
+                            const wire::EngineSettings& settings, wire::WorkerRole role,
+                            const LaunchContext& context) const override;
 };
 
 }  // namespace tessera::adapters

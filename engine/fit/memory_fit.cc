@@ -8,7 +8,7 @@
 namespace tessera::fit {
 namespace {
 
-using model::DataType;
+using hardware::DataType;
 
 int64_t CeilDivide(int64_t numerator, int64_t denominator) {
   return (numerator + denominator - 1) / denominator;
@@ -78,7 +78,7 @@ Status FitRequest::Validate() const {
 
 int64_t ActivationBytes(const model::ModelArchitecture& model, DataType activation_type,
                         int64_t tensor_parallel_size, int64_t tokens, int64_t sequences) {
-  const int64_t element = model::BytesPerElement(activation_type);
+  const int64_t element = hardware::BytesPerElement(activation_type);
   const int64_t residual = 2 * tokens * model.hidden_size * element;
   const int64_t attention_width =
       (model.num_attention_heads + 2 * model.num_key_value_heads) * model.head_dim;

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/model_architecture.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::fit {
 
@@ -36,8 +36,8 @@ inline constexpr int64_t kKvBlockTokens = 16;
 
 struct FitRequest {
   model::ModelArchitecture model;
-  model::DataType weight_type = model::DataType::kBFloat16;
-  model::DataType kv_cache_type = model::DataType::kBFloat16;
+  hardware::DataType weight_type = hardware::DataType::kBFloat16;
+  hardware::DataType kv_cache_type = hardware::DataType::kBFloat16;
   int64_t max_model_len = 0;
   int64_t concurrency = 1;  // Full-length sequences that must be resident at once.
   int64_t tensor_parallel_size = 1;
@@ -83,7 +83,7 @@ struct FitReport {
 // Peak activation memory of one rank for a forward pass over `tokens`
 // batched tokens that samples `sequences` sequences: the residual stream, the
 // widest projection output (QKV or the gated MLP), and fp32 logits.
-int64_t ActivationBytes(const model::ModelArchitecture& model, model::DataType activation_type,
+int64_t ActivationBytes(const model::ModelArchitecture& model, hardware::DataType activation_type,
                         int64_t tensor_parallel_size, int64_t tokens, int64_t sequences);
 
 // The VRAM a partition must have for the request at `tensor_parallel_size`:

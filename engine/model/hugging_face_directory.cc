@@ -52,16 +52,16 @@ const json* FindAny(const json& config, std::initializer_list<std::string_view> 
   return nullptr;
 }
 
-StatusOr<DataType> WeightType(const json& config) {
+StatusOr<hardware::DataType> WeightType(const json& config) {
   if (const auto quantization = config.find("quantization_config");
       quantization != config.end() && quantization->is_object()) {
     const auto method = quantization->find("quant_method");
-    if (method != quantization->end() && *method == "fp8") return DataType::kFloat8E4M3;
+    if (method != quantization->end() && *method == "fp8") return hardware::DataType::kFloat8E4M3;
   }
   const json* dtype = FindAny(config, {"torch_dtype", "dtype"});
-  if (dtype == nullptr) return DataType::kBFloat16;
+  if (dtype == nullptr) return hardware::DataType::kBFloat16;
   if (!dtype->is_string()) return FieldError("torch_dtype", "must be a string", *dtype);
-  StatusOr<DataType> type = ParseDataType(dtype->get<std::string>());
+  StatusOr<hardware::DataType> type = hardware::ParseDataType(dtype->get<std::string>());
   if (!type.ok()) return type.status().WithContext("config.json: torch_dtype");
   return type;
 }

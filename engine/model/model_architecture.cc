@@ -130,13 +130,13 @@ ParameterCount CountParameters(const ModelArchitecture& a) {
   return count;
 }
 
-int64_t WeightBytes(const ModelArchitecture& a, DataType weight_type) {
+int64_t WeightBytes(const ModelArchitecture& a, hardware::DataType weight_type) {
   if (a.checkpoint_bytes && weight_type == a.weight_type) return *a.checkpoint_bytes;
-  return CountParameters(a).total * BytesPerElement(weight_type);
+  return CountParameters(a).total * hardware::BytesPerElement(weight_type);
 }
 
-int64_t KvCacheBytesPerToken(const ModelArchitecture& a, DataType kv_type) {
-  const int64_t element = BytesPerElement(kv_type);
+int64_t KvCacheBytesPerToken(const ModelArchitecture& a, hardware::DataType kv_type) {
+  const int64_t element = hardware::BytesPerElement(kv_type);
   if (a.latent_attention) {
     return a.num_layers *
            (a.latent_attention->kv_lora_rank + a.latent_attention->qk_rope_head_dim) * element;
@@ -144,12 +144,12 @@ int64_t KvCacheBytesPerToken(const ModelArchitecture& a, DataType kv_type) {
   return 2 * a.num_layers * a.num_key_value_heads * a.head_dim * element;
 }
 
-int64_t KvCacheBytesPerTokenPerRank(const ModelArchitecture& a, DataType kv_type,
+int64_t KvCacheBytesPerTokenPerRank(const ModelArchitecture& a, hardware::DataType kv_type,
                                     int64_t tensor_parallel_size) {
   if (a.latent_attention) return KvCacheBytesPerToken(a, kv_type);
   const int64_t heads_per_rank =
       std::max<int64_t>(1, a.num_key_value_heads / std::max<int64_t>(1, tensor_parallel_size));
-  return 2 * a.num_layers * heads_per_rank * a.head_dim * BytesPerElement(kv_type);
+  return 2 * a.num_layers * heads_per_rank * a.head_dim * hardware::BytesPerElement(kv_type);
 }
 
 Status CheckTensorParallelSize(const ModelArchitecture& a, int64_t tensor_parallel_size) {

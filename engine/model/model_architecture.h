@@ -10,7 +10,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "engine/model/data_type.h"
+#include "hardware/data_type.h"
 
 namespace tessera::model {
 
@@ -56,7 +56,7 @@ struct ModelArchitecture {
   std::optional<MixtureOfExperts> experts;
 
   // The checkpoint's weight format.
-  DataType weight_type = DataType::kBFloat16;
+  hardware::DataType weight_type = hardware::DataType::kBFloat16;
 
   // Bytes of the checkpoint's tensors when read from its files; this beats
   // parameters × element size for quantized checkpoints that keep some tensors
@@ -82,19 +82,19 @@ ParameterCount CountParameters(const ModelArchitecture& architecture);
 
 // Bytes of the weights in `weight_type` (the checkpoint's own size when it was
 // read from files and `weight_type` is the checkpoint's format).
-int64_t WeightBytes(const ModelArchitecture& architecture, DataType weight_type);
+int64_t WeightBytes(const ModelArchitecture& architecture, hardware::DataType weight_type);
 
 // KV-cache bytes one token occupies across the whole model:
 //   2 × layers × KV heads × head_dim × element size    (MHA and GQA)
 //   layers × (kv_lora_rank + qk_rope_head_dim) × element size    (MLA)
-int64_t KvCacheBytesPerToken(const ModelArchitecture& architecture, DataType kv_type);
+int64_t KvCacheBytesPerToken(const ModelArchitecture& architecture, hardware::DataType kv_type);
 
 // KV-cache bytes one token occupies on each of `tensor_parallel_size` ranks.
 // KV heads are split across ranks, but a rank never holds less than one head
 // (vLLM replicates heads when TP exceeds the KV-head count), and the MLA latent
 // is replicated on every rank.
-int64_t KvCacheBytesPerTokenPerRank(const ModelArchitecture& architecture, DataType kv_type,
-                                    int64_t tensor_parallel_size);
+int64_t KvCacheBytesPerTokenPerRank(const ModelArchitecture& architecture,
+                                    hardware::DataType kv_type, int64_t tensor_parallel_size);
 
 // OK when vLLM and SGLang can shard the model over `tensor_parallel_size`
 // ranks: a power of two that divides the attention heads, and the KV heads

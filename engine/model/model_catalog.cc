@@ -13,7 +13,7 @@ namespace {
 // Figures are the published config.json values of each checkpoint.
 ModelArchitecture Llama(std::string name, std::string id, int64_t layers, int64_t hidden,
                         int64_t heads, int64_t kv_heads, int64_t intermediate, int64_t vocab,
-                        int64_t max_positions, DataType type) {
+                        int64_t max_positions, hardware::DataType type) {
   ModelArchitecture a;
   a.name = std::move(name);
   a.hugging_face_id = std::move(id);
@@ -31,7 +31,7 @@ ModelArchitecture Llama(std::string name, std::string id, int64_t layers, int64_
 
 ModelArchitecture Qwen3(std::string name, std::string id) {
   ModelArchitecture a = Llama(std::move(name), std::move(id), 36, 4096, 32, 8, 12288, 151936, 40960,
-                              DataType::kBFloat16);
+                              hardware::DataType::kBFloat16);
   a.head_dim = 128;
   a.query_key_norm = true;
   return a;
@@ -39,7 +39,7 @@ ModelArchitecture Qwen3(std::string name, std::string id) {
 
 ModelArchitecture DeepSeekR1() {
   ModelArchitecture a = Llama("deepseek-r1", "deepseek-ai/DeepSeek-R1", 61, 7168, 128, 128, 18432,
-                              129280, 163840, DataType::kFloat8E4M3);
+                              129280, 163840, hardware::DataType::kFloat8E4M3);
   a.head_dim = 192;  // qk_nope_head_dim + qk_rope_head_dim
   a.latent_attention = LatentAttention{.q_lora_rank = 1536,
                                        .kv_lora_rank = 512,
@@ -57,19 +57,19 @@ ModelArchitecture DeepSeekR1() {
 const std::vector<ModelArchitecture>& Catalog() {
   static const auto* const kCatalog = new std::vector<ModelArchitecture>{
       Llama("llama-2-7b", "meta-llama/Llama-2-7b-hf", 32, 4096, 32, 32, 11008, 32000, 4096,
-            DataType::kFloat16),
+            hardware::DataType::kFloat16),
       Llama("llama-2-13b", "meta-llama/Llama-2-13b-hf", 40, 5120, 40, 40, 13824, 32000, 4096,
-            DataType::kFloat16),
+            hardware::DataType::kFloat16),
       Llama("llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", 32, 4096, 32, 8, 14336, 128256,
-            131072, DataType::kBFloat16),
+            131072, hardware::DataType::kBFloat16),
       Llama("llama-3.1-8b-fp8", "amd/Llama-3.1-8B-Instruct-FP8-KV", 32, 4096, 32, 8, 14336, 128256,
-            131072, DataType::kFloat8E4M3),
+            131072, hardware::DataType::kFloat8E4M3),
       Llama("llama-3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", 80, 8192, 64, 8, 28672, 128256,
-            131072, DataType::kBFloat16),
+            131072, hardware::DataType::kBFloat16),
       Llama("llama-3.1-405b", "meta-llama/Llama-3.1-405B-Instruct", 126, 16384, 128, 8, 53248,
-            128256, 131072, DataType::kBFloat16),
+            128256, 131072, hardware::DataType::kBFloat16),
       Llama("llama-3.3-70b", "meta-llama/Llama-3.3-70B-Instruct", 80, 8192, 64, 8, 28672, 128256,
-            131072, DataType::kBFloat16),
+            131072, hardware::DataType::kBFloat16),
       Qwen3("qwen3-8b", "Qwen/Qwen3-8B"),
       Qwen3("deepseek-r1-0528-qwen3-8b", "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B"),
       DeepSeekR1(),

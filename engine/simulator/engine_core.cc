@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/hardware/gpu_catalog.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_json.h"
-#include "engine/http/http_message.h"
+#include "http/http_message.h"
 
 namespace tessera::simulator {
 namespace {

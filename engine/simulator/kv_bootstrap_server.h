@@ -38,8 +38,8 @@
 
 #include "base/logging.h"
 #include "base/status.h"
-#include "engine/http/http_exchange.h"
-#include "engine/http/http_server.h"
+#include "http/http_exchange.h"
+#include "http/http_server.h"
 
 namespace tessera::simulator {
 

@@ -13,8 +13,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/status.h"
-#include "engine/http/http_client.h"
 #include "engine/simulator/kv_bootstrap_server.h"
+#include "http/http_client.h"
 
 namespace tessera::simulator {
 

@@ -32,8 +32,8 @@ HardwareEfficiency EfficiencyFor(const hardware::GpuSpec& gpu) {
 
 PerformanceModel::PerformanceModel(model::ModelArchitecture model,
                                    hardware::PartitionProfile partition,
-                                   int64_t tensor_parallel_size, model::DataType weight_type,
-                                   model::DataType kv_cache_type, HardwareEfficiency efficiency)
+                                   int64_t tensor_parallel_size, hardware::DataType weight_type,
+                                   hardware::DataType kv_cache_type, HardwareEfficiency efficiency)
     : model_(std::move(model)),
       partition_(partition),
       tensor_parallel_size_(tensor_parallel_size),
@@ -51,7 +51,7 @@ PerformanceModel::PerformanceModel(model::ModelArchitecture model,
         static_cast<double>(model_.experts->expert_intermediate_size) *
         static_cast<double>(model_.num_layers - model_.experts->first_dense_layers);
     expert_bytes_per_rank_ =
-        routed * static_cast<double>(model::BytesPerElement(weight_type_)) / ranks;
+        routed * static_cast<double>(hardware::BytesPerElement(weight_type_)) / ranks;
   }
   kv_bytes_per_token_per_rank_ = static_cast<double>(
       model::KvCacheBytesPerTokenPerRank(model_, kv_cache_type, tensor_parallel_size_));

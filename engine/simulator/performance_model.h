@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/model_architecture.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
 
@@ -52,8 +52,8 @@ struct StepCost {
 class PerformanceModel {
  public:
   PerformanceModel(model::ModelArchitecture model, hardware::PartitionProfile partition,
-                   int64_t tensor_parallel_size, model::DataType weight_type,
-                   model::DataType kv_cache_type, HardwareEfficiency efficiency);
+                   int64_t tensor_parallel_size, hardware::DataType weight_type,
+                   hardware::DataType kv_cache_type, HardwareEfficiency efficiency);
 
   StepCost Cost(const StepShape& step) const;
 
@@ -67,7 +67,7 @@ class PerformanceModel {
   model::ModelArchitecture model_;
   hardware::PartitionProfile partition_;
   int64_t tensor_parallel_size_;
-  model::DataType weight_type_;
+  hardware::DataType weight_type_;
   HardwareEfficiency efficiency_;
   double active_parameters_per_rank_;
   double weight_bytes_per_rank_;

@@ -4,8 +4,8 @@
 
 #include "base/strings.h"
 #include "base/units.h"
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/resolve_model.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
 namespace {
@@ -181,12 +181,12 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.memory.model = *std::move(model);
   engine.memory.weight_type = engine.memory.model.weight_type;
   if (raw.dtype != "auto") {
-    StatusOr<model::DataType> type = model::ParseDataType(raw.dtype);
+    StatusOr<hardware::DataType> type = hardware::ParseDataType(raw.dtype);
     if (!type.ok()) return Flag("dtype", type.status());
     engine.memory.weight_type = *type;
   }
-  StatusOr<model::DataType> kv_type =
-      model::ParseKvCacheDataType(raw.kv_cache_dtype, engine.memory.weight_type);
+  StatusOr<hardware::DataType> kv_type =
+      hardware::ParseKvCacheDataType(raw.kv_cache_dtype, engine.memory.weight_type);
   if (!kv_type.ok()) return Flag("kv-cache-dtype", kv_type.status());
   engine.memory.kv_cache_type = *kv_type;
   StatusOr<hardware::PartitionProfile> partition = hardware::ParseHardware(raw.hardware);

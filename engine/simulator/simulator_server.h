@@ -25,8 +25,6 @@
 
 #include "base/logging.h"
 #include "base/status.h"
-#include "engine/http/http_exchange.h"
-#include "engine/http/http_server.h"
 #include "engine/openai/completion_request.h"
 #include "engine/openai/response_writer.h"
 #include "engine/simulator/engine_core.h"
@@ -34,6 +32,8 @@
 #include "engine/simulator/kv_bootstrap_server.h"
 #include "engine/simulator/kv_fetcher.h"
 #include "engine/simulator/simulator_options.h"
+#include "http/http_exchange.h"
+#include "http/http_server.h"
 
 namespace tessera::simulator {
 

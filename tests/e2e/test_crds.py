@@ -453,9 +453,9 @@ def test_gpunode_is_cluster_scoped_with_a_status_subresource(kube):
     assert status == 200, stored
     assert "namespace" not in stored["metadata"]
 
-    partition = {"index": 0, "vramBytes": 25769803776, "computeUnits": 38,
+    partition = {"index": 0, "vramTotalBytes": 25769803776, "computeUnits": 38,
                  "worker": "serving.llama-8b.worker-1a2b3c4d-0"}
-    free = {"index": 1, "vramBytes": 25769803776, "computeUnits": 38, "worker": None}
+    free = {"index": 1, "vramTotalBytes": 25769803776, "computeUnits": 38, "worker": None}
     status = {
         "hostname": name, "gpuBackend": "sim", "heartbeatTime": "2026-01-02T03:04:05Z",
         "partitions": {"total": 2, "free": 1},

@@ -26,7 +26,7 @@
 #include "agent/gpu/sim_topology.h"
 #include "agent/supervisor/supervisor.h"
 #include "base/clock.h"
-#include "engine/http/request_parser.h"
+#include "http/request_parser.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ struct Harness {
         supervisor(io_context,
                    {.engines = {{"sim",
                                  {.name = "sim",
-                                  .kind = adapters::EngineKind::kSim,
+                                  .kind = wire::EngineKind::kSim,
                                   .command = {"/nonexistent/tessera-fuzz-engine"}}}},
                     .state_directory = state_directory,
                     .log_directory = state_directory / "logs",

@@ -7,18 +7,18 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "agent/supervisor/worker_spec.h"
+#include "wire/worker_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)tessera::agent::ValidateWorkerId(text);
-  tessera::StatusOr<tessera::agent::WorkerSpec> spec = tessera::agent::ParseWorkerSpec(text);
+  (void)tessera::wire::ValidateWorkerId(text);
+  tessera::StatusOr<tessera::wire::WorkerSpec> spec = tessera::wire::ParseWorkerSpec(text);
   if (!spec.ok()) {
     if (spec.status().message().empty()) std::abort();
     return 0;
   }
-  tessera::StatusOr<tessera::agent::WorkerSpec> again =
-      tessera::agent::WorkerSpecFromJson(tessera::agent::WorkerSpecToJson(*spec));
+  tessera::StatusOr<tessera::wire::WorkerSpec> again =
+      tessera::wire::WorkerSpecFromJson(tessera::wire::WorkerSpecToJson(*spec));
   if (!again.ok() || !(*again == *spec)) std::abort();
   return 0;
 }

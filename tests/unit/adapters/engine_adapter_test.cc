@@ -12,8 +12,8 @@ using ::testing::HasSubstr;
 using ::testing::IsSubsetOf;
 using ::testing::Pair;
 
-EngineSettings Settings() {
-  EngineSettings settings;
+wire::EngineSettings Settings() {
+  wire::EngineSettings settings;
   settings.model = "/models/llama-3.3-70b";
   settings.served_model_name = "llama-70b";
   settings.tensor_parallel_size = 4;
@@ -36,9 +36,9 @@ LaunchContext Context() {
 
 TEST(VllmAdapterTest, BuildsServeCommandWithPdConnector) {
   EngineInstallation vllm{
-      .name = "vllm", .kind = EngineKind::kVllm, .command = {"/opt/venv/bin/vllm"}};
-  StatusOr<LaunchPlan> plan =
-      AdapterFor(EngineKind::kVllm).Plan(vllm, Settings(), WorkerRole::kDecode, Context());
+      .name = "vllm", .kind = wire::EngineKind::kVllm, .command = {"/opt/venv/bin/vllm"}};
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kVllm)
+                                  .Plan(vllm, Settings(), wire::WorkerRole::kDecode, Context());
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_THAT(
       plan->argv,
@@ -47,7 +47,7 @@ TEST(VllmAdapterTest, BuildsServeCommandWithPdConnector) {
                   "4", "--max-model-len", "8192", "--gpu-memory-utilization", "0.9",
                   "--kv-cache-dtype", "fp8", "--no-enable-prefix-caching", "--kv-transfer-config",
                   R"({"kv_connector":"NixlConnector","kv_role":"kv_both"})", "--seed", "7"));
-  EXPECT_EQ(plan->dialect, MetricDialect::kVllm);
+  EXPECT_EQ(plan->dialect, wire::MetricDialect::kVllm);
   // The worker's own environment cannot move it off its partitions.
   EXPECT_EQ(plan->env.at("HIP_VISIBLE_DEVICES"), "4,5,6,7");
   EXPECT_EQ(plan->env.at("CUDA_VISIBLE_DEVICES"), "4,5,6,7");
@@ -56,10 +56,10 @@ TEST(VllmAdapterTest, BuildsServeCommandWithPdConnector) {
 
 TEST(SglangAdapterTest, PrefillGetsDisaggregationFlagsAndBootstrapPort) {
   EngineInstallation sglang{.name = "sglang",
-                            .kind = EngineKind::kSglang,
+                            .kind = wire::EngineKind::kSglang,
                             .command = {"python3", "-m", "sglang.launch_server"}};
-  StatusOr<LaunchPlan> plan =
-      AdapterFor(EngineKind::kSglang).Plan(sglang, Settings(), WorkerRole::kPrefill, Context());
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kSglang)
+                                  .Plan(sglang, Settings(), wire::WorkerRole::kPrefill, Context());
   ASSERT_TRUE(plan.ok()) << plan.status();
   const std::vector<std::string>& argv = plan->argv;
   EXPECT_THAT(std::vector<std::string>(argv.begin(), argv.begin() + 5),
@@ -70,43 +70,44 @@ TEST(SglangAdapterTest, PrefillGetsDisaggregationFlagsAndBootstrapPort) {
                   "--kv-cache-dtype", "fp8_e4m3", "--disable-radix-cache", "--enable-metrics",
                   "--disaggregation-mode", "prefill", "--disaggregation-bootstrap-port", "20002"}),
               IsSubsetOf(argv));
-  EXPECT_EQ(plan->dialect, MetricDialect::kSglang);
+  EXPECT_EQ(plan->dialect, wire::MetricDialect::kSglang);
 }
 
 TEST(SimAdapterTest, ShowsTheInstallationFlavorAndHardware) {
   EngineInstallation sim{.name = "sim-sglang",
-                         .kind = EngineKind::kSim,
+                         .kind = wire::EngineKind::kSim,
                          .command = {"/usr/bin/tessera-engine-sim", "--time-scale", "0.1"},
                          .env = {{"TZ", "UTC"}},
-                         .sim_flavor = MetricDialect::kSglang};
-  EngineSettings settings = Settings();
+                         .sim_flavor = wire::MetricDialect::kSglang};
+  wire::EngineSettings settings = Settings();
   settings.enable_prefix_caching = std::nullopt;
-  StatusOr<LaunchPlan> plan =
-      AdapterFor(EngineKind::kSim).Plan(sim, settings, WorkerRole::kAggregated, Context());
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kSim)
+                                  .Plan(sim, settings, wire::WorkerRole::kAggregated, Context());
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_THAT(plan->argv, Contains("--flavor"));
   EXPECT_THAT((std::vector<std::string>{"sglang", "--hardware", "mi300x:cpx/nps4"}),
               IsSubsetOf(plan->argv));
   EXPECT_THAT(plan->argv, ::testing::Not(Contains("--disaggregation-mode")));
-  EXPECT_EQ(plan->dialect, MetricDialect::kSglang);
+  EXPECT_EQ(plan->dialect, wire::MetricDialect::kSglang);
   EXPECT_THAT(plan->env, Contains(Pair("TZ", "UTC")));
 }
 
 TEST(EngineAdapterTest, UnknownKvCacheDtypeNamesTheField) {
-  EngineSettings settings = Settings();
+  wire::EngineSettings settings = Settings();
   settings.kv_cache_dtype = "int3";
-  EngineInstallation sglang{.name = "sglang", .kind = EngineKind::kSglang, .command = {"sglang"}};
-  StatusOr<LaunchPlan> plan =
-      AdapterFor(EngineKind::kSglang).Plan(sglang, settings, WorkerRole::kAggregated, Context());
+  EngineInstallation sglang{
+      .name = "sglang", .kind = wire::EngineKind::kSglang, .command = {"sglang"}};
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kSglang)
+                                  .Plan(sglang, settings, wire::WorkerRole::kAggregated, Context());
   ASSERT_FALSE(plan.ok());
   EXPECT_THAT(plan.status().message(), HasSubstr("engine.kvCacheDtype"));
   EXPECT_THAT(plan.status().message(), HasSubstr("fp8_e4m3"));
 }
 
 TEST(EngineKindTest, ParsesNamesAndListsChoices) {
-  EXPECT_EQ(*ParseEngineKind("sglang"), EngineKind::kSglang);
-  EXPECT_EQ(*ParseWorkerRole("decode"), WorkerRole::kDecode);
-  EXPECT_THAT(ParseEngineKind("trt").status().message(), HasSubstr("vllm, sglang or sim"));
+  EXPECT_EQ(*wire::ParseEngineKind("sglang"), wire::EngineKind::kSglang);
+  EXPECT_EQ(*wire::ParseWorkerRole("decode"), wire::WorkerRole::kDecode);
+  EXPECT_THAT(wire::ParseEngineKind("trt").status().message(), HasSubstr("vllm, sglang or sim"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "engine/bench/arrival_schedule.h"
+#include "cli/bench/arrival_schedule.h"
 
 #include <cmath>
 

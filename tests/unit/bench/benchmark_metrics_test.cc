@@ -1,9 +1,9 @@
-#include "engine/bench/benchmark_metrics.h"
+#include "cli/bench/benchmark_metrics.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/bench/goodput.h"
+#include "cli/bench/goodput.h"
 
 namespace tessera::bench {
 namespace {

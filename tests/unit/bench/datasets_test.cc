@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
-#include "engine/bench/random_dataset.h"
-#include "engine/bench/shared_prefix_dataset.h"
-#include "engine/bench/sharegpt_dataset.h"
+#include "cli/bench/random_dataset.h"
+#include "cli/bench/shared_prefix_dataset.h"
+#include "cli/bench/sharegpt_dataset.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {

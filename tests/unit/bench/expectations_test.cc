@@ -1,4 +1,4 @@
-#include "engine/bench/expectations.h"
+#include "cli/bench/expectations.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "engine/bench/chart/line_chart.h"
+#include "cli/bench/chart/line_chart.h"
 
 #include <cmath>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "engine/bench/result_report.h"
+#include "cli/bench/result_report.h"
 
 #include <cmath>
 

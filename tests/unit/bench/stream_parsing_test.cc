@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/bench/sse_event_splitter.h"
-#include "engine/bench/stream_chunk_parser.h"
+#include "cli/bench/sse_event_splitter.h"
+#include "cli/bench/stream_chunk_parser.h"
 
 namespace tessera::bench {
 namespace {

@@ -48,7 +48,8 @@ class ReconcilerTest : public ::testing::Test {
   int Count(const std::string& node) {
     int count = 0;
     for (const auto& [id, worker] : agents_.Node(node).workers) {
-      if (worker.spec.deployment == "llama" && worker.state != "draining") ++count;
+      if (worker.spec.deployment == "llama" && worker.state != wire::WorkerState::kDraining)
+        ++count;
     }
     return count;
   }
@@ -69,7 +70,7 @@ TEST_F(ReconcilerTest, StartsSpreadWorkersAndReportsReady) {
   EXPECT_EQ(Count("node-a"), 2);
   EXPECT_EQ(Count("node-b"), 2);
   EXPECT_TRUE(store_.Record(kLlama).metadata.HasFinalizer(kWorkersFinalizer));
-  EXPECT_EQ(Status().roles.at(adapters::WorkerRole::kAggregated).replicas, 4);
+  EXPECT_EQ(Status().roles.at(wire::WorkerRole::kAggregated).replicas, 4);
   EXPECT_EQ(Condition("Ready").status, "False");
   EXPECT_EQ(Condition("Progressing").status, "True");
   EXPECT_EQ(Condition("Progressing").reason, "Starting");
@@ -83,7 +84,7 @@ TEST_F(ReconcilerTest, StartsSpreadWorkersAndReportsReady) {
   EXPECT_EQ(Condition("Ready").status, "True");
   EXPECT_EQ(Condition("Progressing").reason, "Complete");
   EXPECT_EQ(Condition("Unschedulable").status, "False");
-  EXPECT_EQ(Status().roles.at(adapters::WorkerRole::kAggregated).ready, 4);
+  EXPECT_EQ(Status().roles.at(wire::WorkerRole::kAggregated).ready, 4);
   ASSERT_EQ(Status().workers.size(), 4U);
   EXPECT_EQ(Status().workers[0].name.substr(0, 21), "default.llama.worker-");
   EXPECT_TRUE(Status().workers[0].updated);
@@ -119,7 +120,7 @@ TEST_F(ReconcilerTest, ScaleDownDrainsTheLeastLoaded) {
   const std::string least_loaded = std::prev(agents_.Node("node-a").workers.end())->first;
   store_.Apply(Aggregated(2));
   Pass();
-  EXPECT_EQ(agents_.Node("node-a").workers.at(least_loaded).state, "draining");
+  EXPECT_EQ(agents_.Node("node-a").workers.at(least_loaded).state, wire::WorkerState::kDraining);
   EXPECT_EQ(Count("node-a"), 2);
   EXPECT_EQ(Status().observed_generation, 2);
   agents_.Settle();
@@ -140,9 +141,9 @@ TEST_F(ReconcilerTest, RollsOutASpecChangeWithinTheSurge) {
     int ready = 0;
     int total = 0;
     for (const auto& [id, worker] : agents_.Node("node-a").workers) {
-      if (worker.state == "draining") continue;
+      if (worker.state == wire::WorkerState::kDraining) continue;
       ++total;
-      if (worker.ready) ++ready;
+      if (worker.Ready()) ++ready;
     }
     EXPECT_GE(ready, 2) << "step " << step;
     EXPECT_LE(total, 3) << "step " << step;
@@ -154,7 +155,7 @@ TEST_F(ReconcilerTest, RollsOutASpecChangeWithinTheSurge) {
   }
   EXPECT_EQ(agents_.Node("node-a").workers.size(), 2U);
   EXPECT_EQ(Condition("Ready").status, "True");
-  EXPECT_EQ(Status().roles.at(adapters::WorkerRole::kAggregated).updated, 2);
+  EXPECT_EQ(Status().roles.at(wire::WorkerRole::kAggregated).updated, 2);
 }
 
 TEST_F(ReconcilerTest, DisaggregatedGroupsStayOnOneGpu) {
@@ -173,8 +174,8 @@ TEST_F(ReconcilerTest, DisaggregatedGroupsStayOnOneGpu) {
     EXPECT_EQ(worker.spec.engine, "sglang");
     EXPECT_EQ(worker.spec.managed_by, "tessera-controller");
   }
-  EXPECT_EQ(Status().roles.at(adapters::WorkerRole::kDecode).replicas, 2);
-  EXPECT_EQ(Status().roles.at(adapters::WorkerRole::kPrefill).replicas, 1);
+  EXPECT_EQ(Status().roles.at(wire::WorkerRole::kDecode).replicas, 2);
+  EXPECT_EQ(Status().roles.at(wire::WorkerRole::kPrefill).replicas, 1);
 }
 
 TEST_F(ReconcilerTest, UnschedulableSaysWhyWithTheArithmetic) {
@@ -272,7 +273,7 @@ TEST_F(ReconcilerTest, WorkersOutlivingTheirManifestAreRemoved) {
 
 TEST_F(ReconcilerTest, WorkersItDidNotStartAreNeverTouched) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
-  agent::WorkerSpec manual;
+  wire::WorkerSpec manual;
   manual.deployment = "llama";
   manual.engine = "sim";
   manual.settings.model = "llama-3.1-8b";
@@ -285,7 +286,7 @@ TEST_F(ReconcilerTest, WorkersItDidNotStartAreNeverTouched) {
   agents_.Settle();
   Pass();
   EXPECT_TRUE(agents_.Node("node-a").workers.contains("by-hand"));
-  EXPECT_EQ(agents_.Node("node-a").workers.at("by-hand").state, "ready");
+  EXPECT_EQ(agents_.Node("node-a").workers.at("by-hand").state, wire::WorkerState::kReady);
 }
 
 TEST_F(ReconcilerTest, AnInvalidManifestKeepsWorkersAndSaysWhy) {

@@ -29,16 +29,15 @@ FakeNode& FakeAgents::AddNode(const std::string& name, int gpus, int partitions_
 void FakeAgents::Settle() {
   for (auto& [endpoint, node] : nodes_) {
     for (auto it = node.workers.begin(); it != node.workers.end();) {
-      if (it->second.state == "draining") {
+      if (it->second.state == wire::WorkerState::kDraining) {
         for (PartitionView& partition : node.partitions) {
           if (partition.holder == it->first) partition.holder.clear();
         }
         it = node.workers.erase(it);
         continue;
       }
-      if (it->second.state == "starting") {
-        it->second.state = "ready";
-        it->second.ready = true;
+      if (it->second.state == wire::WorkerState::kStarting) {
+        it->second.state = wire::WorkerState::kReady;
       }
       ++it;
     }
@@ -82,7 +81,7 @@ StatusOr<AgentObservation> FakeAgents::Observe(const std::string& endpoint) {
 }
 
 StatusOr<ObservedWorker> FakeAgents::PutWorker(const std::string& endpoint, const std::string& id,
-                                               const agent::WorkerSpec& spec) {
+                                               const wire::WorkerSpec& spec) {
   const auto it = nodes_.find(endpoint);
   if (it == nodes_.end() || !it->second.reachable) return UnavailableError("unreachable");
   FakeNode& node = it->second;
@@ -111,14 +110,9 @@ StatusOr<ObservedWorker> FakeAgents::PutWorker(const std::string& endpoint, cons
   }
   ObservedWorker worker{.id = id,
                         .spec = spec,
-                        .state = "starting",
-                        .ready = false,
+                        .state = wire::WorkerState::kStarting,
                         .url = "http://" + node.name + ":" + std::to_string(20000 + node.puts),
-                        .bootstrap_port = std::nullopt,
-                        .in_flight = 0.0,
-                        .crash_loop = false,
-                        .restarts = 0,
-                        .reason = {}};
+                        .in_flight = 0.0};
   node.workers[id] = worker;
   return worker;
 }
@@ -130,8 +124,7 @@ Status FakeAgents::DeleteWorker(const std::string& endpoint, const std::string& 
   ++it->second.deletes;
   const auto worker = it->second.workers.find(id);
   if (worker != it->second.workers.end()) {
-    worker->second.state = "draining";
-    worker->second.ready = false;
+    worker->second.state = wire::WorkerState::kDraining;
   }
   return OkStatus();
 }

@@ -12,7 +12,7 @@
 #include "controller/agents/agent_api.h"
 #include "controller/fleet/node_source.h"
 #include "controller/store/deployment_store.h"
-#include "engine/hardware/partition_mode.h"
+#include "hardware/partition_mode.h"
 
 namespace tessera::controller::testing {
 
@@ -58,7 +58,7 @@ class FakeAgents final : public AgentApi, public NodeSource {
 
   StatusOr<AgentObservation> Observe(const std::string& endpoint) override;
   StatusOr<ObservedWorker> PutWorker(const std::string& endpoint, const std::string& id,
-                                     const agent::WorkerSpec& spec) override;
+                                     const wire::WorkerSpec& spec) override;
   Status DeleteWorker(const std::string& endpoint, const std::string& id,
                       int grace_seconds) override;
   std::vector<NodeEndpoint> Nodes() const override;

@@ -58,12 +58,12 @@ TEST_F(FleetMonitorTest, ANodeNeverHeardFromIsLostAfterTheTimeout) {
 
 TEST_F(FleetMonitorTest, RecordedWritesStandInUntilObserved) {
   monitor_.PollOnce();
-  agent::WorkerSpec spec;
+  wire::WorkerSpec spec;
   spec.deployment = "d";
   spec.engine = "sim";
   spec.settings.model = "m";
   spec.partitions = {3};
-  ObservedWorker worker{.id = "w", .spec = spec, .state = "pending"};
+  ObservedWorker worker{.id = "w", .spec = spec, .state = wire::WorkerState::kPending};
   monitor_.RecordPut("node-a", worker);
   const NodeView* node = monitor_.Snapshot()->FindNode("node-a");
   ASSERT_EQ(node->workers.size(), 1U);
@@ -78,7 +78,7 @@ TEST_F(FleetMonitorTest, RecordedWritesStandInUntilObserved) {
 }
 
 TEST_F(FleetMonitorTest, RecordedRemovalsShowAsTerminating) {
-  agent::WorkerSpec spec;
+  wire::WorkerSpec spec;
   spec.deployment = "d";
   spec.engine = "sim";
   spec.settings.model = "m";

@@ -5,8 +5,8 @@
 namespace tessera::controller {
 namespace {
 
-agent::WorkerSpec Spec() {
-  agent::WorkerSpec spec;
+wire::WorkerSpec Spec() {
+  wire::WorkerSpec spec;
   spec.deployment = "llama";
   spec.engine = "sim";
   spec.settings.model = "llama-3.1-8b";
@@ -15,11 +15,11 @@ agent::WorkerSpec Spec() {
 }
 
 TEST(WorkerNamingTest, HashIgnoresPartitionsAndBootstrapPort) {
-  agent::WorkerSpec moved = Spec();
+  wire::WorkerSpec moved = Spec();
   moved.partitions = {5};
   moved.bootstrap_port = 9000;
   EXPECT_EQ(TemplateHash(Spec()), TemplateHash(moved));
-  agent::WorkerSpec changed = Spec();
+  wire::WorkerSpec changed = Spec();
   changed.settings.max_model_len = 4096;
   EXPECT_NE(TemplateHash(Spec()), TemplateHash(changed));
   EXPECT_EQ(TemplateHash(Spec()).size(), 8U);

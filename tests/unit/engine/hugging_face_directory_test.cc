@@ -12,6 +12,7 @@
 namespace tessera::model {
 namespace {
 
+using hardware::DataType;
 using ::testing::HasSubstr;
 
 const std::filesystem::path kFixtures = TESSERA_SOURCE_DIR "/tests/fixtures/models";

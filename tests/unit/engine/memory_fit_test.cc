@@ -8,7 +8,7 @@
 namespace tessera::fit {
 namespace {
 
-using model::DataType;
+using hardware::DataType;
 using ::testing::HasSubstr;
 
 constexpr int64_t kGiB = int64_t{1} << 30;

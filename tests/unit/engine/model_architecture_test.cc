@@ -8,6 +8,7 @@
 namespace tessera::model {
 namespace {
 
+using hardware::DataType;
 using ::testing::HasSubstr;
 
 ModelArchitecture Catalog(std::string_view name) {

@@ -8,6 +8,7 @@
 namespace tessera::model {
 namespace {
 
+using hardware::DataType;
 using ::testing::HasSubstr;
 
 TEST(ModelCatalogTest, EveryEntryIsValidAndLowerCase) {

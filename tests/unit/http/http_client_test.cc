@@ -1,6 +1,6 @@
 // HttpClient's errors and connection handling over loopback.
 
-#include "engine/http/http_client.h"
+#include "http/http_client.h"
 
 #include <chrono>
 #include <future>
@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
-#include "engine/http/http_server.h"
+#include "http/http_server.h"
 #include "tests/unit/http/loopback.h"
 
 namespace tessera::http {

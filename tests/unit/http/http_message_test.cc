@@ -1,6 +1,6 @@
-// The socket-free parts of engine/http: URLs, serialization, messages.
+// The socket-free parts of http/: URLs, serialization, messages.
 
-#include "engine/http/http_message.h"
+#include "http/http_message.h"
 
 #include <string>
 #include <vector>
@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/http/http_url.h"
-#include "engine/http/http_wire.h"
+#include "http/http_url.h"
+#include "http/http_wire.h"
 
 namespace tessera::http {
 namespace {

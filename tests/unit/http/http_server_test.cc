@@ -1,7 +1,7 @@
 // HttpServer and HttpExchange over loopback, driven by HttpClient and by raw
 // sockets for what a well-behaved client never sends.
 
-#include "engine/http/http_server.h"
+#include "http/http_server.h"
 
 #include <chrono>
 #include <future>
@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
-#include "engine/http/http_exchange.h"
+#include "http/http_exchange.h"
 #include "tests/unit/http/loopback.h"
 
 namespace tessera::http {

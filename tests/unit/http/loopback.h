@@ -1,4 +1,4 @@
-// Test helpers for engine/http: an io_context running on its own thread, a
+// Test helpers for http/: an io_context running on its own thread, a
 // way to run code on it and wait for the result, and a raw blocking socket
 // for sending bytes no well-behaved client would send. Every wait is bounded
 // and waits for an event, never for time to pass.
@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "engine/http/http_client.h"
-#include "engine/http/http_server.h"
+#include "http/http_client.h"
+#include "http/http_server.h"
 
 namespace tessera::http::testing {
 

@@ -10,8 +10,8 @@
 namespace tessera::resources {
 namespace {
 
-using adapters::WorkerRole;
 using ::testing::HasSubstr;
+using wire::WorkerRole;
 
 constexpr std::string_view kDisaggregated = R"(
 apiVersion: serving.tessera.io/v1alpha1
@@ -57,7 +57,7 @@ TEST(ModelDeploymentTest, ReadsEveryField) {
   EXPECT_EQ(spec.mode, DeploymentMode::kDisaggregated);
   EXPECT_EQ(spec.Roles(), (std::vector<WorkerRole>{WorkerRole::kPrefill, WorkerRole::kDecode}));
   EXPECT_EQ(spec.Role(WorkerRole::kDecode).tensor_parallel_size, 8);
-  EXPECT_EQ(spec.engine.kind, adapters::EngineKind::kSglang);
+  EXPECT_EQ(spec.engine.kind, wire::EngineKind::kSglang);
   EXPECT_EQ(spec.engine.concurrency, 16);
   EXPECT_EQ(spec.engine.env.at("NCCL_DEBUG"), "WARN");
   EXPECT_EQ(spec.placement.compute_partition, hardware::ComputePartition::kCpx);

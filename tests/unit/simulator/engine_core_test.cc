@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/hardware/gpu_catalog.h"
 #include "engine/model/model_catalog.h"
+#include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
 namespace {
@@ -16,8 +16,8 @@ using ::testing::HasSubstr;
 EngineConfig SmallEngine(int64_t max_model_len = 4096) {
   EngineConfig config;
   config.memory.model = *model::FindCatalogModel("llama-3.1-8b");
-  config.memory.weight_type = model::DataType::kBFloat16;
-  config.memory.kv_cache_type = model::DataType::kBFloat16;
+  config.memory.weight_type = hardware::DataType::kBFloat16;
+  config.memory.kv_cache_type = hardware::DataType::kBFloat16;
   config.memory.partition = *hardware::ResolvePartition("mi300x", "cpx");
   config.memory.max_model_len = max_model_len;
   config.scheduler.max_model_len = max_model_len;

@@ -9,8 +9,9 @@ namespace {
 
 PerformanceModel Model(const char* name, const char* compute, int64_t tp) {
   const hardware::PartitionProfile partition = *hardware::ResolvePartition("mi300x", compute);
-  return PerformanceModel(*model::FindCatalogModel(name), partition, tp, model::DataType::kBFloat16,
-                          model::DataType::kBFloat16, EfficiencyFor(*partition.gpu));
+  return PerformanceModel(*model::FindCatalogModel(name), partition, tp,
+                          hardware::DataType::kBFloat16, hardware::DataType::kBFloat16,
+                          EfficiencyFor(*partition.gpu));
 }
 
 StepShape Decode(int64_t sequences, int64_t context) {
@@ -65,7 +66,7 @@ TEST(PerformanceModelTest, LongerContextCostsMore) {
 TEST(PerformanceModelTest, MixtureOfExpertsReadsOnlyTouchedExperts) {
   const hardware::PartitionProfile partition = *hardware::ResolvePartition("mi300x", "spx");
   const PerformanceModel deepseek(*model::FindCatalogModel("deepseek-r1"), partition, 8,
-                                  model::DataType::kFloat8E4M3, model::DataType::kBFloat16,
+                                  hardware::DataType::kFloat8E4M3, hardware::DataType::kBFloat16,
                                   EfficiencyFor(*partition.gpu));
   EXPECT_LT(deepseek.Cost(Decode(1, 128)).memory_seconds,
             deepseek.Cost(Decode(256, 128)).memory_seconds / 2);

@@ -36,10 +36,10 @@ scrapePeriod: 5s
                                                   "sim");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->engines.size(), 3U);
-  EXPECT_EQ(config->engines.at("vllm").kind, adapters::EngineKind::kVllm);
+  EXPECT_EQ(config->engines.at("vllm").kind, wire::EngineKind::kVllm);
   EXPECT_EQ(config->engines.at("vllm").env.at("VLLM_USE_V1"), "1");
-  EXPECT_EQ(config->engines.at("sglang-pd").kind, adapters::EngineKind::kSglang);
-  EXPECT_EQ(config->engines.at("sim-sglang").sim_flavor, adapters::MetricDialect::kSglang);
+  EXPECT_EQ(config->engines.at("sglang-pd").kind, wire::EngineKind::kSglang);
+  EXPECT_EQ(config->engines.at("sim-sglang").sim_flavor, wire::MetricDialect::kSglang);
   EXPECT_EQ(config->policy.startup_timeout, std::chrono::minutes(45));
   EXPECT_EQ(config->policy.backoff_initial, milliseconds(2000));
   EXPECT_EQ(config->policy.liveness_failure_threshold, 5);

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/gpu/amd_gpu_products.h"
-#include "engine/hardware/gpu_catalog.h"
+#include "hardware/gpu_catalog.h"
 #include "tests/unit/agent/gpu/fake_amdgpu_tree.h"
 #include "tests/unit/agent/gpu/temp_directory.h"
 

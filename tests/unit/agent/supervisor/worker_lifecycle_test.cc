@@ -49,7 +49,7 @@ class WorkerLifecycleTest : public ::testing::Test {
     lifecycle_.Spawned(Time(milliseconds(0)));
     ASSERT_THAT(At(milliseconds(100)), ElementsAre(kProbe));
     lifecycle_.ProbeFinished(Time(milliseconds(100)), true, "");
-    ASSERT_EQ(lifecycle_.state(), WorkerState::kReady);
+    ASSERT_EQ(lifecycle_.state(), wire::WorkerState::kReady);
   }
 
   WorkerLifecycle lifecycle_{Policy(), milliseconds(5000)};
@@ -61,15 +61,15 @@ TEST_F(WorkerLifecycleTest, StartsProbesUntilHealthyAndRecordsStartupTime) {
   EXPECT_THAT(At(milliseconds(0)), ElementsAre(kSpawn));
   EXPECT_THAT(At(milliseconds(1)), IsEmpty()) << "one spawn at a time";
   lifecycle_.Spawned(Time(milliseconds(0)));
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStarting);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStarting);
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(100)));
   EXPECT_THAT(At(milliseconds(100)), ElementsAre(kProbe));
   EXPECT_THAT(At(milliseconds(150)), IsEmpty()) << "one probe in flight at a time";
   lifecycle_.ProbeFinished(Time(milliseconds(160)), false, "connection refused");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStarting);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStarting);
   EXPECT_THAT(At(milliseconds(260)), ElementsAre(kProbe));
   lifecycle_.ProbeFinished(Time(milliseconds(300)), true, "");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kReady);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kReady);
   EXPECT_DOUBLE_EQ(*lifecycle_.startup_seconds(), 0.3);
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(1300))) << "liveness period";
 }
@@ -77,7 +77,7 @@ TEST_F(WorkerLifecycleTest, StartsProbesUntilHealthyAndRecordsStartupTime) {
 TEST_F(WorkerLifecycleTest, CrashesBackOffExponentiallyWithFloorAndReportCrashLoop) {
   BringUp();
   lifecycle_.Exited(Time(milliseconds(1000)), "exit code 1");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kBackoff);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kBackoff);
   EXPECT_EQ(lifecycle_.restarts(), 1);
   EXPECT_THAT(lifecycle_.reason(), HasSubstr("engine exited: exit code 1"));
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(1200)));  // 200 ms backoff
@@ -117,7 +117,7 @@ TEST_F(WorkerLifecycleTest, StartupTimeoutKillsAndRestarts) {
   lifecycle_.Spawned(Time(milliseconds(0)));
   EXPECT_THAT(At(milliseconds(5000)), ElementsAre(kKill));
   lifecycle_.Exited(Time(milliseconds(5001)), "killed by signal 9");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kBackoff);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kBackoff);
   EXPECT_THAT(lifecycle_.reason(), HasSubstr("startup timeout"));
 }
 
@@ -132,23 +132,23 @@ TEST_F(WorkerLifecycleTest, RepeatedLivenessFailuresKill) {
   EXPECT_THAT(At(milliseconds(3101)), ElementsAre(kKill));
   EXPECT_THAT(At(milliseconds(3102)), IsEmpty());
   lifecycle_.Exited(Time(milliseconds(3110)), "killed by signal 9");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kBackoff);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kBackoff);
   EXPECT_EQ(lifecycle_.restarts(), 1);
 }
 
 TEST_F(WorkerLifecycleTest, DrainWaitsForInFlightRequestsThenTerminates) {
   BringUp();
   lifecycle_.Stop(Time(milliseconds(1000)), milliseconds(30'000));
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kDraining);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kDraining);
   EXPECT_THAT(At(milliseconds(1000)), ElementsAre(kReadLoad));
   lifecycle_.LoadRead(Time(milliseconds(1010)), 3.0);
   EXPECT_THAT(At(milliseconds(1060)), ElementsAre(kReadLoad));
   lifecycle_.LoadRead(Time(milliseconds(1070)), 0.0);
   EXPECT_THAT(At(milliseconds(1070)), ElementsAre(kTerm));
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopping);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStopping);
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(3070)));
   lifecycle_.Exited(Time(milliseconds(1500)), "exit code 0");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopped);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStopped);
   EXPECT_EQ(lifecycle_.restarts(), 0);
   EXPECT_THAT(At(milliseconds(5000)), IsEmpty()) << "a stopped worker is never respawned";
 }
@@ -173,7 +173,7 @@ TEST_F(WorkerLifecycleTest, StopWithoutProcessStopsAtOnce) {
   BringUp();
   lifecycle_.Exited(Time(milliseconds(200)), "exit code 1");
   lifecycle_.Stop(Time(milliseconds(250)), milliseconds(30'000));
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopped);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStopped);
   EXPECT_THAT(At(milliseconds(10'000)), IsEmpty());
 }
 
@@ -181,14 +181,14 @@ TEST_F(WorkerLifecycleTest, SpawnFailureIsFailedAndRetried) {
   lifecycle_.Start(Time(milliseconds(0)));
   (void)At(milliseconds(0));
   lifecycle_.SpawnFailed(Time(milliseconds(0)), "cannot execute /bin/nope: No such file");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kFailed);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kFailed);
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(500)));
   EXPECT_THAT(At(milliseconds(500)), ElementsAre(kSpawn));
 }
 
 TEST_F(WorkerLifecycleTest, AdoptedReadyWorkerIsProbedNotRestarted) {
   lifecycle_.Adopt(Time(milliseconds(0)), /*was_ready=*/true);
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kReady);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kReady);
   EXPECT_THAT(At(milliseconds(0)), ElementsAre(kProbe));
   EXPECT_EQ(lifecycle_.restarts(), 0);
 }
@@ -200,14 +200,14 @@ TEST_F(WorkerLifecycleTest, FailedKillIsRetriedUntilItIsSent) {
   lifecycle_.Stop(Time(milliseconds(1000)), milliseconds(0));
   EXPECT_THAT(At(milliseconds(1000)), ElementsAre(kKill));
   lifecycle_.SignalFailed(Time(milliseconds(1000)), SIGKILL, "cannot read /proc/42/stat");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopping);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStopping);
   EXPECT_THAT(lifecycle_.reason(), HasSubstr("cannot signal the engine (SIGKILL)"));
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(2000)));
   EXPECT_THAT(At(milliseconds(1500)), IsEmpty()) << "not before the retry period";
   EXPECT_THAT(At(milliseconds(2000)), ElementsAre(kKill));
   EXPECT_EQ(lifecycle_.NextWakeup(), std::nullopt) << "sent; only the exit moves it on";
   lifecycle_.Exited(Time(milliseconds(2100)), "killed by signal 9");
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kStopped);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kStopped);
 }
 
 TEST_F(WorkerLifecycleTest, FailedTermDuringDrainIsRetriedAndTheKillStillFollows) {
@@ -251,7 +251,7 @@ TEST_F(WorkerLifecycleTest, InconclusiveProbesNeverKill) {
     ASSERT_THAT(At(at), ElementsAre(kProbe)) << probe;
     lifecycle_.ProbeInconclusive(Time(at));
   }
-  EXPECT_EQ(lifecycle_.state(), WorkerState::kReady);
+  EXPECT_EQ(lifecycle_.state(), wire::WorkerState::kReady);
   EXPECT_EQ(lifecycle_.NextWakeup(), Time(milliseconds(11'100)));
 }
 

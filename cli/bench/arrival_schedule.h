@@ -1,0 +1,25 @@
+// When each request of a benchmark is sent, as vLLM's benchmark spaces them:
+// the gaps between arrivals are drawn from a gamma distribution with shape
+// `burstiness` and mean 1 / request_rate. Burstiness 1 is a Poisson
+// process; below 1 arrivals bunch up, above 1 they even out. An infinite
+// rate sends everything at once.
+
+#ifndef TESSERA_CLI_BENCH_ARRIVAL_SCHEDULE_H_
+#define TESSERA_CLI_BENCH_ARRIVAL_SCHEDULE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tessera::bench {
+
+// Seconds from the start of the run at which each of `count` requests
+// arrives; the first at 0. InvalidArgument names --request-rate or
+// --burstiness when not positive.
+StatusOr<std::vector<double>> ArrivalOffsets(int64_t count, double request_rate, double burstiness,
+                                             uint64_t seed);
+
+}  // namespace tessera::bench
+
+#endif  // TESSERA_CLI_BENCH_ARRIVAL_SCHEDULE_H_

@@ -1,0 +1,49 @@
+#include "cli/bench/random_dataset.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+
+#include "engine/tokenizer/stand_in_tokenizer.h"
+
+namespace tessera::bench {
+namespace {
+
+// numpy.random.randint(low, high + 1) with vLLM's bounds.
+int64_t DrawLength(std::mt19937_64& random, int64_t length, double range_ratio) {
+  const auto low =
+      std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(length) * (1 - range_ratio)));
+  const auto high =
+      std::max(low, static_cast<int64_t>(static_cast<double>(length) * (1 + range_ratio)));
+  return std::uniform_int_distribution<int64_t>(low, high)(random);
+}
+
+}  // namespace
+
+StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions& options) {
+  if (options.num_prompts <= 0) return InvalidArgumentError("--num-prompts: must be positive");
+  if (options.input_len <= 0) return InvalidArgumentError("--random-input-len: must be positive");
+  if (options.output_len <= 0) {
+    return InvalidArgumentError("--random-output-len: must be positive");
+  }
+  // Negated so that NaN, which fails every comparison, is rejected too.
+  // NOLINTNEXTLINE(readability-simplify-boolean-expr)
+  if (!(options.range_ratio >= 0 && options.range_ratio < 1)) {
+    return InvalidArgumentError("--random-range-ratio: must be in [0, 1), got " +
+                                std::to_string(options.range_ratio));
+  }
+  std::mt19937_64 random(options.seed);
+  tokenizer::TextGenerator words(options.seed);
+  std::vector<BenchmarkPrompt> prompts;
+  prompts.reserve(static_cast<size_t>(options.num_prompts));
+  for (int64_t i = 0; i < options.num_prompts; ++i) {
+    BenchmarkPrompt prompt;
+    prompt.prompt_len = DrawLength(random, options.input_len, options.range_ratio);
+    prompt.output_len = DrawLength(random, options.output_len, options.range_ratio);
+    prompt.prompt = words.Words(prompt.prompt_len);
+    prompts.push_back(std::move(prompt));
+  }
+  return prompts;
+}
+
+}  // namespace tessera::bench

@@ -1,0 +1,47 @@
+// How a benchmark's result is shown: the "Serving Benchmark Result" block
+// users know from vLLM's benchmark_serving, line for line, and the JSON
+// result file with vLLM's field names (so existing tooling reads it) plus
+// every per-request timing.
+
+#ifndef TESSERA_CLI_BENCH_RESULT_REPORT_H_
+#define TESSERA_CLI_BENCH_RESULT_REPORT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/bench/benchmark_metrics.h"
+#include "cli/bench/request_outcome.h"
+
+namespace tessera::bench {
+
+// The run's settings that the block and the JSON name.
+struct RunDescription {
+  std::string backend;
+  std::string model;
+  std::string base_url;
+  std::string endpoint;
+  std::string dataset_name;
+  int64_t num_prompts = 0;
+  double request_rate = 0;  // infinity: all at once
+  double burstiness = 1;
+  std::optional<int64_t> max_concurrency;
+  std::vector<std::string> percentile_metrics;  // of ttft, tpot, itl, e2el
+  std::vector<double> metric_percentiles;
+  std::string date;  // "20261123-141500", as vLLM stamps results
+};
+
+// The block, ending with a line of '='. Failed requests are listed by reason
+// below it, so the block itself stays comparable line by line.
+std::string FormatResultBlock(const BenchmarkMetrics& metrics, const RunDescription& run);
+
+nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
+                                  const std::vector<RequestOutcome>& outcomes,
+                                  const RunDescription& run);
+
+}  // namespace tessera::bench
+
+#endif  // TESSERA_CLI_BENCH_RESULT_REPORT_H_

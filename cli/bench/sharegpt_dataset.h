@@ -1,0 +1,38 @@
+// The ShareGPT dataset as vLLM's benchmark reads it: a JSON list of
+// {"conversations": [{"from": "human", "value": ...}, {"from": "gpt", ...}]}
+// entries. Entries with fewer than two turns are skipped; the first turn is
+// the prompt and the second's length is the output length (unless fixed).
+// Like vLLM, pairs with a prompt or output under 4 tokens, a prompt over
+// 1,024 or a total over 2,048 tokens are filtered out, the rest shuffled
+// with the seed, and the first num_prompts taken (oversampled with
+// repetition when too few remain).
+
+#ifndef TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
+#define TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "cli/bench/benchmark_prompt.h"
+
+namespace tessera::bench {
+
+struct ShareGptOptions {
+  int64_t num_prompts = 1000;
+  std::optional<int64_t> output_len{};  // --sharegpt-output-len
+  uint64_t seed = 0;
+};
+
+// `json` is the file's content. InvalidArgument names the entry and field
+// of a malformed file ("entry 3: conversations[1].value: must be a
+// string"), or says that no entry passed the filters.
+StatusOr<std::vector<BenchmarkPrompt>> ShareGptDataset(std::string_view json,
+                                                       const ShareGptOptions& options);
+
+}  // namespace tessera::bench
+
+#endif  // TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_

@@ -1,0 +1,159 @@
+#include "wire/worker_spec.h"
+
+#include <ostream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace tessera::wire {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::string_view kSpec = R"({
+  "deployment": "llama-70b", "namespace": "serving", "role": "prefill",
+  "partitions": [0, 1, 2, 3],
+  "engine": {"kind": "sglang", "model": "/models/llama-3.3-70b", "servedModelName": "llama",
+             "tensorParallelSize": 4, "maxModelLen": 8192, "kvCacheDtype": "fp8",
+             "gpuMemoryUtilization": 0.88, "enablePrefixCaching": false,
+             "extraArgs": ["--disaggregation-ib-device", "rdma0"], "env": {"NCCL_DEBUG": "WARN"}},
+  "bootstrapPort": 8998, "startupTimeoutSeconds": 1800, "managedBy": "tessera-controller"})";
+
+TEST(WorkerSpecTest, ParsesEveryFieldAndRoundTrips) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(kSpec);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->deployment, "llama-70b");
+  EXPECT_EQ(spec->namespace_name, "serving");
+  EXPECT_EQ(spec->role, WorkerRole::kPrefill);
+  EXPECT_EQ(spec->partitions, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(spec->engine, "sglang");
+  EXPECT_EQ(spec->settings.tensor_parallel_size, 4);
+  EXPECT_EQ(spec->settings.gpu_memory_utilization, 0.88);
+  EXPECT_EQ(spec->settings.enable_prefix_caching, false);
+  EXPECT_EQ(spec->settings.env.at("NCCL_DEBUG"), "WARN");
+  EXPECT_EQ(spec->bootstrap_port, 8998);
+  EXPECT_EQ(spec->startup_timeout_seconds, 1800);
+  EXPECT_EQ(spec->managed_by, "tessera-controller");
+  StatusOr<WorkerSpec> again = WorkerSpecFromJson(WorkerSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *spec);
+}
+
+TEST(WorkerSpecTest, TensorParallelSizeDefaultsToPartitionCount) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(
+      R"({"deployment": "d", "partitions": [5, 6], "engine": {"kind": "sim", "model": "m"}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->settings.tensor_parallel_size, 2);
+  EXPECT_EQ(spec->role, WorkerRole::kAggregated);
+}
+
+struct BadSpec {
+  std::string name;  // the test's name
+  std::string body;
+  std::string message;
+};
+
+// What gtest prints for the parameter (beside the test's name), instead of
+// the struct's bytes.
+void PrintTo(const BadSpec& spec, std::ostream* out) { *out << spec.name; }
+
+std::string WithEnv(std::string_view env) {
+  return R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m", "env": )" +
+         std::string(env) + "}}";
+}
+
+class BadWorkerSpecTest : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(BadWorkerSpecTest, NamesTheField) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(GetParam().body);
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(spec.status().message(), HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, BadWorkerSpecTest,
+    ::testing::Values(
+        BadSpec{"Empty", "", "body: not valid JSON"},
+        BadSpec{"Null", "null", "body: must be a JSON object"},
+        BadSpec{"NoPartitions", R"({"deployment": "d", "engine": {"kind": "sim", "model": "m"}})",
+                "partitions: is required"},
+        BadSpec{"NoEngine", R"({"deployment": "d", "partitions": [0]})", "engine: is required"},
+        BadSpec{"NoModel", R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim"}})",
+                "engine.model: is required"},
+        BadSpec{"EngineNotObject", R"({"deployment": "d", "partitions": [0], "engine": "sim"})",
+                "engine: must be a JSON object"},
+        BadSpec{
+            "NegativePartition",
+            R"({"deployment": "d", "partitions": [-1], "engine": {"kind": "sim", "model": "m"}})",
+            "partitions[0]: must be a partition index"},
+        BadSpec{"HugeMaxModelLen",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "maxModelLen": 99999999999999999999}})",
+                "engine.maxModelLen: must be"},
+        BadSpec{"EnvNameStartsWithDigit", WithEnv(R"({"1BAD": "x"})"),
+                "engine.env.1BAD: not an engine environment variable name"},
+        // Issue 13, item 7: loader and interpreter variables let a spec run
+        // code of its choosing inside the engine.
+        BadSpec{"EnvLdPreload", WithEnv(R"({"LD_PRELOAD": "/tmp/x.so"})"),
+                "engine.env.LD_PRELOAD: names code or a place code is loaded from"},
+        BadSpec{"EnvLdLibraryPath", WithEnv(R"({"LD_LIBRARY_PATH": "/tmp"})"),
+                "engine.env.LD_LIBRARY_PATH: names code"},
+        BadSpec{"EnvPythonPath", WithEnv(R"({"PYTHONPATH": "/tmp"})"),
+                "engine.env.PYTHONPATH: names code"},
+        BadSpec{"EnvPythonStartup", WithEnv(R"({"PYTHONSTARTUP": "/tmp/x.py"})"),
+                "engine.env.PYTHONSTARTUP: not an engine setting"},
+        BadSpec{"EnvHsaToolsLib", WithEnv(R"({"HSA_TOOLS_LIB": "/tmp/x.so"})"),
+                "engine.env.HSA_TOOLS_LIB: names code"},
+        BadSpec{"EnvNcclNetPlugin", WithEnv(R"({"NCCL_NET_PLUGIN": "evil"})"),
+                "engine.env.NCCL_NET_PLUGIN: names code"},
+        BadSpec{"EnvLoggingConfig", WithEnv(R"({"VLLM_LOGGING_CONFIG_PATH": "/tmp/l.json"})"),
+                "engine.env.VLLM_LOGGING_CONFIG_PATH: names code"},
+        BadSpec{"EnvBashEnv", WithEnv(R"({"BASH_ENV": "/tmp/x.sh"})"),
+                "engine.env.BASH_ENV: not an engine setting"},
+        BadSpec{"EnvLowerCase", WithEnv(R"({"ld_preload": "/tmp/x.so"})"),
+                "engine.env.ld_preload: not an engine environment variable name"},
+        BadSpec{"EnvVisibleDevices", WithEnv(R"({"HIP_VISIBLE_DEVICES": "0"})"),
+                "engine.env.HIP_VISIBLE_DEVICES: is set by the agent"},
+        BadSpec{"EnvGpuDeviceOrdinal", WithEnv(R"({"GPU_DEVICE_ORDINAL": "0"})"),
+                "engine.env.GPU_DEVICE_ORDINAL: is set by the agent"},
+        BadSpec{"EnvValueTooLong", WithEnv(R"({"NCCL_DEBUG": ")" + std::string(5000, 'x') + "\"}"),
+                "engine.env.NCCL_DEBUG: at most 4096 bytes"},
+        // Issue 13, item 2: a body nested 100,000 deep overflowed the stack
+        // when the error message dumped it.
+        BadSpec{"NestedTooDeep", std::string(100'000, '[') + std::string(100'000, ']'),
+                "body: not valid JSON: invalid JSON: nested deeper than 1000 levels"},
+        BadSpec{"DeepPartitions",
+                R"({"deployment": "d", "engine": {"kind": "sim", "model": "m"}, "partitions": )" +
+                    std::string(900, '[') + std::string(900, ']') + "}",
+                "partitions[0]: must be a partition index (0-4096), got array of 1 elements"},
+        BadSpec{"BootstrapPortOnDecode",
+                R"({"deployment": "d", "partitions": [0], "bootstrapPort": 9000,
+                 "engine": {"kind": "sim", "model": "m"}})",
+                "bootstrapPort: only prefill workers"},
+        BadSpec{"PrefixCachingNotBool",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "enablePrefixCaching": "yes"}})",
+                "engine.enablePrefixCaching: must be true or false"}),
+    [](const ::testing::TestParamInfo<BadSpec>& param) { return param.param.name; });
+
+TEST(WorkerSpecTest, AcceptsEngineSettingsFromTheAllowList) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(WithEnv(
+      R"({"NCCL_DEBUG": "WARN", "VLLM_USE_V1": "1", "HF_HUB_OFFLINE": "1", "SGLANG_LOG_LEVEL": "x",
+          "TORCH_NCCL_ASYNC_ERROR_HANDLING": "1", "HSA_NO_SCRATCH_RECLAIM": "1",
+          "PYTORCH_TUNABLEOP_ENABLED": "1", "OMP_NUM_THREADS": "8"})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->settings.env.size(), 8u);
+}
+
+TEST(WorkerIdTest, AcceptsDnsLikeNamesOnly) {
+  EXPECT_TRUE(ValidateWorkerId("llama-70b.prefill-0").ok());
+  EXPECT_FALSE(ValidateWorkerId("").ok());
+  EXPECT_FALSE(ValidateWorkerId("..").ok());
+  EXPECT_FALSE(ValidateWorkerId("a/b").ok());
+  EXPECT_FALSE(ValidateWorkerId("Upper").ok());
+  EXPECT_FALSE(ValidateWorkerId(std::string(129, 'a')).ok());
+}
+
+}  // namespace
+}  // namespace tessera::wire

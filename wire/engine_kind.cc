@@ -1,0 +1,40 @@
+#include "wire/engine_kind.h"
+
+#include <string>
+
+#include "base/strings.h"
+
+namespace tessera::wire {
+
+std::string_view EngineKindName(EngineKind kind) {
+  switch (kind) {
+    case EngineKind::kVllm:
+      return "vllm";
+    case EngineKind::kSglang:
+      return "sglang";
+    case EngineKind::kSim:
+      return "sim";
+  }
+  return "unknown";
+}
+
+std::string_view MetricDialectName(MetricDialect dialect) {
+  return dialect == MetricDialect::kVllm ? "vllm" : "sglang";
+}
+
+StatusOr<EngineKind> ParseEngineKind(std::string_view text) {
+  for (EngineKind kind : {EngineKind::kVllm, EngineKind::kSglang, EngineKind::kSim}) {
+    if (text == EngineKindName(kind)) return kind;
+  }
+  return InvalidArgumentError("unknown engine kind " + Quote(text) +
+                              "; expected vllm, sglang or sim");
+}
+
+StatusOr<MetricDialect> ParseMetricDialect(std::string_view text) {
+  if (text == "vllm") return MetricDialect::kVllm;
+  if (text == "sglang") return MetricDialect::kSglang;
+  return InvalidArgumentError("unknown metric dialect " + Quote(text) +
+                              "; expected vllm or sglang");
+}
+
+}  // namespace tessera::wire

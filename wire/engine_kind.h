@@ -1,0 +1,27 @@
+// The engines Tessera launches, and whose metric names they expose.
+
+#ifndef TESSERA_WIRE_ENGINE_KIND_H_
+#define TESSERA_WIRE_ENGINE_KIND_H_
+
+#include <string_view>
+
+#include "base/status.h"
+
+namespace tessera::wire {
+
+enum class EngineKind { kVllm, kSglang, kSim };
+
+// Whose metric names an engine exposes on /metrics.
+enum class MetricDialect { kVllm, kSglang };
+
+// "vllm", "sglang", "sim" / "vllm", "sglang".
+std::string_view EngineKindName(EngineKind kind);
+std::string_view MetricDialectName(MetricDialect dialect);
+
+// Errors list the valid names.
+StatusOr<EngineKind> ParseEngineKind(std::string_view text);
+StatusOr<MetricDialect> ParseMetricDialect(std::string_view text);
+
+}  // namespace tessera::wire
+
+#endif  // TESSERA_WIRE_ENGINE_KIND_H_

@@ -1,0 +1,165 @@
+#include "wire/worker_spec.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/json_fields.h"
+#include "base/strings.h"
+#include "base/yaml_json.h"
+#include "wire/engine_environment.h"
+
+namespace tessera::wire {
+namespace {
+
+constexpr int kMaxPort = 65535;
+constexpr int kMaxTensorParallel = 64;
+
+bool IsIdCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+Status ReadEngine(const nlohmann::json& json, WorkerSpec& spec) {
+  JsonFields fields(json, "engine");
+  EngineSettings& settings = spec.settings;
+  std::optional<int> tensor_parallel_size;
+  fields.Required("kind", spec.engine);
+  fields.Required("model", settings.model);
+  fields.Optional("servedModelName", settings.served_model_name);
+  fields.Optional("tensorParallelSize", tensor_parallel_size, 1, kMaxTensorParallel);
+  fields.Optional("maxModelLen", settings.max_model_len, 1, 100'000'000);
+  fields.Optional("kvCacheDtype", settings.kv_cache_dtype);
+  fields.Optional("gpuMemoryUtilization", settings.gpu_memory_utilization, 0.01, 1.0);
+  fields.Optional("enablePrefixCaching", settings.enable_prefix_caching);
+  fields.Optional("extraArgs", settings.extra_args);
+  fields.Optional("env", settings.env);
+  TESSERA_RETURN_IF_ERROR(fields.Finish());
+
+  const auto partitions = static_cast<int>(spec.partitions.size());
+  if (tensor_parallel_size && *tensor_parallel_size != partitions) {
+    return InvalidArgumentError("engine.tensorParallelSize: must equal the number of partitions (" +
+                                std::to_string(partitions) + "), got " +
+                                std::to_string(*tensor_parallel_size));
+  }
+  settings.tensor_parallel_size = partitions;
+  TESSERA_RETURN_IF_ERROR(CheckEngineEnvironment(settings.env, "engine.env"));
+  for (size_t i = 0; i < settings.extra_args.size(); ++i) {
+    if (settings.extra_args[i].find('\0') != std::string::npos) {
+      return InvalidArgumentError("engine.extraArgs[" + std::to_string(i) +
+                                  "]: must not contain a NUL character");
+    }
+  }
+  return OkStatus();
+}
+
+Status ReadPartitions(const nlohmann::json* json, WorkerSpec& spec) {
+  if (json == nullptr) return InvalidArgumentError("partitions: is required");
+  if (!json->is_array() || json->empty()) {
+    return InvalidArgumentError("partitions: must be a non-empty list of partition indices, got " +
+                                DescribeJson(*json));
+  }
+  std::set<int> seen;
+  for (size_t i = 0; i < json->size(); ++i) {
+    const nlohmann::json& element = (*json)[i];
+    const std::string path = "partitions[" + std::to_string(i) + "]";
+    if (!element.is_number_integer() || element.get<int64_t>() < 0 ||
+        element.get<int64_t>() > 4096) {
+      return InvalidArgumentError(path + ": must be a partition index (0-4096), got " +
+                                  DescribeJson(element));
+    }
+    const int partition = element.get<int>();
+    if (!seen.insert(partition).second) {
+      return InvalidArgumentError(path + ": partition " + std::to_string(partition) +
+                                  " is listed twice");
+    }
+    spec.partitions.push_back(partition);
+  }
+  if (spec.partitions.size() > static_cast<size_t>(kMaxTensorParallel)) {
+    return InvalidArgumentError("partitions: at most " + std::to_string(kMaxTensorParallel) +
+                                " per worker");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ValidateWorkerId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxWorkerIdLength) {
+    return InvalidArgumentError("worker id: must be 1-128 characters, got " +
+                                std::to_string(id.size()));
+  }
+  if (!std::all_of(id.begin(), id.end(), IsIdCharacter) || id[0] == '.' || id[0] == '_' ||
+      id[0] == '-') {
+    return InvalidArgumentError("worker id " + Quote(id) +
+                                ": use lower-case letters, digits, '.', '_' and '-', starting "
+                                "with a letter or digit");
+  }
+  return OkStatus();
+}
+
+StatusOr<WorkerSpec> WorkerSpecFromJson(const nlohmann::json& json) {
+  WorkerSpec spec;
+  JsonFields fields(json, "");
+  std::string role = "aggregated";
+  fields.Required("deployment", spec.deployment);
+  fields.Optional("namespace", spec.namespace_name);
+  fields.Optional("role", role);
+  const nlohmann::json* partitions = fields.Child("partitions");
+  const nlohmann::json* engine = fields.Child("engine");
+  fields.Optional("bootstrapPort", spec.bootstrap_port, 1, kMaxPort);
+  fields.Optional("startupTimeoutSeconds", spec.startup_timeout_seconds, 1, 24 * 3600);
+  fields.Optional("managedBy", spec.managed_by);
+  TESSERA_RETURN_IF_ERROR(fields.Finish());
+  if (spec.managed_by.size() > 253) {
+    return InvalidArgumentError("managedBy: at most 253 characters");
+  }
+
+  StatusOr<WorkerRole> parsed_role = ParseWorkerRole(role);
+  if (!parsed_role.ok()) return parsed_role.status().WithContext("role");
+  spec.role = *parsed_role;
+  TESSERA_RETURN_IF_ERROR(ReadPartitions(partitions, spec));
+  if (engine == nullptr) return InvalidArgumentError("engine: is required");
+  TESSERA_RETURN_IF_ERROR(ReadEngine(*engine, spec));
+  if (spec.bootstrap_port && spec.role != WorkerRole::kPrefill) {
+    return InvalidArgumentError("bootstrapPort: only prefill workers serve a KV bootstrap port");
+  }
+  return spec;
+}
+
+StatusOr<WorkerSpec> ParseWorkerSpec(std::string_view json_text) {
+  // ParseJson bounds nesting, so a body of 100,000 '[' is an error here, not
+  // a stack overflow in whatever walks the value later.
+  StatusOr<nlohmann::json> json = ParseJson(json_text);
+  if (!json.ok()) return InvalidArgumentError("body: not valid JSON: " + json.status().message());
+  return WorkerSpecFromJson(*json);
+}
+
+nlohmann::json WorkerSpecToJson(const WorkerSpec& spec) {
+  const EngineSettings& settings = spec.settings;
+  nlohmann::json engine = {
+      {"kind", spec.engine},
+      {"model", settings.model},
+      {"tensorParallelSize", settings.tensor_parallel_size},
+      {"extraArgs", settings.extra_args},
+      {"env", settings.env},
+  };
+  if (!settings.served_model_name.empty()) engine["servedModelName"] = settings.served_model_name;
+  if (settings.max_model_len) engine["maxModelLen"] = *settings.max_model_len;
+  if (settings.kv_cache_dtype) engine["kvCacheDtype"] = *settings.kv_cache_dtype;
+  if (settings.gpu_memory_utilization) {
+    engine["gpuMemoryUtilization"] = *settings.gpu_memory_utilization;
+  }
+  if (settings.enable_prefix_caching) {
+    engine["enablePrefixCaching"] = *settings.enable_prefix_caching;
+  }
+  nlohmann::json json = {
+      {"deployment", spec.deployment},     {"namespace", spec.namespace_name},
+      {"role", WorkerRoleName(spec.role)}, {"partitions", spec.partitions},
+      {"engine", std::move(engine)},
+  };
+  if (spec.bootstrap_port) json["bootstrapPort"] = *spec.bootstrap_port;
+  if (spec.startup_timeout_seconds) json["startupTimeoutSeconds"] = *spec.startup_timeout_seconds;
+  if (!spec.managed_by.empty()) json["managedBy"] = spec.managed_by;
+  return json;
+}
+
+}  // namespace tessera::wire
