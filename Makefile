@@ -26,7 +26,7 @@ setup:
 	scripts/setup.sh
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DTESSERA_WERROR=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DTESSERA_WERROR=ON -DTESSERA_ROCM=ON $(CMAKE_FLAGS)
 
 configure: setup $(BUILD_DIR)/build.ninja
 
@@ -44,7 +44,7 @@ unit: build
 sanitize-build: setup
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DTESSERA_WERROR=ON -DTESSERA_SANITIZE=ON -DTESSERA_BUILD_FUZZERS=ON \
-	  -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	  -DTESSERA_BUILD_BENCHMARKS=OFF -DTESSERA_ROCM=ON $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR)
 
 sanitize: sanitize-build
@@ -79,7 +79,7 @@ TSAN_RUN = TSAN_OPTIONS=exitcode=0:second_deadlock_stack=1:log_path=$(TSAN_REPOR
 tsan: setup
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(TSAN_DIR) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WERROR=ON -DTESSERA_TSAN=ON \
-	  -DTESSERA_BUILD_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	  -DTESSERA_BUILD_BENCHMARKS=OFF -DTESSERA_ROCM=ON $(CMAKE_FLAGS)
 	cmake --build $(TSAN_DIR) --target $(TSAN_SUITES) tessera-agent tessera-controller \
 	  tessera-engine-sim
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)

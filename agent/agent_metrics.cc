@@ -15,12 +15,9 @@ using prometheus::MetricType;
 
 std::vector<ClientMetric::Label> WorkerLabels(const WorkerStatus& worker,
                                               const std::string& hostname) {
-  std::vector<std::string> partitions;
-  partitions.reserve(worker.spec.partitions.size());
-  for (int partition : worker.spec.partitions) partitions.push_back(std::to_string(partition));
   return {{"deployment", worker.spec.deployment},
           {"hostname", hostname},
-          {"partition", Join(partitions, ",")},
+          {"partition", Join(worker.spec.partitions, ",")},
           {"role", std::string(wire::WorkerRoleName(worker.spec.role))},
           {"worker", worker.id}};
 }

@@ -38,7 +38,7 @@
 #include "agent/api/admin_routes.h"
 #include "agent/api/admin_server.h"
 #include "agent/config/agent_config.h"
-#include "agent/gpu/rocm_smi_gpu_backend.h"
+#include "agent/gpu/gpu_backend.h"
 #include "agent/gpu/sim_gpu_backend.h"
 #include "agent/gpu/sim_topology.h"
 #include "agent/registration/gpu_node_publisher.h"
@@ -83,10 +83,9 @@ StatusOr<std::unique_ptr<agent::GpuBackend>> MakeGpuBackend(const agent::AgentOp
         std::make_unique<agent::SimGpuBackend>(*std::move(topology)));
   }
   if (options.gpu_backend == "rocm-smi") {
-    StatusOr<std::unique_ptr<agent::RocmSmiGpuBackend>> backend =
-        agent::RocmSmiGpuBackend::Create(hostname);
+    StatusOr<std::unique_ptr<agent::GpuBackend>> backend = agent::CreateRocmSmiGpuBackend(hostname);
     if (!backend.ok()) return backend.status().WithContext("--gpu-backend rocm-smi");
-    return std::unique_ptr<agent::GpuBackend>(*std::move(backend));
+    return backend;
   }
   return tessera::InvalidArgumentError("--gpu-backend: unknown backend " +
                                        tessera::Quote(options.gpu_backend));

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tessera {
 
@@ -16,15 +17,20 @@ std::string AsciiUpper(std::string_view text);
 // control characters so that the quoted input is unambiguous and printable.
 std::string Quote(std::string_view text);
 
-// Joins the elements of `parts` (anything iterable whose elements convert to
-// std::string_view) with `separator` between them.
+// Joins the elements of `parts` (anything iterable whose elements are
+// integers, written in decimal, or convert to std::string_view) with
+// `separator` between them: Join(std::vector<int>{0, 1}, ",") is "0,1".
 template <typename Range>
 std::string Join(const Range& parts, std::string_view separator) {
   std::string joined;
   bool first = true;
   for (const auto& part : parts) {
     if (!first) joined += separator;
-    joined += std::string_view(part);
+    if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(part)>>) {
+      joined += std::to_string(part);
+    } else {
+      joined += std::string_view(part);
+    }
     first = false;
   }
   return joined;

@@ -3,6 +3,27 @@
 //
 // Restarting it loses nothing: it resumes from what the agents report, and
 // running workers are left as they are.
+//
+// Threads. The main thread parses flags, builds everything, then waits for
+// SIGINT or SIGTERM (blocked in every thread, taken with sigwait) and stops
+// everything in reverse order, joining each thread. Beside it:
+//   - ControllerLoop's poller, which polls the agents through FleetMonitor
+//     and queues every deployment after each poll, and its one worker,
+//     which takes keys off the WorkQueue and runs the reconciler: passes
+//     never run concurrently. They meet in the WorkQueue (a mutex and a
+//     condition) and in FleetMonitor's snapshots (immutable, swapped under
+//     a mutex).
+//   - FleetMonitor's poll pool: 7 threads started once (base/thread_pool.h);
+//     each poll fans the agents out over them and the poller, 8 at a time.
+//   - The directory store's watcher thread, or in Kubernetes mode the
+//     informers' threads (ModelDeployments, roles, GPUNodes), the event
+//     recorder's thread and, with leader election, the elector's thread;
+//     their handlers only queue keys or update caches under their own locks.
+//   - cpprestsdk's pool, on which HTTP requests (to the agents and the API
+//     server) complete; callers wait on them with a deadline.
+//   - With leader election, one thread started when leadership is won that
+//     starts the sources and the loop off the elector's thread (which must
+//     keep renewing); main joins it.
 
 #include <array>
 #include <atomic>
@@ -113,12 +134,11 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
   std::atomic<bool> lost_leadership{false};
   auto lead = [&]() -> Status {
     nodes.Start();
-    if (!nodes.Synced()) {
-      // Acting before the agents are known would look like a fleet without
-      // nodes; wait for the first list of GPUNodes.
-      for (int i = 0; i < 300 && !nodes.Synced(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+    // Acting before the agents are known would look like a fleet without
+    // nodes; wait for the first list of GPUNodes (the loop waits for the
+    // fleet to sync in any case, so a timeout here only costs time).
+    if (!nodes.WaitForSync(std::chrono::seconds(30))) {
+      logger.Warning("GPUNodes not listed yet; starting anyway", {});
     }
     return loop.Start();
   };

@@ -142,7 +142,9 @@ int NodeInventory::TotalPartitions() const {
 int NodeInventory::FreePartitions() const {
   int free = 0;
   for (const GpuInventory& gpu : gpus) {
-    for (const PartitionInventory& partition : gpu.partitions) free += partition.worker.empty();
+    for (const PartitionInventory& partition : gpu.partitions) {
+      if (partition.worker.empty()) ++free;
+    }
   }
   return free;
 }

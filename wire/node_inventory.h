@@ -79,7 +79,7 @@ nlohmann::json NodeInventoryToJson(const NodeInventory& inventory);
 
 // Errors name the field ("node.gpus[0].partitions[3].vramTotalBytes: is
 // required"); fields this version does not know are ignored.
-StatusOr<NodeInventory> NodeInventoryFromJson(const nlohmann::json& json);
+StatusOr<NodeInventory> NodeInventoryFromJson(const nlohmann::json& body);
 
 }  // namespace tessera::wire
 

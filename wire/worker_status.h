@@ -62,11 +62,11 @@ nlohmann::json WorkerStatusToJson(const WorkerStatus& status);
 // Fields this version does not know are ignored, so an agent may report
 // more than its controller reads. Times are read at whole seconds, as they
 // are written.
-StatusOr<WorkerStatus> WorkerStatusFromJson(const nlohmann::json& json);
+StatusOr<WorkerStatus> WorkerStatusFromJson(const nlohmann::json& body);
 
 // GET /v1/workers: {"workers": [...]}.
 nlohmann::json WorkerListToJson(const std::vector<WorkerStatus>& workers);
-StatusOr<std::vector<WorkerStatus>> WorkerListFromJson(const nlohmann::json& json);
+StatusOr<std::vector<WorkerStatus>> WorkerListFromJson(const nlohmann::json& body);
 
 }  // namespace tessera::wire
 

@@ -1,4 +1,4 @@
-// The v1 REST surface of the agent (see DESIGN.md):
+// The v1 REST surface of the agent (docs/agent.md, "REST API (v1)"):
 //
 //   GET /healthz, GET /readyz          no auth, so kubelet probes need no secret
 //   GET /metrics

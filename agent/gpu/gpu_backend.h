@@ -4,7 +4,9 @@
 #define TESSERA_AGENT_GPU_GPU_BACKEND_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "agent/gpu/gpu_inventory.h"
@@ -34,6 +36,11 @@ class GpuBackend {
 
   virtual void ObserveWorkloads(std::span<const PartitionWorkload> workloads) = 0;
 };
+
+// The rocm-smi backend (rocm_smi_gpu_backend.h) for this machine's AMD GPUs;
+// FailedPrecondition when this agent was built without librocm_smi64
+// (TESSERA_ROCM=OFF, or AUTO where it was not installed).
+StatusOr<std::unique_ptr<GpuBackend>> CreateRocmSmiGpuBackend(std::string hostname);
 
 }  // namespace tessera::agent
 

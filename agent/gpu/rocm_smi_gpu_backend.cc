@@ -377,4 +377,11 @@ StatusOr<NodeInventory> RocmSmiGpuBackend::Read() {
   return inventory;
 }
 
+StatusOr<std::unique_ptr<GpuBackend>> CreateRocmSmiGpuBackend(std::string hostname) {
+  StatusOr<std::unique_ptr<RocmSmiGpuBackend>> backend =
+      RocmSmiGpuBackend::Create(std::move(hostname));
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<GpuBackend>(*std::move(backend));
+}
+
 }  // namespace tessera::agent

@@ -1,5 +1,5 @@
-// The seam between the controller and the agents' REST API (DESIGN.md,
-// "Agent REST API"): what the controller observes of a node and the two
+// The seam between the controller and the agents' REST API (docs/agent.md,
+// "REST API (v1)"): what the controller observes of a node and the two
 // calls that change it. The HTTP implementation is HttpAgentApi; the
 // reconciler's tests use an in-memory fleet.
 

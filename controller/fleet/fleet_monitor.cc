@@ -1,8 +1,6 @@
 #include "controller/fleet/fleet_monitor.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <vector>
 
 #include "base/units.h"
@@ -15,7 +13,8 @@ FleetMonitor::FleetMonitor(AgentApi& agents, const NodeSource& nodes, const Cloc
       nodes_(nodes),
       clock_(clock),
       options_(std::move(options)),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      poll_pool_(std::max(1, options_.parallelism) - 1) {}
 
 std::shared_ptr<const FleetView> FleetMonitor::Snapshot() const {
   const std::scoped_lock lock(mutex_);
@@ -31,18 +30,8 @@ std::shared_ptr<const FleetView> FleetMonitor::Snapshot() const {
 void FleetMonitor::PollOnce() {
   const std::vector<NodeEndpoint> endpoints = nodes_.Nodes();
   std::vector<StatusOr<AgentObservation>> results(endpoints.size(), UnavailableError("not polled"));
-  std::atomic<size_t> next{0};
-  auto poll = [&] {
-    for (size_t i = next++; i < endpoints.size(); i = next++) {
-      results[i] = agents_.Observe(endpoints[i].endpoint);
-    }
-  };
-  const size_t threads =
-      std::min(endpoints.size(), static_cast<size_t>(std::max(1, options_.parallelism)));
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back(poll);
-  poll();
-  for (std::thread& thread : pool) thread.join();
+  poll_pool_.ParallelFor(endpoints.size(),
+                         [&](size_t i) { results[i] = agents_.Observe(endpoints[i].endpoint); });
 
   const std::chrono::steady_clock::time_point now = clock_.Now();
   std::vector<std::shared_ptr<const NodeView>> changed;

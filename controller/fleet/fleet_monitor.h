@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/thread_pool.h"
 #include "controller/agents/agent_api.h"
 #include "controller/fleet/fleet_view.h"
 #include "controller/fleet/node_source.h"
@@ -30,7 +31,8 @@ struct FleetMonitorOptions {
   // How long a recorded write stands in for an observation that has not
   // caught up with it.
   std::chrono::milliseconds expectation_timeout{30'000};
-  int parallelism = 8;  // agents polled at once
+  // Agents polled at once, by threads started with the monitor.
+  int parallelism = 8;
   // Told of every change of a node's health, after the poll, on the polling
   // thread.
   std::function<void(const NodeView&)> on_health_change{};
@@ -78,6 +80,7 @@ class FleetMonitor {
   FleetMonitorOptions options_;
   Logger logger_;
 
+  ThreadPool poll_pool_;
   mutable std::mutex mutex_;
   std::map<std::string, NodeState> states_;
   uint64_t polls_ = 0;

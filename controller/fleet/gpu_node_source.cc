@@ -31,6 +31,10 @@ void GpuNodeSource::Stop() {
 
 bool GpuNodeSource::Synced() const { return informer_ && informer_->HasSynced(); }
 
+bool GpuNodeSource::WaitForSync(std::chrono::milliseconds timeout) const {
+  return informer_ && informer_->WaitForSync(timeout);
+}
+
 std::vector<NodeEndpoint> GpuNodeSource::Nodes() const {
   std::vector<NodeEndpoint> nodes = extra_;
   if (!informer_) return nodes;

@@ -7,6 +7,7 @@
 #ifndef TESSERA_CONTROLLER_FLEET_GPU_NODE_SOURCE_H_
 #define TESSERA_CONTROLLER_FLEET_GPU_NODE_SOURCE_H_
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -27,6 +28,9 @@ class GpuNodeSource final : public NodeSource {
   void Start();
   void Stop();
   bool Synced() const;
+  // Waits until the first list of GPUNodes is in; false on timeout, or when
+  // the source is not started or stopped meanwhile.
+  bool WaitForSync(std::chrono::milliseconds timeout) const;
   std::vector<NodeEndpoint> Nodes() const override;
 
   // Called when a node's health changes; marks a lost node's GPUNode.

@@ -42,10 +42,7 @@ std::string PartitionList(const std::vector<int>& partitions) {
   if (contiguous && partitions.size() > 2) {
     return std::to_string(partitions.front()) + "-" + std::to_string(partitions.back());
   }
-  std::vector<std::string> parts;
-  parts.reserve(partitions.size());
-  for (int partition : partitions) parts.push_back(std::to_string(partition));
-  return Join(parts, ",");
+  return Join(partitions, ",");
 }
 
 std::string Plural(int count, std::string_view noun) {

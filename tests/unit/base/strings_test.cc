@@ -25,5 +25,10 @@ TEST(StringsTest, Join) {
   EXPECT_EQ(Join(std::vector<std::string_view>{"a", "b", "c"}, ", "), "a, b, c");
 }
 
+TEST(StringsTest, JoinWritesIntegersInDecimal) {
+  EXPECT_EQ(Join(std::vector<int>{0, 7, -3}, ","), "0,7,-3");
+  EXPECT_EQ(Join(std::vector<int64_t>{}, ","), "");
+}
+
 }  // namespace
 }  // namespace tessera
