@@ -73,8 +73,8 @@ uint16_t FreePort() {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor(io);
   boost::system::error_code error;
-  acceptor.open(boost::asio::ip::tcp::v4(), error);
-  acceptor.bind({boost::asio::ip::address_v4::loopback(), 0}, error);
+  (void)acceptor.open(boost::asio::ip::tcp::v4(), error);
+  (void)acceptor.bind({boost::asio::ip::address_v4::loopback(), 0}, error);
   return error ? 0 : acceptor.local_endpoint(error).port();
 }
 
@@ -237,6 +237,7 @@ int Main(int argc, char** argv) {
       "http_stack_bench");
   Options options;
   std::vector<std::string> workloads;
+  workloads.reserve(options.workloads.size());
   for (const Workload& workload : options.workloads) {
     workloads.push_back(std::to_string(workload.streams) + "x" +
                         std::to_string(workload.interval_ms));
