@@ -13,10 +13,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// "name type" of every "# TYPE" line, in the exposition's order.
-std::vector<std::string> Families(const std::string& exposition) {
+// "name type" of every "# TYPE" line of a fresh engine's exposition, in order.
+std::vector<std::string> Families(Flavor flavor) {
   std::vector<std::string> families;
-  std::istringstream lines(exposition);
+  std::istringstream lines(EngineMetrics(flavor, "llama", 4096, 1000).Serialize());
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("# TYPE ")) families.push_back(line.substr(7));
   }
@@ -25,10 +25,9 @@ std::vector<std::string> Families(const std::string& exposition) {
 
 // Dashboards and the agent's relabelling read these names, in each engine's
 // order, exactly as the engines expose them.
-TEST(EngineMetricsTest, VllmExposesVllmFamilies) {
-  const EngineMetrics metrics(Flavor::kVllm, "llama", 4096, 1000);
+TEST(EngineMetricsTest, EachEngineExposesItsOwnFamilies) {
   EXPECT_THAT(
-      Families(metrics.Serialize()),
+      Families(Flavor::kVllm),
       ElementsAre(
           "vllm:prefix_cache_queries_total counter", "vllm:prefix_cache_hits_total counter",
           "vllm:num_preemptions_total counter", "vllm:prompt_tokens_total counter",
@@ -43,12 +42,8 @@ TEST(EngineMetricsTest, VllmExposesVllmFamilies) {
           "vllm:request_decode_time_seconds histogram", "vllm:request_prompt_tokens histogram",
           "vllm:request_generation_tokens histogram", "vllm:request_params_max_tokens histogram",
           "vllm:iteration_tokens_total histogram"));
-}
-
-TEST(EngineMetricsTest, SglangExposesSglangFamilies) {
-  const EngineMetrics metrics(Flavor::kSglang, "llama", 4096, 1000);
   EXPECT_THAT(
-      Families(metrics.Serialize()),
+      Families(Flavor::kSglang),
       ElementsAre(
           "sglang:prompt_tokens_total counter", "sglang:generation_tokens_total counter",
           "sglang:cached_tokens_total counter", "sglang:num_requests_total counter",
