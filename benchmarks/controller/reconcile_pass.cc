@@ -10,16 +10,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <sys/resource.h>
 
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/statistics.h"
 #include "base/yaml_json.h"
+#include "benchmarks/harness/command_line.h"
 #include "controller/agents/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/reconciler/deployment_reconciler.h"
@@ -190,19 +194,29 @@ long PeakRssKib() {  // NOLINT(google-runtime-int): getrusage's type
   return usage.ru_maxrss;
 }
 
-int ReadFlag(int argc, char** argv, const std::string& name, int fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == name) return std::stoi(argv[i + 1]);
-  }
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int nodes = ReadFlag(argc, argv, "--nodes", 1000);
-  const int deployments = ReadFlag(argc, argv, "--deployments", 500);
-  const int passes = ReadFlag(argc, argv, "--passes", 20);
+  constexpr int kMaxInt = std::numeric_limits<int>::max();
+  int nodes = 1000;
+  int deployments = 500;
+  int passes = 20;
+  CLI::App app(
+      "One full reconcile pass over a synthetic fleet of 8 × MI300X nodes in CPX, "
+      "every deployment converged (docs/controller.md)",
+      "controller-reconcile-bench");
+  app.add_option("--nodes", nodes, "Agents, each with 8 GPUs of 8 partitions")
+      ->check(CLI::Range(1, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--deployments", deployments, "Deployments, 10 workers each on average")
+      ->check(CLI::Range(1, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--passes", passes, "Converged passes timed")
+      ->check(CLI::Range(1, kMaxInt))
+      ->capture_default_str();
+  if (const std::optional<int> exit_status = tessera::bench::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
 
   tessera::FakeClock clock;
   class Quiet final : public tessera::LogSink {

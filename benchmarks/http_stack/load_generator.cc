@@ -1,22 +1,15 @@
 #include "benchmarks/http_stack/load_generator.h"
 
 #include <algorithm>
-#include <cmath>
 #include <utility>
+
+#include "base/statistics.h"
+#include "benchmarks/harness/error_samples.h"
 
 namespace tessera::bench {
 namespace {
 
 constexpr size_t kMaxErrorSamples = 5;
-
-double PercentileOfSorted(const std::vector<double>& sorted, double percentile) {
-  if (sorted.empty()) return 0;
-  const double rank = percentile / 100.0 * static_cast<double>(sorted.size() - 1);
-  const auto below = static_cast<size_t>(std::floor(rank));
-  const size_t above = std::min(below + 1, sorted.size() - 1);
-  const double fraction = rank - static_cast<double>(below);
-  return sorted[below] + (sorted[above] - sorted[below]) * fraction;
-}
 
 }  // namespace
 
@@ -27,7 +20,8 @@ LoadGenerator::LoadGenerator(LoadConfig config)
       slots_(static_cast<size_t>(config_.streams)),
       ramp_timer_(io_context_),
       window_timer_(io_context_),
-      stop_timer_(io_context_) {
+      stop_timer_(io_context_),
+      cpu_meter_(config_.server_pid, config_.server_core, config_.client_core) {
   http::HttpClientOptions options;
   options.connect_timeout = std::chrono::seconds(10);
   options.read_timeout = std::chrono::seconds(30);
@@ -45,10 +39,9 @@ LoadResult LoadGenerator::Run() {
   });
   io_context_.run();
   client_.reset();
-  std::sort(lags_ms_.begin(), lags_ms_.end());
-  result_.lag_p50_ms = PercentileOfSorted(lags_ms_, 50);
-  result_.lag_p99_ms = PercentileOfSorted(lags_ms_, 99);
-  result_.lag_max_ms = lags_ms_.empty() ? 0 : lags_ms_.back();
+  result_.lag_p50_ms = Percentile(lags_ms_, 50);
+  result_.lag_p99_ms = Percentile(lags_ms_, 99);
+  result_.lag_max_ms = lags_ms_.empty() ? 0 : *std::max_element(lags_ms_.begin(), lags_ms_.end());
   return result_;
 }
 
@@ -72,8 +65,8 @@ void LoadGenerator::Ramp() {
 
 void LoadGenerator::StartSlot(size_t index) {
   Slot& slot = slots_[index];
-  slot.pending.clear();
-  slot.events = 0;
+  slot.events = SseEventSplitter();
+  slot.event_count = 0;
   slot.done = false;
   ++active_;
   http::HttpCallHandlers handlers;
@@ -92,34 +85,19 @@ void LoadGenerator::StartSlot(size_t index) {
 void LoadGenerator::OnBody(size_t index, std::string_view data,
                            std::chrono::steady_clock::time_point arrival) {
   Slot& slot = slots_[index];
-  std::string_view text = data;
-  if (!slot.pending.empty()) {
-    slot.pending += data;
-    text = slot.pending;
-  }
-  size_t consumed = 0;
-  for (size_t end = text.find("\n\n"); end != std::string_view::npos;
-       end = text.find("\n\n", consumed)) {
-    OnEvent(slot, text.substr(consumed, end - consumed), arrival);
-    consumed = end + 2;
-  }
-  if (slot.pending.empty()) {
-    slot.pending.assign(text.substr(consumed));
-  } else {
-    slot.pending.erase(0, consumed);
-  }
+  slot.events.Feed(data, [&](std::string_view event) { OnEvent(slot, event, arrival); });
 }
 
-void LoadGenerator::OnEvent(Slot& slot, std::string_view event,
+void LoadGenerator::OnEvent(Slot& slot, std::string_view data,
                             std::chrono::steady_clock::time_point arrival) {
-  if (event == kDoneEvent.substr(0, kDoneEvent.size() - 2)) {
+  if (data == "[DONE]") {
     slot.done = true;
     return;
   }
-  ++slot.events;
+  ++slot.event_count;
   if (!in_window_) return;
   ++result_.window_events;
-  const std::optional<int64_t> stamp = EventStamp(event);
+  const std::optional<int64_t> stamp = EventStamp(data);
   if (!stamp) return;
   const auto arrived =
       std::chrono::duration_cast<std::chrono::nanoseconds>(arrival.time_since_epoch()).count();
@@ -132,11 +110,13 @@ void LoadGenerator::OnComplete(size_t index, const Status& status) {
   --active_;
   if (!status.ok()) {
     ++result_.failed_streams;
-    SampleError(status.ToString());
-  } else if (!slot.done || slot.events != config_.workload.events) {
+    AddErrorSample(result_.error_samples, status.ToString(), kMaxErrorSamples);
+  } else if (!slot.done || slot.event_count != config_.workload.events) {
     ++result_.incomplete_streams;
-    SampleError("stream ended after " + std::to_string(slot.events) + " events" +
-                (slot.done ? "" : " without [DONE]"));
+    AddErrorSample(result_.error_samples,
+                   "stream ended after " + std::to_string(slot.event_count) + " events" +
+                       (slot.done ? "" : " without [DONE]"),
+                   kMaxErrorSamples);
   } else {
     ++result_.completed_streams;
   }
@@ -150,10 +130,7 @@ void LoadGenerator::OnComplete(size_t index, const Status& status) {
 void LoadGenerator::BeginWindow() {
   in_window_ = true;
   window_start_ = std::chrono::steady_clock::now();
-  if (config_.server_pid != 0) server_cpu_start_ = ProcessCpuSeconds(config_.server_pid);
-  client_cpu_start_ = SelfCpuSeconds();
-  if (config_.server_core >= 0) server_core_start_ = ReadCoreSeconds(config_.server_core);
-  if (config_.client_core >= 0) client_core_start_ = ReadCoreSeconds(config_.client_core);
+  cpu_meter_.Start();
   window_timer_.expires_at(start_ + config_.duration);
   window_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) EndWindow();
@@ -164,20 +141,7 @@ void LoadGenerator::EndWindow() {
   in_window_ = false;
   const auto now = std::chrono::steady_clock::now();
   result_.window_seconds = std::chrono::duration<double>(now - window_start_).count();
-  result_.client_cpu_seconds = SelfCpuSeconds() - client_cpu_start_;
-  if (server_cpu_start_) {
-    const std::optional<double> server_cpu_end = ProcessCpuSeconds(config_.server_pid);
-    if (server_cpu_end) result_.server_cpu_seconds = *server_cpu_end - *server_cpu_start_;
-  }
-  const auto busy_fraction = [](const std::optional<CoreSeconds>& start,
-                                int core) -> std::optional<double> {
-    if (!start) return std::nullopt;
-    const std::optional<CoreSeconds> end = ReadCoreSeconds(core);
-    if (!end || end->total <= start->total) return std::nullopt;
-    return (end->busy - start->busy) / (end->total - start->total);
-  };
-  result_.server_core_busy = busy_fraction(server_core_start_, config_.server_core);
-  result_.client_core_busy = busy_fraction(client_core_start_, config_.client_core);
+  result_.cpu = cpu_meter_.Read();
   stopping_ = true;
   ramp_timer_.cancel();
   // Streams in flight may take one stream's length to end; then give up.
@@ -186,7 +150,9 @@ void LoadGenerator::EndWindow() {
   stop_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error) return;
     result_.unfinished_streams = static_cast<int64_t>(active_);
-    if (active_ > 0) SampleError("stream still running at the hard stop");
+    if (active_ > 0)
+      AddErrorSample(result_.error_samples, "stream still running at the hard stop",
+                     kMaxErrorSamples);
     io_context_.stop();
   });
   MaybeFinish();
@@ -196,15 +162,6 @@ void LoadGenerator::MaybeFinish() {
   if (!stopping_ || active_ > 0) return;
   stop_timer_.cancel();
   io_context_.stop();
-}
-
-void LoadGenerator::SampleError(const std::string& message) {
-  if (result_.error_samples.size() >= kMaxErrorSamples) return;
-  if (std::find(result_.error_samples.begin(), result_.error_samples.end(), message) !=
-      result_.error_samples.end()) {
-    return;
-  }
-  result_.error_samples.push_back(message);
 }
 
 }  // namespace tessera::bench

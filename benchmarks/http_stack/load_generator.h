@@ -20,8 +20,9 @@
 #include <sys/types.h>
 
 #include "base/status.h"
-#include "benchmarks/http_stack/process_cpu.h"
+#include "benchmarks/harness/process_cpu.h"
 #include "benchmarks/http_stack/sse_workload.h"
+#include "cli/bench/sse_event_splitter.h"
 #include "http/http_client.h"
 
 namespace tessera::bench {
@@ -47,11 +48,7 @@ struct LoadConfig {
 struct LoadResult {
   double window_seconds = 0;
   int64_t window_events = 0;
-  std::optional<double> server_cpu_seconds;
-  double client_cpu_seconds = 0;
-  // Fractions of the window the pinned cores were busy, by anyone.
-  std::optional<double> server_core_busy;
-  std::optional<double> client_core_busy;
+  WindowCpu cpu;
   // Delivery lag of the window's events, in milliseconds.
   double lag_p50_ms = 0;
   double lag_p99_ms = 0;
@@ -78,20 +75,19 @@ class LoadGenerator {
  private:
   struct Slot {
     std::shared_ptr<http::HttpCall> call;
-    std::string pending;  // an event split across reads
-    int events = 0;
+    SseEventSplitter events;
+    int event_count = 0;
     bool done = false;
   };
 
   void Ramp();
   void StartSlot(size_t index);
   void OnBody(size_t index, std::string_view data, std::chrono::steady_clock::time_point arrival);
-  void OnEvent(Slot& slot, std::string_view event, std::chrono::steady_clock::time_point arrival);
+  void OnEvent(Slot& slot, std::string_view data, std::chrono::steady_clock::time_point arrival);
   void OnComplete(size_t index, const Status& status);
   void BeginWindow();
   void EndWindow();
   void MaybeFinish();
-  void SampleError(const std::string& message);
 
   const LoadConfig config_;
   const std::string url_;
@@ -107,10 +103,7 @@ class LoadGenerator {
   bool in_window_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point window_start_;
-  std::optional<double> server_cpu_start_;
-  double client_cpu_start_ = 0;
-  std::optional<CoreSeconds> server_core_start_;
-  std::optional<CoreSeconds> client_core_start_;
+  WindowCpuMeter cpu_meter_;
   std::vector<double> lags_ms_;
   LoadResult result_;
 };

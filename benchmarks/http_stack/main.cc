@@ -13,29 +13,28 @@
 // load generator runs in this process, pinned to --client-cpu.
 
 #include <array>
-#include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <map>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/numbers.h"
 #include "base/text_table.h"
+#include "benchmarks/harness/command_line.h"
+#include "benchmarks/harness/figures.h"
+#include "benchmarks/harness/host_machine.h"
 #include "benchmarks/http_stack/beast_sse_server.h"
 #include "benchmarks/http_stack/cpprest_sse_server.h"
 #include "benchmarks/http_stack/load_generator.h"
@@ -60,59 +59,22 @@ struct Options {
   int cpprest_threads = 0;
 };
 
-std::vector<std::string> Split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  while (!text.empty()) {
-    const size_t at = text.find(separator);
-    parts.emplace_back(text.substr(0, at));
-    if (at == std::string_view::npos) break;
-    text.remove_prefix(at + 1);
-  }
-  return parts;
-}
-
-std::optional<int> ParseInt(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// Flags as --name value pairs after the positional arguments.
-std::optional<std::map<std::string, std::string>> ParseFlags(int argc, char** argv, int first) {
-  std::map<std::string, std::string> flags;
-  for (int i = first; i < argc; i += 2) {
-    const std::string_view name = argv[i];
-    if (!name.starts_with("--") || i + 1 >= argc) {
-      std::fprintf(stderr, "expected --flag value, got \"%s\"\n", argv[i]);
-      return std::nullopt;
-    }
-    flags[std::string(name.substr(2))] = argv[i + 1];
-  }
-  return flags;
-}
-
-bool PinToCpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<size_t>(cpu), &set);
-  return ::sched_setaffinity(0, sizeof(set), &set) == 0;
-}
-
-void RaiseFileLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
+// "2000x40": 2000 streams, one event every 40 ms each.
+std::optional<Workload> ParseWorkload(std::string_view text) {
+  const size_t cross = text.find('x');
+  if (cross == std::string_view::npos) return std::nullopt;
+  const std::optional<int> streams = ParseInteger<int>(text.substr(0, cross));
+  const std::optional<int> interval = ParseInteger<int>(text.substr(cross + 1));
+  if (!streams || !interval || *streams < 1 || *interval < 1) return std::nullopt;
+  return Workload{.streams = *streams, .interval_ms = *interval};
 }
 
 uint16_t FreePort() {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor(io);
   boost::system::error_code error;
-  acceptor.open(boost::asio::ip::tcp::v4(), error);
-  acceptor.bind({boost::asio::ip::address_v4::loopback(), 0}, error);
+  (void)acceptor.open(boost::asio::ip::tcp::v4(), error);
+  (void)acceptor.bind({boost::asio::ip::address_v4::loopback(), 0}, error);
   return error ? 0 : acceptor.local_endpoint(error).port();
 }
 
@@ -161,33 +123,14 @@ std::optional<ServerProcess> SpawnServer(const std::string& stack, int cpu, int 
     ::waitpid(pid, nullptr, 0);
     return std::nullopt;
   }
-  const std::optional<int> bound = ParseInt(line.substr(6, line.size() - 7));
+  const std::optional<int> bound = ParseInteger<int>(line.substr(6, line.size() - 7));
   if (!bound) return std::nullopt;
   return ServerProcess{.pid = pid, .port = static_cast<uint16_t>(*bound)};
 }
 
-std::string Fixed(double value, int decimals) {
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-  return text.data();
-}
-
-std::string Percent(const std::optional<double>& fraction) {
-  return fraction ? Fixed(100 * *fraction, 0) + " %" : "-";
-}
-
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
 int Compare(const Options& options) {
   RaiseFileLimit();
-  const int64_t cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const int64_t cpus = OnlineCpus();
   const bool pinned = cpus >= 2 && PinToCpu(options.client_cpu);
   std::string sample_event;
   AppendEvent(sample_event, std::chrono::steady_clock::now());
@@ -247,14 +190,14 @@ int Compare(const Options& options) {
       const double achieved = static_cast<double>(result.window_events) / result.window_seconds;
       const double per_k_tokens =
           1e6 / std::max<double>(1, static_cast<double>(result.window_events));
-      const double server_cpu = result.server_cpu_seconds.value_or(0);
+      const double server_cpu = result.cpu.server_cpu_seconds.value_or(0);
       table.AddRow({stack, std::to_string(workload.streams),
                     std::to_string(workload.interval_ms) + " ms", Fixed(offered, 0),
                     Fixed(achieved, 0), Fixed(100 * server_cpu / result.window_seconds, 0) + " %",
-                    Percent(result.server_core_busy), Fixed(server_cpu * per_k_tokens, 2),
-                    Fixed(100 * result.client_cpu_seconds / result.window_seconds, 0) + " %",
-                    Percent(result.client_core_busy),
-                    Fixed(result.client_cpu_seconds * per_k_tokens, 2),
+                    Percent(result.cpu.server_core_busy), Fixed(server_cpu * per_k_tokens, 2),
+                    Fixed(100 * result.cpu.client_cpu_seconds / result.window_seconds, 0) + " %",
+                    Percent(result.cpu.client_core_busy),
+                    Fixed(result.cpu.client_cpu_seconds * per_k_tokens, 2),
                     Fixed(result.lag_p50_ms, 1) + " ms", Fixed(result.lag_p99_ms, 1) + " ms",
                     Fixed(result.lag_max_ms, 1) + " ms", std::to_string(result.completed_streams),
                     std::to_string(result.errors())});
@@ -272,80 +215,90 @@ int Compare(const Options& options) {
   return 0;
 }
 
-int Serve(const std::map<std::string, std::string>& flags) {
+struct ServeOptions {
+  std::string stack;
+  int port = 0;
+  int cpprest_threads = 0;
+};
+
+int Serve(const ServeOptions& options) {
   RaiseFileLimit();
-  const auto stack = flags.find("stack");
-  const auto port_flag = flags.find("port");
-  const std::optional<int> port = port_flag == flags.end() ? 0 : ParseInt(port_flag->second);
-  const auto threads_flag = flags.find("cpprest-threads");
-  const std::optional<int> threads =
-      threads_flag == flags.end() ? 0 : ParseInt(threads_flag->second);
-  if (stack == flags.end() || !port || *port < 0 || *port > 65535 || !threads) {
-    std::fprintf(stderr, "serve: need --stack beast|cpprest [--port N] [--cpprest-threads N]\n");
-    return 2;
-  }
-  if (stack->second == "beast") return RunBeastSseServer(static_cast<uint16_t>(*port));
-  if (stack->second == "cpprest") {
-    return RunCpprestSseServer(static_cast<uint16_t>(*port), *threads);
-  }
-  std::fprintf(stderr, "serve: unknown --stack \"%s\"\n", stack->second.c_str());
-  return 2;
+  const auto port = static_cast<uint16_t>(options.port);
+  if (options.stack == "beast") return RunBeastSseServer(port);
+  return RunCpprestSseServer(port, options.cpprest_threads);
 }
 
 int Main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "serve") {
-    const auto flags = ParseFlags(argc, argv, 2);
-    return flags ? Serve(*flags) : 2;
-  }
-  const auto flags = ParseFlags(argc, argv, 1);
-  if (!flags) return 2;
+  constexpr int kMaxInt = std::numeric_limits<int>::max();
+  CLI::App app(
+      "Which HTTP stack can carry the engine simulator's SSE data path: serves one "
+      "workload from tessera::http (Boost.Beast) and from cpprestsdk, drives each with "
+      "tessera::http's client and prints a table (docs/http-stack.md)",
+      "http_stack_bench");
   Options options;
-  for (const auto& [name, value] : *flags) {
-    if (name == "stacks") {
-      options.stacks = Split(value, ',');
-      continue;
-    }
-    if (name == "workloads") {
-      options.workloads.clear();
-      for (const std::string& item : Split(value, ',')) {
-        const std::vector<std::string> parts = Split(item, 'x');
-        const std::optional<int> streams = parts.size() == 2 ? ParseInt(parts[0]) : std::nullopt;
-        const std::optional<int> interval = parts.size() == 2 ? ParseInt(parts[1]) : std::nullopt;
-        if (!streams || !interval || *streams < 1 || *interval < 1) {
-          std::fprintf(stderr, "--workloads: \"%s\" is not STREAMSxINTERVAL_MS\n", item.c_str());
-          return 2;
-        }
-        options.workloads.push_back({*streams, *interval});
-      }
-      continue;
-    }
-    const std::optional<int> number = ParseInt(value);
-    if (!number || *number < 0) {
-      std::fprintf(stderr, "--%s: \"%s\" is not a non-negative integer\n", name.c_str(),
-                   value.c_str());
-      return 2;
-    }
-    if (name == "events") {
-      options.events = *number;
-    } else if (name == "duration-s") {
-      options.duration_s = *number;
-    } else if (name == "warmup-s") {
-      options.warmup_s = *number;
-    } else if (name == "server-cpu") {
-      options.server_cpu = *number;
-    } else if (name == "client-cpu") {
-      options.client_cpu = *number;
-    } else if (name == "cpprest-threads") {
-      options.cpprest_threads = *number;
-    } else {
-      std::fprintf(stderr, "unknown flag --%s\n", name.c_str());
-      return 2;
-    }
+  std::vector<std::string> workloads;
+  workloads.reserve(options.workloads.size());
+  for (const Workload& workload : options.workloads) {
+    workloads.push_back(std::to_string(workload.streams) + "x" +
+                        std::to_string(workload.interval_ms));
   }
-  if (options.events < 1 || options.duration_s <= options.warmup_s) {
-    std::fprintf(stderr, "need --events >= 1 and --duration-s > --warmup-s\n");
+  const CLI::Validator workload_format(
+      [](const std::string& item) -> std::string {
+        return ParseWorkload(item) ? "" : "\"" + item + "\" is not STREAMSxINTERVAL_MS";
+      },
+      "STREAMSxINTERVAL_MS");
+  const auto stacks = CLI::IsMember({"beast", "cpprest"});
+  app.add_option("--stacks", options.stacks, "The stacks to compare")
+      ->delimiter(',')
+      ->check(stacks)
+      ->capture_default_str();
+  app.add_option("--workloads", workloads,
+                 "STREAMSxINTERVAL_MS: concurrent streams, one event every INTERVAL_MS each")
+      ->delimiter(',')
+      ->check(workload_format)
+      ->capture_default_str();
+  app.add_option("--events", options.events, "Events per stream")
+      ->check(CLI::Range(1, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--duration-s", options.duration_s, "Seconds from the start to the window's end")
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--warmup-s", options.warmup_s, "Seconds before the window starts")
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--server-cpu", options.server_cpu)
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--client-cpu", options.client_cpu)
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+  app.add_option("--cpprest-threads", options.cpprest_threads,
+                 "cpprestsdk's thread pool size; 0 for its default")
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+
+  ServeOptions serve_options;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the workload (the server each run starts)");
+  serve->add_option("--stack", serve_options.stack)->required()->check(stacks);
+  serve->add_option("--port", serve_options.port, "0 picks a free port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--cpprest-threads", serve_options.cpprest_threads)
+      ->check(CLI::Range(0, kMaxInt))
+      ->capture_default_str();
+
+  if (const std::optional<int> exit_status = ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
+  if (serve->parsed()) return Serve(serve_options);
+  if (options.duration_s <= options.warmup_s) {
+    std::fprintf(stderr, "--duration-s: %d must be greater than --warmup-s (%d)\n",
+                 options.duration_s, options.warmup_s);
     return 2;
   }
+  options.workloads.clear();
+  for (const std::string& workload : workloads)
+    options.workloads.push_back(*ParseWorkload(workload));
   return Compare(options);
 }
 

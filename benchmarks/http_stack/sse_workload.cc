@@ -7,17 +7,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/numbers.h"
+
 namespace tessera::bench {
 namespace {
 
 constexpr std::chrono::milliseconds kStep{1};
-
-std::optional<int> ParseInt(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -29,7 +24,7 @@ std::optional<StreamWorkload> ParseStreamWorkload(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
-    const std::optional<int> value = ParseInt(pair.substr(eq + 1));
+    const std::optional<int> value = ParseInteger<int>(pair.substr(eq + 1));
     if (!value) return std::nullopt;
     if (pair.substr(0, eq) == "events") workload.events = *value;
     if (pair.substr(0, eq) == "interval_ms") workload.interval = std::chrono::milliseconds(*value);

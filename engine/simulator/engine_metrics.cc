@@ -4,6 +4,7 @@
 #include <map>
 #include <span>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include <prometheus/counter.h>
@@ -18,16 +19,45 @@ namespace {
 using prometheus::Histogram;
 using prometheus::Labels;
 
-// vLLM's 1-2-5 series up to max_model_len, for token-count histograms.
-Histogram::BucketBoundaries OneTwoFive(int64_t limit) {
-  Histogram::BucketBoundaries buckets;
-  for (int64_t scale = 1;; scale *= 10) {
-    for (int64_t step : {1, 2, 5}) {
-      if (step * scale > limit) return buckets;
-      buckets.push_back(static_cast<double>(step * scale));
-    }
-  }
-}
+// What the simulator measures, whatever the engine calls it.
+enum class Metric : size_t {
+  kRequestsRunning,
+  kRequestsWaiting,
+  kKvCacheUsage,
+  kKvCacheUsedTokens,
+  kGenerationThroughput,
+  kPrefixCacheHitRate,
+  kKvCacheCapacityTokens,
+  kPrefixCacheQueries,
+  kPrefixCacheHits,
+  kPreemptions,
+  kPromptTokens,
+  kGenerationTokens,
+  kRequestSuccess,
+  kCachedPromptTokens,
+  kRequests,
+  kAbortedRequests,
+  kTimeToFirstToken,
+  kInterTokenLatency,
+  kTimePerOutputToken,
+  kEndToEndLatency,
+  kQueueTime,
+  kInferenceTime,
+  kPrefillTime,
+  kDecodeTime,
+  kPromptTokensPerRequest,
+  kGenerationTokensPerRequest,
+  kMaxTokensParameter,
+  kIterationTokens,
+};
+constexpr size_t kMetricCount = static_cast<size_t>(Metric::kIterationTokens) + 1;
+
+enum class Type { kGauge, kCounter, kHistogram };
+
+// SGLang labels its scheduler's metrics with the engine's place in the
+// parallel layout and its tokenizer's per-request metrics with the model
+// only; vLLM labels every metric the same way.
+enum class LabelSet { kEngine, kRequest };
 
 constexpr auto kVllmTtft =
     std::to_array<double>({0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25,  0.5,   0.75,
@@ -53,8 +83,189 @@ constexpr auto kSglangQueue =
                            30,  40,  50,  60,  70,   80,   90,   100,  200,  300,  400,  500,
                            600, 700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000, 2500, 3000});
 
-Histogram::BucketBoundaries Buckets(std::span<const double> bounds) {
-  return {bounds.begin(), bounds.end()};
+// How one engine spells a metric. An empty name: that engine has no such
+// metric, and recording it is a no-op.
+struct Spelling {
+  std::string_view name{};
+  std::string_view help{};
+  LabelSet labels = LabelSet::kEngine;
+  std::span<const double> buckets{};
+  // vLLM's token-count histograms: the 1-2-5 series up to max_model_len.
+  bool token_count_buckets = false;
+  // vLLM counts successes once per finished_reason label.
+  bool per_finish_reason = false;
+};
+
+struct MetricFamily {
+  Metric metric = Metric::kRequestsRunning;
+  Type type = Type::kGauge;
+  Spelling vllm{};
+  Spelling sglang{};
+};
+
+// Every family of both engines. Within a type, the exposition lists
+// families in this order, which is each engine's own.
+constexpr auto kFamilies = std::to_array<MetricFamily>({
+    {.metric = Metric::kRequestsRunning,
+     .type = Type::kGauge,
+     .vllm = {.name = "vllm:num_requests_running",
+              .help = "Number of requests in model execution batches."},
+     .sglang = {.name = "sglang:num_running_reqs", .help = "The number of running requests."}},
+    {.metric = Metric::kRequestsWaiting,
+     .type = Type::kGauge,
+     .vllm = {.name = "vllm:num_requests_waiting",
+              .help = "Number of requests waiting to be processed."},
+     .sglang = {.name = "sglang:num_queue_reqs",
+                .help = "The number of requests in the waiting queue."}},
+    {.metric = Metric::kKvCacheUsage,
+     .type = Type::kGauge,
+     .vllm = {.name = "vllm:kv_cache_usage_perc",
+              .help = "KV-cache usage. 1 means 100 percent usage."},
+     .sglang = {.name = "sglang:token_usage", .help = "The token usage."}},
+    {.metric = Metric::kKvCacheUsedTokens,
+     .type = Type::kGauge,
+     .sglang = {.name = "sglang:num_used_tokens", .help = "The number of used tokens."}},
+    {.metric = Metric::kGenerationThroughput,
+     .type = Type::kGauge,
+     .sglang = {.name = "sglang:gen_throughput", .help = "The generation throughput (token/s)."}},
+    {.metric = Metric::kPrefixCacheHitRate,
+     .type = Type::kGauge,
+     .sglang = {.name = "sglang:cache_hit_rate", .help = "The prefix cache hit rate."}},
+    {.metric = Metric::kKvCacheCapacityTokens,
+     .type = Type::kGauge,
+     .sglang = {.name = "sglang:max_total_num_tokens",
+                .help = "Maximum total number of tokens in the KV cache pool."}},
+    {.metric = Metric::kPrefixCacheQueries,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:prefix_cache_queries_total",
+              .help = "Prefix cache queries, in terms of number of queried tokens."}},
+    {.metric = Metric::kPrefixCacheHits,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:prefix_cache_hits_total",
+              .help = "Prefix cache hits, in terms of number of cached tokens."}},
+    {.metric = Metric::kPreemptions,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:num_preemptions_total",
+              .help = "Cumulative number of preemption from the engine."}},
+    {.metric = Metric::kPromptTokens,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:prompt_tokens_total", .help = "Number of prefill tokens processed."},
+     .sglang = {.name = "sglang:prompt_tokens_total",
+                .help = "Number of prefill tokens processed.",
+                .labels = LabelSet::kRequest}},
+    {.metric = Metric::kGenerationTokens,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:generation_tokens_total",
+              .help = "Number of generation tokens processed."},
+     .sglang = {.name = "sglang:generation_tokens_total",
+                .help = "Number of generation tokens processed.",
+                .labels = LabelSet::kRequest}},
+    {.metric = Metric::kRequestSuccess,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:request_success_total",
+              .help = "Count of successfully processed requests.",
+              .per_finish_reason = true}},
+    {.metric = Metric::kCachedPromptTokens,
+     .type = Type::kCounter,
+     .sglang = {.name = "sglang:cached_tokens_total",
+                .help = "Number of cached prompt tokens.",
+                .labels = LabelSet::kRequest}},
+    {.metric = Metric::kRequests,
+     .type = Type::kCounter,
+     .sglang = {.name = "sglang:num_requests_total",
+                .help = "Number of requests processed.",
+                .labels = LabelSet::kRequest}},
+    {.metric = Metric::kAbortedRequests,
+     .type = Type::kCounter,
+     .sglang = {.name = "sglang:num_aborted_requests_total",
+                .help = "Number of requests aborted.",
+                .labels = LabelSet::kRequest}},
+    {.metric = Metric::kTimeToFirstToken,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:time_to_first_token_seconds",
+              .help = "Histogram of time to first token in seconds.",
+              .buckets = kVllmTtft},
+     .sglang = {.name = "sglang:time_to_first_token_seconds",
+                .help = "Histogram of time to first token in seconds.",
+                .labels = LabelSet::kRequest,
+                .buckets = kSglangTtft}},
+    {.metric = Metric::kInterTokenLatency,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:inter_token_latency_seconds",
+              .help = "Histogram of inter-token latency in seconds.",
+              .buckets = kVllmItl},
+     .sglang = {.name = "sglang:inter_token_latency_seconds",
+                .help = "Histogram of inter-token latency in seconds.",
+                .labels = LabelSet::kRequest,
+                .buckets = kSglangItl}},
+    {.metric = Metric::kTimePerOutputToken,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_time_per_output_token_seconds",
+              .help = "Histogram of time_per_output_token_seconds per request.",
+              .buckets = kVllmItl}},
+    {.metric = Metric::kEndToEndLatency,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:e2e_request_latency_seconds",
+              .help = "Histogram of e2e request latency in seconds.",
+              .buckets = kVllmRequestTime},
+     .sglang = {.name = "sglang:e2e_request_latency_seconds",
+                .help = "Histogram of End-to-end request latency in seconds",
+                .labels = LabelSet::kRequest,
+                .buckets = kSglangE2e}},
+    {.metric = Metric::kQueueTime,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_queue_time_seconds",
+              .help = "Histogram of time spent in WAITING phase for request.",
+              .buckets = kVllmRequestTime},
+     .sglang = {.name = "sglang:queue_time_seconds",
+                .help = "Histogram of queueing time in seconds.",
+                .buckets = kSglangQueue}},
+    {.metric = Metric::kInferenceTime,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_inference_time_seconds",
+              .help = "Histogram of time spent in RUNNING phase for request.",
+              .buckets = kVllmRequestTime}},
+    {.metric = Metric::kPrefillTime,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_prefill_time_seconds",
+              .help = "Histogram of time spent in PREFILL phase for request.",
+              .buckets = kVllmRequestTime}},
+    {.metric = Metric::kDecodeTime,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_decode_time_seconds",
+              .help = "Histogram of time spent in DECODE phase for request.",
+              .buckets = kVllmRequestTime}},
+    {.metric = Metric::kPromptTokensPerRequest,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_prompt_tokens",
+              .help = "Number of prefill tokens processed.",
+              .token_count_buckets = true}},
+    {.metric = Metric::kGenerationTokensPerRequest,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_generation_tokens",
+              .help = "Number of generation tokens processed.",
+              .token_count_buckets = true}},
+    {.metric = Metric::kMaxTokensParameter,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:request_params_max_tokens",
+              .help = "Histogram of the max_tokens request parameter.",
+              .token_count_buckets = true}},
+    {.metric = Metric::kIterationTokens,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:iteration_tokens_total",
+              .help = "Histogram of number of tokens per engine_step.",
+              .buckets = kVllmIterationTokens}},
+});
+
+// vLLM's 1-2-5 series up to max_model_len, for token-count histograms.
+Histogram::BucketBoundaries OneTwoFive(int64_t limit) {
+  Histogram::BucketBoundaries buckets;
+  for (int64_t scale = 1;; scale *= 10) {
+    for (int64_t step : {1, 2, 5}) {
+      if (step * scale > limit) return buckets;
+      buckets.push_back(static_cast<double>(step * scale));
+    }
+  }
 }
 
 std::string_view FinishReasonLabel(FinishReason reason) {
@@ -70,233 +281,156 @@ std::string_view FinishReasonLabel(FinishReason reason) {
   return "length";
 }
 
-prometheus::Gauge& AddGauge(prometheus::Registry& registry, const std::string& name,
-                            const std::string& help, const Labels& labels) {
-  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels);
-}
-
-prometheus::Counter& AddCounter(prometheus::Registry& registry, const std::string& name,
-                                const std::string& help, const Labels& labels) {
-  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add(labels);
-}
-
-Histogram& AddHistogram(prometheus::Registry& registry, const std::string& name,
-                        const std::string& help, const Labels& labels,
-                        const Histogram::BucketBoundaries& buckets) {
-  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(labels, buckets);
+Labels LabelsOf(Flavor flavor, LabelSet set, const std::string& model_name) {
+  if (flavor == Flavor::kVllm) return {{"model_name", model_name}, {"engine", "0"}};
+  if (set == LabelSet::kRequest) return {{"model_name", model_name}};
+  return {{"model_name", model_name},
+          {"engine_type", "unified"},
+          {"tp_rank", "0"},
+          {"pp_rank", "0"},
+          {"moe_ep_rank", "0"}};
 }
 
 }  // namespace
 
-// Pointers into the registry, which owns the instruments. Null where the
-// flavor has no such metric.
+// Pointers into the registry, which owns the instruments, indexed by
+// Metric. Null where the flavor has no such metric or it is of another type.
 struct EngineMetrics::Instruments {
-  Flavor flavor = Flavor::kVllm;
-  prometheus::Gauge* running = nullptr;
-  prometheus::Gauge* waiting = nullptr;
-  prometheus::Gauge* kv_usage = nullptr;
-  prometheus::Gauge* used_tokens = nullptr;
-  prometheus::Gauge* generation_throughput = nullptr;
-  prometheus::Gauge* cache_hit_rate = nullptr;
-  prometheus::Counter* prefix_queries = nullptr;
-  prometheus::Counter* prefix_hits = nullptr;
-  prometheus::Counter* preemptions = nullptr;
-  prometheus::Counter* prompt_tokens = nullptr;
-  prometheus::Counter* generation_tokens = nullptr;
-  prometheus::Counter* cached_tokens = nullptr;
-  prometheus::Counter* requests = nullptr;
-  prometheus::Counter* aborted = nullptr;
-  std::map<FinishReason, prometheus::Counter*> success;
-  Histogram* ttft = nullptr;
-  Histogram* itl = nullptr;
-  Histogram* e2e = nullptr;
-  Histogram* queue = nullptr;
-  Histogram* prefill = nullptr;
-  Histogram* decode = nullptr;
-  Histogram* inference = nullptr;
-  Histogram* tpot = nullptr;
-  Histogram* prompt_histogram = nullptr;
-  Histogram* generation_histogram = nullptr;
-  Histogram* max_tokens = nullptr;
-  Histogram* iteration_tokens = nullptr;
+  std::array<prometheus::Gauge*, kMetricCount> gauges{};
+  std::array<prometheus::Counter*, kMetricCount> counters{};
+  std::array<Histogram*, kMetricCount> histograms{};
+  std::map<FinishReason, prometheus::Counter*> success{};
   int64_t reported_queries = 0;
   int64_t reported_hits = 0;
   int64_t reported_preemptions = 0;
+
+  void Set(Metric metric, double value) const {
+    if (prometheus::Gauge* gauge = gauges[static_cast<size_t>(metric)]) gauge->Set(value);
+  }
+  void Increment(Metric metric, double value = 1) const {
+    if (prometheus::Counter* counter = counters[static_cast<size_t>(metric)]) {
+      counter->Increment(value);
+    }
+  }
+  void Observe(Metric metric, double value) const {
+    if (Histogram* histogram = histograms[static_cast<size_t>(metric)]) histogram->Observe(value);
+  }
 };
 
 EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64_t max_model_len,
                              int64_t max_total_tokens)
     : registry_(std::make_shared<prometheus::Registry>()),
       instruments_(std::make_unique<Instruments>()) {
-  prometheus::Registry& r = *registry_;
-  Instruments& m = *instruments_;
-  m.flavor = flavor;
-  if (flavor == Flavor::kVllm) {
-    const Labels labels = {{"model_name", model_name}, {"engine", "0"}};
-    m.running = &AddGauge(r, "vllm:num_requests_running",
-                          "Number of requests in model execution batches.", labels);
-    m.waiting = &AddGauge(r, "vllm:num_requests_waiting",
-                          "Number of requests waiting to be processed.", labels);
-    m.kv_usage = &AddGauge(r, "vllm:kv_cache_usage_perc",
-                           "KV-cache usage. 1 means 100 percent usage.", labels);
-    m.prefix_queries =
-        &AddCounter(r, "vllm:prefix_cache_queries_total",
-                    "Prefix cache queries, in terms of number of queried tokens.", labels);
-    m.prefix_hits = &AddCounter(r, "vllm:prefix_cache_hits_total",
-                                "Prefix cache hits, in terms of number of cached tokens.", labels);
-    m.preemptions = &AddCounter(r, "vllm:num_preemptions_total",
-                                "Cumulative number of preemption from the engine.", labels);
-    m.prompt_tokens =
-        &AddCounter(r, "vllm:prompt_tokens_total", "Number of prefill tokens processed.", labels);
-    m.generation_tokens = &AddCounter(r, "vllm:generation_tokens_total",
-                                      "Number of generation tokens processed.", labels);
-    auto& success = prometheus::BuildCounter()
-                        .Name("vllm:request_success_total")
-                        .Help("Count of successfully processed requests.")
-                        .Register(r);
-    for (FinishReason reason : {FinishReason::kStop, FinishReason::kLength, FinishReason::kAbort}) {
-      Labels with_reason = labels;
-      with_reason["finished_reason"] = std::string(FinishReasonLabel(reason));
-      m.success[reason] = &success.Add(with_reason);
+  prometheus::Registry& registry = *registry_;
+  Instruments& instruments = *instruments_;
+  for (const MetricFamily& family : kFamilies) {
+    const Spelling& spelling = flavor == Flavor::kVllm ? family.vllm : family.sglang;
+    if (spelling.name.empty()) continue;
+    const std::string name(spelling.name);
+    const std::string help(spelling.help);
+    const Labels labels = LabelsOf(flavor, spelling.labels, model_name);
+    const auto index = static_cast<size_t>(family.metric);
+    switch (family.type) {
+      case Type::kGauge:
+        instruments.gauges[index] =
+            &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels);
+        break;
+      case Type::kCounter: {
+        auto& counters = prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+        if (!spelling.per_finish_reason) {
+          instruments.counters[index] = &counters.Add(labels);
+          break;
+        }
+        for (FinishReason reason :
+             {FinishReason::kStop, FinishReason::kLength, FinishReason::kAbort}) {
+          Labels with_reason = labels;
+          with_reason["finished_reason"] = std::string(FinishReasonLabel(reason));
+          instruments.success[reason] = &counters.Add(with_reason);
+        }
+        break;
+      }
+      case Type::kHistogram:
+        instruments.histograms[index] =
+            &prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(
+                labels, spelling.token_count_buckets
+                            ? OneTwoFive(max_model_len)
+                            : Histogram::BucketBoundaries(spelling.buckets.begin(),
+                                                          spelling.buckets.end()));
+        break;
     }
-    m.ttft =
-        &AddHistogram(r, "vllm:time_to_first_token_seconds",
-                      "Histogram of time to first token in seconds.", labels, Buckets(kVllmTtft));
-    m.itl =
-        &AddHistogram(r, "vllm:inter_token_latency_seconds",
-                      "Histogram of inter-token latency in seconds.", labels, Buckets(kVllmItl));
-    m.tpot = &AddHistogram(r, "vllm:request_time_per_output_token_seconds",
-                           "Histogram of time_per_output_token_seconds per request.", labels,
-                           Buckets(kVllmItl));
-    m.e2e = &AddHistogram(r, "vllm:e2e_request_latency_seconds",
-                          "Histogram of e2e request latency in seconds.", labels,
-                          Buckets(kVllmRequestTime));
-    m.queue = &AddHistogram(r, "vllm:request_queue_time_seconds",
-                            "Histogram of time spent in WAITING phase for request.", labels,
-                            Buckets(kVllmRequestTime));
-    m.inference = &AddHistogram(r, "vllm:request_inference_time_seconds",
-                                "Histogram of time spent in RUNNING phase for request.", labels,
-                                Buckets(kVllmRequestTime));
-    m.prefill = &AddHistogram(r, "vllm:request_prefill_time_seconds",
-                              "Histogram of time spent in PREFILL phase for request.", labels,
-                              Buckets(kVllmRequestTime));
-    m.decode = &AddHistogram(r, "vllm:request_decode_time_seconds",
-                             "Histogram of time spent in DECODE phase for request.", labels,
-                             Buckets(kVllmRequestTime));
-    m.prompt_histogram =
-        &AddHistogram(r, "vllm:request_prompt_tokens", "Number of prefill tokens processed.",
-                      labels, OneTwoFive(max_model_len));
-    m.generation_histogram =
-        &AddHistogram(r, "vllm:request_generation_tokens", "Number of generation tokens processed.",
-                      labels, OneTwoFive(max_model_len));
-    m.max_tokens = &AddHistogram(r, "vllm:request_params_max_tokens",
-                                 "Histogram of the max_tokens request parameter.", labels,
-                                 OneTwoFive(max_model_len));
-    m.iteration_tokens = &AddHistogram(r, "vllm:iteration_tokens_total",
-                                       "Histogram of number of tokens per engine_step.", labels,
-                                       Buckets(kVllmIterationTokens));
-    return;
   }
-  const Labels labels = {{"model_name", model_name},
-                         {"engine_type", "unified"},
-                         {"tp_rank", "0"},
-                         {"pp_rank", "0"},
-                         {"moe_ep_rank", "0"}};
-  const Labels request_labels = {{"model_name", model_name}};
-  m.running = &AddGauge(r, "sglang:num_running_reqs", "The number of running requests.", labels);
-  m.waiting =
-      &AddGauge(r, "sglang:num_queue_reqs", "The number of requests in the waiting queue.", labels);
-  m.kv_usage = &AddGauge(r, "sglang:token_usage", "The token usage.", labels);
-  m.used_tokens = &AddGauge(r, "sglang:num_used_tokens", "The number of used tokens.", labels);
-  m.generation_throughput =
-      &AddGauge(r, "sglang:gen_throughput", "The generation throughput (token/s).", labels);
-  m.cache_hit_rate = &AddGauge(r, "sglang:cache_hit_rate", "The prefix cache hit rate.", labels);
-  AddGauge(r, "sglang:max_total_num_tokens", "Maximum total number of tokens in the KV cache pool.",
-           labels)
-      .Set(static_cast<double>(max_total_tokens));
-  m.prompt_tokens = &AddCounter(r, "sglang:prompt_tokens_total",
-                                "Number of prefill tokens processed.", request_labels);
-  m.generation_tokens = &AddCounter(r, "sglang:generation_tokens_total",
-                                    "Number of generation tokens processed.", request_labels);
-  m.cached_tokens = &AddCounter(r, "sglang:cached_tokens_total", "Number of cached prompt tokens.",
-                                request_labels);
-  m.requests =
-      &AddCounter(r, "sglang:num_requests_total", "Number of requests processed.", request_labels);
-  m.aborted = &AddCounter(r, "sglang:num_aborted_requests_total", "Number of requests aborted.",
-                          request_labels);
-  m.ttft = &AddHistogram(r, "sglang:time_to_first_token_seconds",
-                         "Histogram of time to first token in seconds.", request_labels,
-                         Buckets(kSglangTtft));
-  m.itl = &AddHistogram(r, "sglang:inter_token_latency_seconds",
-                        "Histogram of inter-token latency in seconds.", request_labels,
-                        Buckets(kSglangItl));
-  m.e2e = &AddHistogram(r, "sglang:e2e_request_latency_seconds",
-                        "Histogram of End-to-end request latency in seconds", request_labels,
-                        Buckets(kSglangE2e));
-  m.queue = &AddHistogram(r, "sglang:queue_time_seconds", "Histogram of queueing time in seconds.",
-                          labels, Buckets(kSglangQueue));
+  instruments.Set(Metric::kKvCacheCapacityTokens, static_cast<double>(max_total_tokens));
 }
 
 EngineMetrics::~EngineMetrics() = default;
 
 void EngineMetrics::RecordStep(const StepMetrics& step) {
-  Instruments& m = *instruments_;
-  m.running->Set(static_cast<double>(step.running));
-  m.waiting->Set(static_cast<double>(step.waiting));
-  m.kv_usage->Set(step.kv_cache_usage);
-  if (m.used_tokens != nullptr) m.used_tokens->Set(static_cast<double>(step.kv_cache_used_tokens));
-  if (m.generation_throughput != nullptr) m.generation_throughput->Set(step.generation_throughput);
-  if (m.cache_hit_rate != nullptr && step.prefix_query_tokens > 0) {
-    m.cache_hit_rate->Set(static_cast<double>(step.prefix_hit_tokens) /
-                          static_cast<double>(step.prefix_query_tokens));
+  Instruments& instruments = *instruments_;
+  instruments.Set(Metric::kRequestsRunning, static_cast<double>(step.running));
+  instruments.Set(Metric::kRequestsWaiting, static_cast<double>(step.waiting));
+  instruments.Set(Metric::kKvCacheUsage, step.kv_cache_usage);
+  instruments.Set(Metric::kKvCacheUsedTokens, static_cast<double>(step.kv_cache_used_tokens));
+  instruments.Set(Metric::kGenerationThroughput, step.generation_throughput);
+  if (step.prefix_query_tokens > 0) {
+    instruments.Set(Metric::kPrefixCacheHitRate, static_cast<double>(step.prefix_hit_tokens) /
+                                                     static_cast<double>(step.prefix_query_tokens));
   }
-  if (m.prefix_queries != nullptr) {
-    m.prefix_queries->Increment(static_cast<double>(step.prefix_query_tokens - m.reported_queries));
-    m.prefix_hits->Increment(static_cast<double>(step.prefix_hit_tokens - m.reported_hits));
-  }
-  if (m.preemptions != nullptr) {
-    m.preemptions->Increment(static_cast<double>(step.preemptions - m.reported_preemptions));
-  }
-  m.reported_queries = step.prefix_query_tokens;
-  m.reported_hits = step.prefix_hit_tokens;
-  m.reported_preemptions = step.preemptions;
-  if (m.iteration_tokens != nullptr && step.iteration_tokens > 0) {
-    m.iteration_tokens->Observe(static_cast<double>(step.iteration_tokens));
+  // The engine reports cumulative counts; the counters take what is new.
+  instruments.Increment(
+      Metric::kPrefixCacheQueries,
+      static_cast<double>(step.prefix_query_tokens - instruments.reported_queries));
+  instruments.Increment(Metric::kPrefixCacheHits,
+                        static_cast<double>(step.prefix_hit_tokens - instruments.reported_hits));
+  instruments.Increment(Metric::kPreemptions,
+                        static_cast<double>(step.preemptions - instruments.reported_preemptions));
+  instruments.reported_queries = step.prefix_query_tokens;
+  instruments.reported_hits = step.prefix_hit_tokens;
+  instruments.reported_preemptions = step.preemptions;
+  if (step.iteration_tokens > 0) {
+    instruments.Observe(Metric::kIterationTokens, static_cast<double>(step.iteration_tokens));
   }
 }
 
-void EngineMetrics::RecordFirstToken(double seconds) { instruments_->ttft->Observe(seconds); }
+void EngineMetrics::RecordFirstToken(double seconds) {
+  instruments_->Observe(Metric::kTimeToFirstToken, seconds);
+}
 
-void EngineMetrics::RecordInterTokenLatency(double seconds) { instruments_->itl->Observe(seconds); }
+void EngineMetrics::RecordInterTokenLatency(double seconds) {
+  instruments_->Observe(Metric::kInterTokenLatency, seconds);
+}
 
 void EngineMetrics::RecordFinished(const FinishedRequestMetrics& request) {
-  Instruments& m = *instruments_;
-  m.prompt_tokens->Increment(static_cast<double>(request.prompt_tokens));
-  m.generation_tokens->Increment(static_cast<double>(request.generation_tokens));
-  m.e2e->Observe(request.e2e_seconds);
-  m.queue->Observe(request.queue_seconds);
-  if (m.flavor == Flavor::kSglang) {
-    m.requests->Increment();
-    m.cached_tokens->Increment(static_cast<double>(request.cached_prompt_tokens));
-    if (request.finish == FinishReason::kAbort) m.aborted->Increment();
-    return;
+  Instruments& instruments = *instruments_;
+  instruments.Increment(Metric::kPromptTokens, static_cast<double>(request.prompt_tokens));
+  instruments.Increment(Metric::kGenerationTokens, static_cast<double>(request.generation_tokens));
+  instruments.Observe(Metric::kEndToEndLatency, request.e2e_seconds);
+  instruments.Observe(Metric::kQueueTime, request.queue_seconds);
+  instruments.Increment(Metric::kRequests);
+  instruments.Increment(Metric::kCachedPromptTokens,
+                        static_cast<double>(request.cached_prompt_tokens));
+  if (request.finish == FinishReason::kAbort) instruments.Increment(Metric::kAbortedRequests);
+  if (!instruments.success.empty()) {
+    instruments.success
+        .at(request.finish == FinishReason::kNone ? FinishReason::kLength : request.finish)
+        ->Increment();
   }
-  m.success.at(request.finish == FinishReason::kNone ? FinishReason::kLength : request.finish)
-      ->Increment();
-  m.prefill->Observe(request.prefill_seconds);
-  m.decode->Observe(request.decode_seconds);
-  m.inference->Observe(request.prefill_seconds + request.decode_seconds);
-  m.prompt_histogram->Observe(static_cast<double>(request.prompt_tokens));
-  m.generation_histogram->Observe(static_cast<double>(request.generation_tokens));
-  if (request.max_tokens > 0) m.max_tokens->Observe(static_cast<double>(request.max_tokens));
+  instruments.Observe(Metric::kPrefillTime, request.prefill_seconds);
+  instruments.Observe(Metric::kDecodeTime, request.decode_seconds);
+  instruments.Observe(Metric::kInferenceTime, request.prefill_seconds + request.decode_seconds);
+  instruments.Observe(Metric::kPromptTokensPerRequest, static_cast<double>(request.prompt_tokens));
+  instruments.Observe(Metric::kGenerationTokensPerRequest,
+                      static_cast<double>(request.generation_tokens));
+  if (request.max_tokens > 0) {
+    instruments.Observe(Metric::kMaxTokensParameter, static_cast<double>(request.max_tokens));
+  }
   if (request.generation_tokens > 1) {
-    m.tpot->Observe(request.decode_seconds / static_cast<double>(request.generation_tokens - 1));
+    instruments.Observe(
+        Metric::kTimePerOutputToken,
+        request.decode_seconds / static_cast<double>(request.generation_tokens - 1));
   }
 }
 
-void EngineMetrics::RecordError() {
-  if (instruments_->aborted != nullptr) instruments_->aborted->Increment();
-}
+void EngineMetrics::RecordError() { instruments_->Increment(Metric::kAbortedRequests); }
 
 std::string EngineMetrics::Serialize() const {
   std::ostringstream out;

@@ -1,38 +1,26 @@
 #include "engine/simulator/simulator_server.h"
 
-#include <cmath>
+#include <algorithm>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_json.h"
 #include "engine/fit/memory_fit.h"
+#include "engine/simulator/chat_prompt.h"
+#include "engine/simulator/context_length.h"
+#include "engine/simulator/server_info.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::simulator {
 namespace {
 
-using json = nlohmann::ordered_json;
 using http::HttpExchange;
 using http::HttpResponse;
-
-constexpr std::string_view kVersion = "0.11.0+tessera-sim";
-
-// Token ids the chat template adds; fixed so that equal conversations share
-// cache blocks.
-constexpr tokenizer::TokenId kBeginOfText = 128000;
-constexpr tokenizer::TokenId kStartHeader = 128006;
-constexpr tokenizer::TokenId kEndHeader = 128007;
-constexpr tokenizer::TokenId kEndOfTurn = 128009;
-constexpr tokenizer::TokenId kBlankLine = 271;
 
 // SGLang's stand-in bootstrap host for requests that have no peer (its own
 // /health_generate): they run as if not disaggregated.
 constexpr std::string_view kFakeBootstrapHost = "2.2.2.2";
-
-std::string_view FinishReasonText(FinishReason reason) {
-  return reason == FinishReason::kStop ? "stop" : "length";
-}
 
 HttpResponse Error(int status, std::string_view type, std::string_view message,
                    std::string_view param = "") {
@@ -188,21 +176,20 @@ void SimulatorServer::Handle(const std::shared_ptr<HttpExchange>& exchange) {
   } else if (post && path == "/v1/chat/completions") {
     HandleCompletion(exchange, openai::Endpoint::kChatCompletions);
   } else if (get && path == "/v1/models") {
-    (void)exchange->Respond(HttpResponse::Json(200, ModelsBody()));
+    (void)exchange->Respond(HttpResponse::Json(200, ModelListBody(options_, created_)));
   } else if (get && path == "/metrics") {
     HttpResponse response{.status = 200,
                           .headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
                           .body = metrics_.Serialize()};
     (void)exchange->Respond(std::move(response));
   } else if (get && path == "/version") {
-    (void)exchange->Respond(
-        HttpResponse::Json(200, json{{"version", std::string(kVersion)}}.dump()));
+    (void)exchange->Respond(HttpResponse::Json(200, VersionBody()));
   } else if (get && (path == "/server_info" || path == "/get_server_info")) {
-    (void)exchange->Respond(HttpResponse::Json(200, ServerInfoBody()));
+    (void)exchange->Respond(HttpResponse::Json(200, ServerInfoBody(options_, *core_, ready_)));
   } else if (get && (path == "/model_info" || path == "/get_model_info")) {
-    (void)exchange->Respond(HttpResponse::Json(200, ModelInfoBody()));
+    (void)exchange->Respond(HttpResponse::Json(200, ModelInfoBody(options_)));
   } else if (get && path == "/get_load") {
-    (void)exchange->Respond(HttpResponse::Json(200, LoadBody()));
+    (void)exchange->Respond(HttpResponse::Json(200, LoadBody(*core_, SimulatedNow())));
   } else if (path == "/v1/completions" || path == "/v1/chat/completions" || path == "/health" ||
              path == "/v1/models" || path == "/metrics") {
     (void)exchange->Respond(HttpResponse::Json(405, R"({"detail":"Method Not Allowed"})"));
@@ -213,33 +200,6 @@ void SimulatorServer::Handle(const std::shared_ptr<HttpExchange>& exchange) {
 
 void SimulatorServer::HandleHealth(const std::shared_ptr<HttpExchange>& exchange) const {
   (void)exchange->Respond(Empty(ready_ && !dead_ ? 200 : 503));
-}
-
-std::vector<tokenizer::TokenId> SimulatorServer::PromptTokens(
-    const openai::CompletionRequest& request) {
-  if (request.prompt_token_ids) {
-    std::vector<tokenizer::TokenId> tokens;
-    tokens.reserve(request.prompt_token_ids->size());
-    for (int64_t id : *request.prompt_token_ids) {
-      tokens.push_back(static_cast<tokenizer::TokenId>(id));
-    }
-    return tokens;
-  }
-  if (request.endpoint == openai::Endpoint::kCompletions)
-    return tokenizer::Tokenize(request.prompt);
-  std::vector<tokenizer::TokenId> tokens = {kBeginOfText};
-  for (const openai::ChatMessage& message : request.messages) {
-    tokens.push_back(kStartHeader);
-    tokens.push_back(tokenizer::Tokenize(message.role).front());
-    tokens.push_back(kEndHeader);
-    tokens.push_back(kBlankLine);
-    const std::vector<tokenizer::TokenId> content = tokenizer::Tokenize(message.content);
-    tokens.insert(tokens.end(), content.begin(), content.end());
-    tokens.push_back(kEndOfTurn);
-  }
-  tokens.insert(tokens.end(),
-                {kStartHeader, tokenizer::Tokenize("assistant").front(), kEndHeader, kBlankLine});
-  return tokens;
 }
 
 int64_t SimulatorServer::NaturalLength(bool ignore_eos) {
@@ -289,28 +249,11 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
 
   std::vector<tokenizer::TokenId> prompt = PromptTokens(request);
   const auto prompt_tokens = static_cast<int64_t>(prompt.size());
-  const int64_t limit = options_.engine.memory.max_model_len;
-  if (prompt_tokens >= limit) {
-    (void)exchange->Respond(
-        Error(400, "BadRequestError",
-              "This model's maximum context length is " + std::to_string(limit) +
-                  " tokens. However, your prompt contains " + std::to_string(prompt_tokens) +
-                  " input tokens, which exceeds this limit even without any output tokens.",
-              "input_tokens"));
-    return;
-  }
-  // OpenAI's completions default to 16 tokens; chat to the rest of the context.
-  const int64_t max_tokens = request.max_tokens.value_or(
-      endpoint == openai::Endpoint::kCompletions ? 16 : limit - prompt_tokens);
-  if (prompt_tokens + max_tokens > limit) {
-    (void)exchange->Respond(Error(
-        400, "BadRequestError",
-        "'max_tokens' or 'max_completion_tokens' is too large: " + std::to_string(max_tokens) +
-            ". This model's maximum context length is " + std::to_string(limit) +
-            " tokens and your request has " + std::to_string(prompt_tokens) + " input tokens (" +
-            std::to_string(max_tokens) + " > " + std::to_string(limit) + " - " +
-            std::to_string(prompt_tokens) + ").",
-        "max_tokens"));
+  const int64_t max_tokens =
+      OutputTokenLimit(request, prompt_tokens, options_.engine.memory.max_model_len);
+  if (const std::optional<ContextLengthError> error =
+          CheckContextLength(prompt_tokens, max_tokens, options_.engine.memory.max_model_len)) {
+    (void)exchange->Respond(Error(400, "BadRequestError", error->message, error->param));
     return;
   }
 
@@ -357,17 +300,13 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     return;
   }
 
-  active.exchange = exchange;
-  active.context = {endpoint, id, created_, request.model};
-  active.stream = request.stream;
-  active.include_usage = request.include_usage;
-  active.stop = std::move(request.stop);
+  active.response =
+      CompletionResponse(exchange, {endpoint, id, created_, request.model}, request.stream,
+                         request.include_usage, std::move(request.stop));
   active.prompt_tokens = prompt_tokens;
   active.max_tokens = max_tokens;
   active.arrival = arrival;
-  if (active.stream) {
-    (void)exchange->StartStream(200, {{"Content-Type", "text/event-stream; charset=utf-8"}});
-  }
+  active.response.StartStream();
   active_.emplace(id, std::move(active));
   exchange->OnClose([this, id](const Status& status) {
     if (status.ok()) return;
@@ -495,39 +434,16 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   if (request.first_token < 0) {
     request.first_token = now;
     request.first_token_text = event.text;
-    // vLLM and SGLang send the assistant's role with the first output, not
-    // on arrival: clients time the first token from that chunk.
-    if (request.stream && request.context.endpoint == openai::Endpoint::kChatCompletions) {
-      (void)request.exchange->Write(openai::RoleChunk(request.context));
-    }
+    request.response.BeginOutput();
     metrics_.RecordFirstToken(now - request.arrival);
   } else {
     metrics_.RecordInterTokenLatency(now - request.last_token);
   }
   request.last_token = now;
-
-  std::string piece = event.text;
-  FinishReason finish = event.finish;
-  // A stop string ends the output before it; it may straddle earlier pieces,
-  // which were already sent, so only this piece can be cut.
-  const std::string combined = request.text + piece;
-  size_t cut = std::string::npos;
-  for (const std::string& stop : request.stop) {
-    if (stop.empty()) continue;
-    const size_t overlap = std::min(request.text.size(), stop.size() - 1);
-    cut = std::min(cut, combined.find(stop, request.text.size() - overlap));
-  }
-  if (cut != std::string::npos) {
-    piece = cut > request.text.size()
-                ? combined.substr(request.text.size(), cut - request.text.size())
-                : std::string();
-    if (finish == FinishReason::kNone) core_->Abort(event.request_id);
-    finish = FinishReason::kStop;
-  }
-  request.text += piece;
-  if (request.stream && (!piece.empty() || finish != FinishReason::kNone)) {
-    (void)request.exchange->Write(openai::ContentChunk(
-        request.context, piece, finish == FinishReason::kNone ? "" : FinishReasonText(finish)));
+  const FinishReason finish = request.response.Append(event.text, event.finish);
+  // A stop string ended the output before the engine would have.
+  if (event.finish == FinishReason::kNone && finish != FinishReason::kNone) {
+    core_->Abort(event.request_id);
   }
   if (finish != FinishReason::kNone) Complete(request, finish, now);
 }
@@ -540,19 +456,7 @@ void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, doub
                                                 .first_token = request.first_token_text});
     return;
   }
-  const auto generated = static_cast<int64_t>(tokenizer::CountTokens(request.text));
-  const openai::Usage usage{.prompt_tokens = request.prompt_tokens,
-                            .completion_tokens = std::max<int64_t>(generated, 1)};
-  if (request.stream) {
-    if (request.include_usage)
-      (void)request.exchange->Write(openai::UsageChunk(request.context, usage));
-    (void)request.exchange->Write(openai::kStreamDone);
-    (void)request.exchange->End();
-  } else {
-    (void)request.exchange->Respond(HttpResponse::Json(
-        200,
-        openai::CompleteResponse(request.context, request.text, FinishReasonText(finish), usage)));
-  }
+  const openai::Usage usage = request.response.Finish(finish, request.prompt_tokens);
   const double scheduled = request.scheduled >= 0 ? request.scheduled : request.arrival;
   metrics_.RecordFinished({.finish = finish,
                            .e2e_seconds = now - request.arrival,
@@ -562,20 +466,15 @@ void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, doub
                            .prompt_tokens = request.prompt_tokens,
                            .generation_tokens = usage.completion_tokens,
                            .max_tokens = request.max_tokens});
-  const std::string id = request.context.id;
+  const std::string id = request.response.id();
   active_.erase(id);
 }
 
 void SimulatorServer::Fail(ActiveRequest& request, int status, std::string_view type,
                            std::string_view message) {
-  if (request.stream) {
-    (void)request.exchange->Write("data: " + openai::ErrorBody(status, type, message) + "\n\n");
-    (void)request.exchange->End();
-  } else {
-    (void)request.exchange->Respond(Error(status, type, message));
-  }
+  request.response.Fail(status, type, message);
   if (request.bootstrap_room) bootstrap_->Withdraw(*request.bootstrap_room);
-  const std::string id = request.context.id;
+  const std::string id = request.response.id();
   core_->Abort(id);
   active_.erase(id);
 }
@@ -594,64 +493,6 @@ void SimulatorServer::Hang() {
   logger_.Warning("injected failure: the engine stops responding (--hang-after)");
   hung_ = true;
   step_timer_.cancel();
-}
-
-std::string SimulatorServer::ModelsBody() const {
-  json data = json::array();
-  const bool vllm = options_.flavor == Flavor::kVllm;
-  for (const std::string& name : options_.served_model_names) {
-    json card = {{"id", name},
-                 {"object", "model"},
-                 {"created", created_},
-                 {"owned_by", vllm ? "vllm" : "sglang"},
-                 {"root", vllm ? options_.model : name},
-                 {"parent", nullptr},
-                 {"max_model_len", options_.engine.memory.max_model_len}};
-    data.push_back(std::move(card));
-  }
-  return json{{"object", "list"}, {"data", data}}.dump();
-}
-
-std::string SimulatorServer::ServerInfoBody() const {
-  const char* mode = options_.disaggregation_mode == DisaggregationMode::kPrefill  ? "prefill"
-                     : options_.disaggregation_mode == DisaggregationMode::kDecode ? "decode"
-                                                                                   : "null";
-  const KvBlockManager& cache = core_->kv_cache();
-  return json{{"model_path", options_.model},
-              {"tokenizer_path", options_.model},
-              {"served_model_name", options_.served_model_names.front()},
-              {"tp_size", options_.engine.memory.tensor_parallel_size},
-              {"dp_size", 1},
-              {"disaggregation_mode", mode},
-              {"disaggregation_bootstrap_port", options_.disaggregation_bootstrap_port},
-              {"context_length", options_.engine.memory.max_model_len},
-              {"max_running_requests", options_.engine.scheduler.max_num_seqs},
-              {"max_total_num_tokens", cache.total_blocks() * cache.block_size()},
-              {"status", ready_ ? "ready" : "starting"},
-              {"version", std::string(kVersion)}}
-      .dump();
-}
-
-std::string SimulatorServer::ModelInfoBody() const {
-  return json{{"model_path", options_.model},
-              {"tokenizer_path", options_.model},
-              {"is_generation", true},
-              {"model_type", "llama"},
-              {"architectures", json::array({"LlamaForCausalLM"})}}
-      .dump();
-}
-
-std::string SimulatorServer::LoadBody() const {
-  const KvBlockManager& cache = core_->kv_cache();
-  return json::array({json{{"rid", nullptr},
-                           {"http_worker_ipc", nullptr},
-                           {"dp_rank", 0},
-                           {"num_reqs", core_->running() + core_->waiting()},
-                           {"num_waiting_reqs", core_->waiting()},
-                           {"num_tokens",
-                            (cache.total_blocks() - cache.free_blocks()) * cache.block_size()},
-                           {"ts_tic", SimulatedNow()}}})
-      .dump();
 }
 
 }  // namespace tessera::simulator

@@ -26,7 +26,7 @@
 #include "base/logging.h"
 #include "base/status.h"
 #include "engine/openai/completion_request.h"
-#include "engine/openai/response_writer.h"
+#include "engine/simulator/completion_response.h"
 #include "engine/simulator/engine_core.h"
 #include "engine/simulator/engine_metrics.h"
 #include "engine/simulator/kv_bootstrap_server.h"
@@ -57,7 +57,7 @@ class SimulatorServer {
 
  private:
   struct ActiveRequest {
-    std::shared_ptr<http::HttpExchange> exchange;
+    CompletionResponse response;
     // Prefill role: the room this request holds on the bootstrap server; its
     // response completes once the KV is transferred.
     std::optional<uint64_t> bootstrap_room;
@@ -65,11 +65,6 @@ class SimulatorServer {
     FinishReason finish = FinishReason::kNone;  // set when computing is done
     // Decode role: what the engine runs once the prefill worker's KV arrives.
     std::optional<EngineRequest> awaiting_kv;
-    openai::ResponseContext context;
-    bool stream = false;
-    bool include_usage = false;
-    std::vector<std::string> stop;
-    std::string text;  // generated so far
     int64_t prompt_tokens = 0;
     int64_t max_tokens = 0;
     double arrival = 0;
@@ -88,13 +83,6 @@ class SimulatorServer {
   void HandleHealth(const std::shared_ptr<http::HttpExchange>& exchange) const;
   void HandleCompletion(const std::shared_ptr<http::HttpExchange>& exchange,
                         openai::Endpoint endpoint);
-  std::string ModelsBody() const;
-  std::string ServerInfoBody() const;
-  std::string ModelInfoBody() const;
-  std::string LoadBody() const;
-
-  // Tokens of the prompt as the engine's tokenizer and chat template see it.
-  static std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request);
   // When the simulated model would emit EOS: 0 for never (run to max_tokens).
   int64_t NaturalLength(bool ignore_eos);
 

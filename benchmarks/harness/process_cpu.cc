@@ -1,4 +1,4 @@
-#include "benchmarks/http_stack/process_cpu.h"
+#include "benchmarks/harness/process_cpu.h"
 
 #include <fstream>
 #include <iterator>
@@ -56,6 +56,39 @@ double SelfCpuSeconds() {
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+namespace {
+
+std::optional<double> BusyShare(const std::optional<CoreSeconds>& start, int cpu) {
+  if (!start) return std::nullopt;
+  const std::optional<CoreSeconds> end = ReadCoreSeconds(cpu);
+  if (!end || end->total <= start->total) return std::nullopt;
+  return (end->busy - start->busy) / (end->total - start->total);
+}
+
+}  // namespace
+
+WindowCpuMeter::WindowCpuMeter(pid_t server_pid, int server_core, int client_core)
+    : server_pid_(server_pid), server_core_(server_core), client_core_(client_core) {}
+
+void WindowCpuMeter::Start() {
+  if (server_pid_ != 0) server_cpu_start_ = ProcessCpuSeconds(server_pid_);
+  client_cpu_start_ = SelfCpuSeconds();
+  if (server_core_ >= 0) server_core_start_ = ReadCoreSeconds(server_core_);
+  if (client_core_ >= 0) client_core_start_ = ReadCoreSeconds(client_core_);
+}
+
+WindowCpu WindowCpuMeter::Read() const {
+  WindowCpu cpu;
+  cpu.client_cpu_seconds = SelfCpuSeconds() - client_cpu_start_;
+  if (server_cpu_start_) {
+    const std::optional<double> server_cpu_end = ProcessCpuSeconds(server_pid_);
+    if (server_cpu_end) cpu.server_cpu_seconds = *server_cpu_end - *server_cpu_start_;
+  }
+  cpu.server_core_busy = BusyShare(server_core_start_, server_core_);
+  cpu.client_core_busy = BusyShare(client_core_start_, client_core_);
+  return cpu;
 }
 
 }  // namespace tessera::bench

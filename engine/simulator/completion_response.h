@@ -1,0 +1,67 @@
+// One completion request's answer in vLLM's shape: streamed as SSE chunks
+// (the assistant's role with the first output for chat, a chunk per piece
+// of text, the finish reason on the last, usage when asked, then [DONE]),
+// or whole at the end. It owns the text generated so far, so it is also
+// where stop strings cut the output.
+
+#ifndef TESSERA_ENGINE_SIMULATOR_COMPLETION_RESPONSE_H_
+#define TESSERA_ENGINE_SIMULATOR_COMPLETION_RESPONSE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/openai/response_writer.h"
+#include "engine/simulator/sequence.h"
+#include "http/http_exchange.h"
+
+namespace tessera::simulator {
+
+class CompletionResponse {
+ public:
+  // Answers nothing; the server assigns a real one once it has accepted the
+  // request.
+  CompletionResponse() = default;
+  // `stop` holds the request's stop strings; an empty one is ignored.
+  CompletionResponse(std::shared_ptr<http::HttpExchange> exchange, openai::ResponseContext context,
+                     bool stream, bool include_usage, std::vector<std::string> stop);
+
+  const std::string& id() const { return context_.id; }
+
+  // A stream's response head (200, text/event-stream), sent when the request
+  // is accepted; a whole response sends nothing until Finish().
+  void StartStream();
+  // Called with the first token, before Append(): vLLM and SGLang send a
+  // chat's assistant role with the first output, not on arrival, and clients
+  // time the first token from that chunk.
+  void BeginOutput();
+  // Appends one token's text, which ends the output when `finish` is not
+  // kNone. A stop string ends it before the string: what of the piece comes
+  // before it is kept (a stop string may straddle earlier pieces, already
+  // sent, so only this piece can be cut). Returns how the output ends after
+  // this piece: kStop when a stop string ended it, else `finish`.
+  FinishReason Append(std::string_view text, FinishReason finish);
+  // Ends the answer with `finish` and the usage it reports, which is
+  // returned: the prompt's tokens and the output's (at least one).
+  openai::Usage Finish(FinishReason finish, int64_t prompt_tokens);
+  // Ends the answer with an error: as the last event of a stream whose head
+  // is sent, else as an error response with `status`.
+  void Fail(int status, std::string_view type, std::string_view message);
+
+ private:
+  std::shared_ptr<http::HttpExchange> exchange_;
+  openai::ResponseContext context_;
+  bool stream_ = false;
+  bool include_usage_ = false;
+  std::vector<std::string> stop_;
+  std::string text_;  // generated so far, as sent
+};
+
+// "stop" or "length", as the finish_reason field spells it.
+std::string_view FinishReasonText(FinishReason reason);
+
+}  // namespace tessera::simulator
+
+#endif  // TESSERA_ENGINE_SIMULATOR_COMPLETION_RESPONSE_H_

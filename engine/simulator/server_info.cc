@@ -1,0 +1,77 @@
+#include "engine/simulator/server_info.h"
+
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::simulator {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr std::string_view kVersion = "0.11.0+tessera-sim";
+
+}  // namespace
+
+std::string ModelListBody(const SimulatorOptions& options, int64_t created) {
+  json data = json::array();
+  const bool vllm = options.flavor == Flavor::kVllm;
+  for (const std::string& name : options.served_model_names) {
+    json card = {{"id", name},
+                 {"object", "model"},
+                 {"created", created},
+                 {"owned_by", vllm ? "vllm" : "sglang"},
+                 {"root", vllm ? options.model : name},
+                 {"parent", nullptr},
+                 {"max_model_len", options.engine.memory.max_model_len}};
+    data.push_back(std::move(card));
+  }
+  return json{{"object", "list"}, {"data", data}}.dump();
+}
+
+std::string VersionBody() { return json{{"version", std::string(kVersion)}}.dump(); }
+
+std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& core, bool ready) {
+  const char* mode = options.disaggregation_mode == DisaggregationMode::kPrefill  ? "prefill"
+                     : options.disaggregation_mode == DisaggregationMode::kDecode ? "decode"
+                                                                                  : "null";
+  const KvBlockManager& cache = core.kv_cache();
+  return json{{"model_path", options.model},
+              {"tokenizer_path", options.model},
+              {"served_model_name", options.served_model_names.front()},
+              {"tp_size", options.engine.memory.tensor_parallel_size},
+              {"dp_size", 1},
+              {"disaggregation_mode", mode},
+              {"disaggregation_bootstrap_port", options.disaggregation_bootstrap_port},
+              {"context_length", options.engine.memory.max_model_len},
+              {"max_running_requests", options.engine.scheduler.max_num_seqs},
+              {"max_total_num_tokens", cache.total_blocks() * cache.block_size()},
+              {"status", ready ? "ready" : "starting"},
+              {"version", std::string(kVersion)}}
+      .dump();
+}
+
+std::string ModelInfoBody(const SimulatorOptions& options) {
+  return json{{"model_path", options.model},
+              {"tokenizer_path", options.model},
+              {"is_generation", true},
+              {"model_type", "llama"},
+              {"architectures", json::array({"LlamaForCausalLM"})}}
+      .dump();
+}
+
+std::string LoadBody(const EngineCore& core, double simulated_now) {
+  const KvBlockManager& cache = core.kv_cache();
+  return json::array({json{{"rid", nullptr},
+                           {"http_worker_ipc", nullptr},
+                           {"dp_rank", 0},
+                           {"num_reqs", core.running() + core.waiting()},
+                           {"num_waiting_reqs", core.waiting()},
+                           {"num_tokens",
+                            (cache.total_blocks() - cache.free_blocks()) * cache.block_size()},
+                           {"ts_tic", simulated_now}}})
+      .dump();
+}
+
+}  // namespace tessera::simulator
