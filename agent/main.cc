@@ -43,6 +43,7 @@
 #include "agent/gpu/sim_topology.h"
 #include "agent/registration/gpu_node_publisher.h"
 #include "agent/registration/gpu_node_status.h"
+#include "agent/supervisor/host_services.h"
 #include "agent/supervisor/supervisor.h"
 #include "base/file.h"
 #include "base/logging.h"
@@ -151,8 +152,11 @@ int Run(const agent::AgentOptions& options) {
       .scrape_period = config->scrape_period,
       .scrape_timeout = config->scrape_timeout,
   };
-  agent::Supervisor supervisor(loop, std::move(supervisor_options), **gpus,
-                               tessera::SystemClock::Default(), logger.WithComponent("supervisor"));
+  const tessera::Logger supervisor_logger = logger.WithComponent("supervisor");
+  agent::HostServices host(loop, supervisor_options, **gpus, tessera::SystemClock::Default(),
+                           supervisor_logger);
+  agent::Supervisor supervisor(loop, std::move(supervisor_options), host.services(),
+                               supervisor_logger);
   if (Status recovered = supervisor.Recover(); !recovered.ok()) {
     std::cerr << "tessera-agent: " << recovered.message() << "\n";
     return 1;

@@ -13,12 +13,12 @@
 namespace tessera::agent {
 
 struct ApiRequest {
-  std::string method;  // "GET", "PUT", "DELETE", ...
-  std::string path;    // "/v1/workers/llama-0", percent-decoded
+  std::string method{};  // "GET", "PUT", "DELETE", ...
+  std::string path{};    // "/v1/workers/llama-0", percent-decoded
   std::map<std::string, std::string> query{};
-  std::string authorization;    // the Authorization header, empty when absent
-  std::string accept_encoding;  // the Accept-Encoding header, empty when absent
-  std::string body;
+  std::string authorization{};    // the Authorization header, empty when absent
+  std::string accept_encoding{};  // the Accept-Encoding header, empty when absent
+  std::string body{};
 };
 
 struct ApiResponse {

@@ -20,7 +20,9 @@ namespace tessera::agent {
 struct PartitionWorkload {
   int partition = 0;                // GpuPartition::index
   int64_t reserved_vram_bytes = 0;  // what the engine allocates at start-up
-  double busy_percent = 0;          // 0..100
+  // Requests running and queued in the engine, as it last reported them; 0
+  // when unknown.
+  double in_flight_requests = 0;
 };
 
 class GpuBackend {

@@ -19,6 +19,12 @@ constexpr double kIdleGfxClockMhz = 150;
 constexpr double kFullGfxClockMhz = 2100;
 constexpr double kMemoryClockMhz = 1300;
 
+// A decoding engine keeps its compute units busy whenever it has work; a
+// handful of sequences saturates a partition.
+double BusyPercent(double in_flight_requests) {
+  return std::clamp(25.0 * in_flight_requests, 0.0, 100.0);
+}
+
 double Between(double idle, double full, double busy_percent) {
   return idle + (full - idle) * busy_percent / 100.0;
 }
@@ -93,7 +99,7 @@ StatusOr<NodeInventory> SimGpuBackend::Read() {
       if (const auto it = workloads_.find(partition.index); it != workloads_.end()) {
         partition.vram_used_bytes =
             std::clamp<int64_t>(it->second.reserved_vram_bytes, 0, partition.vram_total_bytes);
-        partition.busy_percent = std::clamp(it->second.busy_percent, 0.0, 100.0);
+        partition.busy_percent = BusyPercent(it->second.in_flight_requests);
       }
       gpu.vram_used_bytes += partition.vram_used_bytes;
       busy_sum += partition.busy_percent;

@@ -1,6 +1,8 @@
 // A GPU backend for machines without GPUs: the node described by a
-// SimTopology, whose used VRAM and busy % follow the workers the supervisor
-// reports, and whose temperatures, power and clocks follow busy %.
+// SimTopology, whose used VRAM follows the workers the supervisor reports,
+// whose busy % follows their engines' in-flight requests (25% a request, a
+// partition saturated at four), and whose temperatures, power and clocks
+// follow busy %.
 
 #ifndef TESSERA_AGENT_GPU_SIM_GPU_BACKEND_H_
 #define TESSERA_AGENT_GPU_SIM_GPU_BACKEND_H_

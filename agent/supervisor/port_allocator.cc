@@ -1,6 +1,7 @@
 #include "agent/supervisor/port_allocator.h"
 
 #include <string>
+#include <utility>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -8,13 +9,14 @@
 
 namespace tessera::agent {
 
-PortAllocator::PortAllocator(int first, int last) : first_(first), last_(last), next_(first) {}
+PortAllocator::PortAllocator(int first, int last, PortCheck is_free)
+    : first_(first), last_(last), next_(first), is_free_(std::move(is_free)) {}
 
 StatusOr<int> PortAllocator::Allocate(const std::set<int>& held) {
   const int size = last_ - first_ + 1;
   for (int i = 0; i < size; ++i) {
     const int port = first_ + (next_ - first_ + i) % size;
-    if (held.contains(port) || !IsPortFree(port)) continue;
+    if (held.contains(port) || !is_free_(port)) continue;
     next_ = port == last_ ? first_ : port + 1;
     return port;
   }

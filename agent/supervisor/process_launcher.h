@@ -1,11 +1,14 @@
-// Starting engine processes and watching them, including processes a
-// previous agent started (re-adoption after an agent restart).
+// The seam between the supervisor and engine processes: starting them,
+// adopting those a previous agent started, signalling them and learning how
+// they ended. SystemProcessLauncher is the host's; tests fake it.
 
 #ifndef TESSERA_AGENT_SUPERVISOR_PROCESS_LAUNCHER_H_
 #define TESSERA_AGENT_SUPERVISOR_PROCESS_LAUNCHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,45 +36,55 @@ struct ProcessIdentity {
   friend bool operator==(const ProcessIdentity&, const ProcessIdentity&) = default;
 };
 
-// Starts `spec` directly (never through a shell) as the leader of a new
-// session, so that signals to the agent's terminal or process group do not
-// reach it and signalling the group reaches the engine's own children. The
-// child keeps no descriptor of the agent's other than its log. glibc's
-// posix_spawn reports an exec failure (missing binary, no permission) as
-// the call's error, through its close-on-exec pipe.
-StatusOr<ProcessIdentity> LaunchProcess(const ProcessSpec& spec);
+// How a process ended, as learned where it was reaped. At most one is set;
+// neither when the process was not the agent's child (a previous agent
+// started it), since only a parent learns how its child ended.
+struct ProcessExit {
+  std::optional<int> exit_code{};
+  std::optional<int> signal{};  // the signal that killed it
 
-// The start time of `pid`, or nullopt when it does not exist or has exited
-// (a zombie counts as exited). Unavailable when /proc/<pid>/stat exists but
-// cannot be read (no descriptor left, no permission, masked): then nothing
-// is known either way.
-StatusOr<std::optional<uint64_t>> ReadProcessStartTicks(pid_t pid);
+  // "exit code 1", "killed by signal 9", "exited (adopted; exit status unknown)".
+  std::string Describe() const;
 
-// True when `identity` still names the same live process; false when it
-// does not, or when that cannot be read.
-bool IsAlive(const ProcessIdentity& identity);
+  friend bool operator==(const ProcessExit&, const ProcessExit&) = default;
+};
 
-// Sends `signal` to the process group of `identity` (the engine and the
-// helpers it forked). `pidfd` is a descriptor from OpenProcessDescriptor()
-// for the same process, or -1: with one, the process is told from a
-// stranger that reused its pid without reading /proc. OK when sent, and
-// when the process is gone (nothing is left to signal). Unavailable when
-// the process could not be told apart from a stranger, or kill() failed:
-// the caller tries again later.
-Status SignalProcessGroup(const ProcessIdentity& identity, int pidfd, int signal);
+// A started or adopted process, watched for its exit until this handle is
+// destroyed. Destroying it leaves the process running.
+class RunningProcess {
+ public:
+  virtual ~RunningProcess() = default;
 
-// A descriptor that becomes readable when the process exits; works for
-// processes that are not our children. -1 with errno set on failure.
-int OpenProcessDescriptor(pid_t pid);
+  virtual ProcessIdentity identity() const = 0;
 
-// Whether the process behind `pidfd` has exited, asked of the kernel now.
-// Readiness notifications for a descriptor can be spurious; this is not.
-bool ProcessExited(int pidfd);
+  // Sends `signal` to the process's group (the engine and the helpers it
+  // forked). OK when sent, and when the process is gone (nothing is left to
+  // signal). Unavailable when the process could not be told apart from a
+  // stranger that reused its pid, or the signal could not be sent: the
+  // caller tries again later.
+  virtual Status Signal(int signal) = 0;
+};
 
-// For a child of this process that has exited: reaps it and describes how
-// it ended ("exit code 1", "killed by signal 9"). For a process that is not
-// our child: "exited (adopted; exit status unknown)".
-std::string ReapAndDescribe(pid_t pid);
+class ProcessLauncher {
+ public:
+  // Runs once, on the agent's event loop, when the process has exited; never
+  // within the call that started watching, and never once the
+  // RunningProcess is destroyed.
+  using OnExit = std::function<void(ProcessExit exit)>;
+
+  virtual ~ProcessLauncher() = default;
+
+  // Starts `spec` directly, never through a shell, as the leader of a new
+  // session (signals to the agent's terminal do not reach it). Unavailable,
+  // naming the program, when it cannot be started.
+  virtual StatusOr<std::unique_ptr<RunningProcess>> Launch(const ProcessSpec& spec,
+                                                           OnExit on_exit) = 0;
+
+  // Takes on a process a previous agent started; nullptr when `identity`
+  // no longer names a live process.
+  virtual std::unique_ptr<RunningProcess> Adopt(const ProcessIdentity& identity,
+                                                OnExit on_exit) = 0;
+};
 
 }  // namespace tessera::agent
 

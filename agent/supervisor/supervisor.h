@@ -11,7 +11,9 @@
 #define TESSERA_AGENT_SUPERVISOR_SUPERVISOR_H_
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,18 +22,20 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "agent/gpu/gpu_backend.h"
-#include "agent/metrics/engine_metrics_merger.h"
+#include "agent/metrics/engine_metrics_scraper.h"
+#include "agent/metrics/http_fetcher.h"
 #include "agent/supervisor/port_allocator.h"
+#include "agent/supervisor/process_launcher.h"
+#include "agent/supervisor/supervised_worker.h"
 #include "agent/supervisor/supervision_policy.h"
+#include "agent/supervisor/timer.h"
 #include "agent/supervisor/worker_status.h"
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "engine/adapters/launch_plan.h"
-#include "http/http_client.h"
 #include "wire/worker_spec.h"
 
 namespace tessera::agent {
@@ -57,13 +61,28 @@ struct SupervisorOptions {
   std::chrono::milliseconds scrape_timeout{1'000};
 };
 
+// What the supervisor acts through: the host's in the agent (HostServices),
+// fakes in tests. Not owned; each must outlive the supervisor.
+struct SupervisorServices {
+  GpuBackend& gpus;
+  const Clock& clock;
+  ProcessLauncher& processes;
+  TimerFactory& timers;
+  // GETs of each engine's health endpoint, bounded by the policy's
+  // probe_timeout.
+  HttpFetcher& health_probes;
+  // GETs of each engine's metrics endpoint, bounded by scrape_timeout.
+  HttpFetcher& engine_metrics;
+  PortAllocator::PortCheck port_is_free = IsPortFree;
+};
+
 class Supervisor {
  public:
   enum class ApplyOutcome { kCreated, kUnchanged, kReplaced };
 
-  // Not owned: `gpus` and `clock` must outlive the supervisor.
-  Supervisor(boost::asio::io_context& io_context, SupervisorOptions options, GpuBackend& gpus,
-             const Clock& clock, Logger logger);
+  // `loop` (where engine metrics are merged) must outlive the supervisor.
+  Supervisor(boost::asio::io_context& loop, SupervisorOptions options, SupervisorServices services,
+             Logger logger);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
   // Leaves every worker process running, for the next agent to adopt.
@@ -91,73 +110,60 @@ class Supervisor {
   // worker, deployment, role and partition labels, merged into one
   // exposition. Merged off the loop after each scrape round and worker
   // change, so serving /metrics costs a copy.
-  const std::string& EngineMetricsText() const { return *engine_metrics_.text; }
+  const std::string& EngineMetricsText() const { return scraper_.text(); }
   // The same, as one gzip member; empty when compression failed.
-  const std::string& EngineMetricsGzip() const { return *engine_metrics_.gzip; }
+  const std::string& EngineMetricsGzip() const { return scraper_.gzip(); }
   // True once Recover() succeeded.
   bool recovered() const { return recovered_; }
 
   // Counters for the agent's own metrics.
-  int64_t engine_scrape_failures() const { return engine_scrape_failures_; }
-  int64_t engine_metric_lines_rejected() const { return engine_metric_lines_rejected_; }
+  int64_t engine_scrape_failures() const { return scraper_.scrape_failures(); }
+  int64_t engine_metric_lines_rejected() const { return scraper_.lines_rejected(); }
   // Seconds from a worker's exit being noticed to its restart being
   // scheduled, for the last exit (the supervisor's reaction time).
   std::optional<double> last_exit_reaction_seconds() const { return last_exit_reaction_seconds_; }
 
  private:
-  struct Worker;
+  using WorkerPointer = std::shared_ptr<SupervisedWorker>;
 
-  std::shared_ptr<Worker> MakeWorker(const std::string& id, wire::WorkerSpec spec);
+  WorkerPointer MakeWorker(const std::string& id, wire::WorkerSpec spec);
   Status CheckSpec(const std::string& id, const wire::WorkerSpec& spec) const;
-  // AlreadyExists naming the worker that holds (or is moving onto) one of
-  // `partitions`, other than worker `id`.
-  Status CheckPartitionsFree(const std::string& id, const std::vector<int>& partitions) const;
-  // AlreadyExists when `port` is the agent's, another worker's, or bound by
-  // some other process on this node.
-  Status CheckBootstrapPortFree(const std::string& id, int port) const;
-  StatusOr<adapters::LaunchPlan> Plan(const Worker& worker) const;
-  Status AssignPorts(Worker& worker);
+  StatusOr<adapters::LaunchPlan> Plan(const SupervisedWorker& worker) const;
+  Status AssignPorts(SupervisedWorker& worker);
   std::set<int> HeldPorts() const;
-  void Pump(const std::shared_ptr<Worker>& worker);
-  void Spawn(const std::shared_ptr<Worker>& worker);
-  // Opens a process descriptor for the worker's process and awaits its exit.
-  void WatchExit(const std::shared_ptr<Worker>& worker);
-  void AwaitExit(const std::shared_ptr<Worker>& worker);
-  void Probe(const std::shared_ptr<Worker>& worker);
-  void ReadLoad(const std::shared_ptr<Worker>& worker);
+  // Carries out what the worker's lifecycle has due, and wakes it when it
+  // next has something to do.
+  void Pump(const WorkerPointer& worker);
+  void Signal(const WorkerPointer& worker, int signal);
+  void Spawn(const WorkerPointer& worker);
+  ProcessLauncher::OnExit ExitHandler(const WorkerPointer& worker);
+  void Exited(const WorkerPointer& worker, const ProcessExit& exit);
+  void Probe(const WorkerPointer& worker);
+  void ReadLoad(const WorkerPointer& worker);
   // Forgets (or replaces) a stopped worker.
-  void Finish(const std::shared_ptr<Worker>& stopped);
-  void ArmTimer(const std::shared_ptr<Worker>& worker);
-  void ScrapeAll();
-  // Hands the running workers' last expositions to the merger.
-  void MergeEngineMetrics();
-  void ScheduleScrape();
+  void Finish(const WorkerPointer& stopped);
+  void ArmTimer(const WorkerPointer& worker);
+  // Every scrape period: engine metrics, the GPU inventory, worker logs.
+  void ScheduleHousekeeping();
+  void ScrapeEngines();
   void RefreshInventory();
   void RotateLogs();
   void Persist();
-  WorkerStatus StatusOf(const Worker& worker) const;
-  std::string WorkerUrl(int port) const;
 
-  boost::asio::io_context& io_context_;
   SupervisorOptions options_;
   GpuBackend& gpus_;
   const Clock& clock_;
+  ProcessLauncher& processes_;
+  TimerFactory& timers_;
+  HttpFetcher& health_probes_;
   Logger logger_;
-  http::HttpClient probe_client_;
-  http::HttpClient scrape_client_;
   PortAllocator ports_;
-  boost::asio::steady_timer scrape_timer_;
-  std::map<std::string, std::shared_ptr<Worker>> workers_;
+  EngineMetricsScraper scraper_;
+  std::unique_ptr<Timer> housekeeping_timer_;
+  std::map<std::string, WorkerPointer> workers_;
   NodeInventory inventory_;
   bool recovered_ = false;
   bool shutting_down_ = false;
-  int64_t engine_scrape_failures_ = 0;
-  int64_t engine_metric_lines_rejected_ = 0;
-  int scrapes_in_flight_ = 0;
-  EngineMetricsMerger::Merged engine_metrics_{.text = std::make_shared<const std::string>(),
-                                              .gzip = std::make_shared<const std::string>(),
-                                              .rejected_lines = 0};
-  EngineMetricsMerger engine_metrics_merger_;
   std::optional<double> last_exit_reaction_seconds_;
 };
 

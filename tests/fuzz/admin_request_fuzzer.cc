@@ -24,6 +24,7 @@
 #include "agent/api/admin_routes.h"
 #include "agent/gpu/sim_gpu_backend.h"
 #include "agent/gpu/sim_topology.h"
+#include "agent/supervisor/host_services.h"
 #include "agent/supervisor/supervisor.h"
 #include "base/clock.h"
 #include "http/request_parser.h"
@@ -39,16 +40,17 @@ struct Harness {
       : state_directory(std::filesystem::temp_directory_path() /
                         ("tessera-admin-fuzzer-" + std::to_string(::getpid()))),
         gpus(*agent::ParseSimTopologyShorthand("1xmi300x:cpx/nps4")),
-        supervisor(io_context,
-                   {.engines = {{"sim",
-                                 {.name = "sim",
-                                  .kind = wire::EngineKind::kSim,
-                                  .command = {"/nonexistent/tessera-fuzz-engine"}}}},
-                    .state_directory = state_directory,
-                    .log_directory = state_directory / "logs",
-                    .bind_host = "127.0.0.1",
-                    .reserved_ports = {}},
-                   gpus, SystemClock::Default(), Logger({.minimum_level = LogLevel::kError})),
+        options({.engines = {{"sim",
+                              {.name = "sim",
+                               .kind = wire::EngineKind::kSim,
+                               .command = {"/nonexistent/tessera-fuzz-engine"}}}},
+                 .state_directory = state_directory,
+                 .log_directory = state_directory / "logs",
+                 .bind_host = "127.0.0.1",
+                 .reserved_ports = {}}),
+        logger({.minimum_level = LogLevel::kError}),
+        host(io_context, options, gpus, SystemClock::Default(), logger),
+        supervisor(io_context, options, host.services(), logger),
         routes(
             supervisor, std::string(kToken), [](bool /*gzip*/) { return std::string("# none\n"); },
             "fuzz-node") {
@@ -58,6 +60,9 @@ struct Harness {
   boost::asio::io_context io_context;
   std::filesystem::path state_directory;
   agent::SimGpuBackend gpus;
+  agent::SupervisorOptions options;
+  Logger logger;
+  agent::HostServices host;
   agent::Supervisor supervisor;
   agent::AdminRoutes routes;
   http::RequestScreen screen = [this](const http::HttpRequest& head) {

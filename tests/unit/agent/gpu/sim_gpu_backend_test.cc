@@ -49,14 +49,15 @@ TEST(SimGpuBackendTest, UsageFollowsObservedWorkloads) {
   SimGpuBackend backend(*ParseSimTopologyShorthand("1xmi300x:cpx/nps4"));
   const NodeInventory idle = *backend.Read();
   const std::vector<PartitionWorkload> workloads = {
-      {.partition = 2, .reserved_vram_bytes = int64_t{20} << 30, .busy_percent = 100},
-      {.partition = 3, .reserved_vram_bytes = int64_t{1} << 40, .busy_percent = 250}};
+      {.partition = 2, .reserved_vram_bytes = int64_t{20} << 30, .in_flight_requests = 4},
+      {.partition = 3, .reserved_vram_bytes = int64_t{1} << 40, .in_flight_requests = 10}};
   backend.ObserveWorkloads(workloads);
   const NodeInventory busy = *backend.Read();
   EXPECT_EQ(busy.FindPartition(2)->vram_used_bytes, int64_t{20} << 30);
   EXPECT_EQ(busy.FindPartition(3)->vram_used_bytes, busy.FindPartition(3)->vram_total_bytes)
       << "clamped to the partition";
-  EXPECT_EQ(busy.FindPartition(3)->busy_percent, 100);
+  EXPECT_EQ(busy.FindPartition(2)->busy_percent, 100) << "four requests saturate a partition";
+  EXPECT_EQ(busy.FindPartition(3)->busy_percent, 100) << "clamped";
   EXPECT_DOUBLE_EQ(busy.gpus[0].busy_percent, 25);
   EXPECT_GT(*busy.gpus[0].power_watts, *idle.gpus[0].power_watts);
   EXPECT_GT(*busy.gpus[0].junction_temperature_celsius, *idle.gpus[0].junction_temperature_celsius);

@@ -26,7 +26,7 @@ std::string Label(const prometheus::ClientMetric& metric, const std::string& nam
 TEST(GpuMetricsTest, PartitionsAreGpusAndPhysicalReadingsAppearOncePerGpu) {
   SimGpuBackend backend(*ParseSimTopologyShorthand("2xmi300x:cpx/nps4"));
   const PartitionWorkload workload{
-      .partition = 9, .reserved_vram_bytes = int64_t{10} << 30, .busy_percent = 50};
+      .partition = 9, .reserved_vram_bytes = int64_t{10} << 30, .in_flight_requests = 2};
   backend.ObserveWorkloads({&workload, 1});
   const std::vector<prometheus::MetricFamily> families =
       GpuMetricFamilies(*backend.Read(), "node-a");

@@ -1,4 +1,4 @@
-#include "agent/supervisor/process_launcher.h"
+#include "agent/supervisor/posix_process.h"
 
 #include <csignal>
 #include <filesystem>
@@ -27,7 +27,7 @@ bool WaitExited(int descriptor) {
   return ::poll(&entry, 1, 10'000) == 1;
 }
 
-TEST(ProcessLauncherTest, RunsArgvWithEnvironmentAndLogsOutput) {
+TEST(PosixProcessTest, RunsArgvWithEnvironmentAndLogsOutput) {
   const std::string log = TempLog("launcher_env");
   std::filesystem::remove(log);
   StatusOr<ProcessIdentity> process =
@@ -40,7 +40,7 @@ TEST(ProcessLauncherTest, RunsArgvWithEnvironmentAndLogsOutput) {
   ASSERT_GE(descriptor, 0);
   ASSERT_TRUE(WaitExited(descriptor));
   ::close(descriptor);
-  EXPECT_EQ(ReapAndDescribe(process->pid), "exit code 0");
+  EXPECT_EQ(ReapExited(process->pid), ProcessExit{.exit_code = 0});
   std::ifstream file(log);
   std::string line;
   std::getline(file, line);
@@ -48,7 +48,7 @@ TEST(ProcessLauncherTest, RunsArgvWithEnvironmentAndLogsOutput) {
   std::filesystem::remove(log);
 }
 
-TEST(ProcessLauncherTest, ExecFailureIsAnErrorNotAChild) {
+TEST(PosixProcessTest, ExecFailureIsAnErrorNotAChild) {
   StatusOr<ProcessIdentity> process = LaunchProcess({.argv = {"/nonexistent/engine"},
                                                      .env = {},
                                                      .working_directory = "",
@@ -58,7 +58,7 @@ TEST(ProcessLauncherTest, ExecFailureIsAnErrorNotAChild) {
               HasSubstr("cannot start \"/nonexistent/engine\": No such file or directory"));
 }
 
-TEST(ProcessLauncherTest, IdentityDetectsExitAndSignalsReachTheGroup) {
+TEST(PosixProcessTest, IdentityDetectsExitAndSignalsReachTheGroup) {
   StatusOr<ProcessIdentity> process = LaunchProcess(
       {.argv = {"sleep", "30"}, .env = {}, .working_directory = "", .log_path = "/dev/null"});
   ASSERT_TRUE(process.ok()) << process.status();
@@ -78,11 +78,11 @@ TEST(ProcessLauncherTest, IdentityDetectsExitAndSignalsReachTheGroup) {
       << "signalling a process that is gone succeeds: nothing is left to signal";
   ::close(descriptor);
   EXPECT_FALSE(IsAlive(*process)) << "a zombie counts as exited";
-  EXPECT_EQ(ReapAndDescribe(process->pid), "killed by signal 9");
+  EXPECT_EQ(ReapExited(process->pid), ProcessExit{.signal = SIGKILL});
   EXPECT_TRUE(SignalProcessGroup(*process, /*pidfd=*/-1, SIGKILL).ok());
 }
 
-TEST(ProcessLauncherTest, StartTicksOfAMissingProcessAreNone) {
+TEST(PosixProcessTest, StartTicksOfAMissingProcessAreNone) {
   StatusOr<std::optional<uint64_t>> ticks = ReadProcessStartTicks(0x3fffffff);
   ASSERT_TRUE(ticks.ok()) << ticks.status();
   EXPECT_EQ(*ticks, std::nullopt);
