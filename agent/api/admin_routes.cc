@@ -219,9 +219,6 @@ ApiResponse AdminRoutes::ServiceDiscovery() const {
   json groups = json::array();
   for (const WorkerStatus& worker : supervisor_.Workers()) {
     if (worker.state != wire::WorkerState::kReady) continue;
-    std::vector<std::string> partitions;
-    partitions.reserve(worker.spec.partitions.size());
-    for (int partition : worker.spec.partitions) partitions.push_back(std::to_string(partition));
     const std::string target = worker.url.substr(worker.url.find("://") + 3);
     groups.push_back({{"targets", {target}},
                       {"labels",
@@ -229,7 +226,7 @@ ApiResponse AdminRoutes::ServiceDiscovery() const {
                         {"deployment", worker.spec.deployment},
                         {"namespace", worker.spec.namespace_name},
                         {"role", wire::WorkerRoleName(worker.spec.role)},
-                        {"partition", Join(partitions, ",")},
+                        {"partition", Join(worker.spec.partitions, ",")},
                         {"hostname", hostname_}}}});
   }
   return Json(200, groups);

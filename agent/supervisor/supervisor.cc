@@ -16,13 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-std::string PartitionLabel(const std::vector<int>& partitions) {
-  std::vector<std::string> names;
-  names.reserve(partitions.size());
-  for (int partition : partitions) names.push_back(std::to_string(partition));
-  return Join(names, ",");
-}
-
 // An engine's endpoint as the agent reaches it, on the loopback whatever
 // address the engine binds.
 std::string LocalUrl(int port, const std::string& path) {
@@ -122,7 +115,7 @@ Supervisor::WorkerPointer Supervisor::MakeWorker(const std::string& id, wire::Wo
       scraper_.Add(id, {{"worker", id},
                         {"deployment", worker->spec.deployment},
                         {"role", std::string(wire::WorkerRoleName(worker->spec.role))},
-                        {"partition", PartitionLabel(worker->spec.partitions)}});
+                        {"partition", Join(worker->spec.partitions, ",")}});
   return worker;
 }
 
@@ -195,7 +188,7 @@ StatusOr<Supervisor::ApplyOutcome> Supervisor::Apply(const std::string& id, wire
   workers_[id] = worker;
   logger_.Info("worker created", {{"worker", id},
                                   {"engine", worker->spec.engine},
-                                  {"partitions", PartitionLabel(worker->spec.partitions)},
+                                  {"partitions", Join(worker->spec.partitions, ",")},
                                   {"port", worker->port}});
   worker->lifecycle.Start(clock_.Now());
   Pump(worker);
