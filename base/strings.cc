@@ -38,4 +38,8 @@ std::string Quote(std::string_view text) {
   return quoted;
 }
 
+std::string CountOf(int64_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
 }  // namespace tessera

@@ -3,6 +3,7 @@
 #ifndef TESSERA_BASE_STRINGS_H_
 #define TESSERA_BASE_STRINGS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -16,6 +17,9 @@ std::string AsciiUpper(std::string_view text);
 // Double-quotes `text` for an error message, escaping quotes, backslashes and
 // control characters so that the quoted input is unambiguous and printable.
 std::string Quote(std::string_view text);
+
+// "1 worker", "3 workers": a count and a noun that takes a plain "s".
+std::string CountOf(int64_t count, std::string_view noun);
 
 // Joins the elements of `parts` (anything iterable whose elements are
 // integers, written in decimal, or convert to std::string_view) with

@@ -45,10 +45,6 @@ std::string PartitionList(const std::vector<int>& partitions) {
   return Join(partitions, ",");
 }
 
-std::string Plural(int count, std::string_view noun) {
-  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
-}
-
 }  // namespace
 
 struct DeploymentReconciler::Pass {
@@ -416,7 +412,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         progress.push_back(role_key + ": " + std::to_string(counts.updated) + " of " +
                            std::to_string(counts.replicas) + " updated");
       } else if (counts.ready < counts.replicas) {
-        progress.push_back(role_key + ": " + Plural(counts.replicas - counts.ready, "worker") +
+        progress.push_back(role_key + ": " + CountOf(counts.replicas - counts.ready, "worker") +
                            " starting");
       }
     }
@@ -427,7 +423,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     const auto remaining = std::count_if(
         pass.owned.begin(), pass.owned.end(),
         [](const OwnedWorker& owned) { return owned.node->health != NodeHealth::kLost; });
-    set("Ready", false, "Deleting", "draining " + Plural(static_cast<int>(remaining), "worker"));
+    set("Ready", false, "Deleting", "draining " + CountOf(remaining, "worker"));
     set("Progressing", remaining > 0, remaining > 0 ? "ScalingDown" : "Complete",
         remaining > 0 ? "removing every worker" : "every worker removed");
   } else if (!record.spec) {
@@ -455,7 +451,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     }
     for (const auto& [node, count] : lost_nodes) {
       if (degraded.empty()) degraded_reason = "NodeLost";
-      degraded.push_back("node " + node + " is lost with " + Plural(count, "worker") +
+      degraded.push_back("node " + node + " is lost with " + CountOf(count, "worker") +
                          "; they are replaced elsewhere");
     }
     if (!pass.agent_errors.empty()) {
@@ -468,8 +464,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         std::count_if(pass.owned.begin(), pass.owned.end(), [](const OwnedWorker& owned) {
           return owned.node->health != NodeHealth::kLost && owned.worker->Terminating();
         });
-    if (draining > 0)
-      progress.push_back("draining " + Plural(static_cast<int>(draining), "worker"));
+    if (draining > 0) progress.push_back("draining " + CountOf(draining, "worker"));
     const bool progressing = !progress.empty() || pass.created + pass.removed > 0;
     set("Progressing", progressing,
         !progressing   ? "Complete"

@@ -25,6 +25,12 @@ TEST(StringsTest, Join) {
   EXPECT_EQ(Join(std::vector<std::string_view>{"a", "b", "c"}, ", "), "a, b, c");
 }
 
+TEST(StringsTest, CountOfPutsAnSOnAnythingButOne) {
+  EXPECT_EQ(CountOf(0, "worker"), "0 workers");
+  EXPECT_EQ(CountOf(1, "worker"), "1 worker");
+  EXPECT_EQ(CountOf(12, "partition"), "12 partitions");
+}
+
 TEST(StringsTest, JoinWritesIntegersInDecimal) {
   EXPECT_EQ(Join(std::vector<int>{0, 7, -3}, ","), "0,7,-3");
   EXPECT_EQ(Join(std::vector<int64_t>{}, ","), "");
