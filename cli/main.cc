@@ -1,3 +1,9 @@
+// tessera: the user's command line (fit, bench).
+//
+// Threads. One: `fit` computes and prints; `bench` runs its load generator
+// (cli/bench/) on an event loop in this thread — arrivals on a timer, every
+// request a stream on one HTTP client — and prints when the loop ends.
+
 #include <iostream>
 #include <string>
 #include <vector>

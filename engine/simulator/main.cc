@@ -1,5 +1,10 @@
 // tessera-engine-sim: an OpenAI-compatible engine that behaves like vLLM or
 // SGLang on a given GPU partition, for tests and demos without GPUs.
+//
+// Threads. One: the main thread runs the event loop, and everything — HTTP
+// requests and streams, the engine core's steps on a steady timer, the KV
+// hand-off server and fetches, signals — is a handler on it, so nothing in
+// the simulator takes a lock.
 
 #include <csignal>
 #include <cstdio>
