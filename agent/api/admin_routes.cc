@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/metrics/gzip.h"
+#include "base/http_status.h"
 #include "base/strings.h"
 #include "wire/node_inventory.h"
 #include "wire/worker_status.h"
@@ -18,31 +19,8 @@ using nlohmann::json;
 constexpr int kDefaultLogLines = 100;
 constexpr int kMaxLogLines = 100'000;
 
-int HttpStatusOf(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kAborted:
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 ApiResponse Error(const Status& status) {
-  ApiResponse response = AdminErrorResponse(HttpStatusOf(status.code()), status);
+  ApiResponse response = AdminErrorResponse(HttpStatusForStatusCode(status.code()), status);
   if (response.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
