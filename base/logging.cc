@@ -25,41 +25,12 @@ bool NeedsQuotes(std::string_view value) {
 }
 
 void AppendValue(std::string_view value, std::string& line) {
-  if (!NeedsQuotes(value)) {
+  // A quoted logfmt value is a JSON string, which log pipelines unquote.
+  if (NeedsQuotes(value)) {
+    line += JsonQuote(value);
+  } else {
     line += value;
-    return;
   }
-  constexpr std::string_view kHexDigits = "0123456789abcdef";
-  line += '"';
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        line += "\\\"";
-        break;
-      case '\\':
-        line += "\\\\";
-        break;
-      case '\n':
-        line += "\\n";
-        break;
-      case '\r':
-        line += "\\r";
-        break;
-      case '\t':
-        line += "\\t";
-        break;
-      default:
-        if (IsControl(byte)) {
-          line += "\\u00";
-          line += kHexDigits[byte >> 4];
-          line += kHexDigits[byte & 0xf];
-        } else {
-          line += c;
-        }
-    }
-  }
-  line += '"';
 }
 
 void AppendKey(std::string_view key, std::string& line) {

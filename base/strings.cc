@@ -38,4 +38,41 @@ std::string Quote(std::string_view text) {
   return quoted;
 }
 
+std::string JsonQuote(std::string_view text) {
+  constexpr std::string_view kHexDigits = "0123456789abcdef";
+  std::string quoted;
+  quoted.reserve(text.size() + 2);
+  quoted += '"';
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\r':
+        quoted += "\\r";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          quoted += "\\u00";
+          quoted += kHexDigits[byte >> 4];
+          quoted += kHexDigits[byte & 0xf];
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  quoted += '"';
+  return quoted;
+}
+
 }  // namespace tessera
