@@ -1,9 +1,9 @@
 #include "base/time_format.h"
 
 #include <array>
-#include <charconv>
 #include <cstdio>
 
+#include "base/numbers.h"
 #include "base/strings.h"
 
 namespace tessera {
@@ -37,9 +37,9 @@ std::string FormatWithFraction(system_clock::time_point time, int digits) {
 // Reads exactly `digits` decimal digits at `text[position]`.
 bool ReadNumber(std::string_view text, size_t& position, size_t digits, int& out) {
   if (position + digits > text.size()) return false;
-  const char* begin = text.data() + position;
-  const auto [end, error] = std::from_chars(begin, begin + digits, out);
-  if (error != std::errc() || end != begin + digits) return false;
+  const std::optional<int> number = ParseInteger<int>(text.substr(position, digits));
+  if (!number) return false;
+  out = *number;
   position += digits;
   return true;
 }

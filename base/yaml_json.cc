@@ -13,6 +13,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/numbers.h"
 #include "base/strings.h"
 
 namespace tessera {
@@ -154,14 +155,12 @@ std::optional<double> ParseCoreFloat(std::string_view text) {
 // compare equal to those parsed from JSON), uint64 when only that fits, and
 // beyond both a double, approximately, as JSON parsers do.
 json UnsignedDigitsToJson(std::string_view digits, int base) {
-  uint64_t value = 0;
-  const std::from_chars_result result =
-      std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (result.ec == std::errc()) {
-    if (value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return static_cast<int64_t>(value);
+  // Precondition: `digits` are all digits of `base`, so no value means too large.
+  if (const std::optional<uint64_t> value = ParseInteger<uint64_t>(digits, base)) {
+    if (*value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return static_cast<int64_t>(*value);
     }
-    return value;
+    return *value;
   }
   if (base == 10) return *ParseCoreFloat(digits);
   double approximate = 0;
@@ -185,10 +184,7 @@ std::optional<json> ParseCoreInteger(std::string_view text) {
   if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
   if (digits.empty() || !AllOf(digits, IsDigit)) return std::nullopt;
   if (!negative) return UnsignedDigitsToJson(digits, 10);
-  int64_t value = 0;
-  const std::from_chars_result result =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec == std::errc()) return value;
+  if (const std::optional<int64_t> value = ParseInteger<int64_t>(text)) return *value;
   return *ParseCoreFloat(text);
 }
 
