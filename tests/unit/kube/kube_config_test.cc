@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
-#include "kube/base64.h"
 #include "tests/unit/kube/test_credentials.h"
 
 namespace tessera::kube {
@@ -103,12 +102,12 @@ TEST_F(KubeconfigTest, InlineDataAsJson) {
     "apiVersion": "v1", "kind": "Config", "current-context": "c",
     "clusters": [{"name": "k", "cluster": {"server": "https://10.0.0.1:443",
         "certificate-authority-data": ")" +
-                           EncodeBase64(test_credentials::kCertificatePem) + R"("}}],
+                           test_credentials::Base64(test_credentials::kCertificatePem) + R"("}}],
     "users": [{"name": "u", "user": {
         "client-certificate-data": ")" +
-                           EncodeBase64(test_credentials::kCertificatePem) + R"(",
+                           test_credentials::Base64(test_credentials::kCertificatePem) + R"(",
         "client-key-data": ")" +
-                           EncodeBase64(test_credentials::kKeyPem) + R"("}}],
+                           test_credentials::Base64(test_credentials::kKeyPem) + R"("}}],
     "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}]})";
   const StatusOr<KubeConfig> config = LoadKubeconfig(Write("config.json", json));
   ASSERT_TRUE(config.ok()) << config.status();
