@@ -58,6 +58,8 @@ Status Make(int http_status, std::string_view reason, const std::string& message
 
 StatusCode StatusCodeForHttp(int http_status, std::string_view reason) {
   if (http_status >= 200 && http_status < 300) return StatusCode::kOk;
+  // Every server error is worth a retry, as client-go treats them.
+  if (http_status >= 500 && http_status < 600) return StatusCode::kUnavailable;
   switch (http_status) {
     // The API server's statuses that mean what they mean anywhere.
     case 400:
@@ -81,14 +83,11 @@ StatusCode StatusCodeForHttp(int http_status, std::string_view reason) {
     case 429:
       return StatusCode::kUnavailable;
     default:
-      break;
+      // A status the API server does not send is not guessed at: a proxy's
+      // 499 read as Cancelled would look like the caller's own stop, a 408
+      // read as DeadlineExceeded would be retried.
+      return StatusCode::kUnknown;
   }
-  // Every server error is worth a retry, as client-go treats them.
-  if (http_status >= 500 && http_status < 600) return StatusCode::kUnavailable;
-  // A status the API server does not send is not guessed at: a proxy's 499
-  // read as Cancelled would look like the caller's own stop, a 408 read as
-  // DeadlineExceeded would be retried.
-  return StatusCode::kUnknown;
 }
 
 Status StatusFromStatusObject(const nlohmann::json& status, std::string_view request) {
