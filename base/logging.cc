@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "base/strings.h"
+#include "base/time_format.h"
 
 namespace tessera {
 namespace {
@@ -25,41 +26,12 @@ bool NeedsQuotes(std::string_view value) {
 }
 
 void AppendValue(std::string_view value, std::string& line) {
-  if (!NeedsQuotes(value)) {
+  // A quoted logfmt value is a JSON string, which log pipelines unquote.
+  if (NeedsQuotes(value)) {
+    line += JsonQuote(value);
+  } else {
     line += value;
-    return;
   }
-  constexpr std::string_view kHexDigits = "0123456789abcdef";
-  line += '"';
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        line += "\\\"";
-        break;
-      case '\\':
-        line += "\\\\";
-        break;
-      case '\n':
-        line += "\\n";
-        break;
-      case '\r':
-        line += "\\r";
-        break;
-      case '\t':
-        line += "\\t";
-        break;
-      default:
-        if (IsControl(byte)) {
-          line += "\\u00";
-          line += kHexDigits[byte >> 4];
-          line += kHexDigits[byte & 0xf];
-        } else {
-          line += c;
-        }
-    }
-  }
-  line += '"';
 }
 
 void AppendKey(std::string_view key, std::string& line) {
@@ -78,14 +50,6 @@ void AppendField(std::string_view key, std::string_view value, std::string& line
   AppendKey(key, line);
   line += '=';
   AppendValue(value, line);
-}
-
-void AppendZeroPadded(int64_t value, int width, std::string& out) {
-  std::string digits = std::to_string(value);
-  if (digits.size() < static_cast<size_t>(width)) {
-    out.append(static_cast<size_t>(width) - digits.size(), '0');
-  }
-  out += digits;
 }
 
 }  // namespace
@@ -182,7 +146,7 @@ void Logger::Log(LogLevel level, std::string_view message,
                  std::initializer_list<LogField> fields) const {
   if (!IsEnabled(level)) return;
   std::string line = "ts=";
-  line += FormatLogTimestamp(shared_->clock->WallNow());
+  line += FormatRfc3339Millis(shared_->clock->WallNow());
   line += " level=";
   line += LogLevelName(level);
   if (!component_.empty()) AppendField("component", component_, line);
@@ -206,30 +170,6 @@ void Logger::Warning(std::string_view message, std::initializer_list<LogField> f
 
 void Logger::Error(std::string_view message, std::initializer_list<LogField> fields) const {
   Log(LogLevel::kError, message, fields);
-}
-
-std::string FormatLogTimestamp(std::chrono::system_clock::time_point time) {
-  const auto milliseconds = std::chrono::floor<std::chrono::milliseconds>(time);
-  const auto day = std::chrono::floor<std::chrono::days>(milliseconds);
-  const std::chrono::year_month_day date(day);
-  const std::chrono::hh_mm_ss time_of_day(milliseconds - day);
-  std::string text;
-  text.reserve(24);
-  AppendZeroPadded(static_cast<int>(date.year()), 4, text);
-  text += '-';
-  AppendZeroPadded(static_cast<unsigned>(date.month()), 2, text);
-  text += '-';
-  AppendZeroPadded(static_cast<unsigned>(date.day()), 2, text);
-  text += 'T';
-  AppendZeroPadded(time_of_day.hours().count(), 2, text);
-  text += ':';
-  AppendZeroPadded(time_of_day.minutes().count(), 2, text);
-  text += ':';
-  AppendZeroPadded(time_of_day.seconds().count(), 2, text);
-  text += '.';
-  AppendZeroPadded(time_of_day.subseconds().count(), 3, text);
-  text += 'Z';
-  return text;
 }
 
 }  // namespace tessera

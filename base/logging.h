@@ -198,11 +198,6 @@ class Logger {
   std::string fixed_fields_;
 };
 
-// `time` as RFC 3339 in UTC with milliseconds, the ts= format:
-// "2026-11-23T20:10:00.123Z". Truncates, so an event never appears to happen
-// later than it did.
-std::string FormatLogTimestamp(std::chrono::system_clock::time_point time);
-
 }  // namespace tessera
 
 #endif  // TESSERA_BASE_LOGGING_H_

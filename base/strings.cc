@@ -1,6 +1,40 @@
 #include "base/strings.h"
 
 namespace tessera {
+namespace {
+
+enum class Escapes {
+  kHex,   // \xHH for every control character: short, and unambiguous in a message
+  kJson,  // \n, \r, \t by name, \u00HH for the rest: what JSON parsers read
+};
+
+// `text` in double quotes with '"', '\\', control characters and DEL escaped.
+std::string DoubleQuote(std::string_view text, Escapes escapes) {
+  constexpr std::string_view kHexDigits = "0123456789abcdef";
+  std::string quoted;
+  quoted.reserve(text.size() + 2);
+  quoted += '"';
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (byte >= 0x20 && byte != 0x7f) {
+      quoted += c;
+    } else if (escapes == Escapes::kJson && (c == '\n' || c == '\r' || c == '\t')) {
+      quoted += '\\';
+      quoted += c == '\n' ? 'n' : (c == '\r' ? 'r' : 't');
+    } else {
+      quoted += escapes == Escapes::kJson ? "\\u00" : "\\x";
+      quoted += kHexDigits[byte >> 4];
+      quoted += kHexDigits[byte & 0xf];
+    }
+  }
+  quoted += '"';
+  return quoted;
+}
+
+}  // namespace
 
 std::string AsciiLower(std::string_view text) {
   std::string lower(text);
@@ -18,25 +52,9 @@ std::string AsciiUpper(std::string_view text) {
   return upper;
 }
 
-std::string Quote(std::string_view text) {
-  constexpr std::string_view kHexDigits = "0123456789abcdef";
-  std::string quoted = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      quoted += "\\x";
-      quoted += kHexDigits[byte >> 4];
-      quoted += kHexDigits[byte & 0xf];
-    } else {
-      quoted += c;
-    }
-  }
-  quoted += '"';
-  return quoted;
-}
+std::string Quote(std::string_view text) { return DoubleQuote(text, Escapes::kHex); }
+
+std::string JsonQuote(std::string_view text) { return DoubleQuote(text, Escapes::kJson); }
 
 std::string CountOf(int64_t count, std::string_view noun) {
   return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");

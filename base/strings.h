@@ -18,6 +18,13 @@ std::string AsciiUpper(std::string_view text);
 // control characters so that the quoted input is unambiguous and printable.
 std::string Quote(std::string_view text);
 
+// `text` as a JSON string literal, quotes included: '"' and '\\' escaped,
+// newline, carriage return and tab as \n, \r and \t, the other control
+// characters and DEL as \u00XX (so that the literal prints as one line of
+// visible characters). Other bytes pass through: valid UTF-8 stays readable,
+// and the caller must not pass invalid UTF-8 where a JSON parser will read it.
+std::string JsonQuote(std::string_view text);
+
 // "1 worker", "3 workers": a count and a noun that takes a plain "s".
 std::string CountOf(int64_t count, std::string_view noun);
 

@@ -1,9 +1,9 @@
 #include "base/time_format.h"
 
 #include <array>
-#include <charconv>
 #include <cstdio>
 
+#include "base/numbers.h"
 #include "base/strings.h"
 
 namespace tessera {
@@ -23,12 +23,23 @@ std::string FormatSeconds(system_clock::time_point time) {
   return {text.data(), static_cast<size_t>(length)};
 }
 
+// `time` with `digits` fractional digits, `Unit` being 10^-digits seconds.
+template <typename Unit>
+std::string FormatWithFraction(system_clock::time_point time, int digits) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  const auto fraction = std::chrono::floor<Unit>(time - seconds);
+  std::array<char, 24> text{};
+  std::snprintf(text.data(), text.size(), "%0*lld", digits,
+                static_cast<long long>(fraction.count()));  // NOLINT(google-runtime-int)
+  return FormatSeconds(time) + "." + text.data() + "Z";
+}
+
 // Reads exactly `digits` decimal digits at `text[position]`.
 bool ReadNumber(std::string_view text, size_t& position, size_t digits, int& out) {
   if (position + digits > text.size()) return false;
-  const char* begin = text.data() + position;
-  const auto [end, error] = std::from_chars(begin, begin + digits, out);
-  if (error != std::errc() || end != begin + digits) return false;
+  const std::optional<int> number = ParseInteger<int>(text.substr(position, digits));
+  if (!number) return false;
+  out = *number;
   position += digits;
   return true;
 }
@@ -43,13 +54,12 @@ bool Expect(std::string_view text, size_t& position, char expected) {
 
 std::string FormatRfc3339(system_clock::time_point time) { return FormatSeconds(time) + "Z"; }
 
+std::string FormatRfc3339Millis(system_clock::time_point time) {
+  return FormatWithFraction<std::chrono::milliseconds>(time, 3);
+}
+
 std::string FormatRfc3339Micros(system_clock::time_point time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time - seconds);
-  std::array<char, 24> fraction{};
-  std::snprintf(fraction.data(), fraction.size(), "%06lld",
-                static_cast<long long>(micros.count()));  // NOLINT(google-runtime-int)
-  return FormatSeconds(time) + "." + fraction.data() + "Z";
+  return FormatWithFraction<std::chrono::microseconds>(time, 6);
 }
 
 StatusOr<system_clock::time_point> ParseRfc3339(std::string_view text) {

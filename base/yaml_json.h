@@ -68,21 +68,6 @@ StatusOr<std::vector<nlohmann::json>> YamlDocumentsToJson(std::string_view yaml)
 // keeps its last value, as most JSON parsers do.
 StatusOr<nlohmann::json> ParseJson(std::string_view text);
 
-// Renders JSON as block-style YAML that YamlToJson() reads back to an equal
-// value: maps and sequences in block style (empty ones as {} and []), object
-// keys in the object's iteration order (sorted for nlohmann::json, insertion
-// order for nlohmann::ordered_json), numbers, booleans and null plain, and
-// strings plain unless they would read back as something else or contain
-// YAML syntax: "true", "123", "null", "", "1e3", " padded", "a: b", "#x" are
-// double-quoted. Multi-line strings use literal blocks (|) when that reads
-// back exactly, else double quotes with escapes. NaN and infinities become
-// .nan, .inf and -.inf.
-//
-// Strings must be valid UTF-8, as JSON requires. Binary values (which JSON
-// text cannot hold) are written as a sequence of byte values.
-std::string JsonToYaml(const nlohmann::json& value);
-std::string JsonToYaml(const nlohmann::ordered_json& value);
-
 }  // namespace tessera
 
 #endif  // TESSERA_BASE_YAML_JSON_H_

@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "base/http_status.h"
 #include "base/units.h"
 #include "http/client_core.h"
 #include "http/http_wire.h"

@@ -62,7 +62,7 @@ struct HttpCallHandlers {
       on_body{};
   // Exactly once, last (unless the client is destroyed first, see
   // HttpClient). OK when a 2xx response was received in full. Otherwise:
-  //   - an HTTP error status: the code from StatusCodeForHttpStatus(), and a
+  //   - an HTTP error status: the code from StatusCodeForHttpStatus() (base/http_status.h), and a
   //     message with the method, URL, status and the start of the body (the
   //     whole body was also passed to on_body);
   //   - Unavailable: connection refused, reset or closed early; DNS failure;

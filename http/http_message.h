@@ -1,5 +1,5 @@
 // HTTP/1.1 messages as plain values: what the server hands a handler, what a
-// handler answers with, and the mapping between HTTP status codes and Status.
+// handler answers with (base/http_status.h maps HTTP status codes to Status).
 // Nothing here touches a socket, so these types are cheap to build in tests.
 
 #ifndef TESSERA_HTTP_HTTP_MESSAGE_H_
@@ -74,14 +74,6 @@ std::string_view HttpReasonPhrase(int status);
 // The error body vLLM and SGLang send, so clients written against them parse
 // ours: {"error":{"message":...,"type":"Bad Request","param":null,"code":400}}
 std::string JsonErrorBody(int status, std::string_view message);
-
-// The Status code that best describes an HTTP error status: 400
-// InvalidArgument, 401 Unauthenticated, 403 PermissionDenied, 404 NotFound,
-// 408 and 504 DeadlineExceeded, 409 Aborted, 412 FailedPrecondition, 413
-// InvalidArgument, 429 ResourceExhausted, 499 Cancelled, 501 Unimplemented,
-// 503 Unavailable, other 4xx FailedPrecondition, other 5xx Internal, anything
-// else Unknown. Precondition: status is not 2xx.
-StatusCode StatusCodeForHttpStatus(int status);
 
 }  // namespace tessera::http
 

@@ -1,8 +1,9 @@
 #include "http/http_url.h"
 
 #include <algorithm>
-#include <charconv>
 #include <string>
+
+#include "base/numbers.h"
 
 namespace tessera::http {
 namespace {
@@ -62,14 +63,9 @@ StatusOr<HttpUrl> ParseHttpUrl(std::string_view url) {
   }
   if (parsed.host.empty()) return UrlError(url, "missing host");
   if (!port_text.empty()) {
-    unsigned port = 0;
-    const auto [end, error] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-      return UrlError(url, "port must be a number from 1 to 65535");
-    }
-    parsed.port = static_cast<uint16_t>(port);
+    const std::optional<uint16_t> port = ParseInteger<uint16_t>(port_text);
+    if (!port || *port == 0) return UrlError(url, "port must be a number from 1 to 65535");
+    parsed.port = *port;
   }
   return parsed;
 }
@@ -87,16 +83,15 @@ StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
       decoded += c;
       continue;
     }
-    unsigned value = 0;
-    const char* first = text.data() + i + 1;
-    const char* last = text.data() + std::min(text.size(), i + 3);
-    const auto [end, error] = std::from_chars(first, last, value, 16);
-    if (error != std::errc() || end != first + 2 || last != first + 2) {
+    const std::string_view digits = text.substr(i + 1, 2);
+    const std::optional<unsigned> value =
+        digits.size() == 2 ? ParseInteger<unsigned>(digits, 16) : std::nullopt;
+    if (!value) {
       return InvalidArgumentError("bad percent escape at byte " + std::to_string(i) +
                                   ": expected % and two hex digits");
     }
-    if (value == 0) return InvalidArgumentError("an escaped NUL (%00) is not allowed");
-    decoded += static_cast<char>(value);
+    if (*value == 0) return InvalidArgumentError("an escaped NUL (%00) is not allowed");
+    decoded += static_cast<char>(*value);
     i += 2;
   }
   return decoded;

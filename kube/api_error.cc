@@ -1,5 +1,6 @@
 #include "kube/api_error.h"
 
+#include "base/http_status.h"
 #include "base/json_fields.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
@@ -57,19 +58,22 @@ Status Make(int http_status, std::string_view reason, const std::string& message
 
 StatusCode StatusCodeForHttp(int http_status, std::string_view reason) {
   if (http_status >= 200 && http_status < 300) return StatusCode::kOk;
+  // Every server error is worth a retry, as client-go treats them.
+  if (http_status >= 500 && http_status < 600) return StatusCode::kUnavailable;
   switch (http_status) {
+    // The API server's statuses that mean what they mean anywhere.
     case 400:
-    case 406:
+    case 401:
+    case 403:
+    case 404:
     case 413:
+      return StatusCodeForHttpStatus(http_status);
+    // Its kinds of bad request, and what its conflicts and expiries ask of
+    // the caller (see the table in the header).
+    case 406:
     case 415:
     case 422:
       return StatusCode::kInvalidArgument;
-    case 401:
-      return StatusCode::kUnauthenticated;
-    case 403:
-      return StatusCode::kPermissionDenied;
-    case 404:
-      return StatusCode::kNotFound;
     case 405:
       return StatusCode::kUnimplemented;
     case 409:
@@ -79,10 +83,11 @@ StatusCode StatusCodeForHttp(int http_status, std::string_view reason) {
     case 429:
       return StatusCode::kUnavailable;
     default:
-      break;
+      // A status the API server does not send is not guessed at: a proxy's
+      // 499 read as Cancelled would look like the caller's own stop, a 408
+      // read as DeadlineExceeded would be retried.
+      return StatusCode::kUnknown;
   }
-  if (http_status >= 500 && http_status < 600) return StatusCode::kUnavailable;
-  return StatusCode::kUnknown;
 }
 
 Status StatusFromStatusObject(const nlohmann::json& status, std::string_view request) {

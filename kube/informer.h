@@ -38,15 +38,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/logging.h"
-#include "kube/backoff.h"
 #include "kube/informer_cache.h"
 #include "kube/kube_client.h"
 #include "kube/resource_type.h"
 #include "kube/stoppable_thread.h"
 
 namespace tessera::kube {
+
+// What client-go's reflectors use between failed list/watch cycles:
+// 800ms doubling to 30s, full jitter, reset after two healthy minutes.
+inline constexpr BackoffPolicy kReflectorBackoff{
+    .initial = std::chrono::milliseconds(800),
+    .factor = 2.0,
+    .jitter = 1.0,
+    .cap = std::chrono::seconds(30),
+    .reset_after = std::chrono::minutes(2),
+};
 
 struct InformerOptions {
   // Empty watches all namespaces (and is required for cluster-scoped types).

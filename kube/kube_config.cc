@@ -4,12 +4,12 @@
 #include <utility>
 #include <vector>
 
+#include <cpprest/asyncrt_utils.h>
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
-#include "kube/base64.h"
 
 namespace tessera::kube {
 namespace {
@@ -24,6 +24,35 @@ std::string TrimBlanks(std::string_view text) {
   if (first == std::string_view::npos) return "";
   const auto last = text.find_last_not_of(" \t\r\n");
   return std::string(text.substr(first, last - first + 1));
+}
+
+bool IsBase64Character(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '=';
+}
+
+// The *-data fields: standard base64 with padding, as Go's StdEncoding reads
+// it. Line breaks are skipped, as Go skips them, because PEM-wrapped data is
+// pasted into kubeconfigs that way; any other stray character is named by its
+// offset. cpprest checks the length and where the padding stands.
+StatusOr<std::string> DecodeBase64(std::string_view text) {
+  std::string compact;
+  compact.reserve(text.size());
+  for (size_t offset = 0; offset < text.size(); ++offset) {
+    const char c = text[offset];
+    if (c == '\r' || c == '\n') continue;
+    if (!IsBase64Character(c)) {
+      return InvalidArgumentError("not valid base64: unexpected character at offset " +
+                                  std::to_string(offset));
+    }
+    compact += c;
+  }
+  try {
+    const std::vector<unsigned char> bytes = utility::conversions::from_base64(compact);
+    return std::string(bytes.begin(), bytes.end());
+  } catch (const std::exception& error) {
+    return InvalidArgumentError(std::string("not valid base64: ") + error.what());
+  }
 }
 
 // One entry of a kubeconfig's named lists (clusters, users, contexts), with

@@ -26,10 +26,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
-#include "kube/backoff.h"
 #include "kube/kube_client.h"
 #include "kube/lease_decision.h"
 #include "kube/stoppable_thread.h"

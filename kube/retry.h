@@ -7,10 +7,18 @@
 #include <chrono>
 #include <functional>
 
+#include "base/backoff.h"
 #include "base/status.h"
-#include "kube/backoff.h"
 
 namespace tessera::kube {
+
+// client-go's retry.DefaultRetry: five attempts 10ms apart, 10% jitter.
+inline constexpr BackoffPolicy kDefaultRetry{
+    .initial = std::chrono::milliseconds(10),
+    .factor = 1.0,
+    .jitter = 0.1,
+    .steps = 5,
+};
 
 struct RetryOptions {
   // policy.steps is the number of attempts (at least one is made).

@@ -1,11 +1,12 @@
 #include "agent/api/admin_routes.h"
 
-#include <charconv>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/metrics/gzip.h"
+#include "base/http_status.h"
+#include "base/numbers.h"
 #include "base/strings.h"
 #include "wire/node_inventory.h"
 #include "wire/worker_status.h"
@@ -18,31 +19,8 @@ using nlohmann::json;
 constexpr int kDefaultLogLines = 100;
 constexpr int kMaxLogLines = 100'000;
 
-int HttpStatusOf(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kAborted:
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 ApiResponse Error(const Status& status) {
-  ApiResponse response = AdminErrorResponse(HttpStatusOf(status.code()), status);
+  ApiResponse response = AdminErrorResponse(HttpStatusForStatusCode(status.code()), status);
   if (response.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
@@ -54,13 +32,6 @@ std::string Dump(const json& body) {
 }
 
 ApiResponse Json(int status, const json& body) { return {.status = status, .body = Dump(body)}; }
-
-std::optional<int> ParseInt(const std::string& text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -160,7 +131,7 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
     if (method != "GET") return Error(InvalidArgumentError("logs: use GET"));
     int lines = kDefaultLogLines;
     if (const auto tail = request.query.find("tail"); tail != request.query.end()) {
-      const std::optional<int> parsed = ParseInt(tail->second);
+      const std::optional<int> parsed = ParseInteger<int>(tail->second);
       if (!parsed || *parsed < 1 || *parsed > kMaxLogLines) {
         return Error(InvalidArgumentError("tail: must be an integer from 1 to " +
                                           std::to_string(kMaxLogLines) + ", got " +
@@ -192,7 +163,7 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
   if (method == "DELETE") {
     std::optional<std::chrono::milliseconds> grace;
     if (const auto it = request.query.find("graceSeconds"); it != request.query.end()) {
-      const std::optional<int> seconds = ParseInt(it->second);
+      const std::optional<int> seconds = ParseInteger<int>(it->second);
       if (!seconds || *seconds < 0 || *seconds > 24 * 3600) {
         return Error(InvalidArgumentError("graceSeconds: must be an integer from 0 to 86400, got " +
                                           Quote(it->second)));

@@ -1,6 +1,7 @@
 #include "agent/config/agent_config.h"
 
 #include "base/json_fields.h"
+#include "base/numbers.h"
 #include "base/strings.h"
 #include "base/units.h"
 #include "base/yaml_json.h"
@@ -120,15 +121,12 @@ StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string&
     if (max_files) config.log_max_files = *max_files;
   }
   if (ports) {
-    const size_t dash = ports->find('-');
-    int first = 0;
-    int last = 0;
-    try {
-      first = std::stoi(ports->substr(0, dash));
-      last = dash == std::string::npos ? first : std::stoi(ports->substr(dash + 1));
-    } catch (const std::exception&) {
-      first = last = 0;
-    }
+    const std::string_view range = *ports;
+    const size_t dash = range.find('-');
+    const int first = ParseInteger<int>(range.substr(0, dash)).value_or(0);
+    const int last = dash == std::string_view::npos
+                         ? first
+                         : ParseInteger<int>(range.substr(dash + 1)).value_or(0);
     if (first < 1 || last > 65535 || first > last) {
       return InvalidArgumentError("ports: must be a range such as 20000-29999, got " +
                                   Quote(*ports));

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <string_view>
 
 #include "agent/gpu/sysfs_file.h"
+#include "base/numbers.h"
 
 namespace tessera::agent {
 namespace {
@@ -17,15 +17,6 @@ namespace fs = std::filesystem;
 // HSA heap types of a memory bank: frame buffer visible to the host, and not.
 constexpr uint64_t kHeapFrameBufferPublic = 1;
 constexpr uint64_t kHeapFrameBufferPrivate = 2;
-
-std::optional<uint64_t> ParseUnsigned(std::string_view text) {
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 // "name value" per line; values are unsigned decimal (hive_id and unique_id
 // exceed int64).
@@ -37,7 +28,8 @@ std::map<std::string, uint64_t, std::less<>> ParseProperties(std::string_view te
     text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
     const size_t space = line.find(' ');
     if (space == std::string_view::npos) continue;
-    if (const std::optional<uint64_t> value = ParseUnsigned(TrimSysfsText(line.substr(space)))) {
+    if (const std::optional<uint64_t> value =
+            ParseInteger<uint64_t>(TrimSysfsText(line.substr(space)))) {
       properties.emplace(std::string(line.substr(0, space)), *value);
     }
   }
@@ -54,7 +46,7 @@ uint64_t PropertyOr(const std::map<std::string, uint64_t, std::less<>>& properti
 std::vector<std::pair<int, fs::path>> NumberedEntries(const fs::path& directory) {
   std::vector<std::pair<int, fs::path>> entries;
   for (const std::string& name : ListSysfsDirectory(directory)) {
-    const std::optional<uint64_t> number = ParseUnsigned(name);
+    const std::optional<uint64_t> number = ParseInteger<uint64_t>(name);
     if (number && *number < 1'000'000)
       entries.emplace_back(static_cast<int>(*number), directory / name);
   }
@@ -159,7 +151,7 @@ std::map<uint32_t, int64_t> ReadKfdProcessVram(const fs::path& sys_root) {
     for (const std::string& name : ListSysfsDirectory(processes / process)) {
       constexpr std::string_view kPrefix = "vram_";
       if (!name.starts_with(kPrefix)) continue;
-      const std::optional<uint64_t> gpu_id = ParseUnsigned(name.substr(kPrefix.size()));
+      const std::optional<uint64_t> gpu_id = ParseInteger<uint64_t>(name.substr(kPrefix.size()));
       const std::optional<int64_t> bytes = ReadSysfsInteger(processes / process / name);
       if (gpu_id && bytes && *bytes > 0) used[static_cast<uint32_t>(*gpu_id)] += *bytes;
     }

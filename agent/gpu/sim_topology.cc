@@ -1,9 +1,8 @@
 #include "agent/gpu/sim_topology.h"
 
-#include <charconv>
-
 #include "base/file.h"
 #include "base/json_fields.h"
+#include "base/numbers.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
 
@@ -60,8 +59,10 @@ StatusOr<SimTopology> ParseSimTopologyShorthand(std::string_view text) {
   int count = 1;
   std::string_view rest = text;
   if (const size_t x = text.find('x'); x != std::string_view::npos && x > 0) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + x, count);
-    if (error == std::errc() && end == text.data() + x) rest = text.substr(x + 1);
+    if (const std::optional<int> parsed = ParseInteger<int>(text.substr(0, x))) {
+      count = *parsed;
+      rest = text.substr(x + 1);
+    }
   }
   if (count < 1 || count > kMaxGpus) {
     return InvalidArgumentError("GPU count must be 1-" + std::to_string(kMaxGpus) + " in " +

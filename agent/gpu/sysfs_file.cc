@@ -2,11 +2,12 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include "base/numbers.h"
 
 namespace tessera::agent {
 namespace {
@@ -54,13 +55,9 @@ std::optional<int64_t> ParseSysfsInteger(std::string_view text) {
     base = 16;
     text.remove_prefix(2);
   }
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
-      value > static_cast<uint64_t>(INT64_MAX)) {
-    return std::nullopt;
-  }
-  const auto signed_value = static_cast<int64_t>(value);
+  const std::optional<uint64_t> value = ParseInteger<uint64_t>(text, base);
+  if (!value || *value > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  const auto signed_value = static_cast<int64_t>(*value);
   return negative ? -signed_value : signed_value;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <csignal>
 
+#include "base/backoff.h"
+
 namespace tessera::agent {
 namespace {
 
@@ -257,9 +259,11 @@ void WorkerLifecycle::Fail(TimePoint now, wire::WorkerState state, std::string r
 }
 
 std::chrono::milliseconds WorkerLifecycle::BackoffDelay() const {
-  std::chrono::milliseconds delay = policy_.backoff_initial;
-  for (int i = 1; i < consecutive_failures_ && delay < policy_.backoff_max; ++i) delay *= 2;
-  return std::min(delay, policy_.backoff_max);
+  // No jitter: one worker's restarts contend with no one else's.
+  const BackoffPolicy restart{
+      .initial = policy_.backoff_initial, .factor = 2.0, .cap = policy_.backoff_max};
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      BackoffWait(restart, consecutive_failures_ - 1));
 }
 
 void WorkerLifecycle::SendSignal(TimePoint now, std::vector<WorkerAction>& actions, int signal) {

@@ -6,6 +6,7 @@
 #include <cpprest/http_client.h>
 
 #include "base/file.h"
+#include "base/http_status.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
 #include "controller/agents/agent_json.h"
@@ -26,18 +27,19 @@ std::string ErrorMessage(const std::string& body) {
   return body.substr(0, 200);
 }
 
+// The agent answers with HttpStatusForStatusCode(); its 409 is read as
+// AlreadyExists, what it answers a PUT with when a partition or port is held.
+// What the controller cannot act on (403, 5xx) is Unavailable, with the HTTP
+// status in the message: the next pass tries again.
 Status StatusFromReply(int status, const std::string& body, const std::string& what) {
   const std::string message = what + ": " + ErrorMessage(body);
-  switch (status) {
-    case 400:
-    case 413:
-      return InvalidArgumentError(message);
-    case 401:
-      return UnauthenticatedError(message);
-    case 404:
-      return NotFoundError(message);
-    case 409:
-      return AlreadyExistsError(message);
+  if (status == 409) return AlreadyExistsError(message);
+  const StatusCode code = StatusCodeForHttpStatus(status);
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kNotFound:
+      return Status(code, message);
     default:
       return UnavailableError(message + " (HTTP " + std::to_string(status) + ")");
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/backoff.h"
+
 namespace tessera::controller {
 namespace {
 
@@ -50,9 +52,11 @@ void WorkQueue::AddRateLimited(const Key& key) {
     const std::scoped_lock lock(mutex_);
     failures = ++failures_[key];
   }
-  auto delay = options_.failure_base;
-  for (int i = 1; i < failures && delay < options_.failure_max; ++i) delay *= 2;
-  AddAfter(key, std::min(delay, options_.failure_max));
+  // client-go's ItemExponentialFailureRateLimiter: no jitter.
+  const BackoffPolicy backoff{
+      .initial = options_.failure_base, .factor = 2.0, .cap = options_.failure_max};
+  AddAfter(key, std::chrono::duration_cast<std::chrono::milliseconds>(
+                    BackoffWait(backoff, failures - 1)));
 }
 
 void WorkQueue::Forget(const Key& key) {

@@ -1,11 +1,11 @@
 #include "controller/reconciler/worker_naming.h"
 
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
 
 #include "base/fnv1a.h"
+#include "base/numbers.h"
 
 namespace tessera::controller {
 namespace {
@@ -48,11 +48,9 @@ std::optional<ParsedWorkerId> ParseWorkerId(std::string_view id) {
   if (id[hash_dash] != '-') return std::nullopt;
   ParsedWorkerId parsed;
   const std::string_view ordinal = id.substr(ordinal_dash + 1);
-  const auto [end, error] =
-      std::from_chars(ordinal.data(), ordinal.data() + ordinal.size(), parsed.ordinal);
-  if (error != std::errc() || end != ordinal.data() + ordinal.size() || parsed.ordinal < 0) {
-    return std::nullopt;
-  }
+  const std::optional<int> number = ParseInteger<int>(ordinal);
+  if (!number || *number < 0) return std::nullopt;
+  parsed.ordinal = *number;
   parsed.template_hash = std::string(id.substr(hash_dash + 1, 8));
   for (char c : parsed.template_hash) {
     if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "base/file.h"
 #include "base/fnv1a.h"
+#include "base/json_to_yaml.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
 

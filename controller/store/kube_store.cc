@@ -1,9 +1,9 @@
 #include "controller/store/kube_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
+#include "base/numbers.h"
 #include "kube/resource_type.h"
 #include "kube/retry.h"
 
@@ -41,12 +41,7 @@ std::optional<int> IntAt(const json& object, std::initializer_list<std::string_v
   const json* value = Find(object, path);
   if (value == nullptr) return std::nullopt;
   if (value->is_number_integer()) return value->get<int>();
-  if (value->is_string()) {
-    const std::string text = value->get<std::string>();
-    int parsed = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (error == std::errc() && end == text.data() + text.size()) return parsed;
-  }
+  if (value->is_string()) return ParseInteger<int>(value->get_ref<const std::string&>());
   return std::nullopt;
 }
 

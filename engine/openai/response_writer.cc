@@ -1,5 +1,7 @@
 #include "engine/openai/response_writer.h"
 
+#include "base/strings.h"
+
 namespace tessera::openai {
 namespace {
 
@@ -29,41 +31,7 @@ std::string Event(const std::string& json) { return "data: " + json + "\n\n"; }
 
 }  // namespace
 
-std::string JsonString(std::string_view text) {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[static_cast<unsigned char>(c) >> 4];
-          out += kHex[static_cast<unsigned char>(c) & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string JsonString(std::string_view text) { return JsonQuote(text); }
 
 std::string RoleChunk(const ResponseContext& context) {
   return Event(Prefix(context) +

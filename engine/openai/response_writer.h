@@ -28,7 +28,7 @@ struct ResponseContext {
   std::string model;
 };
 
-// `text` as a JSON string literal, quotes included.
+// `text` as a JSON string literal, quotes included: JsonQuote() (base/strings.h).
 std::string JsonString(std::string_view text);
 
 // Chat streams open with the assistant role and empty content.

@@ -99,19 +99,6 @@ TEST(LogLevelTest, OrderedBySeverity) {
   EXPECT_LT(LogLevel::kWarning, LogLevel::kError);
 }
 
-TEST(FormatLogTimestampTest, RfcThreeThreeThreeNineUtcWithMilliseconds) {
-  EXPECT_EQ(FormatLogTimestamp(ExampleTime()), "2026-11-23T20:10:00.123Z");
-  EXPECT_EQ(FormatLogTimestamp(system_clock::time_point()), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatLogTimestamp(FakeClock::kDefaultWallStart), "2026-01-01T00:00:00.000Z");
-}
-
-TEST(FormatLogTimestampTest, TruncatesToTheMillisecond) {
-  EXPECT_EQ(FormatLogTimestamp(ExampleTime() + std::chrono::microseconds(999)),
-            "2026-11-23T20:10:00.123Z");
-  EXPECT_EQ(FormatLogTimestamp(system_clock::time_point() - std::chrono::microseconds(1)),
-            "1969-12-31T23:59:59.999Z");
-}
-
 TEST_F(LoggingTest, WritesOneLogfmtLine) {
   const Logger agent = MakeLogger().WithComponent("agent");
   agent.Info("worker ready", {{"worker", "w-1"}, {"port", 8001}});

@@ -28,5 +28,17 @@ TEST(ParseIntegerTest, RejectsValuesOutOfRange) {
   EXPECT_EQ(ParseInteger<uint64_t>("18446744073709551616"), std::nullopt);
 }
 
+TEST(ParseIntegerTest, ReadsOtherBasesWithoutAPrefix) {
+  EXPECT_EQ(ParseInteger<unsigned>("1f", 16), 31U);
+  EXPECT_EQ(ParseInteger<unsigned>("1F", 16), 31U);
+  EXPECT_EQ(ParseInteger<int64_t>("-ff", 16), -255);
+  EXPECT_EQ(ParseInteger<unsigned>("17", 8), 15U);
+  EXPECT_EQ(ParseInteger<uint64_t>("ffffffffffffffff", 16), UINT64_MAX);
+  for (const char* text : {"0x1f", "1g", "", " 1", "-1"}) {
+    EXPECT_EQ(ParseInteger<unsigned>(text, 16), std::nullopt) << text;
+  }
+  EXPECT_EQ(ParseInteger<uint64_t>("10000000000000000", 16), std::nullopt);
+}
+
 }  // namespace
 }  // namespace tessera

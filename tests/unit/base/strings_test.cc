@@ -19,6 +19,14 @@ TEST(StringsTest, QuoteEscapesWhatWouldBeAmbiguous) {
   EXPECT_EQ(Quote(std::string("\x01\n", 2)), "\"\\x01\\x0a\"");
 }
 
+TEST(StringsTest, JsonQuoteWritesAJsonStringLiteral) {
+  EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(JsonQuote("\n\r\t"), "\"\\n\\r\\t\"");
+  EXPECT_EQ(JsonQuote(std::string("\x00\x1f\x7f", 3)), "\"\\u0000\\u001f\\u007f\"");
+  EXPECT_EQ(JsonQuote("gr\u00fc\u00dfe"), "\"gr\u00fc\u00dfe\"");
+}
+
 TEST(StringsTest, Join) {
   EXPECT_EQ(Join(std::vector<std::string>{}, ", "), "");
   EXPECT_EQ(Join(std::vector<std::string>{"a"}, ", "), "a");

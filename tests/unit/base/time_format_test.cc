@@ -16,6 +16,22 @@ TEST(TimeFormatTest, FormatsSecondsAndMicroseconds) {
   EXPECT_EQ(FormatRfc3339Micros(kInstant), "2026-12-02T10:04:05.123456Z");
 }
 
+TEST(TimeFormatTest, FormatsMillisecondsAsLogLinesCarryThem) {
+  EXPECT_EQ(FormatRfc3339Millis(kInstant), "2026-12-02T10:04:05.123Z");
+  EXPECT_EQ(FormatRfc3339Millis(system_clock::time_point()), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(TimeFormatTest, TruncatesToTheDigitsShown) {
+  EXPECT_EQ(FormatRfc3339Millis(kInstant + std::chrono::microseconds(543)),
+            "2026-12-02T10:04:05.123Z");
+  EXPECT_EQ(FormatRfc3339Millis(system_clock::time_point() - std::chrono::microseconds(1)),
+            "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339Micros(system_clock::time_point() - std::chrono::nanoseconds(1)),
+            "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(FormatRfc3339(system_clock::time_point() - std::chrono::nanoseconds(1)),
+            "1969-12-31T23:59:59Z");
+}
+
 TEST(TimeFormatTest, ParsesWhatItFormatsAndOffsets) {
   StatusOr<system_clock::time_point> micros = ParseRfc3339("2026-12-02T10:04:05.123456Z");
   ASSERT_TRUE(micros.ok()) << micros.status();

@@ -11,6 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/json_to_yaml.h"
+
 namespace tessera {
 namespace {
 
@@ -569,9 +571,11 @@ spec:
     - name: w-2
       gpus: []
   matrix:
-    - - 1
+    -
+      - 1
       - 2
-    - - 3
+    -
+      - 3
 )");
 }
 
@@ -632,20 +636,27 @@ TEST(JsonToYamlTest, EscapesInDoubleQuotes) {
   EXPECT_EQ(JsonToYaml(json("a\"b\\c")), "a\"b\\c\n");  // Safe inside a plain scalar.
   EXPECT_EQ(JsonToYaml(json(" \"q\" \\ ")), "\" \\\"q\\\" \\\\ \"\n");
   EXPECT_EQ(JsonToYaml(json("tab\there\r\x01")), "\"tab\\there\\r\\x01\"\n");
-  EXPECT_EQ(JsonToYaml(json("x\u2028y\u0085")), "\"x\\u2028y\\u0085\"\n");
+  // yaml-cpp escapes U+0085 as \x85 (YAML's form for it).
+  EXPECT_EQ(JsonToYaml(json("x\u2028y\u0085")), "\"x\\u2028y\\x85\"\n");
   EXPECT_EQ(JsonToYaml(json(std::string("nul\0byte", 8))), "\"nul\\x00byte\"\n");
 }
 
-TEST(JsonToYamlTest, MultiLineStringsUseLiteralBlocks) {
+TEST(JsonToYamlTest, MultiLineStringsEndingInOneNewlineUseLiteralBlocks) {
   EXPECT_EQ(JsonToYaml(json({{"script", "echo one\necho two\n"}})),
             "script: |\n  echo one\n  echo two\n");
-  EXPECT_EQ(JsonToYaml(json({{"script", "no newline\nat end"}})),
-            "script: |-\n  no newline\n  at end\n");
-  EXPECT_EQ(JsonToYaml(json({{"script", "kept\n\n\n"}})), "script: |+\n  kept\n\n\n");
   EXPECT_EQ(JsonToYaml(json({{"script", "a\n\n  indented\n"}})),
             "script: |\n  a\n\n    indented\n");
-  EXPECT_EQ(JsonToYaml(json({"one\ntwo"})), "- |-\n  one\n  two\n");
-  EXPECT_EQ(JsonToYaml(json("top\nlevel")), "|-\n  top\n  level\n");
+  EXPECT_EQ(JsonToYaml(json({"one\ntwo\n"})), "- |\n  one\n  two\n");
+  EXPECT_EQ(JsonToYaml(json("top\nlevel\n")), "|\n  top\n  level\n");
+  // yaml-cpp writes no chomping indicator (|- or |+): other endings are
+  // double-quoted.
+  EXPECT_EQ(JsonToYaml(json({{"script", "no newline\nat end"}})),
+            "script: \"no newline\\nat end\"\n");
+  EXPECT_EQ(JsonToYaml(json({{"script", "kept\n\n\n"}})), "script: \"kept\\n\\n\\n\"\n");
+  for (const char* text :
+       {"echo one\necho two\n", "a\n\n  indented\n", "no newline\nat end", "kept\n\n\n"}) {
+    EXPECT_EQ(Yaml(JsonToYaml(json({{"v", text}})))["v"], json(text)) << text;
+  }
 }
 
 TEST(JsonToYamlTest, MultiLineStringsALiteralBlockCannotCarryAreQuoted) {
@@ -666,7 +677,7 @@ TEST(JsonToYamlTest, VeryLongKeysUseTheExplicitForm) {
   const std::string key(2000, 'k');
   const json value = {{key, {{"nested", 1}}}, {"short", {key}}};
   const std::string yaml = JsonToYaml(value);
-  EXPECT_TRUE(yaml.starts_with("? " + key + "\n:\n  nested: 1\n")) << yaml.substr(0, 50);
+  EXPECT_TRUE(yaml.starts_with("? " + key + "\n: nested: 1\n")) << yaml.substr(0, 50);
   EXPECT_EQ(Yaml(yaml), value);
 }
 

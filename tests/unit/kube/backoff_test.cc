@@ -1,4 +1,4 @@
-#include "kube/backoff.h"
+#include "base/backoff.h"
 
 #include <chrono>
 #include <vector>
@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "kube/informer.h"
 #include "kube/retry.h"
 
 namespace tessera::kube {

@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "base/numbers.h"
 #include "kube/object_fields.h"
 #include "tests/unit/kube/scripted_server.h"
 
@@ -152,9 +153,11 @@ TEST(InformerTest, RelistsAfterAGoneErrorEventAndReportsWhatItDeleted) {
   // timeoutSeconds is drawn from [300, 600).
   const size_t at = requests[3].target.find("timeoutSeconds=");
   ASSERT_NE(at, std::string::npos);
-  const int timeout = std::stoi(requests[3].target.substr(at + 15));
-  EXPECT_GE(timeout, 300);
-  EXPECT_LT(timeout, 600);
+  const std::string_view rest = std::string_view(requests[3].target).substr(at + 15);
+  const std::optional<int> timeout = ParseInteger<int>(rest.substr(0, rest.find('&')));
+  ASSERT_TRUE(timeout.has_value()) << requests[3].target;
+  EXPECT_GE(*timeout, 300);
+  EXPECT_LT(*timeout, 600);
   const InformerStats stats = informer.stats();
   EXPECT_EQ(stats.lists, 2U);
   EXPECT_EQ(stats.relists, 1U);

@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/numbers.h"
 #include "base/strings.h"
 #include "tests/unit/kube/scripted_server.h"
 
@@ -231,7 +232,7 @@ TEST(KubeClientTest, NothingListeningIsUnavailable) {
   uint16_t port = 0;
   {
     ScriptedServer server([](const SeenRequest&) { return ScriptedResponse{}; });
-    port = static_cast<uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    port = ParseInteger<uint16_t>(server.url().substr(server.url().rfind(':') + 1)).value_or(0);
   }
   auto client = KubeClient::FromConfig({.server = "http://127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(client.ok());

@@ -8,9 +8,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "base/file.h"
-#include "kube/base64.h"
 #include "tests/unit/kube/test_credentials.h"
 
 namespace tessera::kube {
@@ -32,6 +32,19 @@ class KubeconfigTest : public ::testing::Test {
     std::filesystem::create_directories(path.parent_path());
     EXPECT_TRUE(WriteFileAtomically(path, contents).ok());
     return path;
+  }
+
+  // `data` as a kubeconfig's certificate-authority-data, decoded.
+  StatusOr<std::string> DecodeData(const std::string& data) {
+    const nlohmann::json kubeconfig = {
+        {"current-context", "c"},
+        {"clusters",
+         {{{"name", "k"},
+           {"cluster", {{"server", "https://h:1"}, {"certificate-authority-data", data}}}}}},
+        {"contexts", {{{"name", "c"}, {"context", {{"cluster", "k"}}}}}}};
+    StatusOr<KubeConfig> config = LoadKubeconfig(Write("config", kubeconfig.dump()));
+    if (!config.ok()) return config.status();
+    return config->certificate_authority_pem;
   }
 
   std::filesystem::path directory_;
@@ -103,12 +116,12 @@ TEST_F(KubeconfigTest, InlineDataAsJson) {
     "apiVersion": "v1", "kind": "Config", "current-context": "c",
     "clusters": [{"name": "k", "cluster": {"server": "https://10.0.0.1:443",
         "certificate-authority-data": ")" +
-                           EncodeBase64(test_credentials::kCertificatePem) + R"("}}],
+                           test_credentials::Base64(test_credentials::kCertificatePem) + R"("}}],
     "users": [{"name": "u", "user": {
         "client-certificate-data": ")" +
-                           EncodeBase64(test_credentials::kCertificatePem) + R"(",
+                           test_credentials::Base64(test_credentials::kCertificatePem) + R"(",
         "client-key-data": ")" +
-                           EncodeBase64(test_credentials::kKeyPem) + R"("}}],
+                           test_credentials::Base64(test_credentials::kKeyPem) + R"("}}],
     "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}]})";
   const StatusOr<KubeConfig> config = LoadKubeconfig(Write("config.json", json));
   ASSERT_TRUE(config.ok()) << config.status();
@@ -141,6 +154,45 @@ contexts: [{name: c, context: {cluster: k}}]
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_TRUE(config->token.empty());
   EXPECT_TRUE(config->client_certificate_pem.empty());
+}
+
+// Base64 as Go's encoding/base64.StdEncoding reads the *-data fields.
+
+TEST_F(KubeconfigTest, Base64DataRoundTripsEveryLength) {
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    const StatusOr<std::string> decoded = DecodeData(test_credentials::Base64(bytes));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(*decoded, bytes);
+    bytes.push_back(static_cast<char>(i * 37));
+  }
+}
+
+TEST_F(KubeconfigTest, Base64DataKnownVectors) {
+  // RFC 4648 section 10.
+  EXPECT_EQ(test_credentials::Base64("f"), "Zg==");
+  EXPECT_EQ(test_credentials::Base64("fo"), "Zm8=");
+  EXPECT_EQ(test_credentials::Base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(*DecodeData("Zm9vYg=="), "foob");
+  EXPECT_EQ(*DecodeData("Zm9vYmE="), "fooba");
+  EXPECT_EQ(*DecodeData(""), "");
+}
+
+TEST_F(KubeconfigTest, Base64DataLineBreaksAreSkipped) {
+  EXPECT_EQ(*DecodeData("Zm9v\r\nYmFy\n"), "foobar");
+}
+
+TEST_F(KubeconfigTest, Base64DataRejectsWhatGoRejects) {
+  EXPECT_THAT(
+      DecodeData("Zm9v YmFy").status().message(),
+      HasSubstr("certificate-authority-data: not valid base64: unexpected character at offset 4"));
+  EXPECT_THAT(DecodeData("Zm9").status().message(), HasSubstr("multiple of 4"));
+  EXPECT_THAT(DecodeData("Z===").status().message(), HasSubstr("padding"));
+  EXPECT_THAT(DecodeData("Zg==Zg==").status().message(), HasSubstr("padding"));
+  EXPECT_THAT(DecodeData("Zm9v-_").status().message(),
+              HasSubstr("unexpected character at offset 4"));
+  EXPECT_EQ(DecodeData("Zg=").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeData("Zg=a").status().code(), StatusCode::kInvalidArgument);
 }
 
 struct BadKubeconfig {

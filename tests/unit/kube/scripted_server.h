@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/numbers.h"
 #include "base/strings.h"
 
 namespace tessera::kube::test_server {
@@ -141,7 +142,7 @@ class ScriptedServer {
     }
     size_t length = 0;
     if (const auto it = request.headers.find("content-length"); it != request.headers.end()) {
-      length = std::stoul(it->second);
+      length = ParseInteger<size_t>(it->second).value_or(0);
     }
     request.body = data.substr(header_end + 4);
     while (request.body.size() < length) {

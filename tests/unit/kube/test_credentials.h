@@ -7,7 +7,10 @@
 #ifndef TESSERA_TESTS_UNIT_KUBE_TEST_CREDENTIALS_H_
 #define TESSERA_TESTS_UNIT_KUBE_TEST_CREDENTIALS_H_
 
+#include <string>
 #include <string_view>
+
+#include <openssl/evp.h>
 
 namespace tessera::kube::test_credentials {
 
@@ -35,6 +38,17 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXkxuYlvAetfWp3Gu
 QDJW81pPFxPGvvfUjrYTQXoCHMmsv7JPR6iRWU40dHyjPrZcQ0TJ09sb
 -----END PRIVATE KEY-----
 )";
+
+// `bytes` in standard base64 with padding, as kubeconfigs carry certificates
+// and keys in their *-data fields.
+inline std::string Base64(std::string_view bytes) {
+  std::string encoded((bytes.size() + 2) / 3 * 4 + 1, '\0');  // and OpenSSL's NUL
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     static_cast<int>(bytes.size()));
+  encoded.resize(static_cast<size_t>(length));
+  return encoded;
+}
 
 }  // namespace tessera::kube::test_credentials
 

@@ -1,18 +1,18 @@
-// Exponential backoff with jitter, with the semantics of apimachinery's
-// wait.Backoff and its backoff manager, so that Tessera's clients put the same
-// load on a struggling API server as client-go's do.
+// Exponential backoff, with the semantics of apimachinery's wait.Backoff and
+// its backoff manager, so that Tessera's Kubernetes clients put the same load
+// on a struggling API server as client-go's do; the agent's restart delay and
+// the controller's per-key retry delay are the same sequence without jitter.
 
-#ifndef TESSERA_KUBE_BACKOFF_H_
-#define TESSERA_KUBE_BACKOFF_H_
+#ifndef TESSERA_BASE_BACKOFF_H_
+#define TESSERA_BASE_BACKOFF_H_
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <optional>
-#include <random>
 
-namespace tessera::kube {
+namespace tessera {
 
 struct BackoffPolicy {
   // The first wait.
@@ -24,7 +24,7 @@ struct BackoffPolicy {
   double jitter = 0.0;
   // The un-jittered wait never grows beyond this; zero means no cap. As in
   // client-go the jitter is added after capping, so with jitter 1.0 a wait can
-  // reach twice the cap.
+  // reach twice the cap; and the first wait is `initial` even above the cap.
   std::chrono::nanoseconds cap{0};
   // How many waits grow; after that the wait stays where it is. For
   // RetryOnError it is also the number of attempts.
@@ -35,23 +35,11 @@ struct BackoffPolicy {
   std::chrono::nanoseconds reset_after{0};
 };
 
-// What client-go's reflectors use between failed list/watch cycles:
-// 800ms doubling to 30s, full jitter, reset after two healthy minutes.
-inline constexpr BackoffPolicy kReflectorBackoff{
-    .initial = std::chrono::milliseconds(800),
-    .factor = 2.0,
-    .jitter = 1.0,
-    .cap = std::chrono::seconds(30),
-    .reset_after = std::chrono::minutes(2),
-};
-
-// client-go's retry.DefaultRetry: five attempts 10ms apart, 10% jitter.
-inline constexpr BackoffPolicy kDefaultRetry{
-    .initial = std::chrono::milliseconds(10),
-    .factor = 1.0,
-    .jitter = 0.1,
-    .steps = 5,
-};
+// The un-jittered wait at position `step` of `policy`'s sequence (0 for the
+// first): initial × factor^step, held at the cap once it reaches it and at
+// its last value after `steps` steps. Callers that count failures themselves
+// ask for step failures - 1. A negative step is the first.
+std::chrono::nanoseconds BackoffWait(const BackoffPolicy& policy, int step);
 
 // A uniformly distributed number in [0, 1).
 using UniformRandom = std::function<double()>;
@@ -63,7 +51,7 @@ UniformRandom SeededUniformRandom(uint32_t seed);
 // A UniformRandom seeded from std::random_device.
 UniformRandom NonDeterministicUniformRandom();
 
-// The wait sequence of one policy. Not thread-safe.
+// The wait sequence of one policy, jittered. Not thread-safe.
 class Backoff {
  public:
   Backoff(BackoffPolicy policy, UniformRandom random);
@@ -80,8 +68,8 @@ class Backoff {
  private:
   BackoffPolicy policy_;
   UniformRandom random_;
-  std::chrono::nanoseconds current_;
-  int steps_left_;
+  // The position in the sequence of the next wait, at most policy_.steps.
+  int step_ = 0;
   std::optional<std::chrono::steady_clock::time_point> last_start_;
 };
 
@@ -90,6 +78,6 @@ class Backoff {
 std::chrono::nanoseconds Jitter(std::chrono::nanoseconds duration, double max_factor,
                                 const UniformRandom& random);
 
-}  // namespace tessera::kube
+}  // namespace tessera
 
-#endif  // TESSERA_KUBE_BACKOFF_H_
+#endif  // TESSERA_BASE_BACKOFF_H_

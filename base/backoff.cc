@@ -1,9 +1,11 @@
-#include "kube/backoff.h"
+#include "base/backoff.h"
 
+#include <algorithm>
 #include <memory>
+#include <random>
 #include <utility>
 
-namespace tessera::kube {
+namespace tessera {
 namespace {
 
 std::chrono::nanoseconds Scale(std::chrono::nanoseconds duration, double factor) {
@@ -14,6 +16,23 @@ std::chrono::nanoseconds Scale(std::chrono::nanoseconds duration, double factor)
 }
 
 }  // namespace
+
+std::chrono::nanoseconds BackoffWait(const BackoffPolicy& policy, int step) {
+  // wait.Backoff.Step, replayed: each step grows the wait (truncated to whole
+  // nanoseconds, as client-go's time.Duration is) until the cap or the steps
+  // run out.
+  std::chrono::nanoseconds wait = policy.initial;
+  if (policy.factor == 0.0) return wait;
+  const int growths = std::min(step, policy.steps);
+  for (int i = 0; i < growths; ++i) {
+    const std::chrono::nanoseconds grown = Scale(wait, policy.factor);
+    if (policy.cap > std::chrono::nanoseconds::zero() && grown > policy.cap) return policy.cap;
+    // Constant (factor 1) or saturated: no later step changes it either.
+    if (grown == wait) break;
+    wait = grown;
+  }
+  return wait;
+}
 
 UniformRandom SeededUniformRandom(uint32_t seed) {
   auto engine = std::make_shared<std::mt19937>(seed);
@@ -32,14 +51,10 @@ std::chrono::nanoseconds Jitter(std::chrono::nanoseconds duration, double max_fa
 }
 
 Backoff::Backoff(BackoffPolicy policy, UniformRandom random)
-    : policy_(policy),
-      random_(std::move(random)),
-      current_(policy.initial),
-      steps_left_(policy.steps) {}
+    : policy_(policy), random_(std::move(random)) {}
 
 void Backoff::Reset() {
-  current_ = policy_.initial;
-  steps_left_ = policy_.steps;
+  step_ = 0;
   last_start_.reset();
 }
 
@@ -47,24 +62,13 @@ std::chrono::nanoseconds Backoff::Next(std::chrono::steady_clock::time_point now
   // apimachinery's exponentialBackoffManagerImpl.getNextBackoff.
   if (policy_.reset_after > std::chrono::nanoseconds::zero() && last_start_ &&
       now - *last_start_ > policy_.reset_after) {
-    current_ = policy_.initial;
-    steps_left_ = policy_.steps;
+    step_ = 0;
   }
   last_start_ = now;
-  // wait.Backoff.Step: return the current wait, then grow it for next time.
-  std::chrono::nanoseconds wait = current_;
-  if (steps_left_ > 0) {
-    --steps_left_;
-    if (policy_.factor != 0.0) {
-      current_ = Scale(current_, policy_.factor);
-      if (policy_.cap > std::chrono::nanoseconds::zero() && current_ > policy_.cap) {
-        current_ = policy_.cap;
-        steps_left_ = 0;
-      }
-    }
-  }
+  std::chrono::nanoseconds wait = BackoffWait(policy_, step_);
+  if (step_ < policy_.steps) ++step_;
   if (policy_.jitter > 0.0) wait = Jitter(wait, policy_.jitter, random_);
   return wait;
 }
 
-}  // namespace tessera::kube
+}  // namespace tessera
