@@ -1,21 +1,15 @@
 #include "controller/agents/http_agent_api.h"
 
-#include <vector>
-
-#include <boost/asio/ssl.hpp>
-#include <cpprest/http_client.h>
-
 #include "base/file.h"
 #include "base/http_status.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
 #include "controller/agents/agent_json.h"
+#include "controller/agents/cpprest_agent_transport.h"
 #include "wire/worker_status.h"
 
 namespace tessera::controller {
 namespace {
-
-namespace http = web::http;
 
 // The agent's JSON error body carries the message worth showing.
 std::string ErrorMessage(const std::string& body) {
@@ -47,12 +41,19 @@ Status StatusFromReply(int status, const std::string& body, const std::string& w
 
 }  // namespace
 
-HttpAgentApi::HttpAgentApi(HttpAgentApiOptions options) : options_(std::move(options)) {}
+HttpAgentApi::HttpAgentApi(HttpAgentApiOptions options, std::unique_ptr<AgentTransport> transport)
+    : options_(std::move(options)), transport_(std::move(transport)) {}
 
 HttpAgentApi::~HttpAgentApi() = default;
 
 StatusOr<std::unique_ptr<HttpAgentApi>> HttpAgentApi::Create(HttpAgentApiOptions options) {
-  std::unique_ptr<HttpAgentApi> api(new HttpAgentApi(std::move(options)));
+  auto transport = std::make_unique<CpprestAgentTransport>(options.ca_file, options.timeout);
+  return Create(std::move(options), std::move(transport));
+}
+
+StatusOr<std::unique_ptr<HttpAgentApi>> HttpAgentApi::Create(
+    HttpAgentApiOptions options, std::unique_ptr<AgentTransport> transport) {
+  std::unique_ptr<HttpAgentApi> api(new HttpAgentApi(std::move(options), std::move(transport)));
   TESSERA_RETURN_IF_ERROR(api->ReadToken());
   return api;
 }
@@ -75,57 +76,26 @@ std::string HttpAgentApi::Token() const {
   return token_;
 }
 
-std::shared_ptr<http::client::http_client> HttpAgentApi::ClientFor(const std::string& endpoint) {
-  const std::scoped_lock lock(mutex_);
-  std::shared_ptr<http::client::http_client>& client = clients_[endpoint];
-  if (!client) {
-    http::client::http_client_config config;
-    config.set_timeout(options_.timeout);
-    if (!options_.ca_file.empty()) {
-      config.set_ssl_context_callback(
-          [ca = options_.ca_file.string()](boost::asio::ssl::context& context) {
-            context.load_verify_file(ca);
-          });
-    }
-    client = std::make_shared<http::client::http_client>(endpoint, config);
-  }
-  return client;
-}
-
-StatusOr<HttpAgentApi::Reply> HttpAgentApi::Send(const std::string& endpoint,
-                                                 const std::string& method, const std::string& path,
-                                                 const std::string& body) {
+StatusOr<AgentReply> HttpAgentApi::Send(const std::string& endpoint, const std::string& method,
+                                        const std::string& path, const std::string& body) {
   for (int attempt = 0;; ++attempt) {
-    try {
-      http::http_request request(method);
-      request.set_request_uri(path);
-      if (const std::string token = Token(); !token.empty()) {
-        request.headers().add("Authorization", "Bearer " + token);
-      }
-      if (!body.empty()) {
-        // From bytes: cpprest's string overload reads its string buffer through
-        // a byte stream buffer, a type pun UBSan's vptr check reports.
-        request.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-        request.headers().set_content_type("application/json");
-      }
-      http::http_response response = ClientFor(endpoint)->request(request).get();
-      Reply reply{.status = response.status_code(),
-                  .body = response.extract_utf8string(true).get()};
-      if (reply.status == 401 && attempt == 0 && !options_.token_file.empty()) {
-        TESSERA_RETURN_IF_ERROR(ReadToken());
-        continue;
-      }
-      return reply;
-    } catch (const std::exception& error) {
-      return UnavailableError("agent " + endpoint + ": " + error.what());
+    TESSERA_ASSIGN_OR_RETURN(AgentReply reply, transport_->Send({.endpoint = endpoint,
+                                                                 .method = method,
+                                                                 .path = path,
+                                                                 .body = body,
+                                                                 .bearer_token = Token()}));
+    if (reply.status == 401 && attempt == 0 && !options_.token_file.empty()) {
+      TESSERA_RETURN_IF_ERROR(ReadToken());
+      continue;
     }
+    return reply;
   }
 }
 
 StatusOr<AgentObservation> HttpAgentApi::Observe(const std::string& endpoint) {
-  TESSERA_ASSIGN_OR_RETURN(Reply node, Send(endpoint, "GET", "/v1/node", ""));
+  TESSERA_ASSIGN_OR_RETURN(AgentReply node, Send(endpoint, "GET", "/v1/node", ""));
   if (node.status != 200) return StatusFromReply(node.status, node.body, endpoint + "/v1/node");
-  TESSERA_ASSIGN_OR_RETURN(Reply workers, Send(endpoint, "GET", "/v1/workers", ""));
+  TESSERA_ASSIGN_OR_RETURN(AgentReply workers, Send(endpoint, "GET", "/v1/workers", ""));
   if (workers.status != 200) {
     return StatusFromReply(workers.status, workers.body, endpoint + "/v1/workers");
   }
@@ -141,7 +111,7 @@ StatusOr<AgentObservation> HttpAgentApi::Observe(const std::string& endpoint) {
 StatusOr<ObservedWorker> HttpAgentApi::PutWorker(const std::string& endpoint, const std::string& id,
                                                  const wire::WorkerSpec& spec) {
   const std::string path = "/v1/workers/" + id;
-  TESSERA_ASSIGN_OR_RETURN(Reply reply,
+  TESSERA_ASSIGN_OR_RETURN(AgentReply reply,
                            Send(endpoint, "PUT", path, wire::WorkerSpecToJson(spec).dump()));
   if (reply.status != 200 && reply.status != 201) {
     return StatusFromReply(reply.status, reply.body, "PUT " + endpoint + path);
@@ -154,7 +124,7 @@ StatusOr<ObservedWorker> HttpAgentApi::PutWorker(const std::string& endpoint, co
 Status HttpAgentApi::DeleteWorker(const std::string& endpoint, const std::string& id,
                                   int grace_seconds) {
   const std::string path = "/v1/workers/" + id + "?graceSeconds=" + std::to_string(grace_seconds);
-  TESSERA_ASSIGN_OR_RETURN(Reply reply, Send(endpoint, "DELETE", path, ""));
+  TESSERA_ASSIGN_OR_RETURN(AgentReply reply, Send(endpoint, "DELETE", path, ""));
   if (reply.status == 200 || reply.status == 202 || reply.status == 404) return OkStatus();
   return StatusFromReply(reply.status, reply.body, "DELETE " + endpoint + path);
 }

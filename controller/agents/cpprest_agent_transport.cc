@@ -1,0 +1,59 @@
+#include "controller/agents/cpprest_agent_transport.h"
+
+#include <vector>
+
+#include <boost/asio/ssl.hpp>
+#include <cpprest/http_client.h>
+
+namespace tessera::controller {
+namespace {
+
+namespace http = web::http;
+
+}  // namespace
+
+CpprestAgentTransport::CpprestAgentTransport(std::filesystem::path ca_file,
+                                             std::chrono::milliseconds timeout)
+    : ca_file_(std::move(ca_file)), timeout_(timeout) {}
+
+CpprestAgentTransport::~CpprestAgentTransport() = default;
+
+std::shared_ptr<http::client::http_client> CpprestAgentTransport::ClientFor(
+    const std::string& endpoint) {
+  const std::scoped_lock lock(mutex_);
+  std::shared_ptr<http::client::http_client>& client = clients_[endpoint];
+  if (!client) {
+    http::client::http_client_config config;
+    config.set_timeout(timeout_);
+    if (!ca_file_.empty()) {
+      config.set_ssl_context_callback([ca = ca_file_.string()](boost::asio::ssl::context& context) {
+        context.load_verify_file(ca);
+      });
+    }
+    client = std::make_shared<http::client::http_client>(endpoint, config);
+  }
+  return client;
+}
+
+StatusOr<AgentReply> CpprestAgentTransport::Send(const AgentRequest& request) {
+  try {
+    http::http_request message(request.method);
+    message.set_request_uri(request.path);
+    if (!request.bearer_token.empty()) {
+      message.headers().add("Authorization", "Bearer " + request.bearer_token);
+    }
+    if (!request.body.empty()) {
+      // From bytes: cpprest's string overload reads its string buffer through
+      // a byte stream buffer, a type pun UBSan's vptr check reports.
+      message.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
+      message.headers().set_content_type("application/json");
+    }
+    http::http_response response = ClientFor(request.endpoint)->request(message).get();
+    return AgentReply{.status = response.status_code(),
+                      .body = response.extract_utf8string(true).get()};
+  } catch (const std::exception& error) {
+    return UnavailableError("agent " + request.endpoint + ": " + error.what());
+  }
+}
+
+}  // namespace tessera::controller
