@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <set>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "base/yaml_json.h"
 #include "kube/api_error.h"
 #include "kube/object_fields.h"
+#include "kube/request_cancellation.h"
 #include "kube/tls_credentials.h"
 
 namespace tessera::kube {
@@ -35,79 +35,6 @@ constexpr std::chrono::seconds kWatchSilenceMargin{30};
 // client, and each client pools its own connections). Callers use a handful;
 // beyond this many, one-off clients are made rather than kept.
 constexpr size_t kMaxPooledClients = 8;
-
-// The in-flight requests that one Cancel() must reach. Registrations are
-// removed when a request ends, so a long-lived registry does not grow (pplx's
-// own linked token sources never deregister, which would).
-class CancelRegistry {
- public:
-  // False when already cancelled: the request must not start.
-  bool Add(const pplx::cancellation_token_source* source) {
-    const std::lock_guard lock(mutex_);
-    if (cancelled_) return false;
-    active_.insert(source);
-    return true;
-  }
-
-  void Remove(const pplx::cancellation_token_source* source) {
-    const std::lock_guard lock(mutex_);
-    active_.erase(source);
-  }
-
-  void Cancel() {
-    const std::lock_guard lock(mutex_);
-    cancelled_ = true;
-    // Runs cpprest's callbacks, which close the connections; they never call
-    // back into the registry.
-    for (const pplx::cancellation_token_source* source : active_) source->cancel();
-  }
-
-  void Reset() {
-    const std::lock_guard lock(mutex_);
-    cancelled_ = false;
-  }
-
-  bool Cancelled() const {
-    const std::lock_guard lock(mutex_);
-    return cancelled_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  bool cancelled_ = false;
-  std::set<const pplx::cancellation_token_source*> active_;
-};
-
-// One request's cancellation: cancelled by its own Cancel(), by the caller's
-// RequestCanceller, or by the client's destruction. Shared ownership of the
-// registries lets a watch stream outlive the client that opened it.
-class CancellationScope {
- public:
-  CancellationScope(std::shared_ptr<CancelRegistry> client, std::shared_ptr<CancelRegistry> caller)
-      : client_(std::move(client)), caller_(std::move(caller)) {
-    cancelled_ = !client_->Add(&source_);
-    if (caller_ && !caller_->Add(&source_)) cancelled_ = true;
-    if (cancelled_) source_.cancel();
-  }
-
-  ~CancellationScope() {
-    client_->Remove(&source_);
-    if (caller_) caller_->Remove(&source_);
-  }
-
-  CancellationScope(const CancellationScope&) = delete;
-  CancellationScope& operator=(const CancellationScope&) = delete;
-
-  bool Cancelled() const { return source_.get_token().is_canceled(); }
-  pplx::cancellation_token Token() const { return source_.get_token(); }
-  void Cancel() const { source_.cancel(); }
-
- private:
-  std::shared_ptr<CancelRegistry> client_;
-  std::shared_ptr<CancelRegistry> caller_;
-  pplx::cancellation_token_source source_;
-  bool cancelled_ = false;
-};
 
 std::string PatchContentType(PatchType type) {
   switch (type) {
@@ -214,16 +141,6 @@ struct OpenedResponse {
 };
 
 }  // namespace
-
-struct RequestCanceller::State {
-  std::shared_ptr<CancelRegistry> registry = std::make_shared<CancelRegistry>();
-};
-
-RequestCanceller::RequestCanceller() : state_(std::make_unique<State>()) {}
-RequestCanceller::~RequestCanceller() = default;
-void RequestCanceller::Cancel() { state_->registry->Cancel(); }
-void RequestCanceller::Reset() { state_->registry->Reset(); }
-bool RequestCanceller::cancelled() const { return state_->registry->Cancelled(); }
 
 struct KubeClient::Impl {
   Impl(KubeConfig kube_config, KubeClientOptions client_options,
