@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 30
 CMAKE_FLAGS  ?=
 CTEST_FLAGS  ?= --output-on-failure --parallel $(shell nproc)
 
-.PHONY: up test setup configure build unit check-format format sanitize sanitize-build tsan tidy \
+.PHONY: up test setup configure build unit check-format check-layering format sanitize sanitize-build tsan tidy \
         fuzz clean
 
 up: build
@@ -18,7 +18,7 @@ up: build
 
 # Each step in turn, ending with a table of where the time went (also in
 # $(BUILD_DIR)/ci-times.txt).
-CI_STEPS = setup check-format build unit tidy sanitize fuzz tsan
+CI_STEPS = setup check-format build check-layering unit tidy sanitize fuzz tsan
 test:
 	BUILD_DIR=$(BUILD_DIR) scripts/ci_steps.py $(CI_STEPS)
 
@@ -93,6 +93,10 @@ tsan: setup
 
 check-format: setup
 	scripts/check-format.sh
+
+# Every library links what it includes, and only that.
+check-layering: configure
+	scripts/check-layering.py $(BUILD_DIR)
 
 format:
 	scripts/check-format.sh --fix

@@ -24,7 +24,7 @@
 #include "base/statistics.h"
 #include "base/yaml_json.h"
 #include "benchmarks/harness/command_line.h"
-#include "controller/agents/agent_api.h"
+#include "controller/fleet/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/reconciler/deployment_reconciler.h"
 #include "controller/store/deployment_store.h"

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
-#include "controller/agents/agent_api.h"
+#include "controller/fleet/agent_api.h"
 #include "wire/node_inventory.h"
 
 namespace tessera::controller {

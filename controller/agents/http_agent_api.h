@@ -14,8 +14,8 @@
 #include <mutex>
 #include <string>
 
-#include "controller/agents/agent_api.h"
 #include "controller/agents/agent_transport.h"
+#include "controller/fleet/agent_api.h"
 
 namespace tessera::controller {
 

@@ -19,7 +19,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/thread_pool.h"
-#include "controller/agents/agent_api.h"
+#include "controller/fleet/agent_api.h"
 #include "controller/fleet/fleet_view.h"
 #include "controller/fleet/node_source.h"
 

@@ -17,7 +17,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
-#include "controller/agents/agent_api.h"
+#include "controller/fleet/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/placement/partition_placer.h"
 #include "controller/store/deployment_store.h"

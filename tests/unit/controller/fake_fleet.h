@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/logging.h"
-#include "controller/agents/agent_api.h"
+#include "controller/fleet/agent_api.h"
 #include "controller/fleet/node_source.h"
 #include "controller/store/deployment_store.h"
 #include "hardware/partition_mode.h"

@@ -1,10 +1,10 @@
 // The seam between the controller and the agents' REST API (docs/agent.md,
 // "REST API (v1)"): what the controller observes of a node and the two
-// calls that change it. The HTTP implementation is HttpAgentApi; the
-// reconciler's tests use an in-memory fleet.
+// calls that change it. The HTTP implementation is HttpAgentApi
+// (controller/agents/); the reconciler's tests use an in-memory fleet.
 
-#ifndef TESSERA_CONTROLLER_AGENTS_AGENT_API_H_
-#define TESSERA_CONTROLLER_AGENTS_AGENT_API_H_
+#ifndef TESSERA_CONTROLLER_FLEET_AGENT_API_H_
+#define TESSERA_CONTROLLER_FLEET_AGENT_API_H_
 
 #include <map>
 #include <string>
@@ -44,4 +44,4 @@ class AgentApi {
 
 }  // namespace tessera::controller
 
-#endif  // TESSERA_CONTROLLER_AGENTS_AGENT_API_H_
+#endif  // TESSERA_CONTROLLER_FLEET_AGENT_API_H_
