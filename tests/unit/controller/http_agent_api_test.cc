@@ -52,7 +52,10 @@ std::string ErrorBody(const std::string& message) {
 class HttpAgentApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    token_file_ = std::filesystem::path(::testing::TempDir()) / "agent-token";
+    // One file per test: ctest runs the tests of this suite side by side.
+    token_file_ = std::filesystem::path(::testing::TempDir()) /
+                  (std::string("agent-token-") +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     WriteToken("first\n");
   }
   void TearDown() override { std::filesystem::remove(token_file_); }
