@@ -49,13 +49,18 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
       ->capture_default_str();
   app.add_option("--name", options.name, "The controller's name in worker specs (managedBy)")
       ->capture_default_str();
-  app.add_flag("--leader-elect,!--no-leader-elect", options.leader_elect,
-               "With Kubernetes: act only while holding the lease")
-      ->capture_default_str();
+  // Two flags rather than one negatable one, whose help CLI11 prints as
+  // "--leader-elect,--no-leader-elect{false}", which reads as off.
+  app.add_flag("--leader-elect", options.leader_elect,
+               "With Kubernetes: act only while holding the lease (default: on)");
+  app.add_flag_callback(
+      "--no-leader-elect", [&options] { options.leader_elect = false; },
+      "Act without a lease: only when a single controller runs");
   app.add_option("--lease-namespace", options.lease_namespace)->capture_default_str();
   app.add_option("--lease-name", options.lease_name)->capture_default_str();
   app.add_option("--identity", options.identity,
-                 "Holder identity in the lease (default: hostname_pid)");
+                 "Holder identity in the lease, stable across restarts and distinct between "
+                 "replicas (default: the hostname, i.e. the pod name)");
   app.add_option("--log-level", options.log_level)
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();

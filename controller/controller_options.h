@@ -28,7 +28,7 @@ struct ControllerOptions {
   bool leader_elect = true;
   std::string lease_namespace = "default";
   std::string lease_name = "tessera-controller";
-  std::string identity;  // empty: hostname_pid
+  std::string identity;  // empty: kube::DefaultLeaderIdentity(), the hostname
   std::string log_level = "info";
 };
 

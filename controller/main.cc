@@ -25,7 +25,6 @@
 //     starts the sources and the loop off the elector's thread (which must
 //     keep renewing); main joins it.
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -63,12 +62,6 @@ int WaitForSignal() {
   int signal = 0;
   sigwait(&signals, &signal);
   return signal;
-}
-
-std::string DefaultIdentity() {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return std::string(host.data()) + "_" + std::to_string(getpid());
 }
 
 // The embedded default: manifests from a directory, agents from the flags.
@@ -114,7 +107,8 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
     std::cerr << "tessera-controller: " << client.status().message() << "\n";
     return 2;
   }
-  const std::string identity = options.identity.empty() ? DefaultIdentity() : options.identity;
+  const std::string identity =
+      options.identity.empty() ? tessera::kube::DefaultLeaderIdentity() : options.identity;
   controller::GpuNodeSource nodes(**client, options.agents, logger.WithComponent("nodes"));
   controller::KubeDeploymentStore store(
       **client, {.namespace_name = options.namespace_name, .identity = identity},

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <random>
 #include <utility>
 
 #include <unistd.h>
@@ -26,16 +25,8 @@ std::chrono::milliseconds AtLeastOneSecond(std::chrono::nanoseconds duration) {
 
 std::string DefaultLeaderIdentity() {
   std::array<char, 256> host{};
-  std::string hostname = "tessera";
-  if (::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0') hostname = host.data();
-  std::random_device device;
-  const uint64_t bits = (uint64_t{device()} << 32U) | device();
-  constexpr std::string_view kHexDigits = "0123456789abcdef";
-  std::string suffix;
-  for (int shift = 60; shift >= 0; shift -= 4) {
-    suffix += kHexDigits[(bits >> static_cast<unsigned>(shift)) & 0xFU];
-  }
-  return hostname + "_" + suffix;
+  if (::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0') return host.data();
+  return "tessera";
 }
 
 StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(KubeClient& client,
@@ -64,6 +55,11 @@ StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(KubeClient& clien
                                 FormatDuration(config.renew_deadline) + " <= 1.2 * " +
                                 FormatDuration(config.retry_period) + ")");
   }
+  if (config.own_name_grace <= config.retry_period) {
+    return InvalidArgumentError("own_name_grace: must be greater than retry_period (" +
+                                FormatDuration(config.own_name_grace) +
+                                " <= " + FormatDuration(config.retry_period) + ")");
+  }
   if (!config.random) config.random = NonDeterministicUniformRandom();
   return std::unique_ptr<LeaderElector>(
       new LeaderElector(client, std::move(config), std::move(callbacks)));
@@ -76,7 +72,8 @@ LeaderElector::LeaderElector(KubeClient& client, LeaderElectionConfig config,
       callbacks_(std::move(callbacks)),
       clock_(config_.clock != nullptr ? *config_.clock : SystemClock::Default()),
       tracker_(config_.identity,
-               std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration)) {
+               std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration),
+               config_.own_name_grace) {
   config_.logger = config_.logger.WithComponent("leader-election")
                        .With({{"lease", config_.lease_namespace + "/" + config_.lease_name},
                               {"identity", config_.identity}});
@@ -171,6 +168,12 @@ bool LeaderElector::TryAcquireOrRenew(std::chrono::milliseconds request_timeout)
   // 3. Decide against our own observation of it.
   const LeaseDecision decision = tracker_.Decide(*record, now, wall_now);
   if (decision.action == LeaseAction::kWait) {
+    if (tracker_.WaitingOnOwnName() && !warned_own_name_) {
+      warned_own_name_ = true;
+      config_.logger.Info(
+          "the lease names this identity: taking it over unless another process renews it",
+          {{"grace", config_.own_name_grace}});
+    }
     lease_ = std::move(current).value();
     return false;
   }

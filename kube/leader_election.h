@@ -39,13 +39,20 @@ namespace tessera::kube {
 struct LeaderElectionConfig {
   std::string lease_namespace{};
   std::string lease_name{};
-  // Unique per process: DefaultLeaderIdentity() unless the caller has a
-  // better one (the pod name).
+  // Stable across restarts of one replica and distinct between replicas:
+  // DefaultLeaderIdentity() (the hostname, which is the pod name in a pod)
+  // unless the caller has a better one. A restarted replica then takes its
+  // own lease back after own_name_grace rather than the whole lease.
   std::string identity{};
   // client-go's defaults. lease_duration is written in whole seconds.
   std::chrono::milliseconds lease_duration{std::chrono::seconds(15)};
   std::chrono::milliseconds renew_deadline{std::chrono::seconds(10)};
   std::chrono::milliseconds retry_period{std::chrono::seconds(2)};
+  // How long a lease in this identity's name, written by another process,
+  // must stay unrenewed before this one takes it over: more than a live
+  // holder's renewal interval, so that two live processes given the same
+  // identity never both lead.
+  std::chrono::milliseconds own_name_grace{std::chrono::seconds(5)};
   bool release_on_stop = true;
   // Null means SystemClock::Default(). Not owned.
   const Clock* clock = nullptr;
@@ -113,14 +120,16 @@ class LeaderElector {
   nlohmann::json lease_;
   std::string reported_leader_;
   std::atomic<bool> leading_{false};
+  // Said once that the lease in our name is being waited on.
+  bool warned_own_name_ = false;
 
   mutable std::mutex mutex_;
   std::string leader_;  // guarded by mutex_
   StoppableThread thread_;
 };
 
-// "<hostname>_<16 random hex digits>": unique per process even when several
-// share a host (or a container hostname).
+// The hostname (the pod name in a pod; "tessera" when there is none).
+// Replicas sharing a host need identities of their own.
 std::string DefaultLeaderIdentity();
 
 }  // namespace tessera::kube

@@ -66,10 +66,15 @@ nlohmann::json LeaseWithRecord(nlohmann::json lease, const LeaderElectionRecord&
   return lease;
 }
 
-LeaseTracker::LeaseTracker(std::string identity, std::chrono::seconds lease_duration)
-    : identity_(std::move(identity)), lease_duration_(lease_duration) {}
+LeaseTracker::LeaseTracker(std::string identity, std::chrono::seconds lease_duration,
+                           std::chrono::milliseconds own_name_grace)
+    : identity_(std::move(identity)),
+      lease_duration_(lease_duration),
+      own_name_grace_(own_name_grace) {}
 
-bool LeaseTracker::IsLeader() const { return observed_ && observed_->holder_identity == identity_; }
+bool LeaseTracker::IsLeader() const {
+  return held_ && observed_ && observed_->holder_identity == identity_;
+}
 
 std::string LeaseTracker::Holder() const { return observed_ ? observed_->holder_identity : ""; }
 
@@ -79,10 +84,16 @@ bool LeaseTracker::IsLeaseValid(std::chrono::steady_clock::time_point now) const
   return observed_at_ + std::chrono::seconds(observed_->lease_duration_seconds) > now;
 }
 
-void LeaseTracker::Observe(const LeaderElectionRecord& record,
-                           std::chrono::steady_clock::time_point now) {
+void LeaseTracker::Note(const LeaderElectionRecord& record,
+                        std::chrono::steady_clock::time_point now) {
   observed_ = record;
   observed_at_ = now;
+}
+
+void LeaseTracker::Observe(const LeaderElectionRecord& record,
+                           std::chrono::steady_clock::time_point now) {
+  Note(record, now);
+  if (record.holder_identity == identity_) held_ = true;
 }
 
 LeaderElectionRecord LeaseTracker::RenewalRecord(
@@ -110,8 +121,12 @@ LeaseDecision LeaseTracker::Decide(const std::optional<LeaderElectionRecord>& cu
   if (!current) return {LeaseAction::kCreate, mine};
   // The expiry countdown restarts only when the record changes: a holder
   // that renews keeps changing renewTime; a dead one stops.
-  if (!observed_ || *observed_ != *current) Observe(*current, now);
-  if (!current->holder_identity.empty() && IsLeaseValid(now) && !IsLeader()) {
+  if (!observed_ || *observed_ != *current) Note(*current, now);
+  const bool in_our_name = current->holder_identity == identity_;
+  waiting_on_own_name_ =
+      in_our_name && !held_ && IsLeaseValid(now) && now - observed_at_ < own_name_grace_;
+  if (waiting_on_own_name_) return {LeaseAction::kWait, {}};
+  if (!current->holder_identity.empty() && IsLeaseValid(now) && !in_our_name) {
     return {LeaseAction::kWait, {}};
   }
   if (IsLeader()) {

@@ -11,6 +11,12 @@
 //   keeps acquireTime and leaseTransitions. Every write is an Update with the
 //   resourceVersion that was read, so two candidates racing for an expired
 //   lease cannot both win.
+// - A lease in this candidate's own name that it has not held in this
+//   process was written by a previous process with the same identity (a
+//   restart) or by a live process misconfigured with it. The candidate
+//   takes it over once the record has stayed unchanged for `own_name_grace`
+//   (a live holder renews more often than that), instead of waiting out the
+//   whole lease.
 
 #ifndef TESSERA_KUBE_LEASE_DECISION_H_
 #define TESSERA_KUBE_LEASE_DECISION_H_
@@ -64,7 +70,8 @@ struct LeaseDecision {
 // One candidate's view of one Lease. Not thread-safe.
 class LeaseTracker {
  public:
-  LeaseTracker(std::string identity, std::chrono::seconds lease_duration);
+  LeaseTracker(std::string identity, std::chrono::seconds lease_duration,
+               std::chrono::milliseconds own_name_grace = std::chrono::milliseconds::zero());
 
   // Given the record just read (nullopt: there is no Lease) at `now`
   // (monotonic) and `wall_now` (for the timestamps written), decides what to
@@ -82,11 +89,16 @@ class LeaseTracker {
   // others take over at their next try (client-go's ReleaseOnCancel).
   LeaderElectionRecord ReleaseRecord(std::chrono::system_clock::time_point wall_now) const;
 
-  // `record` was written successfully (or read) at `now`: it is the one
-  // observed from now on.
+  // `record` was written successfully by this candidate at `now`: it is the
+  // one observed from now on.
   void Observe(const LeaderElectionRecord& record, std::chrono::steady_clock::time_point now);
 
-  // The last record noted names this candidate.
+  // The lease names this candidate but another process wrote it; Decide()
+  // waits for the record to stay unchanged for the grace.
+  bool WaitingOnOwnName() const { return waiting_on_own_name_; }
+
+  // The last record noted names this candidate, and this process wrote it
+  // (a record in its name from an earlier process is not its own yet).
   bool IsLeader() const;
   // The last record noted has not expired by this candidate's clock.
   bool IsLeaseValid(std::chrono::steady_clock::time_point now) const;
@@ -96,10 +108,17 @@ class LeaseTracker {
   const std::string& identity() const { return identity_; }
 
  private:
+  // Notes a record read from the server.
+  void Note(const LeaderElectionRecord& record, std::chrono::steady_clock::time_point now);
+
   std::string identity_;
   std::chrono::seconds lease_duration_;
+  std::chrono::milliseconds own_name_grace_;
   std::optional<LeaderElectionRecord> observed_;
   std::chrono::steady_clock::time_point observed_at_{};
+  // This process has held the lease: records in its name are its own.
+  bool held_ = false;
+  bool waiting_on_own_name_ = false;
 };
 
 }  // namespace tessera::kube

@@ -3,6 +3,7 @@
 // over once the lease has gone unrenewed for its duration; a clean stop
 // releases the lease for an immediate successor.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "base/units.h"
 #include "kube/leader_election.h"
@@ -169,7 +171,15 @@ TEST_F(LeaderElectionIntegrationTest, ConfigurationIsChecked) {
   config.identity = "";
   EXPECT_THAT(LeaderElector::Create(*client_, config, {}).status().message(),
               ::testing::HasSubstr("identity: is required"));
-  EXPECT_THAT(DefaultLeaderIdentity(), ::testing::MatchesRegex(".+_[0-9a-f]{16}"));
+  config.identity = "b";
+  config.renew_deadline = seconds(10);
+  config.own_name_grace = seconds(2);
+  EXPECT_THAT(LeaderElector::Create(*client_, config, {}).status().message(),
+              ::testing::HasSubstr("own_name_grace: must be greater than retry_period"));
+  // Stable across restarts: the hostname.
+  std::array<char, 256> host{};
+  ASSERT_EQ(::gethostname(host.data(), host.size() - 1), 0);
+  EXPECT_EQ(DefaultLeaderIdentity(), host.data());
 }
 
 }  // namespace

@@ -123,6 +123,52 @@ TEST_F(LeaseTrackerTest, ALeaderThatSeesAnotherHolderStepsBack) {
   EXPECT_FALSE(tracker_.IsLeader());
 }
 
+// A restarted process with the same identity finds the lease its
+// predecessor held: it takes it back once nobody has renewed it for the
+// grace, not after the whole lease; a live process with the same identity
+// keeps renewing, so it is never joined as a second leader.
+TEST(LeaseTrackerOwnNameTest, ALeaseInOurNameIsTakenBackAfterTheGrace) {
+  FakeClock clock;
+  LeaseTracker tracker("me", seconds(15), seconds(5));
+  const LeaderElectionRecord predecessor{"me", 15, "2026-01-01T00:00:00.000000Z",
+                                         "2026-01-01T00:00:10.000000Z", 2};
+  EXPECT_EQ(tracker.Decide(predecessor, clock.Now(), clock.WallNow()).action, LeaseAction::kWait);
+  EXPECT_TRUE(tracker.WaitingOnOwnName());
+  clock.Advance(milliseconds(4999));
+  EXPECT_EQ(tracker.Decide(predecessor, clock.Now(), clock.WallNow()).action, LeaseAction::kWait);
+  clock.Advance(milliseconds(1));
+  EXPECT_FALSE(tracker.IsLeader()) << "not this process's lease yet";
+  const LeaseDecision resumed = tracker.Decide(predecessor, clock.Now(), clock.WallNow());
+  EXPECT_EQ(resumed.action, LeaseAction::kUpdate);
+  EXPECT_EQ(resumed.record.acquire_time, FormatRfc3339Micros(clock.WallNow()))
+      << "a takeover by a new process";
+  EXPECT_EQ(resumed.record.leader_transitions, 3);
+  EXPECT_FALSE(tracker.WaitingOnOwnName());
+}
+
+TEST(LeaseTrackerOwnNameTest, ALiveProcessWithOurNameIsNeverJoined) {
+  FakeClock clock;
+  LeaseTracker tracker("me", seconds(15), seconds(5));
+  for (int renewal = 0; renewal < 20; ++renewal) {
+    const LeaderElectionRecord twin{"me", 15, "2026-01-01T00:00:00.000000Z",
+                                    "2026-01-01T00:01:" + std::to_string(10 + renewal) + ".000000Z",
+                                    0};
+    EXPECT_EQ(tracker.Decide(twin, clock.Now(), clock.WallNow()).action, LeaseAction::kWait)
+        << renewal;
+    clock.Advance(seconds(2));
+  }
+}
+
+TEST(LeaseTrackerOwnNameTest, RecordsThisProcessWroteAreRenewedAtOnce) {
+  FakeClock clock;
+  LeaseTracker tracker("me", seconds(15), seconds(5));
+  const LeaderElectionRecord mine{"me", 15, "2026-01-01T00:00:00.000000Z",
+                                  "2026-01-01T00:00:00.000000Z", 0};
+  tracker.Observe(mine, clock.Now());
+  clock.Advance(seconds(2));
+  EXPECT_EQ(tracker.Decide(mine, clock.Now(), clock.WallNow()).action, LeaseAction::kUpdate);
+}
+
 TEST_F(LeaseTrackerTest, ValidityAndRelease) {
   EXPECT_FALSE(tracker_.IsLeaseValid(clock_.Now()));
   tracker_.Observe({"me", 15, "a", "b", 7}, clock_.Now());

@@ -1,0 +1,40 @@
+#include "controller/controller_options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace tessera::controller {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(ControllerOptionsTest, LeaderElectionIsOnUnlessTurnedOffAndHelpSaysSo) {
+  std::string help;
+  StatusOr<ControllerOptions> defaults = ParseControllerOptions({}, help);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(defaults->leader_elect);
+  EXPECT_TRUE(defaults->identity.empty()) << "the hostname, chosen at start";
+  StatusOr<ControllerOptions> off = ParseControllerOptions({"--no-leader-elect"}, help);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->leader_elect);
+
+  StatusOr<ControllerOptions> asked = ParseControllerOptions({"--help"}, help);
+  ASSERT_EQ(asked.status().code(), StatusCode::kCancelled);
+  EXPECT_THAT(help, HasSubstr("holding the lease (default: on)"));
+  EXPECT_THAT(help, Not(HasSubstr("{false}")));
+  EXPECT_THAT(help, HasSubstr("default: the hostname"));
+}
+
+TEST(ControllerOptionsTest, BadValuesNameTheFlag) {
+  std::string help;
+  EXPECT_THAT(ParseControllerOptions({"--poll-period", "soon"}, help).status().message(),
+              HasSubstr("--poll-period"));
+  EXPECT_THAT(ParseControllerOptions({"--node-lost-timeout", "0s"}, help).status().message(),
+              HasSubstr("--node-lost-timeout: must be positive"));
+  EXPECT_THAT(ParseControllerOptions({"--manifests", "/tmp/x"}, help).status().message(),
+              HasSubstr("--agent: at least one is needed with --manifests"));
+}
+
+}  // namespace
+}  // namespace tessera::controller
