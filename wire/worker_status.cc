@@ -72,6 +72,7 @@ json WorkerStatusToJson(const WorkerStatus& status) {
   if (status.last_exit) body["lastExit"] = *status.last_exit;
   if (status.last_failure) body["lastFailure"] = *status.last_failure;
   if (status.last_exit_code) body["lastExitCode"] = *status.last_exit_code;
+  if (!status.last_output.empty()) body["lastOutput"] = status.last_output;
   if (status.startup_seconds) body["startupSeconds"] = *status.startup_seconds;
   if (status.in_flight) body["inFlightRequests"] = *status.in_flight;
   if (status.next_restart) body["nextRestart"] = FormatRfc3339(*status.next_restart);
@@ -109,6 +110,7 @@ StatusOr<WorkerStatus> WorkerStatusFromJson(const json& body) {
   fields.Optional("lastExit", status.last_exit);
   fields.Optional("lastFailure", status.last_failure);
   fields.Optional("lastExitCode", status.last_exit_code, INT32_MIN, INT32_MAX);
+  fields.Optional("lastOutput", status.last_output);
   fields.Optional("startupSeconds", status.startup_seconds, 0, 1e9);
   fields.Optional("inFlightRequests", status.in_flight, 0, 1e12);
   ReadTime(fields, "nextRestart", status.next_restart);

@@ -5,7 +5,8 @@
 //    "state": "ready", "stateSince": "2026-12-02T10:00:00Z", "ready": true,
 //    "pid": 4242, "port": 30001, "url": "http://node-1:30001",
 //    "restarts": 0, "crashLoop": false, "adopted": false, "replacing": false,
-//    "metricDialect": "vllm", "inFlightRequests": 3}
+//    "metricDialect": "vllm", "inFlightRequests": 3,
+//    "lastOutput": ["...the engine's last lines before it exited..."]}
 //
 // The agent writes it (agent/api), the controller reads it
 // (controller/agents); both through the two functions below.
@@ -14,6 +15,7 @@
 #define TESSERA_WIRE_WORKER_STATUS_H_
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,9 @@
 #include "wire/worker_state.h"
 
 namespace tessera::wire {
+
+inline constexpr size_t kMaxLastOutputLines = 5;
+inline constexpr size_t kMaxLastOutputBytes = 1024;
 
 struct WorkerStatus {
   std::string id{};
@@ -42,6 +47,10 @@ struct WorkerStatus {
   std::optional<std::string> last_exit{};
   std::optional<std::string> last_failure{};
   std::optional<int> last_exit_code{};
+  // The last lines the engine wrote before its process last exited (a few,
+  // at most kMaxLastOutputBytes), so a crash's cause reaches the controller
+  // without the token-protected logs API.
+  std::vector<std::string> last_output{};
   std::optional<double> startup_seconds{};
   // Requests running plus queued in the engine, from its last scrape.
   std::optional<double> in_flight{};

@@ -38,6 +38,7 @@ WorkerStatus SupervisedWorker::Status(const std::string& advertise_host, const C
       .last_exit = lifecycle.last_exit(),
       .last_failure = lifecycle.last_failure(),
       .last_exit_code = last_exit_code,
+      .last_output = last_output,
       .startup_seconds = lifecycle.startup_seconds(),
       .in_flight = metrics && metrics->in_flight() ? metrics->in_flight() : lifecycle.in_flight(),
       .next_restart = {},

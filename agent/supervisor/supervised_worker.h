@@ -55,6 +55,8 @@ struct SupervisedWorker {
   // From where its last process was reaped; nullopt when it was killed or
   // its exit code could not be known.
   std::optional<int> last_exit_code;
+  // The last lines its engine wrote before its process last exited.
+  std::vector<std::string> last_output;
   bool adopted = false;  // its process was started by an earlier agent
   int port = 0;
   std::optional<int> bootstrap_port;

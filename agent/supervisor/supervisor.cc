@@ -321,6 +321,8 @@ void Supervisor::Exited(const WorkerPointer& worker, const ProcessExit& exit) {
   const std::string how = exit.Describe();
   worker->process.reset();
   worker->last_exit_code = exit.exit_code;
+  // Usually why it exited; read now, before a restart writes more.
+  worker->last_output = LastOutput(worker->log_path);
   scraper_.Exited(*worker->metrics);
   worker->lifecycle.Exited(noticed, how);
   last_exit_reaction_seconds_ = std::chrono::duration<double>(clock_.Now() - noticed).count();

@@ -6,6 +6,8 @@
 #include <system_error>
 #include <vector>
 
+#include "wire/worker_status.h"
+
 namespace tessera::agent {
 namespace {
 
@@ -62,6 +64,23 @@ StatusOr<std::string> TailLog(const std::string& path, int lines, int64_t max_by
     --start;
   }
   return text.substr(start);
+}
+
+std::vector<std::string> LastOutput(const std::string& path) {
+  StatusOr<std::string> tail = TailLog(path, static_cast<int>(wire::kMaxLastOutputLines),
+                                       static_cast<int64_t>(wire::kMaxLastOutputBytes));
+  std::vector<std::string> lines;
+  if (!tail.ok()) return lines;
+  size_t begin = 0;
+  while (begin < tail->size()) {
+    size_t end = tail->find('\n', begin);
+    if (end == std::string::npos) end = tail->size();
+    std::string line = tail->substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+    begin = end + 1;
+  }
+  return lines;
 }
 
 }  // namespace tessera::agent

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -21,6 +22,11 @@ StatusOr<bool> RotateLogIfLarger(const std::string& path, int64_t max_bytes, int
 // The last `lines` lines of the log (from the newest rotated file too when
 // the current one has fewer), at most `max_bytes` of them.
 StatusOr<std::string> TailLog(const std::string& path, int lines, int64_t max_bytes);
+
+// The engine's last words: the last non-empty lines of the log, as many as
+// wire::kMaxLastOutputLines within wire::kMaxLastOutputBytes; none when
+// there is no log.
+std::vector<std::string> LastOutput(const std::string& path);
 
 }  // namespace tessera::agent
 

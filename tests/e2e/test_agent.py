@@ -75,6 +75,10 @@ def test_crashing_engine_restarts_with_growing_backoff_and_reports_crash_loop(ag
     assert worker["restarts"] >= 3
     assert worker["lastExitCode"] == 1
     assert "engine exited: exit code 1" in worker["lastFailure"]
+    # The engine's last words, without the logs API.
+    assert any("injected failure: the engine dies" in line for line in worker["lastOutput"]), \
+        worker["lastOutput"]
+    assert len(worker["lastOutput"]) <= 5
     # Each run lasts about the same (start-up + 0.2 s + 0.5 s of dying), so
     # the growth of the gaps between starts is the backoff doubling.
     gaps = [b[0] - a[0] for a, b in zip(starts, starts[1:])]

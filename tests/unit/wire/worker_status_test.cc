@@ -31,6 +31,7 @@ WorkerStatus EveryField() {
   status.last_exit = "exit status 1";
   status.last_failure = "health probe failed";
   status.last_exit_code = 1;
+  status.last_output = {"loading weights", "RuntimeError: HIP out of memory"};
   status.startup_seconds = 12.5;
   status.in_flight = 7;
   status.next_restart = system_clock::time_point(std::chrono::seconds(1'796'000'040));
@@ -55,6 +56,7 @@ void ExpectSame(const WorkerStatus& a, const WorkerStatus& b) {
   EXPECT_EQ(a.last_exit, b.last_exit);
   EXPECT_EQ(a.last_failure, b.last_failure);
   EXPECT_EQ(a.last_exit_code, b.last_exit_code);
+  EXPECT_EQ(a.last_output, b.last_output);
   EXPECT_EQ(a.startup_seconds, b.startup_seconds);
   EXPECT_EQ(a.in_flight, b.in_flight);
   EXPECT_EQ(a.next_restart, b.next_restart);

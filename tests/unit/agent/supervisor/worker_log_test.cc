@@ -2,8 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "wire/worker_status.h"
 
 namespace tessera::agent {
 namespace {
@@ -53,6 +57,22 @@ TEST_F(WorkerLogTest, TailReadsLastLinesAcrossRotation) {
   EXPECT_EQ(*TailLog(path_, 100, 1 << 20), "one\ntwo\nthree\nfour\nfive");
   EXPECT_EQ(TailLog((directory_ / "missing.log").string(), 1, 100).status().code(),
             StatusCode::kNotFound);
+}
+
+TEST_F(WorkerLogTest, LastOutputIsTheLastFewNonEmptyLinesWithinABound) {
+  EXPECT_TRUE(LastOutput(path_).empty()) << "no log yet";
+  Append(
+      "loading weights\n\nstep 1\r\nstep 2\nstep 3\nstep 4\n"
+      "RuntimeError: HIP out of memory\n\n");
+  EXPECT_EQ(LastOutput(path_), (std::vector<std::string>{"step 2", "step 3", "step 4",
+                                                         "RuntimeError: HIP out of memory"}));
+  Append(std::string(5000, 'x') + "\nlast words\n");
+  const std::vector<std::string> bounded = LastOutput(path_);
+  size_t bytes = 0;
+  for (const std::string& line : bounded) bytes += line.size();
+  EXPECT_LE(bytes, wire::kMaxLastOutputBytes);
+  ASSERT_FALSE(bounded.empty());
+  EXPECT_EQ(bounded.back(), "last words");
 }
 
 }  // namespace
