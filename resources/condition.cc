@@ -43,12 +43,14 @@ bool SetCondition(std::vector<Condition>& conditions, Condition condition,
 }
 
 nlohmann::json ConditionToJson(const Condition& condition) {
-  return {{"type", condition.type},
-          {"status", condition.status},
-          {"reason", condition.reason},
-          {"message", condition.message},
-          {"observedGeneration", condition.observed_generation},
-          {"lastTransitionTime", condition.last_transition_time}};
+  nlohmann::json json = {{"type", condition.type},
+                         {"status", condition.status},
+                         {"reason", condition.reason},
+                         {"message", condition.message},
+                         {"observedGeneration", condition.observed_generation},
+                         {"lastTransitionTime", condition.last_transition_time}};
+  if (!condition.last_update_time.empty()) json["lastUpdateTime"] = condition.last_update_time;
+  return json;
 }
 
 std::vector<Condition> ConditionsFromJson(const nlohmann::json& conditions) {
@@ -66,6 +68,7 @@ std::vector<Condition> ConditionsFromJson(const nlohmann::json& conditions) {
       condition.observed_generation = generation->get<int64_t>();
     }
     condition.last_transition_time = StringField(entry, "lastTransitionTime");
+    condition.last_update_time = StringField(entry, "lastUpdateTime");
     if (!condition.type.empty()) result.push_back(std::move(condition));
   }
   return result;

@@ -21,6 +21,9 @@ struct Condition {
   std::string message{};
   int64_t observed_generation = 0;
   std::string last_transition_time{};  // RFC 3339
+  // Progressing only (as a Deployment's): when progress was last made, RFC
+  // 3339; empty for the other conditions.
+  std::string last_update_time{};
   friend bool operator==(const Condition&, const Condition&) = default;
 };
 

@@ -154,13 +154,16 @@ Status ReadRollout(const json* object, RolloutSpec& rollout) {
   std::optional<int> max_surge;
   std::optional<int> max_unavailable;
   std::optional<int> grace;
+  std::optional<int> deadline;
   fields.Optional("maxSurge", max_surge, 0, kMaxReplicas);
   fields.Optional("maxUnavailable", max_unavailable, 0, kMaxReplicas);
   fields.Optional("drainGraceSeconds", grace, 0, 24 * 3600);
+  fields.Optional("progressDeadlineSeconds", deadline, 1, 7 * 24 * 3600);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
   if (max_surge) rollout.max_surge = *max_surge;
   if (max_unavailable) rollout.max_unavailable = *max_unavailable;
   if (grace) rollout.drain_grace_seconds = *grace;
+  if (deadline) rollout.progress_deadline_seconds = *deadline;
   if (rollout.max_surge == 0 && rollout.max_unavailable == 0) {
     return InvalidArgumentError(
         "spec.rollout: maxSurge and maxUnavailable cannot both be 0 (a rollout could never "
@@ -357,7 +360,8 @@ json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec) {
                  {"rollout",
                   {{"maxSurge", spec.rollout.max_surge},
                    {"maxUnavailable", spec.rollout.max_unavailable},
-                   {"drainGraceSeconds", spec.rollout.drain_grace_seconds}}}};
+                   {"drainGraceSeconds", spec.rollout.drain_grace_seconds},
+                   {"progressDeadlineSeconds", spec.rollout.progress_deadline_seconds}}}};
   for (WorkerRole role : spec.Roles()) result[RoleKey(role)] = RoleSpecToJson(spec.Role(role));
   return result;
 }

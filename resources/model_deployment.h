@@ -88,6 +88,10 @@ struct RolloutSpec {
   int max_surge = 1;
   int max_unavailable = 0;
   int drain_grace_seconds = 30;
+  // A rollout or scale that makes no progress (no worker created, removed,
+  // ready or updated) for this long is reported stuck: Progressing False,
+  // ProgressDeadlineExceeded, as a Deployment's progressDeadlineSeconds.
+  int progress_deadline_seconds = 600;
   friend bool operator==(const RolloutSpec&, const RolloutSpec&) = default;
 };
 

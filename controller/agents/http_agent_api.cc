@@ -23,8 +23,10 @@ std::string ErrorMessage(const std::string& body) {
 
 // The agent answers with HttpStatusForStatusCode(); its 409 is read as
 // AlreadyExists, what it answers a PUT with when a partition or port is held.
-// What the controller cannot act on (403, 5xx) is Unavailable, with the HTTP
-// status in the message: the next pass tries again.
+// The other 4xx keep their meaning: the agent refused the request as made
+// (the reconciler backs off from that node for that spec). 408, 429 and 5xx
+// are Unavailable, with the HTTP status in the message: the next pass tries
+// again.
 Status StatusFromReply(int status, const std::string& body, const std::string& what) {
   const std::string message = what + ": " + ErrorMessage(body);
   if (status == 409) return AlreadyExistsError(message);
@@ -32,7 +34,10 @@ Status StatusFromReply(int status, const std::string& body, const std::string& w
   switch (code) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
     case StatusCode::kNotFound:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kUnimplemented:
       return Status(code, message);
     default:
       return UnavailableError(message + " (HTTP " + std::to_string(status) + ")");

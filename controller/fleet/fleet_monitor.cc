@@ -1,6 +1,8 @@
 #include "controller/fleet/fleet_monitor.h"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 #include <vector>
 
 #include "base/units.h"
@@ -27,8 +29,30 @@ std::shared_ptr<const FleetView> FleetMonitor::Snapshot() const {
   return snapshot_;
 }
 
+std::vector<NodeEndpoint> FleetMonitor::NodesToPoll(const std::vector<NodeEndpoint>& listed) const {
+  std::vector<NodeEndpoint> endpoints = listed;
+  std::set<std::string_view> names;
+  for (const NodeEndpoint& endpoint : listed) names.insert(endpoint.name);
+  for (const auto& [name, state] : states_) {
+    if (names.contains(name) || !state.view) continue;
+    const NodeView& view = *state.view;
+    // Nothing to lose on a node never heard from, or one that answered
+    // with no workers.
+    const bool may_run_workers =
+        view.health == NodeHealth::kLost || (view.last_seen.has_value() && !view.workers.empty());
+    if (may_run_workers)
+      endpoints.push_back({.name = name, .endpoint = view.endpoint, .labels = {}});
+  }
+  return endpoints;
+}
+
 void FleetMonitor::PollOnce() {
-  const std::vector<NodeEndpoint> endpoints = nodes_.Nodes();
+  const std::vector<NodeEndpoint> listed = nodes_.Nodes();
+  std::vector<NodeEndpoint> endpoints;
+  {
+    const std::scoped_lock lock(mutex_);
+    endpoints = NodesToPoll(listed);
+  }
   std::vector<StatusOr<AgentObservation>> results(endpoints.size(), UnavailableError("not polled"));
   poll_pool_.ParallelFor(endpoints.size(),
                          [&](size_t i) { results[i] = agents_.Observe(endpoints[i].endpoint); });
@@ -41,9 +65,11 @@ void FleetMonitor::PollOnce() {
     for (size_t i = 0; i < endpoints.size(); ++i) {
       const NodeEndpoint& endpoint = endpoints[i];
       auto existing = states_.find(endpoint.name);
-      NodeState state = existing != states_.end()
-                            ? std::move(existing->second)
-                            : NodeState{.first_known = now, .view = nullptr, .expectations = {}};
+      NodeState state = existing != states_.end() ? std::move(existing->second)
+                                                  : NodeState{.first_known = now,
+                                                              .view = nullptr,
+                                                              .expectations = {},
+                                                              .returned_at = std::nullopt};
       auto view = std::make_shared<NodeView>();
       if (results[i].ok()) {
         AgentObservation& observation = *results[i];
@@ -67,8 +93,18 @@ void FleetMonitor::PollOnce() {
       }
       view->name = endpoint.name;
       view->endpoint = endpoint.endpoint;
+      view->unlisted = i >= listed.size();
       ApplyExpectations(state.expectations, *view, now, options_.expectation_timeout);
       const NodeHealth before = state.view ? state.view->health : NodeHealth::kUnknown;
+      if (before == NodeHealth::kLost && view->health == NodeHealth::kReachable) {
+        state.returned_at = now;
+      }
+      view->returned_after_loss =
+          state.returned_at && now - *state.returned_at < options_.returned_node_memory;
+      if (view->unlisted && !(state.view && state.view->unlisted)) {
+        logger_.Info("node no longer listed; watched at its endpoint while it may run workers",
+                     {{"node", view->name}, {"endpoint", view->endpoint}});
+      }
       if (view->health != before) {
         logger_.Info("node health changed", {{"node", view->name},
                                              {"from", NodeHealthName(before)},

@@ -2,6 +2,10 @@
 // health from how long it has been silent, and publishes immutable
 // snapshots for the reconciler.
 //
+// A node that leaves the NodeSource (its GPUNode deleted) keeps being polled
+// at its last endpoint while it may run workers, so that deleting the
+// object neither loses track of them nor skips the node-lost timeout.
+//
 // Writes the reconciler makes (PUT, DELETE) are recorded as expectations
 // and merged into the view until a poll shows them, so that a poll which
 // started before a write cannot make the reconciler repeat it.
@@ -14,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
@@ -31,6 +36,10 @@ struct FleetMonitorOptions {
   // How long a recorded write stands in for an observation that has not
   // caught up with it.
   std::chrono::milliseconds expectation_timeout{30'000};
+  // How long a node back from loss stays marked returned_after_loss: the
+  // surplus it brings back is removed in the next pass, so this only has to
+  // outlast the agent calls failing for a while.
+  std::chrono::milliseconds returned_node_memory{std::chrono::minutes(5)};
   // Agents polled at once, by threads started with the monitor.
   int parallelism = 8;
   // Told of every change of a node's health, after the poll, on the polling
@@ -62,8 +71,13 @@ class FleetMonitor {
     std::chrono::steady_clock::time_point first_known;
     std::shared_ptr<const NodeView> view;
     std::map<std::string, Expectation> expectations;
+    // When it last answered again after being lost.
+    std::optional<std::chrono::steady_clock::time_point> returned_at{};
   };
 
+  // The nodes to poll: the source's, and those it no longer lists that
+  // may still run workers. Requires mutex_.
+  std::vector<NodeEndpoint> NodesToPoll(const std::vector<NodeEndpoint>& listed) const;
   // Folds the expectations into `view`, the node's observation.
   static void ApplyExpectations(std::map<std::string, Expectation>& expectations, NodeView& view,
                                 std::chrono::steady_clock::time_point now,

@@ -59,6 +59,15 @@ struct NodeView {
   std::vector<GpuView> gpus{};
   std::vector<PartitionView> partitions{};
   std::vector<ObservedWorker> workers{};
+  // The node answered again after being lost, within the last few minutes
+  // (FleetMonitorOptions::returned_node_memory). Its workers were replaced
+  // meanwhile, so they are the ones a surplus removes: the replacements are
+  // known to serve, and this node has just proved unreliable.
+  bool returned_after_loss = false;
+  // Its GPUNode (or --agent) is gone, but it may still run workers: it is
+  // watched at its last endpoint, and lost after the timeout like any other
+  // node, but never given new workers. Forgotten once it answers with none.
+  bool unlisted = false;
 
   const GpuView* FindGpu(int index) const;
 };

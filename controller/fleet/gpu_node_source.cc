@@ -63,9 +63,12 @@ std::vector<NodeEndpoint> GpuNodeSource::Nodes() const {
 
 void GpuNodeSource::ReportHealth(const NodeView& node) {
   if (node.health != NodeHealth::kLost || !informer_ || !informer_->Get({"", node.name})) return;
+  // Nothing can be placed on a lost node: its last free count would mislead
+  // (the agent's next heartbeat writes the real one).
   const json patch = {
       {"status",
-       {{"conditions",
+       {{"partitions", {{"free", 0}}},
+        {"conditions",
          {{{"type", "Ready"},
            {"status", "Unknown"},
            {"reason", "NodeLost"},

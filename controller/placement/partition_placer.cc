@@ -39,7 +39,7 @@ std::string PartitionsNeeded(const PlacementRequest& request) {
 PartitionPlacer::PartitionPlacer(const FleetView& fleet) : fleet_(fleet) {
   for (const std::shared_ptr<const NodeView>& shared : fleet.nodes()) {
     const NodeView& node = *shared;
-    if (node.health != NodeHealth::kReachable) continue;
+    if (node.health != NodeHealth::kReachable || node.unlisted) continue;
     NodeFree entry{.node = &node, .gpus = {}, .free_total = 0};
     entry.gpus.reserve(node.gpus.size());
     for (const GpuView& gpu : node.gpus) {
@@ -120,7 +120,8 @@ std::vector<int> PartitionPlacer::Take(const Candidate& candidate,
   if (candidate.gpu >= 0) {
     order.push_back(&candidate.node->gpus[static_cast<size_t>(candidate.gpu)]);
   } else {
-    // The fullest GPUs first, so the group touches as few GPUs as possible.
+    // The GPUs with the most free partitions first (whole empty GPUs before
+    // partly used ones), so the group spans as few GPUs as possible.
     for (GpuFree& gpu : candidate.node->gpus) order.push_back(&gpu);
     std::stable_sort(order.begin(), order.end(), [&](const GpuFree* a, const GpuFree* b) {
       return EligibleFree(*a, request) > EligibleFree(*b, request);
@@ -153,7 +154,10 @@ PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
     return std::make_tuple(on_node, candidate.leftover_in_gpu, candidate.node->free_total, name);
   };
   for (NodeFree& node : nodes_) {
-    if (node.free_total < request.tensor_parallel_size || !Matches(*node.node, request)) continue;
+    if (node.free_total < request.tensor_parallel_size || !Matches(*node.node, request) ||
+        request.excluded_nodes.contains(node.node->name)) {
+      continue;
+    }
     std::optional<Candidate> candidate = BestGroupOn(node, request);
     if (candidate && (!best || rank(*candidate) < rank(*best))) best = candidate;
   }
@@ -173,7 +177,8 @@ PlacementFailure PartitionPlacer::Explain(const PlacementRequest& request) const
   if (nodes_.empty()) {
     std::vector<std::string> states;
     for (const std::shared_ptr<const NodeView>& node : fleet_.nodes()) {
-      states.push_back(node->name + " " + std::string(NodeHealthName(node->health)));
+      states.push_back(node->name + " " +
+                       std::string(node->unlisted ? "unlisted" : NodeHealthName(node->health)));
     }
     return {"NoMatchingNodes",
             request.role + ": no GPU node is reachable (" + Join(states, ", ") + ")"};
@@ -185,6 +190,16 @@ PlacementFailure PartitionPlacer::Explain(const PlacementRequest& request) const
   if (matching.empty()) {
     return {"NoMatchingNodes", request.role + ": no reachable node matches nodeSelector " +
                                    SelectorText(request.node_selector)};
+  }
+  std::vector<std::string> refused;
+  std::erase_if(matching, [&](const NodeFree* node) {
+    if (!request.excluded_nodes.contains(node->node->name)) return false;
+    refused.push_back(node->node->name);
+    return true;
+  });
+  if (matching.empty()) {
+    return {"AgentRejected",
+            request.role + ": the agents of " + Join(refused, ", ") + " refused this worker spec"};
   }
   // Partitions in the right mode, free or not, and the largest of them.
   int64_t largest_partition = 0;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct PlacementRequest {
   bool spread = true;
   // Workers of the same deployment role already on each node.
   std::map<std::string, int> replicas_per_node{};
+  // Nodes whose agents refused this worker spec recently; never chosen.
+  std::set<std::string> excluded_nodes{};
 };
 
 struct PlacementChoice {
@@ -45,7 +48,8 @@ struct PlacementChoice {
 };
 
 struct PlacementFailure {
-  // NoMatchingNodes, ModelTooLarge or InsufficientPartitions.
+  // NoMatchingNodes, ModelTooLarge, InsufficientPartitions, or
+  // AgentRejected when only excluded nodes could host it.
   std::string reason{};
   std::string message{};
 };
@@ -57,8 +61,8 @@ struct PlacementResult {
 
 class PartitionPlacer {
  public:
-  // Indexes the free partitions of reachable nodes. `fleet` must outlive the
-  // placer.
+  // Indexes the free partitions of reachable nodes that are still listed.
+  // `fleet` must outlive the placer.
   explicit PartitionPlacer(const FleetView& fleet);
 
   // Chooses a group and marks it taken, so later calls in the same pass

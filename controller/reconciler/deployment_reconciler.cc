@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <set>
 
+#include "base/backoff.h"
 #include "base/strings.h"
+#include "base/time_format.h"
+#include "base/units.h"
 #include "controller/placement/partition_placer.h"
 #include "controller/placement/worker_requirements.h"
 #include "controller/reconciler/role_plan.h"
@@ -24,6 +28,23 @@ constexpr std::array<WorkerRole, 3> kAllRoles = {WorkerRole::kAggregated, Worker
 constexpr std::chrono::milliseconds kWaitForSync{1000};
 constexpr std::chrono::milliseconds kWaitForDrain{1000};
 constexpr int kDefaultGraceSeconds = 30;
+constexpr BackoffPolicy kRefusalBackoff{.initial = std::chrono::seconds(10),
+                                        .factor = 2.0,
+                                        .jitter = 0.0,
+                                        .cap = std::chrono::minutes(5),
+                                        .steps = std::numeric_limits<int>::max(),
+                                        .reset_after = {}};
+// A refusal older than this is forgotten: the next one starts the backoff
+// over.
+constexpr std::chrono::minutes kForgetRefusalAfter{15};
+
+// The agent understood the PUT and refused it: asking again at once will
+// not change its answer. Conflicts (409, a partition the view thought
+// free) and unavailability are worth retrying at once.
+bool IsRefusal(StatusCode code) {
+  return code == StatusCode::kInvalidArgument || code == StatusCode::kPermissionDenied ||
+         code == StatusCode::kFailedPrecondition || code == StatusCode::kUnimplemented;
+}
 
 struct OwnedWorker {
   const NodeView* node = nullptr;
@@ -33,6 +54,7 @@ struct OwnedWorker {
   // Counts toward the role: not on a lost node and not on its way out.
   bool Live() const { return node->health != NodeHealth::kLost && !worker->Terminating(); }
   bool Ready() const { return node->health == NodeHealth::kReachable && worker->Ready(); }
+  bool Lost() const { return node->health == NodeHealth::kLost; }
 };
 
 std::string PartitionList(const std::vector<int>& partitions) {
@@ -56,6 +78,11 @@ struct DeploymentReconciler::Pass {
   // What this pass found, for the conditions.
   std::vector<std::pair<std::string, std::string>> unschedulable;  // reason, message
   std::vector<std::string> agent_errors;
+  // Some desired workers have partitions but their agents did not start
+  // them (transient errors, in agent_errors).
+  bool start_failed = false;
+  // The earliest refusal's backoff ends after this long.
+  std::optional<std::chrono::milliseconds> retry_after;
   int created = 0;
   int removed = 0;
   // The template hash of each role the deployment's mode runs.
@@ -138,7 +165,7 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
   if (!pass.agent_errors.empty()) {
     return {.status = UnavailableError(pass.agent_errors.front())};
   }
-  return {.status = OkStatus()};
+  return {.status = OkStatus(), .requeue_after = pass.retry_after};
 }
 
 void DeploymentReconciler::ReconcileRoles(Pass& pass) {
@@ -156,22 +183,31 @@ void DeploymentReconciler::ReconcileRole(Pass& pass, WorkerRole role) {
                                    : std::string();
   std::vector<RoleWorker> live;
   std::set<std::string> outdated;
+  std::map<std::string, std::string> returned;  // worker id → its node
   for (const OwnedWorker& owned : pass.owned) {
     if (owned.worker->spec.role != role || !owned.Live()) continue;
     const bool updated = owned.id && owned.id->prefix == prefix && owned.id->template_hash == hash;
     if (!updated) outdated.insert(owned.worker->id);
+    if (owned.node->returned_after_loss) returned[owned.worker->id] = owned.node->name;
     live.push_back({.id = owned.worker->id,
                     .updated = updated,
                     .ready = owned.Ready(),
                     .load = owned.worker->in_flight.value_or(0),
-                    .ordinal = owned.id ? owned.id->ordinal : 0});
+                    .ordinal = owned.id ? owned.id->ordinal : 0,
+                    .on_returned_node = owned.node->returned_after_loss});
   }
   const RolePlan plan = PlanRole(live, in_mode ? spec.Role(role).replicas : 0, spec.rollout);
   for (const std::string& id : plan.remove) {
-    RemoveWorker(pass, id, spec.rollout.drain_grace_seconds,
-                 !in_mode                ? "its role is not in the deployment's mode"
-                 : outdated.contains(id) ? "replaced by the current spec"
-                                         : "scaled down");
+    std::string why = "scaled down";
+    if (!in_mode) {
+      why = "its role is not in the deployment's mode";
+    } else if (outdated.contains(id)) {
+      why = "replaced by the current spec";
+    } else if (const auto node = returned.find(id); node != returned.end()) {
+      why = node->second +
+            " came back after being lost; the workers started in its place keep serving";
+    }
+    RemoveWorker(pass, id, spec.rollout.drain_grace_seconds, why);
   }
   if (plan.create > 0) CreateWorkers(pass, role, plan.create);
 }
@@ -205,12 +241,38 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
   const std::string prefix = WorkerIdPrefix(pass.key.namespace_name, pass.key.name, role_key);
   const std::string& hash = pass.hashes.at(role);
   std::set<int> ordinals;
+  // Workers of the role on lost nodes, which new workers replace; named in
+  // the events so that a user can follow a worker from node to node.
+  std::vector<const OwnedWorker*> lost;
   for (const OwnedWorker& owned : pass.owned) {
     if (owned.worker->spec.role != role) continue;
     if (owned.Live()) ++request.replicas_per_node[owned.node->name];
+    if (owned.Lost() && !owned.worker->Terminating()) lost.push_back(&owned);
     if (owned.id && owned.id->prefix == prefix && owned.id->template_hash == hash) {
       ordinals.insert(owned.id->ordinal);
     }
+  }
+  std::sort(lost.begin(), lost.end(), [](const OwnedWorker* a, const OwnedWorker* b) {
+    return a->worker->id < b->worker->id;
+  });
+  const std::chrono::steady_clock::time_point now = clock_.Now();
+  std::vector<std::string> refusals;
+  auto note_refusal = [&](const std::string& node, const Rejection& rejection) {
+    request.excluded_nodes.insert(node);
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(rejection.retry_at - now);
+    refusals.push_back(node + " refused it: " + rejection.message + " (tried again in " +
+                       FormatDuration(wait) + ")");
+    if (!pass.retry_after || wait < *pass.retry_after) pass.retry_after = wait;
+  };
+  for (auto it = rejections_.begin(); it != rejections_.end();) {
+    const auto& [node, refused_hash] = it->first;
+    if (now - it->second.retry_at >= kForgetRefusalAfter) {
+      it = rejections_.erase(it);
+      continue;
+    }
+    if (refused_hash == hash && now < it->second.retry_at) note_refusal(node, it->second);
+    ++it;
   }
   if (!placer_ || placer_fleet_->poll() != pass.fleet->poll()) {
     placer_fleet_ = pass.fleet;
@@ -232,6 +294,7 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
           message += "; it fits at tensorParallelSize " + std::to_string(*fitting);
         }
       }
+      if (!refusals.empty()) message += "; " + Join(refusals, "; ");
       pass.unschedulable.emplace_back(placed.failure.reason, message);
       return;
     }
@@ -243,22 +306,45 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
     worker.partitions = placed.choice->partitions;
     const NodeView* node = pass.fleet->FindNode(placed.choice->node);
     StatusOr<ObservedWorker> put = agents_.PutWorker(node->endpoint, id, worker);
+    if (!put.ok() && IsRefusal(put.status().code())) {
+      Rejection& rejection = rejections_[{node->name, hash}];
+      ++rejection.count;
+      rejection.message = put.status().message();
+      rejection.retry_at = now + BackoffWait(kRefusalBackoff, rejection.count - 1);
+      logger_.Warning("agent refused a worker", {{"deployment", pass.key.ToString()},
+                                                 {"worker", id},
+                                                 {"node", node->name},
+                                                 {"error", put.status()}});
+      note_refusal(node->name, rejection);
+      store_.RecordEvent(record, EventType::kWarning, "AgentRejected", refusals.back());
+      // The same worker, on another node.
+      ordinals.erase(ordinal);
+      --created;
+      continue;
+    }
     if (!put.ok()) {
+      pass.start_failed = true;
       pass.agent_errors.push_back("starting " + id + " on " + node->name + ": " +
                                   put.status().message());
       return;
     }
+    rejections_.erase({node->name, hash});
     fleet_.RecordPut(node->name, *put);
-    ++pass.created;
     ++request.replicas_per_node[node->name];
     const std::string partitions = PartitionList(worker.partitions);
     logger_.Info("worker created", {{"deployment", pass.key.ToString()},
                                     {"worker", id},
                                     {"node", node->name},
                                     {"partitions", partitions}});
-    std::string message = role_key;
-    message.append(" worker ").append(id).append(" on ").append(node->name);
-    message.append(", partitions ").append(partitions);
+    std::string message = "started ";
+    message.append(id).append(" on ").append(node->name);
+    message.append(" (partitions ").append(partitions).append(")");
+    if (static_cast<size_t>(created) < lost.size()) {
+      const OwnedWorker& replaced = *lost[static_cast<size_t>(created)];
+      message.append(", replacing ").append(replaced.worker->id);
+      message.append(" on lost node ").append(replaced.node->name);
+    }
+    ++pass.created;
     store_.RecordEvent(record, EventType::kNormal, "WorkerCreated", message);
   }
 }
@@ -280,8 +366,7 @@ void DeploymentReconciler::RemoveWorker(Pass& pass, const std::string& id, int g
       {{"deployment", pass.key.ToString()}, {"worker", id}, {"node", node->name}, {"why", why}});
   if (pass.record) {
     store_.RecordEvent(*pass.record, EventType::kNormal, "WorkerRemoved",
-                       std::string(resources::RoleKey(worker->spec.role)) + " worker " + id +
-                           " on " + node->name + ": " + std::string(why));
+                       "draining " + id + " on " + node->name + ": " + std::string(why));
   }
 }
 
@@ -358,6 +443,10 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   const std::map<WorkerRole, std::string>& hashes = pass.hashes;
   std::vector<std::string> crash_loops;
   std::map<std::string, int> lost_nodes;
+  // Live workers whose node has stopped answering, not for long enough to
+  // be lost: neither starting nor failing yet.
+  std::map<std::string, int> unreachable_nodes;
+  std::map<WorkerRole, int> unreachable_by_role;
   for (const OwnedWorker* owned : workers) {
     const ObservedWorker& worker = *owned->worker;
     const auto hash = hashes.find(worker.spec.role);
@@ -379,9 +468,17 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
          .updated = updated});
     if (lost) ++lost_nodes[owned->node->name];
     if (worker.crash_loop && !lost) {
-      crash_loops.push_back(worker.id + " on " + owned->node->name + ": " + worker.reason);
+      // The engine's last lines usually say why; without them the user would
+      // need the agent's token to read its logs.
+      std::string entry = worker.id + " on " + owned->node->name + ": " + worker.reason;
+      if (!worker.last_output.empty()) entry += "; last output: " + Join(worker.last_output, " | ");
+      crash_loops.push_back(std::move(entry));
     }
     if (!owned->Live() || hash == hashes.end()) continue;
+    if (owned->node->health == NodeHealth::kUnreachable) {
+      ++unreachable_nodes[owned->node->name];
+      ++unreachable_by_role[worker.spec.role];
+    }
     resources::RoleStatus& counts = status.roles[worker.spec.role];
     ++counts.replicas;
     if (updated) ++counts.updated;
@@ -398,10 +495,24 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
       resources::RoleStatus& counts = status.roles[role];
       counts.desired = record.spec->Role(role).replicas;
       const std::string role_key(resources::RoleKey(role));
-      if (counts.ready < counts.desired || counts.replicas != counts.desired) {
-        not_ready.push_back(role_key + ": " + std::to_string(counts.ready) + " of " +
-                            std::to_string(counts.desired) + " ready");
+      // Ready means what `kubectl wait` promises after an edit: every
+      // desired worker runs the current spec and is ready, and no other
+      // worker remains.
+      // A missing worker shows as not ready; "updated" names old workers.
+      std::vector<std::string> shortfall;
+      if (counts.updated < counts.desired && counts.updated < counts.replicas) {
+        shortfall.push_back(std::to_string(counts.updated) + " of " +
+                            std::to_string(counts.desired) + " updated");
       }
+      if (counts.ready < counts.desired) {
+        shortfall.push_back(std::to_string(counts.ready) + " of " + std::to_string(counts.desired) +
+                            " ready");
+      }
+      if (shortfall.empty() && counts.replicas > counts.desired) {
+        shortfall.push_back(CountOf(counts.replicas - counts.desired, "surplus worker") +
+                            " still running");
+      }
+      if (!shortfall.empty()) not_ready.push_back(role_key + ": " + Join(shortfall, ", "));
       if (counts.replicas != counts.desired) {
         (counts.replicas < counts.desired ? scaling_up : scaling_down) = true;
         progress.push_back(role_key + ": " + std::to_string(counts.replicas) + " → " +
@@ -411,9 +522,9 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         rolling = true;
         progress.push_back(role_key + ": " + std::to_string(counts.updated) + " of " +
                            std::to_string(counts.replicas) + " updated");
-      } else if (counts.ready < counts.replicas) {
-        progress.push_back(role_key + ": " + CountOf(counts.replicas - counts.ready, "worker") +
-                           " starting");
+      } else if (const int starting = counts.replicas - counts.ready - unreachable_by_role[role];
+                 starting > 0) {
+        progress.push_back(role_key + ": " + CountOf(starting, "worker") + " starting");
       }
     }
   }
@@ -435,6 +546,9 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
       messages.reserve(pass.unschedulable.size());
       for (const auto& [reason, message] : pass.unschedulable) messages.push_back(message);
       set("Unschedulable", true, pass.unschedulable.front().first, Join(messages, "; "));
+    } else if (pass.start_failed) {
+      set("Unschedulable", false, "AgentUnavailable",
+          "partitions are free, but the agent did not start the worker; trying again");
     } else {
       set("Unschedulable", false, "AllPlaced", "every desired worker has partitions");
     }
@@ -454,6 +568,11 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
       degraded.push_back("node " + node + " is lost with " + CountOf(count, "worker") +
                          "; they are replaced elsewhere");
     }
+    for (const auto& [node, count] : unreachable_nodes) {
+      if (degraded.empty()) degraded_reason = "NodeUnreachable";
+      degraded.push_back("node " + node + " does not answer (" + CountOf(count, "worker") +
+                         " on it); its workers are replaced if it stays silent");
+    }
     if (!pass.agent_errors.empty()) {
       if (degraded.empty()) degraded_reason = "AgentError";
       degraded.push_back(Join(pass.agent_errors, "; "));
@@ -466,15 +585,49 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         });
     if (draining > 0) progress.push_back("draining " + CountOf(draining, "worker"));
     const bool progressing = !progress.empty() || pass.created + pass.removed > 0;
-    set("Progressing", progressing,
-        !progressing   ? "Complete"
-        : rolling      ? "RollingOut"
-        : scaling_up   ? "ScalingUp"
-        : scaling_down ? "ScalingDown"
-        : draining > 0 ? "Draining"
-                       : "Starting",
+    const std::string progress_message =
         progressing ? (progress.empty() ? "applying changes" : Join(progress, "; "))
-                    : "every worker runs the current spec");
+                    : "every worker runs the current spec";
+    // Progress as a Deployment counts it: a worker created or removed, a
+    // role's counts moved (a worker became ready or updated), a drain ended,
+    // or a new generation to work on. None for the deadline: stuck.
+    const Condition* last = resources::FindCondition(record.status.conditions, "Progressing");
+    const auto terminating = [](const ModelDeploymentStatus& of) {
+      return std::count_if(of.workers.begin(), of.workers.end(), [](const auto& worker) {
+        return worker.state == "draining" || worker.state == "stopping";
+      });
+    };
+    const bool moved = last == nullptr || pass.created + pass.removed > 0 ||
+                       status.roles != record.status.roles ||
+                       terminating(status) != terminating(record.status) ||
+                       record.status.observed_generation != generation;
+    const std::string last_progress =
+        moved ? FormatRfc3339(now)
+              : (last->last_update_time.empty() ? last->last_transition_time
+                                                : last->last_update_time);
+    const std::chrono::seconds deadline(record.spec->rollout.progress_deadline_seconds);
+    const StatusOr<std::chrono::system_clock::time_point> progressed = ParseRfc3339(last_progress);
+    const bool stuck = progressing && !moved && progressed.ok() && now - *progressed >= deadline;
+    if (stuck) {
+      const std::string message = "no progress for " + FormatDuration(deadline) +
+                                  " (progressDeadlineSeconds): " + progress_message;
+      if (last->reason != "ProgressDeadlineExceeded") {
+        store_.RecordEvent(record, EventType::kWarning, "ProgressDeadlineExceeded", message);
+      }
+      set("Progressing", false, "ProgressDeadlineExceeded", message);
+    } else {
+      set("Progressing", progressing,
+          !progressing   ? "Complete"
+          : rolling      ? "RollingOut"
+          : scaling_up   ? "ScalingUp"
+          : scaling_down ? "ScalingDown"
+          : draining > 0 ? "Draining"
+                         : "Starting",
+          progress_message);
+    }
+    for (Condition& condition : status.conditions) {
+      if (condition.type == "Progressing") condition.last_update_time = last_progress;
+    }
     const bool ready = not_ready.empty();
     const Condition* before = resources::FindCondition(status.conditions, "Ready");
     const bool was_ready = before != nullptr && before->status == "True";

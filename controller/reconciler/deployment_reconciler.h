@@ -6,13 +6,21 @@
 //
 // A key whose deployment is gone (or being deleted) drains the workers the
 // controller made for it; once none remain, the finalizer is removed.
+//
+// One memory beyond observation: an agent that refused a worker spec (a 4xx
+// answer to its PUT: an engine not in its allow-list, a field it rejects) is
+// not asked again for that spec until a backoff passes, from 10 s doubling
+// to 5 minutes. Meanwhile other nodes are tried, and when none is left the
+// deployment is Unschedulable with the agents' reasons.
 
 #ifndef TESSERA_CONTROLLER_RECONCILER_DEPLOYMENT_RECONCILER_H_
 #define TESSERA_CONTROLLER_RECONCILER_DEPLOYMENT_RECONCILER_H_
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -60,6 +68,12 @@ class DeploymentReconciler {
   ReconcileResult TearDown(Pass& pass);
   void WriteStatus(Pass& pass);
 
+  struct Rejection {
+    std::string message;
+    int count = 0;  // consecutive refusals
+    std::chrono::steady_clock::time_point retry_at{};
+  };
+
   DeploymentStore& store_;
   FleetMonitor& fleet_;
   AgentApi& agents_;
@@ -71,6 +85,8 @@ class DeploymentReconciler {
   // writes are this reconciler's, and the placer has reserved each of them.
   std::shared_ptr<const FleetView> placer_fleet_;
   std::unique_ptr<PartitionPlacer> placer_;
+  // By node name and template hash.
+  std::map<std::pair<std::string, std::string>, Rejection> rejections_;
 };
 
 }  // namespace tessera::controller

@@ -9,8 +9,9 @@ namespace {
 // Sorts `workers` into removal order.
 void OrderForRemoval(std::vector<const RoleWorker*>& workers) {
   std::sort(workers.begin(), workers.end(), [](const RoleWorker* a, const RoleWorker* b) {
-    return std::make_tuple(a->ready, a->updated, a->load, -a->ordinal, a->id) <
-           std::make_tuple(b->ready, b->updated, b->load, -b->ordinal, b->id);
+    return std::make_tuple(!a->on_returned_node, a->ready, a->updated, a->load, -a->ordinal,
+                           a->id) <
+           std::make_tuple(!b->on_returned_node, b->ready, b->updated, b->load, -b->ordinal, b->id);
   });
 }
 

@@ -7,8 +7,10 @@
 //     the role stays within desired + maxSurge; remove old workers that are
 //     not ready, and ready old workers only while at least
 //     desired - maxUnavailable workers stay ready.
-//   - Removal order: not ready first, then the old spec, then the least
-//     loaded (fewest requests in flight), then the newest.
+//   - Removal order: workers on a node that came back after being lost
+//     first (they were replaced meanwhile), then not ready, then the old
+//     spec, then the least loaded (fewest requests in flight), then the
+//     newest.
 //
 // A pure function, so every case is a table row in its unit test.
 
@@ -30,6 +32,7 @@ struct RoleWorker {
   bool ready = false;
   double load = 0;  // requests in flight
   int ordinal = 0;
+  bool on_returned_node = false;  // see NodeView::returned_after_loss
 };
 
 struct RolePlan {

@@ -2,7 +2,10 @@
 applies the CRDs and samples, agents publish GPUNodes, the controller places
 simulated workers on them, scales a role through its /scale subresource,
 rolls out an edit, moves workers off a lost node, drains a deleted
-deployment, and hands over leadership between two replicas."""
+deployment, and hands over leadership between two replicas; and keeps its
+actions and status true through a deleted GPUNode, an agent refusing a
+spec, `kubectl wait` across a rollout, a node lost and back, and its own
+restart."""
 
 import json
 import os
@@ -184,6 +187,7 @@ def test_deployment_lifecycle(cluster_factory):
                == "NodeLost", what="NodeLost", diagnostics=cluster.diagnostics)
     wait_until(lambda: condition(cluster.get("gpun", victim.hostname)["status"], "Ready")
                .get("status") == "Unknown", what="GPUNode marked lost")
+    assert cluster.get("gpun", victim.hostname)["status"]["partitions"]["free"] == 0
     wait_until(lambda: len([w for w in live(managed_workers([survivor])) if w["state"] == "ready"])
                == 5, timeout=60, what="all 5 workers on the survivor",
                diagnostics=cluster.diagnostics)
@@ -261,3 +265,115 @@ def test_only_the_leader_acts_and_a_killed_leader_hands_over(cluster_factory):
     lease = cluster.get("lease", "tessera-controller")
     assert lease["spec"]["holderIdentity"] == "controller-2"
     assert lease["spec"]["leaseDurationSeconds"] == 15
+
+
+def events_about(cluster, name, reason):
+    """How many times `reason` was reported about deployment `name`, counting
+    each event's series."""
+    events = json.loads(cluster.kube.kubectl(
+        "get", "events.events.k8s.io", "-n", cluster.namespace, "-o", "json").stdout)["items"]
+    return [e for e in events if e["regarding"]["name"] == name and e["reason"] == reason]
+
+
+def occurrences(events):
+    return sum((e.get("series") or {}).get("count", 1) for e in events)
+
+
+def test_status_and_actions_stay_true_through_failures(cluster_factory):
+    """A deleted GPUNode, an agent refusing a spec, `kubectl wait` across a
+    rollout, a node lost and back, and a controller restarted with its own
+    identity: what the controller does and what it reports."""
+    cluster = cluster_factory("e2e-truth", ["kube-e", "kube-f"])
+    controller = cluster.controller()
+    namespace = cluster.namespace
+    roll = model_deployment("roll", namespace=namespace, replicas=4)
+    cluster.apply(roll)
+    wait_until(lambda: cluster.ready("roll", count=4), what="4 workers ready",
+               diagnostics=cluster.diagnostics)
+
+    # Deleting a GPUNode whose agent still answers changes nothing that runs.
+    before = {(w["id"], w["node"], w["pid"]) for w in managed_workers(cluster.agents, "roll")}
+    deleted = time.monotonic()
+    cluster.kube.kubectl("delete", "gpun", "kube-e")
+    time.sleep(3)
+    after = {(w["id"], w["node"], w["pid"]) for w in managed_workers(cluster.agents, "roll")}
+    assert after == before, (before, after)
+
+    # An agent's 400 is an answer, not an outage: backed off, no log flood,
+    # and the reason in the condition.
+    refused = model_deployment("refused", namespace=namespace, replicas=1)
+    refused["spec"]["engine"]["kind"] = "vllm"  # not in the agents' allow-list
+    cluster.apply(refused)
+    status = wait_until(lambda: (s := cluster.status("refused")) and
+                        condition(s, "Unschedulable").get("reason") == "AgentRejected" and s,
+                        what="AgentRejected", diagnostics=cluster.diagnostics)
+    assert "allow-list" in condition(status, "Unschedulable")["message"]
+    time.sleep(2)
+    refusals = controller.log().count("agent refused a worker")
+    assert 1 <= refusals <= 2, controller.log()[-3000:]
+    cluster.kube.kubectl("delete", "-n", namespace, "md", "refused", "--wait=false")
+
+    # The agent publishes its GPUNode again; nothing moved meanwhile.
+    wait_until(lambda: cluster.kube.kubectl("get", "gpun", "kube-e", check=False).returncode == 0,
+               timeout=20, what="kube-e's GPUNode published again")
+    print(f"GPUNode back after {time.monotonic() - deleted:.1f} s")
+    after = {(w["id"], w["node"], w["pid"]) for w in live(managed_workers(cluster.agents, "roll"))}
+    assert after == before, (before, after)
+    assert len({w["id"] for w in managed_workers(cluster.agents)}) == \
+        len(managed_workers(cluster.agents)), "a worker id on two nodes"
+
+    # kubectl wait after an edit returns once every worker runs the edit.
+    roll["spec"]["engine"]["maxModelLen"] = 4096
+    started = time.monotonic()
+    cluster.apply(roll)
+    cluster.kube.kubectl("wait", "-n", namespace, "--for=condition=Ready", "--timeout=90s",
+                         "md/roll", timeout=100)
+    waited = time.monotonic() - started
+    status = cluster.status("roll")
+    assert status["worker"]["updated"] == 4 and status["worker"]["ready"] == 4, status
+    serving = live(managed_workers(cluster.agents, "roll"))
+    assert sorted(w["spec"]["engine"].get("maxModelLen") for w in serving) == [4096] * 4, serving
+    print(f"rollout of 4 workers, maxSurge 1: kubectl wait returned after {waited:.1f} s")
+    wait_until(lambda: occurrences(events_about(cluster, "roll", "Ready")) == 2,
+               what="one Ready event per generation")
+    time.sleep(1)
+    assert occurrences(events_about(cluster, "roll", "Ready")) == 2
+
+    # A node lost and back: its workers were replaced meanwhile, and the
+    # replacements stay while the returning node's workers are drained.
+    away = next(a for a in cluster.agents if a.hostname == "kube-f")
+    home = next(a for a in cluster.agents if a.hostname == "kube-e")
+    returning = {w["id"] for w in live(managed_workers([away], "roll"))}
+    assert returning
+    away.kill9()  # the agent only: its engines keep running, and are re-adopted
+    wait_until(lambda: len([w for w in live(managed_workers([home], "roll"))
+                            if w["state"] == "ready"]) == 4,
+               timeout=60, what="replacements ready on kube-e", diagnostics=cluster.diagnostics)
+    replacements = {w["id"] for w in live(managed_workers([home], "roll"))}
+    away.start()
+    wait_until(lambda: not live(managed_workers([away], "roll")), timeout=30,
+               what="the returning node's workers drained", diagnostics=cluster.diagnostics)
+    assert {w["id"] for w in live(managed_workers([home], "roll"))} == replacements
+    wait_until(lambda: cluster.ready("roll", count=4), what="ready again",
+               diagnostics=cluster.diagnostics)
+    removed = [e["note"] for e in events_about(cluster, "roll", "WorkerRemoved")]
+    assert any("kube-f came back after being lost" in note for note in removed), removed
+    created = [e["note"] for e in events_about(cluster, "roll", "WorkerCreated")]
+    assert any("on lost node kube-f" in note and any(r in note for r in returning)
+               for note in created), created
+    assert not any("worker worker" in note for note in created + removed)
+
+    # Restarted after a crash, the controller takes its own lease back
+    # without waiting out the whole lease (15 s).
+    leading = controller.log().count("leading: reconciling")
+    controller.kill9()
+    killed = time.monotonic()
+    controller.start()
+    wait_until(lambda: controller.log().count("leading: reconciling") > leading, timeout=30,
+               what="the restarted controller leads", diagnostics=cluster.diagnostics)
+    resumed = time.monotonic() - killed
+    print(f"a SIGKILLed controller restarted with its own identity leads again after "
+          f"{resumed:.1f} s")
+    # Its own lease seen unrenewed for 5 s, by tries 2 to 4.4 s apart; the
+    # whole lease would be 15 s from the first try.
+    assert resumed < 12, resumed

@@ -147,7 +147,8 @@ def test_defaults_are_applied(kube):
     assert spec["worker"] == {"replicas": 2, "tensorParallelSize": 1}
     assert spec["engine"]["concurrency"] == 1
     assert spec["placement"] == {"spread": True}
-    assert spec["rollout"] == {"maxSurge": 1, "maxUnavailable": 0, "drainGraceSeconds": 30}
+    assert spec["rollout"] == {"maxSurge": 1, "maxUnavailable": 0, "drainGraceSeconds": 30,
+                               "progressDeadlineSeconds": 600}
     # What has no default stays unset, for Tessera and the engine to decide.
     assert "gpuMemoryUtilization" not in spec["engine"]
     assert "kvCacheDtype" not in spec["engine"]
@@ -159,7 +160,8 @@ def test_defaults_are_applied(kube):
             "kvHeads": 8}}, rollout={"maxSurge": 0, "maxUnavailable": 1}))
     spec = kubectl_json(kube, "get", "md", "defaults-explicit", "-n", NAMESPACE)["spec"]
     assert spec["model"]["architecture"]["dtype"] == "bfloat16"
-    assert spec["rollout"] == {"maxSurge": 0, "maxUnavailable": 1, "drainGraceSeconds": 30}
+    assert spec["rollout"] == {"maxSurge": 0, "maxUnavailable": 1, "drainGraceSeconds": 30,
+                               "progressDeadlineSeconds": 600}
 
 
 def test_kubectl_get_prints_the_columns(kube):

@@ -1,5 +1,7 @@
 #include "controller/reconciler/deployment_reconciler.h"
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -52,6 +54,19 @@ class ReconcilerTest : public ::testing::Test {
         ++count;
     }
     return count;
+  }
+
+  int Events(const std::string& reason) {
+    return static_cast<int>(
+        std::count_if(store_.events.begin(), store_.events.end(),
+                      [&](const FakeStore::Event& event) { return event.reason == reason; }));
+  }
+  std::vector<std::string> Messages(const std::string& reason) {
+    std::vector<std::string> messages;
+    for (const FakeStore::Event& event : store_.events) {
+      if (event.reason == reason) messages.push_back(event.message);
+    }
+    return messages;
   }
 
   FakeClock clock_;
@@ -231,10 +246,18 @@ TEST_F(ReconcilerTest, ALostNodesWorkersAreReplacedAndTheSurplusRemovedWhenItRet
   EXPECT_EQ(Count("node-a"), 2);
   EXPECT_EQ(Condition("Degraded").reason, "NodeLost");
   EXPECT_THAT(Condition("Degraded").message, HasSubstr("node node-b is lost with 1 worker"));
-  agents_.Settle();
+  const std::vector<std::string> created = Messages("WorkerCreated");
+  ASSERT_EQ(created.size(), 3U);
+  EXPECT_THAT(created.back(), HasSubstr("on lost node node-b"));
+  // Back while its replacement is still starting: the replacement stays,
+  // however long its engine takes to load, and node-b's worker goes.
   agents_.Node("node-b").reachable = true;
   Pass();
-  EXPECT_EQ(Count("node-a") + Count("node-b"), 2);
+  EXPECT_EQ(Count("node-a"), 2);
+  EXPECT_EQ(Count("node-b"), 0);
+  EXPECT_THAT(Messages("WorkerRemoved").back(),
+              HasSubstr("node-b came back after being lost; the workers started in its place "
+                        "keep serving"));
   agents_.Settle();
   Pass();
   EXPECT_EQ(Condition("Degraded").status, "False");
@@ -312,6 +335,214 @@ TEST_F(ReconcilerTest, WaitsUntilEveryNodeHasBeenHeardFrom) {
   clock_.Advance(std::chrono::seconds(31));
   Pass();
   EXPECT_EQ(Count("node-a"), 2);
+}
+
+// Ready is what `kubectl wait --for=condition=Ready` waits for after an
+// edit: it must not turn True while old workers still serve.
+TEST_F(ReconcilerTest, ReadyStaysFalseUntilTheRolloutIsComplete) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(4));
+  Pass();
+  agents_.Settle();
+  Pass();
+  ASSERT_EQ(Condition("Ready").status, "True");
+  ASSERT_EQ(Events("Ready"), 1);
+  store_.Apply(Aggregated(4, 4096));
+  int passes = 0;
+  for (; passes < 20; ++passes) {
+    Pass();
+    const resources::RoleStatus& counts = Status().roles.at(wire::WorkerRole::kAggregated);
+    if (counts.updated == 4 && Count("node-a") == 4 && Condition("Ready").status == "True") break;
+    EXPECT_EQ(Condition("Ready").status, "False") << "pass " << passes;
+    EXPECT_EQ(Condition("Ready").observed_generation, 2);
+    if (counts.updated < 4) {
+      EXPECT_THAT(Condition("Ready").message,
+                  HasSubstr("worker: " + std::to_string(counts.updated) + " of 4 updated"));
+    }
+    agents_.Settle();
+  }
+  EXPECT_LT(passes, 20);
+  agents_.Settle();  // the last old worker finishes draining
+  for (const auto& [id, worker] : agents_.Node("node-a").workers) {
+    EXPECT_EQ(worker.spec.settings.max_model_len, 4096) << id;
+  }
+  EXPECT_EQ(Events("Ready"), 2) << "one Ready event per generation, none in between";
+}
+
+TEST_F(ReconcilerTest, EventsNameEachWorkerOnceWithoutRepeatingItsRole) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(1));
+  Pass();
+  const std::vector<std::string> created = Messages("WorkerCreated");
+  ASSERT_EQ(created.size(), 1U);
+  EXPECT_THAT(created[0], ::testing::StartsWith("started default.llama.worker-"));
+  EXPECT_THAT(created[0], HasSubstr(" on node-a (partitions 0)"));
+  EXPECT_THAT(created[0], ::testing::Not(HasSubstr("worker worker")));
+  store_.Apply(Aggregated(0));
+  Pass();
+  const std::vector<std::string> removed = Messages("WorkerRemoved");
+  ASSERT_EQ(removed.size(), 1U);
+  EXPECT_THAT(removed[0], ::testing::StartsWith("draining default.llama.worker-"));
+  EXPECT_THAT(removed[0], ::testing::EndsWith(": scaled down"));
+}
+
+// An agent's 4xx is its answer, not an outage: the controller does not ask
+// it again at once (no retry storm, no log flood), tries the other nodes,
+// and says why when none is left.
+TEST_F(ReconcilerTest, AnAgentRefusingASpecIsBackedOffAndAnotherNodeServes) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB).refuse_puts = "engine: \"sim\" is not allowed here";
+  agents_.AddNode("node-b", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(1));
+  Pass();
+  EXPECT_TRUE(last_.status.ok()) << last_.status;
+  EXPECT_EQ(Count("node-b"), 1);
+  EXPECT_EQ(agents_.Node("node-a").puts, 1);
+  EXPECT_EQ(Events("AgentRejected"), 1);
+  EXPECT_THAT(Messages("AgentRejected")[0], HasSubstr("node-a refused it: "));
+  EXPECT_THAT(Messages("AgentRejected")[0], HasSubstr("is not allowed here"));
+  EXPECT_EQ(Condition("Unschedulable").status, "False");
+  store_.Apply(Aggregated(2));
+  Pass();
+  EXPECT_EQ(Count("node-b"), 2);
+  EXPECT_EQ(agents_.Node("node-a").puts, 1) << "not asked again within the backoff";
+}
+
+TEST_F(ReconcilerTest, WhenEveryAgentRefusesTheDeploymentIsUnschedulableWithTheirReasons) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB).refuse_puts = "engine: \"sim\" is not allowed here";
+  store_.Apply(Aggregated(1));
+  Pass();
+  EXPECT_TRUE(last_.status.ok()) << "not an error to retry at once: " << last_.status;
+  ASSERT_TRUE(last_.requeue_after);
+  EXPECT_EQ(*last_.requeue_after, std::chrono::seconds(10));
+  EXPECT_EQ(Condition("Unschedulable").status, "True");
+  EXPECT_EQ(Condition("Unschedulable").reason, "AgentRejected");
+  EXPECT_THAT(Condition("Unschedulable").message, HasSubstr("is not allowed here"));
+  // The refusal and the condition it led to, each announced once.
+  EXPECT_EQ(Events("AgentRejected"), 2);
+  for (int pass = 0; pass < 10; ++pass) Pass();
+  EXPECT_EQ(agents_.Node("node-a").puts, 1);
+  EXPECT_EQ(Events("AgentRejected"), 2);
+  clock_.Advance(std::chrono::seconds(10));
+  Pass();
+  EXPECT_EQ(agents_.Node("node-a").puts, 2);
+  EXPECT_EQ(*last_.requeue_after, std::chrono::seconds(20)) << "the backoff doubles";
+  // The agent is reconfigured: the next try succeeds.
+  agents_.Node("node-a").refuse_puts.clear();
+  clock_.Advance(std::chrono::seconds(20));
+  Pass();
+  EXPECT_EQ(Count("node-a"), 1);
+  EXPECT_EQ(Condition("Unschedulable").status, "False");
+}
+
+// Deleting a node's GPUNode while its agent still answers changes nothing
+// that runs; if the agent is gone too, the node is lost like any other, and
+// when it comes back its workers are the surplus, never a duplicate id.
+TEST_F(ReconcilerTest, ADeletedGpuNodeIsWatchedUntilLostAndNeverDuplicatesAWorker) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  agents_.AddNode("node-b", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(2));
+  Pass();
+  agents_.Settle();
+  Pass();
+  ASSERT_EQ(Count("node-b"), 1);
+  const int puts = agents_.TotalPuts();
+  agents_.Node("node-b").listed = false;
+  for (int pass = 0; pass < 3; ++pass) Pass();
+  EXPECT_EQ(agents_.TotalPuts(), puts);
+  EXPECT_EQ(agents_.TotalDeletes(), 0);
+  EXPECT_EQ(Condition("Ready").status, "True");
+
+  agents_.Node("node-b").reachable = false;
+  Pass();
+  EXPECT_EQ(agents_.TotalPuts(), puts) << "silent is not lost";
+  clock_.Advance(std::chrono::seconds(31));
+  Pass();
+  EXPECT_EQ(Condition("Degraded").reason, "NodeLost");
+  EXPECT_EQ(Count("node-a"), 2);
+  agents_.Settle();
+
+  agents_.Node("node-b").listed = true;
+  agents_.Node("node-b").reachable = true;
+  Pass();
+  std::set<std::string> ids;
+  for (const ObservedWorker* worker : agents_.Workers("llama")) {
+    EXPECT_TRUE(ids.insert(worker->id).second) << "two workers named " << worker->id;
+  }
+  EXPECT_EQ(Count("node-a"), 2);
+  EXPECT_EQ(Count("node-b"), 0);
+}
+
+TEST_F(ReconcilerTest, ACrashLoopSaysWhatTheEngineSaidLast) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(1));
+  Pass();
+  ObservedWorker& worker = agents_.Node("node-a").workers.begin()->second;
+  worker.state = wire::WorkerState::kBackoff;
+  worker.crash_loop = true;
+  worker.reason = "crash loop: 3 exits in 60s (exit code 1)";
+  worker.last_output = {"loading weights", "RuntimeError: HIP out of memory"};
+  Pass();
+  EXPECT_EQ(Condition("Degraded").reason, "CrashLoop");
+  EXPECT_THAT(Condition("Degraded").message,
+              HasSubstr("last output: loading weights | RuntimeError: HIP out of memory"));
+  ASSERT_EQ(Events("CrashLoop"), 1);
+  EXPECT_THAT(Messages("CrashLoop")[0], HasSubstr("RuntimeError: HIP out of memory"));
+}
+
+// Scaling up into a full fleet never finishes; like a Deployment, that is
+// reported once progressDeadlineSeconds have passed without progress, and
+// reported again as progress when capacity arrives.
+TEST_F(ReconcilerTest, NoProgressForTheDeadlineIsReportedAndProgressClearsIt) {
+  agents_.AddNode("node-a", 1, 2, 24 * kGiB);
+  store_.Apply(Aggregated(3, 8192, "  rollout: {progressDeadlineSeconds: 60}\n"));
+  Pass();
+  agents_.Settle();
+  Pass();
+  EXPECT_EQ(Condition("Progressing").reason, "ScalingUp");
+  EXPECT_EQ(Condition("Unschedulable").status, "True");
+  clock_.Advance(std::chrono::seconds(59));
+  Pass();
+  EXPECT_EQ(Condition("Progressing").status, "True");
+  EXPECT_EQ(Condition("Progressing").last_update_time, "2026-01-01T00:00:00Z");
+  clock_.Advance(std::chrono::seconds(1));
+  Pass();
+  EXPECT_EQ(Condition("Progressing").status, "False");
+  EXPECT_EQ(Condition("Progressing").reason, "ProgressDeadlineExceeded");
+  EXPECT_THAT(Condition("Progressing").message,
+              HasSubstr("no progress for 1m0s (progressDeadlineSeconds): worker: 2 → 3 workers"));
+  EXPECT_EQ(Events("ProgressDeadlineExceeded"), 1);
+  const int writes = store_.status_writes;
+  for (int pass = 0; pass < 5; ++pass) {
+    clock_.Advance(std::chrono::seconds(60));
+    Pass();
+  }
+  EXPECT_EQ(Condition("Progressing").reason, "ProgressDeadlineExceeded");
+  EXPECT_EQ(Events("ProgressDeadlineExceeded"), 1) << "announced once";
+  EXPECT_EQ(store_.status_writes, writes) << "a stuck status is not rewritten";
+
+  agents_.AddNode("node-b", 1, 8, 24 * kGiB);
+  Pass();
+  EXPECT_EQ(Condition("Progressing").status, "True");
+  agents_.Settle();
+  Pass();
+  EXPECT_EQ(Condition("Progressing").reason, "Complete");
+  EXPECT_EQ(Condition("Ready").status, "True");
+}
+
+TEST_F(ReconcilerTest, AnUnreachableNodeIsNotAStartingWorker) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  agents_.AddNode("node-b", 1, 8, 24 * kGiB);
+  store_.Apply(Aggregated(2));
+  Pass();
+  agents_.Settle();
+  Pass();
+  agents_.Node("node-b").reachable = false;
+  clock_.Advance(std::chrono::seconds(5));
+  Pass();
+  EXPECT_EQ(Condition("Ready").status, "False");
+  EXPECT_EQ(Condition("Progressing").status, "False") << Condition("Progressing").message;
+  EXPECT_EQ(Condition("Degraded").reason, "NodeUnreachable");
+  EXPECT_THAT(Condition("Degraded").message, HasSubstr("node node-b does not answer (1 worker"));
 }
 
 }  // namespace

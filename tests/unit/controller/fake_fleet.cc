@@ -86,6 +86,7 @@ StatusOr<ObservedWorker> FakeAgents::PutWorker(const std::string& endpoint, cons
   if (it == nodes_.end() || !it->second.reachable) return UnavailableError("unreachable");
   FakeNode& node = it->second;
   ++node.puts;
+  if (!node.refuse_puts.empty()) return InvalidArgumentError(node.refuse_puts);
   if (const auto existing = node.workers.find(id); existing != node.workers.end()) {
     if (existing->second.spec == spec) return existing->second;
     return InvalidArgumentError("test agent: spec replacement is not expected");
@@ -132,7 +133,7 @@ Status FakeAgents::DeleteWorker(const std::string& endpoint, const std::string& 
 std::vector<NodeEndpoint> FakeAgents::Nodes() const {
   std::vector<NodeEndpoint> nodes;
   for (const auto& [endpoint, node] : nodes_) {
-    nodes.push_back({.name = node.name, .endpoint = endpoint, .labels = {}});
+    if (node.listed) nodes.push_back({.name = node.name, .endpoint = endpoint, .labels = {}});
   }
   return nodes;
 }

@@ -30,6 +30,11 @@ inline Logger QuietLogger() {
 struct FakeNode {
   std::string name;
   bool reachable = true;
+  // False: the NodeSource no longer lists it (its GPUNode was deleted).
+  bool listed = true;
+  // Non-empty: every PUT is refused with InvalidArgument and this message,
+  // as an agent refuses an engine not in its allow-list.
+  std::string refuse_puts;
   std::map<std::string, std::string> labels;
   std::vector<GpuView> gpus;
   std::vector<PartitionView> partitions;

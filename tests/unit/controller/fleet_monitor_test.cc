@@ -91,5 +91,71 @@ TEST_F(FleetMonitorTest, RecordedRemovalsShowAsTerminating) {
   EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers[0].Terminating());
 }
 
+TEST_F(FleetMonitorTest, ANodeBackFromLossIsMarkedReturned) {
+  monitor_.PollOnce();
+  EXPECT_FALSE(monitor_.Snapshot()->FindNode("node-a")->returned_after_loss);
+  agents_.Node("node-a").reachable = false;
+  clock_.Advance(std::chrono::seconds(10));
+  monitor_.PollOnce();
+  agents_.Node("node-a").reachable = true;
+  monitor_.PollOnce();
+  EXPECT_FALSE(monitor_.Snapshot()->FindNode("node-a")->returned_after_loss)
+      << "unreachable for a while is not lost";
+  agents_.Node("node-a").reachable = false;
+  clock_.Advance(std::chrono::seconds(30));
+  monitor_.PollOnce();
+  ASSERT_EQ(Health(), NodeHealth::kLost);
+  agents_.Node("node-a").reachable = true;
+  monitor_.PollOnce();
+  EXPECT_EQ(Health(), NodeHealth::kReachable);
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->returned_after_loss);
+  clock_.Advance(std::chrono::minutes(4));
+  monitor_.PollOnce();
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->returned_after_loss);
+  clock_.Advance(std::chrono::minutes(1));
+  monitor_.PollOnce();
+  EXPECT_FALSE(monitor_.Snapshot()->FindNode("node-a")->returned_after_loss)
+      << "remembered for a few minutes, not forever";
+}
+
+TEST_F(FleetMonitorTest, AnUnlistedNodeIsWatchedWhileItMayRunWorkers) {
+  wire::WorkerSpec spec;
+  spec.deployment = "d";
+  spec.engine = "sim";
+  spec.settings.model = "m";
+  spec.partitions = {0};
+  ASSERT_TRUE(agents_.PutWorker(FakeAgents::Endpoint("node-a"), "w", spec).ok());
+  monitor_.PollOnce();
+  agents_.Node("node-a").listed = false;
+  monitor_.PollOnce();
+  const NodeView* node = monitor_.Snapshot()->FindNode("node-a");
+  ASSERT_NE(node, nullptr) << "its worker still runs";
+  EXPECT_TRUE(node->unlisted);
+  EXPECT_EQ(node->health, NodeHealth::kReachable);
+  EXPECT_EQ(node->workers.size(), 1U);
+
+  // Silent: lost after the timeout, like any node, and kept as lost.
+  agents_.Node("node-a").reachable = false;
+  clock_.Advance(std::chrono::seconds(30));
+  monitor_.PollOnce();
+  monitor_.PollOnce();
+  ASSERT_NE(monitor_.Snapshot()->FindNode("node-a"), nullptr);
+  EXPECT_EQ(Health(), NodeHealth::kLost);
+
+  // Back, listed again.
+  agents_.Node("node-a").reachable = true;
+  agents_.Node("node-a").listed = true;
+  monitor_.PollOnce();
+  EXPECT_FALSE(monitor_.Snapshot()->FindNode("node-a")->unlisted);
+
+  // Unlisted with nothing on it: forgotten.
+  agents_.Node("node-a").workers.clear();
+  agents_.Node("node-a").listed = false;
+  monitor_.PollOnce();
+  ASSERT_NE(monitor_.Snapshot()->FindNode("node-a"), nullptr);
+  monitor_.PollOnce();
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a"), nullptr);
+}
+
 }  // namespace
 }  // namespace tessera::controller

@@ -131,6 +131,8 @@ TEST_F(HttpAgentApiTest, RefusalsBecomeStatusesWithTheAgentsMessage) {
       .WillOnce(Return(
           AgentReply{.status = 409, .body = ErrorBody("partition 0 is held by worker \"x\"")}))
       .WillOnce(Return(AgentReply{.status = 400, .body = ErrorBody("engine.kind: unknown")}))
+      .WillOnce(Return(AgentReply{.status = 403, .body = ErrorBody("not allowed")}))
+      .WillOnce(Return(AgentReply{.status = 429, .body = ErrorBody("slow down")}))
       .WillOnce(Return(AgentReply{.status = 503, .body = ErrorBody("recovering worker state")}))
       .WillOnce(Return(UnavailableError("agent https://node-1:8470: connection refused")));
   Status held = api->PutWorker(kAgent, "w-0", Spec()).status();
@@ -139,6 +141,10 @@ TEST_F(HttpAgentApiTest, RefusalsBecomeStatusesWithTheAgentsMessage) {
   Status invalid = api->PutWorker(kAgent, "w-0", Spec()).status();
   EXPECT_EQ(invalid.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(invalid.message(), HasSubstr("engine.kind: unknown"));
+  // Refusals the reconciler does not retry at once keep their meaning...
+  EXPECT_EQ(api->PutWorker(kAgent, "w-0", Spec()).status().code(), StatusCode::kPermissionDenied);
+  // ...what asks to come back later does not.
+  EXPECT_EQ(api->PutWorker(kAgent, "w-0", Spec()).status().code(), StatusCode::kUnavailable);
   Status busy = api->PutWorker(kAgent, "w-0", Spec()).status();
   EXPECT_EQ(busy.code(), StatusCode::kUnavailable);
   EXPECT_THAT(busy.message(), HasSubstr("(HTTP 503)"));

@@ -109,6 +109,43 @@ TEST(PartitionPlacerTest, SpansGpusOnlyWhenTheGroupIsWiderThanOne) {
   EXPECT_THAT(result.choice->partitions, ElementsAre(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// TP 16 on two 8-partition GPUs, one of them partly used, and two empty
+// ones: the empty GPUs, so the group spans two GPUs, not three.
+TEST(PartitionPlacerTest, AWideGroupTakesWholeEmptyGpusFirst) {
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 3, 8));
+  Hold(fleet_nodes[0], {0, 1});
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
+  PartitionPlacer placer(fleet);
+  PlacementResult result = placer.Place(Request(16));
+  ASSERT_TRUE(result.choice);
+  EXPECT_THAT(result.choice->partitions,
+              ElementsAre(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23));
+}
+
+TEST(PartitionPlacerTest, ExcludedAndUnlistedNodesAreNeverChosen) {
+  std::vector<NodeView> fleet_nodes;
+  fleet_nodes.push_back(Node("node-a", 1, 8));
+  fleet_nodes.push_back(Node("node-b", 1, 8));
+  fleet_nodes.push_back(Node("node-c", 1, 8));
+  fleet_nodes[2].unlisted = true;
+  const FleetView fleet = Fleet(std::move(fleet_nodes));
+  PartitionPlacer placer(fleet);
+  PlacementRequest request = Request(1);
+  request.excluded_nodes = {"node-a"};
+  for (int i = 0; i < 8; ++i) {
+    PlacementResult result = placer.Place(request);
+    ASSERT_TRUE(result.choice) << i;
+    EXPECT_EQ(result.choice->node, "node-b");
+  }
+  request.excluded_nodes = {"node-a", "node-b"};
+  const PlacementResult refused = PartitionPlacer(fleet).Place(request);
+  ASSERT_FALSE(refused.choice);
+  EXPECT_EQ(refused.failure.reason, "AgentRejected");
+  EXPECT_EQ(refused.failure.message,
+            "decode: the agents of node-a, node-b refused this worker spec");
+}
+
 TEST(PartitionPlacerTest, HonoursModeSelectorAndVram) {
   std::vector<NodeView> fleet_nodes;
   fleet_nodes.push_back(Node("spx", 1, 1, 192 * kGiB, hardware::ComputePartition::kSpx));

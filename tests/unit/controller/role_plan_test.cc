@@ -34,6 +34,19 @@ TEST(RolePlanTest, ScaleDownRemovesNotReadyThenLeastLoadedThenNewest) {
   EXPECT_THAT(plan.remove, ElementsAre("starting", "idle-new", "idle-old"));
 }
 
+// A node lost and back: its worker was replaced while it was away. The
+// replacement stays even while it is still loading and newer, so the outcome
+// does not depend on how fast engines load.
+TEST(RolePlanTest, ASurplusFromAReturnedNodeRemovesThatNodesWorkers) {
+  std::vector<RoleWorker> workers = {Worker("kept", true, true, 0, 0),
+                                     Worker("returned", true, true, 0, 1),
+                                     Worker("replacement", true, false, 0, 2)};
+  workers[1].on_returned_node = true;
+  const RolePlan plan = PlanRole(workers, 2, Rollout(1, 0));
+  EXPECT_EQ(plan.create, 0);
+  EXPECT_THAT(plan.remove, ElementsAre("returned"));
+}
+
 TEST(RolePlanTest, RollingUpdateWithSurgeNeverDropsBelowDesiredReady) {
   // Two old ready workers, maxSurge 1, maxUnavailable 0.
   std::vector<RoleWorker> workers = {Worker("old-0", false, true), Worker("old-1", false, true)};

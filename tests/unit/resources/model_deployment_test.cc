@@ -39,7 +39,7 @@ spec:
     computePartition: cpx
     memoryPartition: nps4
     nodeSelector: {tessera.io/pool: mi300x}
-  rollout: {maxSurge: 0, maxUnavailable: 1, drainGraceSeconds: 120}
+  rollout: {maxSurge: 0, maxUnavailable: 1, drainGraceSeconds: 120, progressDeadlineSeconds: 1800}
 )";
 
 StatusOr<ModelDeployment> Parse(std::string_view yaml) {
@@ -64,6 +64,7 @@ TEST(ModelDeploymentTest, ReadsEveryField) {
   EXPECT_EQ(spec.placement.node_selector.at("tessera.io/pool"), "mi300x");
   EXPECT_EQ(spec.rollout.max_unavailable, 1);
   EXPECT_EQ(spec.rollout.drain_grace_seconds, 120);
+  EXPECT_EQ(spec.rollout.progress_deadline_seconds, 1800);
   EXPECT_EQ(deployment->ServedName(), "llama");
 }
 
@@ -93,6 +94,7 @@ spec:
   EXPECT_EQ(deployment->spec.Role(WorkerRole::kAggregated).tensor_parallel_size, 1);
   EXPECT_EQ(deployment->spec.rollout.max_surge, 1);
   EXPECT_EQ(deployment->spec.rollout.max_unavailable, 0);
+  EXPECT_EQ(deployment->spec.rollout.progress_deadline_seconds, 600);
   EXPECT_TRUE(deployment->spec.placement.spread);
   EXPECT_EQ(deployment->ServedName(), "llama-8b");
 }
@@ -171,6 +173,10 @@ INSTANTIATE_TEST_SUITE_P(
                 std::string(kModelEngine) +
                     "  worker: {replicas: 1}\n  rollout: {maxSurge: 0, maxUnavailable: 0}\n",
                 "spec.rollout: maxSurge and maxUnavailable cannot both be 0"},
+        BadSpec{"ZeroProgressDeadline",
+                std::string(kModelEngine) +
+                    "  worker: {replicas: 1}\n  rollout: {progressDeadlineSeconds: 0}\n",
+                "spec.rollout.progressDeadlineSeconds: must be between 1 and 604800, got 0"},
         BadSpec{"UnknownComputePartition",
                 std::string(kModelEngine) +
                     "  worker: {replicas: 1}\n  placement: {computePartition: xpx}\n",
@@ -223,7 +229,18 @@ TEST(ModelDeploymentStatusTest, RoundTripsAndSummarises) {
                 .observed_generation = 4,
                 .last_transition_time = {}},
                std::chrono::system_clock::time_point{});
+  SetCondition(status.conditions,
+               {.type = "Progressing",
+                .status = "True",
+                .reason = "ScalingUp",
+                .message = "m",
+                .observed_generation = 4,
+                .last_transition_time = {},
+                .last_update_time = "2026-01-01T00:10:00Z"},
+               std::chrono::system_clock::time_point{});
   const nlohmann::json json = ModelDeploymentStatusToJson(status);
+  EXPECT_EQ(json["conditions"][1]["lastUpdateTime"], "2026-01-01T00:10:00Z");
+  EXPECT_FALSE(json["conditions"][0].contains("lastUpdateTime"));
   EXPECT_EQ(json["decode"]["summary"], "2/3");
   EXPECT_EQ(ModelDeploymentStatusToJson(ModelDeploymentStatusFromJson(json)), json);
 }
