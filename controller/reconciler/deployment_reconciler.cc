@@ -52,9 +52,9 @@ struct OwnedWorker {
   std::optional<ParsedWorkerId> id{};
 
   // Counts toward the role: not on a lost node and not on its way out.
-  bool Live() const { return node->health != NodeHealth::kLost && !worker->Terminating(); }
-  bool Ready() const { return node->health == NodeHealth::kReachable && worker->Ready(); }
   bool Lost() const { return node->health == NodeHealth::kLost; }
+  bool Live() const { return !Lost() && !worker->Terminating(); }
+  bool Ready() const { return node->health == NodeHealth::kReachable && worker->Ready(); }
 };
 
 std::string PartitionList(const std::vector<int>& partitions) {
@@ -389,9 +389,8 @@ ReconcileResult DeploymentReconciler::TearDown(Pass& pass) {
   }
   // Workers on lost nodes cannot be reached; the surplus check removes them
   // if their node comes back.
-  const bool drained = std::none_of(
-      pass.owned.begin(), pass.owned.end(),
-      [](const OwnedWorker& owned) { return owned.node->health != NodeHealth::kLost; });
+  const bool drained = std::none_of(pass.owned.begin(), pass.owned.end(),
+                                    [](const OwnedWorker& owned) { return !owned.Lost(); });
   if (!pass.record) {
     return {.status = OkStatus(),
             .requeue_after = drained ? std::nullopt : std::optional(kWaitForDrain)};
@@ -455,7 +454,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
         owned->id->prefix == WorkerIdPrefix(pass.key.namespace_name, pass.key.name,
                                             resources::RoleKey(worker.spec.role)) &&
         owned->id->template_hash == hash->second;
-    const bool lost = owned->node->health == NodeHealth::kLost;
+    const bool lost = owned->Lost();
     status.workers.push_back(
         {.name = worker.id,
          .role = worker.spec.role,
@@ -531,9 +530,8 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
 
   const bool deleting = record.metadata.deletion_timestamp.has_value();
   if (deleting) {
-    const auto remaining = std::count_if(
-        pass.owned.begin(), pass.owned.end(),
-        [](const OwnedWorker& owned) { return owned.node->health != NodeHealth::kLost; });
+    const auto remaining = std::count_if(pass.owned.begin(), pass.owned.end(),
+                                         [](const OwnedWorker& owned) { return !owned.Lost(); });
     set("Ready", false, "Deleting", "draining " + CountOf(remaining, "worker"));
     set("Progressing", remaining > 0, remaining > 0 ? "ScalingDown" : "Complete",
         remaining > 0 ? "removing every worker" : "every worker removed");
@@ -579,10 +577,9 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     }
     set("Degraded", !degraded.empty(), degraded_reason,
         degraded.empty() ? "no worker is failing" : Join(degraded, "; "));
-    const auto draining =
-        std::count_if(pass.owned.begin(), pass.owned.end(), [](const OwnedWorker& owned) {
-          return owned.node->health != NodeHealth::kLost && owned.worker->Terminating();
-        });
+    const auto draining = std::count_if(
+        pass.owned.begin(), pass.owned.end(),
+        [](const OwnedWorker& owned) { return !owned.Lost() && owned.worker->Terminating(); });
     if (draining > 0) progress.push_back("draining " + CountOf(draining, "worker"));
     const bool progressing = !progress.empty() || pass.created + pass.removed > 0;
     const std::string progress_message =

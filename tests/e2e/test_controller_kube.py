@@ -268,8 +268,8 @@ def test_only_the_leader_acts_and_a_killed_leader_hands_over(cluster_factory):
 
 
 def events_about(cluster, name, reason):
-    """How many times `reason` was reported about deployment `name`, counting
-    each event's series."""
+    """The events with `reason` about deployment `name` (occurrences() counts
+    their series)."""
     events = json.loads(cluster.kube.kubectl(
         "get", "events.events.k8s.io", "-n", cluster.namespace, "-o", "json").stdout)["items"]
     return [e for e in events if e["regarding"]["name"] == name and e["reason"] == reason]

@@ -40,6 +40,13 @@ class ReconcilerTest : public ::testing::Test {
       last_ = reconciler_.Reconcile(key);
     }
   }
+  // Applies `manifest` and runs passes until its workers are ready.
+  void ApplyAndSettle(std::string_view manifest) {
+    store_.Apply(manifest);
+    Pass();
+    agents_.Settle();
+    Pass();
+  }
   const resources::ModelDeploymentStatus& Status() { return store_.Record(kLlama).status; }
   const resources::Condition& Condition(const std::string& type) {
     const resources::Condition* condition = resources::FindCondition(Status().conditions, type);
@@ -112,10 +119,7 @@ TEST_F(ReconcilerTest, StartsSpreadWorkersAndReportsReady) {
 
 TEST_F(ReconcilerTest, ARestartedControllerChurnsNothing) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(3));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(3));
   const int puts = agents_.TotalPuts();
   FleetMonitor monitor(agents_, agents_, clock_, {}, testing::QuietLogger());
   DeploymentReconciler restarted(store_, monitor, agents_, clock_, {}, testing::QuietLogger());
@@ -146,10 +150,7 @@ TEST_F(ReconcilerTest, ScaleDownDrainsTheLeastLoaded) {
 
 TEST_F(ReconcilerTest, RollsOutASpecChangeWithinTheSurge) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(2));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(2));
   store_.Apply(Aggregated(2, 4096));
   for (int step = 0; step < 10; ++step) {
     Pass();
@@ -232,10 +233,7 @@ TEST_F(ReconcilerTest, AnUnknownModelIsAConditionNotACrash) {
 TEST_F(ReconcilerTest, ALostNodesWorkersAreReplacedAndTheSurplusRemovedWhenItReturns) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
   agents_.AddNode("node-b", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(2));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(2));
   ASSERT_EQ(Count("node-b"), 1);
   agents_.Node("node-b").reachable = false;
   clock_.Advance(std::chrono::seconds(10));
@@ -266,10 +264,7 @@ TEST_F(ReconcilerTest, ALostNodesWorkersAreReplacedAndTheSurplusRemovedWhenItRet
 
 TEST_F(ReconcilerTest, DeletionDrainsThenReleasesTheFinalizer) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(2));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(2));
   store_.MarkDeleted(kLlama);
   Pass();
   EXPECT_EQ(Count("node-a"), 0);
@@ -341,10 +336,7 @@ TEST_F(ReconcilerTest, WaitsUntilEveryNodeHasBeenHeardFrom) {
 // edit: it must not turn True while old workers still serve.
 TEST_F(ReconcilerTest, ReadyStaysFalseUntilTheRolloutIsComplete) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(4));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(4));
   ASSERT_EQ(Condition("Ready").status, "True");
   ASSERT_EQ(Events("Ready"), 1);
   store_.Apply(Aggregated(4, 4096));
@@ -440,10 +432,7 @@ TEST_F(ReconcilerTest, WhenEveryAgentRefusesTheDeploymentIsUnschedulableWithThei
 TEST_F(ReconcilerTest, ADeletedGpuNodeIsWatchedUntilLostAndNeverDuplicatesAWorker) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
   agents_.AddNode("node-b", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(2));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(2));
   ASSERT_EQ(Count("node-b"), 1);
   const int puts = agents_.TotalPuts();
   agents_.Node("node-b").listed = false;
@@ -494,10 +483,7 @@ TEST_F(ReconcilerTest, ACrashLoopSaysWhatTheEngineSaidLast) {
 // reported again as progress when capacity arrives.
 TEST_F(ReconcilerTest, NoProgressForTheDeadlineIsReportedAndProgressClearsIt) {
   agents_.AddNode("node-a", 1, 2, 24 * kGiB);
-  store_.Apply(Aggregated(3, 8192, "  rollout: {progressDeadlineSeconds: 60}\n"));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(3, 8192, "  rollout: {progressDeadlineSeconds: 60}\n"));
   EXPECT_EQ(Condition("Progressing").reason, "ScalingUp");
   EXPECT_EQ(Condition("Unschedulable").status, "True");
   clock_.Advance(std::chrono::seconds(59));
@@ -532,10 +518,7 @@ TEST_F(ReconcilerTest, NoProgressForTheDeadlineIsReportedAndProgressClearsIt) {
 TEST_F(ReconcilerTest, AnUnreachableNodeIsNotAStartingWorker) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
   agents_.AddNode("node-b", 1, 8, 24 * kGiB);
-  store_.Apply(Aggregated(2));
-  Pass();
-  agents_.Settle();
-  Pass();
+  ApplyAndSettle(Aggregated(2));
   agents_.Node("node-b").reachable = false;
   clock_.Advance(std::chrono::seconds(5));
   Pass();

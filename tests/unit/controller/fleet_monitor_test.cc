@@ -11,6 +11,16 @@ using testing::FakeAgents;
 
 constexpr int64_t kGiB = int64_t{1} << 30;
 
+// A worker of deployment "d" on `partition`.
+wire::WorkerSpec Spec(int partition) {
+  wire::WorkerSpec spec;
+  spec.deployment = "d";
+  spec.engine = "sim";
+  spec.settings.model = "m";
+  spec.partitions = {partition};
+  return spec;
+}
+
 class FleetMonitorTest : public ::testing::Test {
  protected:
   FleetMonitorTest() : monitor_(agents_, agents_, clock_, {}, testing::QuietLogger()) {
@@ -58,11 +68,7 @@ TEST_F(FleetMonitorTest, ANodeNeverHeardFromIsLostAfterTheTimeout) {
 
 TEST_F(FleetMonitorTest, RecordedWritesStandInUntilObserved) {
   monitor_.PollOnce();
-  wire::WorkerSpec spec;
-  spec.deployment = "d";
-  spec.engine = "sim";
-  spec.settings.model = "m";
-  spec.partitions = {3};
+  const wire::WorkerSpec spec = Spec(3);
   ObservedWorker worker{.id = "w", .spec = spec, .state = wire::WorkerState::kPending};
   monitor_.RecordPut("node-a", worker);
   const NodeView* node = monitor_.Snapshot()->FindNode("node-a");
@@ -78,11 +84,7 @@ TEST_F(FleetMonitorTest, RecordedWritesStandInUntilObserved) {
 }
 
 TEST_F(FleetMonitorTest, RecordedRemovalsShowAsTerminating) {
-  wire::WorkerSpec spec;
-  spec.deployment = "d";
-  spec.engine = "sim";
-  spec.settings.model = "m";
-  spec.partitions = {0};
+  const wire::WorkerSpec spec = Spec(0);
   ASSERT_TRUE(agents_.PutWorker(FakeAgents::Endpoint("node-a"), "w", spec).ok());
   monitor_.PollOnce();
   monitor_.RecordRemoval("node-a", "w");
@@ -119,11 +121,7 @@ TEST_F(FleetMonitorTest, ANodeBackFromLossIsMarkedReturned) {
 }
 
 TEST_F(FleetMonitorTest, AnUnlistedNodeIsWatchedWhileItMayRunWorkers) {
-  wire::WorkerSpec spec;
-  spec.deployment = "d";
-  spec.engine = "sim";
-  spec.settings.model = "m";
-  spec.partitions = {0};
+  const wire::WorkerSpec spec = Spec(0);
   ASSERT_TRUE(agents_.PutWorker(FakeAgents::Endpoint("node-a"), "w", spec).ok());
   monitor_.PollOnce();
   agents_.Node("node-a").listed = false;
