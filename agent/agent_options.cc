@@ -70,7 +70,7 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     help = app.help();
-    return Status(StatusCode::kCancelled, "help");
+    return CancelledError("help");
   } catch (const CLI::ParseError& error) {
     return InvalidArgumentError(error.what());
   }

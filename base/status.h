@@ -82,6 +82,7 @@ Status PermissionDeniedError(std::string message);
 Status UnauthenticatedError(std::string message);
 Status ResourceExhaustedError(std::string message);
 Status DeadlineExceededError(std::string message);
+Status CancelledError(std::string message);
 
 // Either a value or a non-OK Status explaining why there is none.
 template <typename T>

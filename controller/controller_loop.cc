@@ -17,6 +17,13 @@ ControllerLoop::~ControllerLoop() { Stop(); }
 Status ControllerLoop::Start() {
   TESSERA_RETURN_IF_ERROR(
       store_.Start([this](const resources::ObjectKey& key) { queue_.Add(key); }));
+  fleet_.OnChange([this] {
+    {
+      const std::scoped_lock lock(mutex_);
+      agents_changed_ = true;
+    }
+    wake_poller_.notify_all();
+  });
   poller_ = std::thread([this] { Poll(); });
   worker_ = std::thread([this] { Work(); });
   return OkStatus();
@@ -28,10 +35,12 @@ void ControllerLoop::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  stop_requested_.notify_all();
+  wake_poller_.notify_all();
   queue_.ShutDown();
   if (poller_.joinable()) poller_.join();
   if (worker_.joinable()) worker_.join();
+  fleet_.StopWaiting();
+  fleet_.OnChange(nullptr);
   store_.Stop();
 }
 
@@ -42,7 +51,19 @@ void ControllerLoop::Poll() {
     fleet_.PollOnce();
     for (const resources::ObjectKey& key : reconciler_.AllKeys()) queue_.Resync(key);
     lock.lock();
-    stop_requested_.wait_for(lock, poll_period_, [this] { return stopping_; });
+    // Until the next poll, whatever an agent reports changed is observed
+    // and reconciled at once.
+    const auto next_poll = std::chrono::steady_clock::now() + poll_period_;
+    while (wake_poller_.wait_until(lock, next_poll, [this] {
+      return stopping_ || agents_changed_;
+    }) && !stopping_) {
+      agents_changed_ = false;
+      lock.unlock();
+      if (fleet_.PollChanged()) {
+        for (const resources::ObjectKey& key : reconciler_.AllKeys()) queue_.Add(key);
+      }
+      lock.lock();
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 // Runs the reconciler: one thread polls the agents and then queues every
-// deployment (a resync per poll, so convergence never hangs on an event);
-// one thread takes keys off the work queue and reconciles them. One worker
-// thread on purpose: passes never race each other for the same partition.
+// deployment (a resync per poll, so convergence never hangs on an event),
+// and between polls observes the nodes whose agents report a change and
+// queues every deployment again; one thread takes keys off the work queue
+// and reconciles them. One worker thread on purpose: passes never race
+// each other for the same partition.
 
 #ifndef TESSERA_CONTROLLER_CONTROLLER_LOOP_H_
 #define TESSERA_CONTROLLER_CONTROLLER_LOOP_H_
@@ -46,8 +48,10 @@ class ControllerLoop {
   Logger logger_;
   WorkQueue queue_;
   std::mutex mutex_;
-  std::condition_variable stop_requested_;
+  // Woken to stop, or when an agent reports a change.
+  std::condition_variable wake_poller_;
   bool stopping_ = false;
+  bool agents_changed_ = false;
   std::thread poller_;
   std::thread worker_;
 };

@@ -29,6 +29,7 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
   std::string poll_period = "2s";
   std::string node_lost_timeout = "30s";
   std::string agent_timeout = "5s";
+  std::string agent_change_wait = "30s";
   app.add_option("--manifests", options.manifests_directory,
                  "Read ModelDeployment manifests from this directory instead of Kubernetes");
   app.add_option("--kubeconfig", options.kubeconfig,
@@ -46,6 +47,10 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
                  "Silence after which a node's workers are placed elsewhere")
       ->capture_default_str();
   app.add_option("--agent-timeout", agent_timeout, "Timeout of one call to an agent")
+      ->capture_default_str();
+  app.add_option("--agent-change-wait", agent_change_wait,
+                 "How long each agent holds the controller's wait for its workers to change, "
+                 "between polls (whole seconds, at most 300s; 0s: poll only)")
       ->capture_default_str();
   app.add_option("--name", options.name, "The controller's name in worker specs (managedBy)")
       ->capture_default_str();
@@ -70,7 +75,7 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     help = app.help();
-    return Status(StatusCode::kCancelled, "help");
+    return CancelledError("help");
   } catch (const CLI::ParseError& error) {
     return InvalidArgumentError(error.what());
   }
@@ -82,6 +87,17 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
   TESSERA_RETURN_IF_ERROR(
       ReadDuration("--node-lost-timeout", node_lost_timeout, options.node_lost_timeout));
   TESSERA_RETURN_IF_ERROR(ReadDuration("--agent-timeout", agent_timeout, options.agent_timeout));
+  StatusOr<std::chrono::nanoseconds> change_wait = ParseDuration(agent_change_wait);
+  if (!change_wait.ok()) return change_wait.status().WithContext("--agent-change-wait");
+  if (*change_wait < std::chrono::nanoseconds::zero() ||
+      *change_wait % std::chrono::seconds(1) != std::chrono::nanoseconds::zero() ||
+      *change_wait > std::chrono::seconds(300)) {
+    return InvalidArgumentError(
+        "--agent-change-wait: must be whole seconds from 0s to 300s "
+        "(what an agent holds a wait for at most), got " +
+        agent_change_wait);
+  }
+  options.agent_change_wait = std::chrono::duration_cast<std::chrono::seconds>(*change_wait);
   if (!options.manifests_directory.empty() && options.agents.empty()) {
     return InvalidArgumentError("--agent: at least one is needed with --manifests");
   }

@@ -24,6 +24,9 @@ struct ControllerOptions {
   std::chrono::milliseconds poll_period{2000};
   std::chrono::milliseconds node_lost_timeout{30'000};
   std::chrono::milliseconds agent_timeout{5000};
+  // How long an agent holds the controller's wait for its workers to
+  // change; zero: the agents are polled only.
+  std::chrono::seconds agent_change_wait{30};
   std::string name = "tessera-controller";
   bool leader_elect = true;
   std::string lease_namespace = "default";

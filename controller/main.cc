@@ -71,9 +71,10 @@ int RunWithDirectory(const controller::ControllerOptions& options, controller::A
   controller::StaticNodeSource nodes(options.agents);
   controller::DirectoryDeploymentStore store({.directory = options.manifests_directory},
                                              logger.WithComponent("store"));
-  controller::FleetMonitor fleet(agents, nodes, clock,
-                                 {.node_lost_timeout = options.node_lost_timeout},
-                                 logger.WithComponent("fleet"));
+  controller::FleetMonitor fleet(
+      agents, nodes, clock,
+      {.node_lost_timeout = options.node_lost_timeout, .change_wait = options.agent_change_wait},
+      logger.WithComponent("fleet"));
   controller::DeploymentReconciler reconciler(store, fleet, agents, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
@@ -116,6 +117,7 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
   controller::FleetMonitor fleet(
       agents, nodes, clock,
       {.node_lost_timeout = options.node_lost_timeout,
+       .change_wait = options.agent_change_wait,
        .on_health_change =
            [&nodes](const controller::NodeView& node) { nodes.ReportHealth(node); }},
       logger.WithComponent("fleet"));

@@ -54,9 +54,7 @@ HttpCall::~HttpCall() = default;
 
 void HttpCall::Cancel() {
   const std::shared_ptr<HttpCall> self = shared_from_this();
-  const auto fail = [self] {
-    self->Fail(Status(StatusCode::kCancelled, self->Describe() + ": cancelled"));
-  };
+  const auto fail = [self] { self->Fail(CancelledError(self->Describe() + ": cancelled")); };
   if (io_context_.get_executor().running_in_this_thread()) {
     if (phase_ == Phase::kDone || cancel_requested_) return;
     // Tearing the connection down here could pull the buffer from under a

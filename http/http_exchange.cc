@@ -204,7 +204,7 @@ void HttpExchange::PostAbort(Status reason) {
 Status HttpExchange::EndedError() const {
   std::string why = "the exchange has ended";
   if (phase_ == Phase::kEnded && !final_status_.ok()) why = final_status_.message();
-  return Status(StatusCode::kCancelled, request_.method + " " + request_.path + ": " + why);
+  return CancelledError(request_.method + " " + request_.path + ": " + why);
 }
 
 }  // namespace tessera::http

@@ -24,9 +24,9 @@ constexpr size_t kMaxBufferedWhileHandling = size_t{64} * 1024;
 
 Status ClientGone(const beast::error_code& error) {
   if (error == net::error::eof) {
-    return Status(StatusCode::kCancelled, "the client closed the connection");
+    return CancelledError("the client closed the connection");
   }
-  return Status(StatusCode::kCancelled, "the client connection failed: " + error.message());
+  return CancelledError("the client connection failed: " + error.message());
 }
 
 }  // namespace
@@ -281,8 +281,7 @@ void ServerConnection::Close(const Status& reason) {
   ServerCore* core = std::exchange(core_, nullptr);
   if (core != nullptr) core->Remove(this);
   if (exchange != nullptr) {
-    exchange->Finish(reason.ok() ? Status(StatusCode::kCancelled, "the connection closed")
-                                 : reason);
+    exchange->Finish(reason.ok() ? CancelledError("the connection closed") : reason);
   }
 }
 

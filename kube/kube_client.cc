@@ -59,15 +59,15 @@ std::string WithoutQuery(std::string_view path_and_query) {
   return std::string(path_and_query.substr(0, path_and_query.find('?')));
 }
 
-Status CancelledError(std::string_view request) {
-  return Status(StatusCode::kCancelled, std::string(request) + ": cancelled");
+Status RequestCancelled(std::string_view request) {
+  return CancelledError(std::string(request) + ": cancelled");
 }
 
 // What a failure below HTTP means: the server did not answer in time, the
 // caller gave up, or the server could not be reached (refused, reset, TLS).
 Status TransportError(const std::error_code& code, std::string_view what, std::string_view request,
                       const std::string& server, std::chrono::milliseconds timeout) {
-  if (code == std::errc::operation_canceled) return CancelledError(request);
+  if (code == std::errc::operation_canceled) return RequestCancelled(request);
   if (code == std::errc::timed_out) {
     return DeadlineExceededError(std::string(request) + ": " + server + " did not answer within " +
                                  FormatDuration(timeout));
@@ -110,16 +110,16 @@ class CpprestResponseBody final : public ResponseBody {
       // getn(n) waits for n bytes (cpprest's body buffer is never synced), so
       // wait for one and then take whatever else has already arrived.
       size_t read = streambuf.getn(bytes, 1).get();
-      if (read == 0) return scope_->Cancelled() ? StatusOr<size_t>(CancelledError("read")) : 0;
+      if (read == 0) return scope_->Cancelled() ? StatusOr<size_t>(RequestCancelled("read")) : 0;
       const size_t available = std::min(streambuf.in_avail(), capacity - 1);
       if (available > 0) read += streambuf.getn(bytes + 1, available).get();
       return read;
     } catch (const http::http_exception& error) {
       return TransportError(error.error_code(), error.what(), "read", server_, timeout_);
     } catch (const pplx::task_canceled&) {
-      return CancelledError("read");
+      return RequestCancelled("read");
     } catch (const std::exception& error) {
-      if (scope_->Cancelled()) return CancelledError("read");
+      if (scope_->Cancelled()) return RequestCancelled("read");
       return UnavailableError(std::string("read: ") + error.what());
     }
   }
@@ -188,7 +188,7 @@ struct KubeClient::Impl {
     std::string token = tokens.Token();
     for (int attempt = 0;; ++attempt) {
       auto scope = std::make_unique<CancellationScope>(shutdown, CallerRegistry(call));
-      if (scope->Cancelled()) return CancelledError(description);
+      if (scope->Cancelled()) return RequestCancelled(description);
       try {
         http::http_request request(method);
         request.set_request_uri(web::uri(std::string(path_and_query)));
@@ -218,13 +218,13 @@ struct KubeClient::Impl {
         }
         return OpenedResponse{std::move(response), std::move(scope), std::move(client)};
       } catch (const http::http_exception& error) {
-        if (scope->Cancelled()) return CancelledError(description);
+        if (scope->Cancelled()) return RequestCancelled(description);
         return TransportError(error.error_code(), error.what(), description, config.server,
                               timeout);
       } catch (const pplx::task_canceled&) {
-        return CancelledError(description);
+        return RequestCancelled(description);
       } catch (const std::exception& error) {
-        if (scope->Cancelled()) return CancelledError(description);
+        if (scope->Cancelled()) return RequestCancelled(description);
         return UnavailableError(description + ": " + error.what());
       }
     }
@@ -248,10 +248,10 @@ struct KubeClient::Impl {
     try {
       text = opened.response.extract_utf8string(true).get();
     } catch (const http::http_exception& error) {
-      if (opened.scope->Cancelled()) return CancelledError(description);
+      if (opened.scope->Cancelled()) return RequestCancelled(description);
       return TransportError(error.error_code(), error.what(), description, config.server, timeout);
     } catch (const std::exception& error) {
-      if (opened.scope->Cancelled()) return CancelledError(description);
+      if (opened.scope->Cancelled()) return RequestCancelled(description);
       return UnavailableError(description + ": reading the answer: " + error.what());
     }
     const int status = opened.response.status_code();

@@ -27,7 +27,7 @@ void WatchStream::Stop() {
 
 Status WatchStream::ReadChunk() {
   auto read = body_->Read(buffer_.data(), buffer_.size());
-  if (stopped_.load()) return Status(StatusCode::kCancelled, description_ + ": stopped");
+  if (stopped_.load()) return CancelledError(description_ + ": stopped");
   if (!read.ok()) return read.status().WithContext(description_);
   if (*read == 0) {
     std::optional<std::string> rest = splitter_.Finish();
@@ -54,7 +54,7 @@ Status WatchStream::ReadChunk() {
 }
 
 StatusOr<std::optional<WatchEvent>> WatchStream::Next() {
-  if (stopped_.load()) return Status(StatusCode::kCancelled, description_ + ": stopped");
+  if (stopped_.load()) return CancelledError(description_ + ": stopped");
   while (pending_.empty()) {
     if (finished_) {
       if (finished_->ok()) return std::optional<WatchEvent>();

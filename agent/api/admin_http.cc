@@ -46,10 +46,12 @@ std::optional<http::HttpResponse> ScreenAdminHead(const AdminRoutes& routes,
   return ToHttpResponse(*std::move(refused));
 }
 
-http::HttpResponse AnswerAdminRequest(AdminRoutes& routes, http::HttpRequest request) {
+AdminAnswer AnswerAdminRequest(AdminRoutes& routes, http::HttpRequest request) {
   StatusOr<ApiRequest> api = ToApiRequest(std::move(request));
-  if (!api.ok()) return ToHttpResponse(AdminErrorResponse(400, api.status()));
-  return ToHttpResponse(routes.Handle(*api));
+  if (!api.ok()) return {.response = ToHttpResponse(AdminErrorResponse(400, api.status()))};
+  ApiResponse response = routes.Handle(*api);
+  const std::optional<std::chrono::milliseconds> hold_for = response.hold_for;
+  return {.response = ToHttpResponse(std::move(response)), .hold_for = hold_for};
 }
 
 }  // namespace tessera::agent

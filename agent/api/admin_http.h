@@ -5,6 +5,7 @@
 #ifndef TESSERA_AGENT_API_ADMIN_HTTP_H_
 #define TESSERA_AGENT_API_ADMIN_HTTP_H_
 
+#include <chrono>
 #include <optional>
 
 #include "agent/api/admin_routes.h"
@@ -18,8 +19,14 @@ namespace tessera::agent {
 std::optional<http::HttpResponse> ScreenAdminHead(const AdminRoutes& routes,
                                                   const http::HttpRequest& head);
 
+struct AdminAnswer {
+  http::HttpResponse response;
+  // See ApiResponse::hold_for.
+  std::optional<std::chrono::milliseconds> hold_for{};
+};
+
 // The answer to a whole request.
-http::HttpResponse AnswerAdminRequest(AdminRoutes& routes, http::HttpRequest request);
+AdminAnswer AnswerAdminRequest(AdminRoutes& routes, http::HttpRequest request);
 
 }  // namespace tessera::agent
 

@@ -18,6 +18,10 @@ using nlohmann::json;
 
 constexpr int kDefaultLogLines = 100;
 constexpr int kMaxLogLines = 100'000;
+// A wait for the workers to change, without timeoutSeconds, and at most.
+constexpr int kDefaultWaitSeconds = 30;
+constexpr int kMaxWaitSeconds = 300;
+constexpr size_t kMaxVersionBytes = 64;
 
 ApiResponse Error(const Status& status) {
   ApiResponse response = AdminErrorResponse(HttpStatusForStatusCode(status.code()), status);
@@ -119,8 +123,7 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
   const std::string& method = request.method;
   if (rest.empty()) {
     if (method != "GET") return Error(InvalidArgumentError("/v1/workers: use GET"));
-    const std::vector<WorkerStatus> workers = supervisor_.Workers();
-    return Json(200, wire::WorkerListToJson({workers.begin(), workers.end()}));
+    return WorkerList(request);
   }
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
@@ -176,6 +179,39 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
     return Json(202, wire::WorkerStatusToJson(*worker));
   }
   return Error(InvalidArgumentError(method + " " + request.path + ": use GET, PUT or DELETE"));
+}
+
+ApiResponse AdminRoutes::WorkerList(const ApiRequest& request) const {
+  const auto after = request.query.find("after");
+  const auto timeout = request.query.find("timeoutSeconds");
+  int wait_seconds = kDefaultWaitSeconds;
+  if (timeout != request.query.end()) {
+    const std::optional<int> parsed = ParseInteger<int>(timeout->second);
+    if (!parsed || *parsed < 1 || *parsed > kMaxWaitSeconds) {
+      return Error(InvalidArgumentError("timeoutSeconds: must be an integer from 1 to " +
+                                        std::to_string(kMaxWaitSeconds) + ", got " +
+                                        Quote(timeout->second)));
+    }
+    if (after == request.query.end()) {
+      return Error(InvalidArgumentError(
+          "timeoutSeconds: only with after=<resourceVersion>, the version to wait past"));
+    }
+    wait_seconds = *parsed;
+  }
+  if (after != request.query.end() && after->second.size() > kMaxVersionBytes) {
+    return Error(InvalidArgumentError("after: a resourceVersion is at most " +
+                                      std::to_string(kMaxVersionBytes) + " bytes, got " +
+                                      std::to_string(after->second.size())));
+  }
+  const std::vector<WorkerStatus> workers = supervisor_.Workers();
+  json body = wire::WorkerListToJson({workers.begin(), workers.end()});
+  const std::string version = supervisor_.workers_version();
+  body["resourceVersion"] = version;
+  ApiResponse response = Json(200, body);
+  if (after != request.query.end() && after->second == version) {
+    response.hold_for = std::chrono::seconds(wait_seconds);
+  }
+  return response;
 }
 
 ApiResponse AdminRoutes::Node() const {

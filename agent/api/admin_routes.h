@@ -4,6 +4,9 @@
 //   GET /metrics
 //   GET /v1/node                       inventory: GPUs, partitions, who holds each
 //   GET /v1/workers, GET /v1/workers/{id}
+//   GET /v1/workers?after=V&timeoutSeconds=T
+//                                      the list once its resourceVersion is not V,
+//                                      or after T seconds (a long poll)
 //   PUT /v1/workers/{id}               create or update; same spec twice is a no-op
 //   DELETE /v1/workers/{id}?graceSeconds=N
 //   GET /v1/workers/{id}/logs?tail=N
@@ -45,8 +48,15 @@ class AdminRoutes {
   // Answers `request`, screening it first.
   ApiResponse Handle(const ApiRequest& request);
 
+  // Called after each change of the worker list's resourceVersion, from
+  // inside the call that made it (see Supervisor::OnWorkersChanged).
+  void OnWorkersChanged(std::function<void()> listener) {
+    supervisor_.OnWorkersChanged(std::move(listener));
+  }
+
  private:
   ApiResponse Workers(const ApiRequest& request, const std::string& rest);
+  ApiResponse WorkerList(const ApiRequest& request) const;
   ApiResponse Node() const;
   ApiResponse ServiceDiscovery() const;
   bool Authorized(const std::string& authorization) const;

@@ -2,10 +2,19 @@
 
 #include <utility>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "agent/api/admin_http.h"
+#include "http/http_exchange.h"
 #include "http/http_server.h"
 
 namespace tessera::agent {
+
+struct AdminServer::HeldRequest {
+  std::shared_ptr<http::HttpExchange> exchange;
+  boost::asio::steady_timer deadline;
+};
 
 AdminServer::AdminServer(boost::asio::io_context& loop, AdminRoutes& routes,
                          AdminServerOptions options, Logger logger)
@@ -38,6 +47,15 @@ Status AdminServer::Open() {
     return server.status().WithContext("cannot serve the admin API on " + address);
   }
   server_ = *std::move(server);
+  // Not answered from inside the change: the supervisor is in the middle of
+  // it. One release posted however many changes come before it runs.
+  routes_.OnWorkersChanged([this, weak = std::weak_ptr<AdminServer*>(self_)] {
+    if (release_posted_ || held_.empty()) return;
+    release_posted_ = true;
+    boost::asio::post(loop_, [weak] {
+      if (const std::shared_ptr<AdminServer*> self = weak.lock()) (*self)->ReleaseAll();
+    });
+  });
   logger_.Info("admin API listening",
                {{"address", std::string(tls ? "https://" : "http://") + options_.host + ":" +
                                 std::to_string(server_->port())}});
@@ -45,16 +63,53 @@ Status AdminServer::Open() {
 }
 
 void AdminServer::Close() {
-  if (server_ != nullptr) server_->Close();
+  if (server_ != nullptr) {
+    routes_.OnWorkersChanged(nullptr);
+    server_->Close();
+  }
+  held_.clear();
 }
 
 uint16_t AdminServer::port() const { return server_ == nullptr ? 0 : server_->port(); }
 
 void AdminServer::Serve(const std::shared_ptr<http::HttpExchange>& exchange) {
-  http::HttpResponse response = AnswerAdminRequest(routes_, exchange->request());
-  if (Status sent = exchange->Respond(std::move(response)); !sent.ok()) {
+  AdminAnswer answer = AnswerAdminRequest(routes_, exchange->request());
+  // Clients that went away free their places.
+  std::erase_if(held_, [](const auto& held) { return held.second->exchange->cancelled(); });
+  if (!answer.hold_for || held_.size() >= options_.max_held_requests) {
+    Respond(*exchange, std::move(answer.response));
+    return;
+  }
+  const uint64_t id = next_held_id_++;
+  auto held = std::make_unique<HeldRequest>(
+      HeldRequest{.exchange = exchange, .deadline = boost::asio::steady_timer(loop_)});
+  held->deadline.expires_after(*answer.hold_for);
+  held->deadline.async_wait(
+      [id, weak = std::weak_ptr<AdminServer*>(self_)](const boost::system::error_code& error) {
+        const std::shared_ptr<AdminServer*> self = weak.lock();
+        if (!error && self) (*self)->Release(id);
+      });
+  held_.emplace(id, std::move(held));
+}
+
+void AdminServer::Respond(http::HttpExchange& exchange, http::HttpResponse response) {
+  // A client that went away while its request was held is no news.
+  if (Status sent = exchange.Respond(std::move(response)); !sent.ok() && !exchange.cancelled()) {
     logger_.Warning("admin API response not sent", {{"error", sent}});
   }
+}
+
+void AdminServer::Release(uint64_t id) {
+  const auto it = held_.find(id);
+  if (it == held_.end()) return;
+  const std::shared_ptr<http::HttpExchange> exchange = std::move(it->second->exchange);
+  held_.erase(it);
+  Respond(*exchange, AnswerAdminRequest(routes_, exchange->request()).response);
+}
+
+void AdminServer::ReleaseAll() {
+  release_posted_ = false;
+  while (!held_.empty()) Release(held_.begin()->first);
 }
 
 }  // namespace tessera::agent

@@ -11,7 +11,10 @@
 //   - at most max_connections open; at the limit a new connection takes
 //     the place of the one that has waited longest for its next request;
 //   - a connection idle for idle_timeout, or still sending one request
-//     after request_timeout, is closed.
+//     after request_timeout, is closed;
+//   - at most max_held_requests long polls (GET /v1/workers?after=V) are
+//     held at once; past that, one is answered at once and the client
+//     polls again.
 //
 // See docs/agent.md, "Security", for what the token protects.
 
@@ -21,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,6 +37,7 @@
 namespace tessera::http {
 class HttpServer;
 class HttpExchange;
+struct HttpResponse;
 }  // namespace tessera::http
 
 namespace tessera::agent {
@@ -46,6 +51,7 @@ struct AdminServerOptions {
   size_t max_connections = 256;
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds request_timeout{30'000};
+  size_t max_held_requests = 64;
   // Both set: serve HTTPS with this PEM certificate chain and key.
   std::string tls_certificate_file;
   std::string tls_private_key_file;
@@ -61,22 +67,36 @@ class AdminServer {
   ~AdminServer();
 
   // Binds and starts serving once the loop runs; an error names the
-  // address or the TLS file.
+  // address or the TLS file. Takes the supervisor's change listener, which
+  // releases held long polls.
   Status Open();
-  // Stops accepting and closes every connection. On the loop's thread, or
-  // while the loop is not running.
+  // Stops accepting and closes every connection, held long polls too. On
+  // the loop's thread, or while the loop is not running.
   void Close();
   // The bound port once open.
   uint16_t port() const;
 
  private:
+  struct HeldRequest;
+
   void Serve(const std::shared_ptr<http::HttpExchange>& exchange);
+  void Respond(http::HttpExchange& exchange, http::HttpResponse response);
+  // Answers the held request `id` with what the routes say now.
+  void Release(uint64_t id);
+  // After the supervisor's workers changed: answers every held request.
+  void ReleaseAll();
 
   boost::asio::io_context& loop_;
   AdminRoutes& routes_;
   AdminServerOptions options_;
   Logger logger_;
   std::unique_ptr<http::HttpServer> server_;
+  std::map<uint64_t, std::unique_ptr<HeldRequest>> held_;
+  uint64_t next_held_id_ = 0;
+  bool release_posted_ = false;
+  // Handlers posted to the loop or waiting on a timer hold a weak copy: once
+  // the server is gone they do nothing.
+  std::shared_ptr<AdminServer*> self_ = std::make_shared<AdminServer*>(this);
 };
 
 }  // namespace tessera::agent

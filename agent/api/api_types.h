@@ -5,7 +5,9 @@
 #ifndef TESSERA_AGENT_API_API_TYPES_H_
 #define TESSERA_AGENT_API_API_TYPES_H_
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +30,11 @@ struct ApiResponse {
   std::string body;
   // Further headers, e.g. WWW-Authenticate on a 401.
   std::vector<std::pair<std::string, std::string>> headers{};
+  // Set when the answer says nothing the client has not seen (a wait for
+  // the workers to change, and they have not): the server may hold the
+  // request up to this long, ask again once the workers change, and send
+  // whatever it gets then.
+  std::optional<std::chrono::milliseconds> hold_for{};
 };
 
 }  // namespace tessera::agent

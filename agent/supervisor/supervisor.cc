@@ -35,7 +35,10 @@ Supervisor::Supervisor(boost::asio::io_context& loop, SupervisorOptions options,
       logger_(std::move(logger)),
       ports_(options_.port_first, options_.port_last, std::move(services.port_is_free)),
       scraper_(loop, services.engine_metrics),
-      housekeeping_timer_(timers_.MakeTimer()) {}
+      housekeeping_timer_(timers_.MakeTimer()),
+      version_epoch_(
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock_.WallNow().time_since_epoch())
+              .count()) {}
 
 Supervisor::~Supervisor() {
   shutting_down_ = true;
@@ -237,7 +240,11 @@ void Supervisor::Pump(const WorkerPointer& worker) {
                                   {"reason", worker->lifecycle.reason()}});
     worker->reported_state = state;
     worker->state_since = clock_.WallNow();
-    if (persist) Persist();
+    if (persist) {
+      Persist();
+    } else {
+      NoteWorkersChanged();
+    }
   }
   if (state == wire::WorkerState::kStopped) {
     Finish(worker);
@@ -460,6 +467,16 @@ void Supervisor::Persist() {
       !status.ok()) {
     logger_.Error("cannot persist worker state", {{"error", status}});
   }
+  NoteWorkersChanged();
+}
+
+void Supervisor::NoteWorkersChanged() {
+  ++changes_;
+  if (on_workers_changed_) on_workers_changed_();
+}
+
+std::string Supervisor::workers_version() const {
+  return std::to_string(version_epoch_) + "-" + std::to_string(changes_);
 }
 
 std::vector<WorkerStatus> Supervisor::Workers() const {

@@ -116,6 +116,18 @@ class Supervisor {
   // True once Recover() succeeded.
   bool recovered() const { return recovered_; }
 
+  // The version of what Workers() reports, apart from the load it reads
+  // from the engines: it changes whenever a worker is created, replaced,
+  // deleted, started, exits or changes state, and differs between agent
+  // processes. Opaque; only compared for equality.
+  std::string workers_version() const;
+  // Called, on the loop, after each change of workers_version(); from
+  // inside whatever call made the change, so the listener must not call
+  // back into the supervisor (post to the loop instead).
+  void OnWorkersChanged(std::function<void()> listener) {
+    on_workers_changed_ = std::move(listener);
+  }
+
   // Counters for the agent's own metrics.
   int64_t engine_scrape_failures() const { return scraper_.scrape_failures(); }
   int64_t engine_metric_lines_rejected() const { return scraper_.lines_rejected(); }
@@ -148,7 +160,10 @@ class Supervisor {
   void ScrapeEngines();
   void RefreshInventory();
   void RotateLogs();
+  // Writes the desired state and what a restarted agent needs to adopt the
+  // processes; every write is a change a watcher of Workers() sees.
   void Persist();
+  void NoteWorkersChanged();
 
   SupervisorOptions options_;
   GpuBackend& gpus_;
@@ -165,6 +180,10 @@ class Supervisor {
   bool recovered_ = false;
   bool shutting_down_ = false;
   std::optional<double> last_exit_reaction_seconds_;
+  // workers_version(): this process's start, and the changes since.
+  int64_t version_epoch_ = 0;
+  uint64_t changes_ = 0;
+  std::function<void()> on_workers_changed_;
 };
 
 }  // namespace tessera::agent

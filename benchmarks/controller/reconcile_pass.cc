@@ -95,6 +95,12 @@ class MemoryAgents final : public controller::AgentApi, public controller::NodeS
                       int /*grace_seconds*/) override {
     return tessera::OkStatus();
   }
+  // Polled only: the benchmark times passes, not their pace.
+  void WaitForWorkersChange(const std::string& /*endpoint*/, const std::string& /*after*/,
+                            std::chrono::seconds /*timeout*/, VersionCallback done) override {
+    done(tessera::UnimplementedError("memory agents are polled only"));
+  }
+  void CancelWaits() override {}
   std::vector<controller::NodeEndpoint> Nodes() const override {
     std::vector<controller::NodeEndpoint> nodes;
     nodes.reserve(nodes_.size());

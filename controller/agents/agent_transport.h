@@ -6,6 +6,8 @@
 #ifndef TESSERA_CONTROLLER_AGENTS_AGENT_TRANSPORT_H_
 #define TESSERA_CONTROLLER_AGENTS_AGENT_TRANSPORT_H_
 
+#include <chrono>
+#include <functional>
 #include <string>
 
 #include "base/status.h"
@@ -32,6 +34,17 @@ class AgentTransport {
   // Any HTTP answer is a reply, whatever its status; Unavailable, naming the
   // endpoint, when none arrives in time. Safe to call from several threads.
   virtual StatusOr<AgentReply> Send(const AgentRequest& request) = 0;
+
+  using ReplyCallback = std::function<void(StatusOr<AgentReply>)>;
+  // The same without blocking, for requests the agent may hold (a long
+  // poll), with their own `timeout`: `done` runs exactly once, on a
+  // transport thread, with the reply, Unavailable, or Cancelled after
+  // CancelPending().
+  virtual void SendAsync(const AgentRequest& request, std::chrono::milliseconds timeout,
+                         ReplyCallback done) = 0;
+  // Ends every SendAsync in flight; their callbacks run with Cancelled,
+  // possibly after this returns. Later requests go out as usual.
+  virtual void CancelPending() = 0;
 };
 
 }  // namespace tessera::controller

@@ -11,11 +11,15 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "controller/agents/agent_transport.h"
 
 namespace web::http::client {
 class http_client;  // NOLINT(readability-identifier-naming): cpprestsdk's name.
+}
+namespace pplx {
+class cancellation_token_source;  // NOLINT(readability-identifier-naming): cpprestsdk's name.
 }
 
 namespace tessera::controller {
@@ -27,14 +31,22 @@ class CpprestAgentTransport final : public AgentTransport {
   ~CpprestAgentTransport() override;
 
   StatusOr<AgentReply> Send(const AgentRequest& request) override;
+  void SendAsync(const AgentRequest& request, std::chrono::milliseconds timeout,
+                 ReplyCallback done) override;
+  void CancelPending() override;
 
  private:
-  std::shared_ptr<web::http::client::http_client> ClientFor(const std::string& endpoint);
+  // One client per endpoint and timeout, kept so connections are reused.
+  std::shared_ptr<web::http::client::http_client> ClientFor(const std::string& endpoint,
+                                                            std::chrono::milliseconds timeout);
 
   std::filesystem::path ca_file_;
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<web::http::client::http_client>> clients_;
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<web::http::client::http_client>>
+      clients_;
+  // Cancels what SendAsync started; replaced by CancelPending().
+  std::unique_ptr<pplx::cancellation_token_source> pending_;
 };
 
 }  // namespace tessera::controller

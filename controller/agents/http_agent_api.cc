@@ -1,5 +1,7 @@
 #include "controller/agents/http_agent_api.h"
 
+#include <algorithm>
+
 #include "base/file.h"
 #include "base/http_status.h"
 #include "base/strings.h"
@@ -42,6 +44,39 @@ Status StatusFromReply(int status, const std::string& body, const std::string& w
     default:
       return UnavailableError(message + " (HTTP " + std::to_string(status) + ")");
   }
+}
+
+// What a long poll adds to the request's own time: the agent answers at
+// its timeout, and the answer still has to arrive.
+constexpr std::chrono::seconds kWaitMargin{10};
+
+// A resourceVersion goes back into a query unescaped, so it may only hold
+// characters a query takes as they are.
+bool UsableVersion(const std::string& version) {
+  return !version.empty() && version.size() <= 64 &&
+         std::all_of(version.begin(), version.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  c == '-' || c == '.' || c == '_' || c == '~';
+         });
+}
+
+StatusOr<std::string> VersionFromReply(const AgentReply& reply, const std::string& what) {
+  if (reply.status != 200) return StatusFromReply(reply.status, reply.body, what);
+  StatusOr<nlohmann::json> json = ParseJson(reply.body);
+  if (!json.ok()) return json.status().WithContext(what);
+  const auto version = json->is_object() ? json->find("resourceVersion") : json->end();
+  if (version == json->end() || !version->is_string()) {
+    return UnimplementedError(what +
+                              ": the agent reports no resourceVersion, so it cannot tell the "
+                              "controller of changes; it is polled only (upgrade the agent)");
+  }
+  if (!UsableVersion(version->get<std::string>())) {
+    return InvalidArgumentError(what +
+                                ": resourceVersion: must be 1-64 letters, digits, '-', "
+                                "'.', '_' or '~', got " +
+                                Quote(version->get<std::string>()));
+  }
+  return version->get<std::string>();
 }
 
 }  // namespace
@@ -133,5 +168,36 @@ Status HttpAgentApi::DeleteWorker(const std::string& endpoint, const std::string
   if (reply.status == 200 || reply.status == 202 || reply.status == 404) return OkStatus();
   return StatusFromReply(reply.status, reply.body, "DELETE " + endpoint + path);
 }
+
+void HttpAgentApi::WaitForWorkersChange(const std::string& endpoint, const std::string& after,
+                                        std::chrono::seconds timeout, VersionCallback done) {
+  std::string path = "/v1/workers";
+  if (!after.empty()) {
+    if (!UsableVersion(after)) {
+      done(InvalidArgumentError("after: not a resourceVersion an agent gave: " + Quote(after)));
+      return;
+    }
+    path += "?after=" + after + "&timeoutSeconds=" + std::to_string(timeout.count());
+  }
+  transport_->SendAsync(
+      {.endpoint = endpoint, .method = "GET", .path = path, .bearer_token = Token()},
+      timeout + kWaitMargin,
+      [this, what = endpoint + path, done = std::move(done)](StatusOr<AgentReply> reply) {
+        if (!reply.ok()) {
+          done(reply.status());
+          return;
+        }
+        // The next wait goes out with the token as it is now.
+        if (reply->status == 401 && !options_.token_file.empty()) {
+          if (Status reread = ReadToken(); !reread.ok()) {
+            done(reread);
+            return;
+          }
+        }
+        done(VersionFromReply(*reply, what));
+      });
+}
+
+void HttpAgentApi::CancelWaits() { transport_->CancelPending(); }
 
 }  // namespace tessera::controller

@@ -40,6 +40,9 @@ class HttpAgentApi final : public AgentApi {
                                      const wire::WorkerSpec& spec) override;
   Status DeleteWorker(const std::string& endpoint, const std::string& id,
                       int grace_seconds) override;
+  void WaitForWorkersChange(const std::string& endpoint, const std::string& after,
+                            std::chrono::seconds timeout, VersionCallback done) override;
+  void CancelWaits() override;
 
  private:
   HttpAgentApi(HttpAgentApiOptions options, std::unique_ptr<AgentTransport> transport);

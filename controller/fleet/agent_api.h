@@ -6,6 +6,8 @@
 #ifndef TESSERA_CONTROLLER_FLEET_AGENT_API_H_
 #define TESSERA_CONTROLLER_FLEET_AGENT_API_H_
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,6 +42,20 @@ class AgentApi {
   // DELETE /v1/workers/{id}?graceSeconds=N. A worker already gone is OK.
   virtual Status DeleteWorker(const std::string& endpoint, const std::string& id,
                               int grace_seconds) = 0;
+
+  // The version the agent's worker list is at (its resourceVersion), or
+  // why it is not known.
+  using VersionCallback = std::function<void(StatusOr<std::string> version)>;
+  // GET /v1/workers?after=V&timeoutSeconds=T without blocking: `done` runs
+  // exactly once, on a transport thread, when the agent's worker list is at
+  // a version other than `after` (empty: at once), or after `timeout` with
+  // `after` again. Unimplemented from an agent that cannot wait; Cancelled
+  // after CancelWaits().
+  virtual void WaitForWorkersChange(const std::string& endpoint, const std::string& after,
+                                    std::chrono::seconds timeout, VersionCallback done) = 0;
+  // Ends every wait in flight; their callbacks run with Cancelled, possibly
+  // after this returns.
+  virtual void CancelWaits() = 0;
 };
 
 }  // namespace tessera::controller

@@ -139,7 +139,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     help_text = app.help();
-    return Status(StatusCode::kCancelled, "help requested");
+    return CancelledError("help requested");
   } catch (const CLI::ParseError& error) {
     return InvalidArgumentError(error.what());
   }

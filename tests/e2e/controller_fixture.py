@@ -19,10 +19,11 @@ FAST_FLAGS = ["--poll-period", "300ms", "--node-lost-timeout", "3s", "--agent-ti
 class Controller:
     """tessera-controller with its log in `state_dir`."""
 
-    def __init__(self, state_dir, args, name="controller"):
+    def __init__(self, state_dir, args, name="controller", flags=FAST_FLAGS):
         self.state_dir = str(state_dir)
         os.makedirs(self.state_dir, exist_ok=True)
         self.args = list(args)
+        self.flags = list(flags)
         self.log_path = os.path.join(self.state_dir, f"{name}.log")
         self.token_file = os.path.join(self.state_dir, "agent-token")
         with open(self.token_file, "w") as f:
@@ -34,7 +35,7 @@ class Controller:
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [os.path.join(BIN_DIR, "tessera-controller"), "--agent-token-file", self.token_file,
-             *FAST_FLAGS, *self.args],
+             *self.flags, *self.args],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
         time.sleep(0.1)

@@ -4,6 +4,8 @@ and never disturbs a running worker."""
 import json
 import ssl
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -170,3 +172,31 @@ def test_api_over_tls(tmp_path):
         assert "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
     finally:
         agent.destroy()
+
+
+def test_a_wait_for_the_workers_to_change_is_held_until_they_do(agent):
+    version = agent.request("GET", "/v1/workers")["resourceVersion"]
+    started = time.monotonic()
+    unchanged = agent.request("GET", f"/v1/workers?after={version}&timeoutSeconds=1")
+    assert unchanged["resourceVersion"] == version
+    assert time.monotonic() - started >= 0.9, "held until its timeout"
+
+    answer = {}
+
+    def wait():
+        answer["list"] = agent.request("GET", f"/v1/workers?after={version}&timeoutSeconds=20")
+        answer["at"] = time.monotonic()
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.5)
+    changed_at = time.monotonic()
+    agent.put_worker("waited-for", sim_spec(partitions=[5]))
+    waiter.join(15)
+    assert answer["list"]["resourceVersion"] != version
+    assert "waited-for" in [worker["id"] for worker in answer["list"]["workers"]]
+    assert answer["at"] - changed_at < 5, "answered when the workers changed, not at the timeout"
+    agent.request("DELETE", "/v1/workers/waited-for?graceSeconds=0")
+
+    status, message = error_of(agent, "GET", "/v1/workers?after=1-0&timeoutSeconds=301")
+    assert status == 400 and "timeoutSeconds: must be an integer from 1 to 300" in message

@@ -8,22 +8,21 @@ import openai
 import pytest
 import yaml
 
-from controller_fixture import (Agent, Controller, condition, dump, kill_node, live,
+from controller_fixture import (FAST_FLAGS, Agent, Controller, condition, dump, kill_node, live,
                                 managed_workers, model_deployment, wait_until)
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    """Two agents of 2 × MI300X in CPX/NPS4 (16 partitions each) and a
-    controller reading manifests from tmp_path/manifests."""
+def start_cluster(tmp_path, names=("node-a", "node-b"), topology="2xmi300x:cpx/nps4",
+                  flags=FAST_FLAGS):
+    """Agents of `topology` and a controller reading manifests from
+    tmp_path/manifests."""
     manifests = tmp_path / "manifests"
     manifests.mkdir()
-    agents = [Agent(tmp_path / name, topology="2xmi300x:cpx/nps4", hostname=name)
-              for name in ("node-a", "node-b")]
+    agents = [Agent(tmp_path / name, topology=topology, hostname=name) for name in names]
     args = ["--manifests", str(manifests)]
     for agent in agents:
         args += ["--agent", f"{agent.hostname}={agent.base_url}"]
-    controller = Controller(tmp_path / "controller", args)
+    controller = Controller(tmp_path / "controller", args, flags=flags)
 
     class Cluster:
         pass
@@ -41,11 +40,21 @@ def cluster(tmp_path):
     def diagnostics():
         return "controller log:\n" + controller.log()[-6000:]
 
-    c.status, c.diagnostics = status, diagnostics
+    def stop():
+        controller.stop()
+        for agent in agents:
+            agent.destroy()
+
+    c.status, c.diagnostics, c.stop = status, diagnostics, stop
+    return c
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """Two agents of 2 × MI300X in CPX/NPS4 (16 partitions each)."""
+    c = start_cluster(tmp_path)
     yield c
-    controller.stop()
-    for agent in agents:
-        agent.destroy()
+    c.stop()
 
 
 def write(path, body):
@@ -193,3 +202,37 @@ def test_restart_churns_nothing_and_bad_manifests_keep_workers(cluster):
     assert "needs 8 partitions of ≥" in unschedulable["message"]
     assert "fits at tensorParallelSize" in unschedulable["message"] or \
         "largest partition" in unschedulable["message"]
+
+
+def test_worker_changes_reach_the_controller_as_they_happen(tmp_path):
+    """With the agents polled once a minute, placing 4 workers and rolling
+    all 4 out one at a time (maxSurge 1) still finish in seconds: each agent
+    tells the controller of every change of its workers. (With
+    --agent-change-wait 0s, polls only, the 4 workers are not even seen
+    ready within 30 s.)"""
+    slow_polls = [flag if flag != "300ms" else "60s" for flag in FAST_FLAGS]
+    c = start_cluster(tmp_path, names=["node-a"], topology="1xmi300x:cpx/nps4", flags=slow_polls)
+    try:
+        time.sleep(1)  # past the first poll: from here on, polls are a minute apart
+        manifest = c.manifests / "llama.yaml"
+        started = time.monotonic()
+        write(manifest, dump(model_deployment("llama", replicas=4)))
+        wait_until(lambda: ready(c, "llama", count=4), timeout=30, what="4 ready workers",
+                   diagnostics=c.diagnostics)
+        placed = time.monotonic() - started
+
+        def rolled_out():
+            status = ready(c, "llama", count=4)
+            return status and status["worker"]["updated"] == 4 and \
+                status["observedGeneration"] == 2
+
+        started = time.monotonic()
+        write(manifest, dump(model_deployment("llama", replicas=4, max_model_len=4096)))
+        wait_until(rolled_out, timeout=30, what="4 updated ready workers",
+                   diagnostics=c.diagnostics)
+        rolled_out = time.monotonic() - started
+        print(f"\n4 workers placed and ready in {placed:.2f} s; rolled out in {rolled_out:.2f} s "
+              "(agents polled every 60 s)")
+        assert len(live(managed_workers(c.agents, "llama"))) == 4
+    finally:
+        c.stop()

@@ -90,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (error || !parser.is_done()) return 0;
-  CheckAnswer(agent::AnswerAdminRequest(harness->routes, std::move(parser.request())));
+  CheckAnswer(agent::AnswerAdminRequest(harness->routes, std::move(parser.request())).response);
   // Timers the supervisor armed (restart backoff) run no further: each input
   // is answered as the loop would answer it, one at a time.
   harness->io_context.poll();

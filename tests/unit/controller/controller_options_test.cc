@@ -36,5 +36,23 @@ TEST(ControllerOptionsTest, BadValuesNameTheFlag) {
               HasSubstr("--agent: at least one is needed with --manifests"));
 }
 
+TEST(ControllerOptionsTest, TheChangeWaitIsWholeSecondsUpToTheAgentsLimitOrOff) {
+  std::string help;
+  StatusOr<ControllerOptions> defaults = ParseControllerOptions({}, help);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->agent_change_wait, std::chrono::seconds(30));
+  StatusOr<ControllerOptions> off = ParseControllerOptions({"--agent-change-wait", "0s"}, help);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->agent_change_wait, std::chrono::seconds(0));
+  StatusOr<ControllerOptions> longest = ParseControllerOptions({"--agent-change-wait", "5m"}, help);
+  ASSERT_TRUE(longest.ok()) << longest.status();
+  EXPECT_EQ(longest->agent_change_wait, std::chrono::seconds(300));
+  for (const char* bad : {"1.5s", "301s", "-1s", "often"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THAT(ParseControllerOptions({"--agent-change-wait", bad}, help).status().message(),
+                HasSubstr("--agent-change-wait"));
+  }
+}
+
 }  // namespace
 }  // namespace tessera::controller

@@ -1,10 +1,12 @@
 #include "tests/unit/controller/fake_fleet.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <gtest/gtest.h>
 
 #include "base/yaml_json.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::controller::testing {
 
@@ -128,6 +130,49 @@ Status FakeAgents::DeleteWorker(const std::string& endpoint, const std::string& 
     worker->second.state = wire::WorkerState::kDraining;
   }
   return OkStatus();
+}
+
+void FakeAgents::WaitForWorkersChange(const std::string& endpoint, const std::string& after,
+                                      std::chrono::seconds /*timeout*/, VersionCallback done) {
+  waits_.push_back({.endpoint = endpoint, .after = after, .done = std::move(done)});
+}
+
+void FakeAgents::CancelWaits() {
+  std::vector<Wait> waits = std::move(waits_);
+  waits_.clear();
+  for (Wait& wait : waits) wait.done(CancelledError("wait cancelled"));
+}
+
+std::string FakeAgents::Version(const FakeNode& node) {
+  std::string version = "v";
+  for (const auto& [id, worker] : node.workers) {
+    version +=
+        id + "/" +
+        std::to_string(std::hash<std::string>()(wire::WorkerSpecToJson(worker.spec).dump())) + "/" +
+        std::string(wire::WorkerStateName(worker.state)) + "/" + std::to_string(worker.restarts) +
+        ";";
+  }
+  return version;
+}
+
+int FakeAgents::AnswerWaits() {
+  // Answering reopens waits: those go into waits_ afresh.
+  std::vector<Wait> waits = std::move(waits_);
+  waits_.clear();
+  int answered = 0;
+  for (Wait& wait : waits) {
+    const auto node = nodes_.find(wait.endpoint);
+    if (node == nodes_.end() || !node->second.reachable) {
+      wait.done(UnavailableError("agent " + wait.endpoint + ": connection refused"));
+      ++answered;
+    } else if (const std::string version = Version(node->second); version != wait.after) {
+      wait.done(version);
+      ++answered;
+    } else {
+      waits_.push_back(std::move(wait));
+    }
+  }
+  return answered;
 }
 
 std::vector<NodeEndpoint> FakeAgents::Nodes() const {

@@ -4,6 +4,7 @@
 #ifndef TESSERA_TESTS_UNIT_CONTROLLER_FAKE_FLEET_H_
 #define TESSERA_TESTS_UNIT_CONTROLLER_FAKE_FLEET_H_
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -66,10 +67,29 @@ class FakeAgents final : public AgentApi, public NodeSource {
                                      const wire::WorkerSpec& spec) override;
   Status DeleteWorker(const std::string& endpoint, const std::string& id,
                       int grace_seconds) override;
+  // Waits are held until AnswerWaits() or CancelWaits().
+  void WaitForWorkersChange(const std::string& endpoint, const std::string& after,
+                            std::chrono::seconds timeout, VersionCallback done) override;
+  void CancelWaits() override;
   std::vector<NodeEndpoint> Nodes() const override;
 
+  // Answers each held wait whose node's workers are no longer at the
+  // version it waits past, as an agent does when they change (versions
+  // follow the workers' ids, specs, states and restarts); unreachable
+  // nodes' waits fail. Returns how many were answered.
+  int AnswerWaits();
+  size_t HeldWaits() const { return waits_.size(); }
+
  private:
+  struct Wait {
+    std::string endpoint;
+    std::string after;
+    VersionCallback done;
+  };
+  static std::string Version(const FakeNode& node);
+
   std::map<std::string, FakeNode> nodes_;  // by endpoint
+  std::vector<Wait> waits_;
 };
 
 class FakeStore final : public DeploymentStore {

@@ -155,5 +155,71 @@ TEST_F(FleetMonitorTest, AnUnlistedNodeIsWatchedWhileItMayRunWorkers) {
   EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a"), nullptr);
 }
 
+TEST_F(FleetMonitorTest, AChangeAnAgentReportsIsObservedBeforeTheNextPoll) {
+  int told = 0;
+  monitor_.OnChange([&] { ++told; });
+  EXPECT_FALSE(monitor_.PollChanged()) << "nothing reported";
+  monitor_.PollOnce();
+  EXPECT_EQ(agents_.HeldWaits(), 1U) << "one wait per reachable node";
+  // The first answer tells the version; the workers may have changed since
+  // the poll, so it counts as a change.
+  EXPECT_EQ(agents_.AnswerWaits(), 1);
+  EXPECT_EQ(told, 1);
+  EXPECT_TRUE(monitor_.PollChanged());
+  EXPECT_FALSE(monitor_.PollChanged());
+  EXPECT_EQ(agents_.HeldWaits(), 1U) << "waiting again, past the version it was told";
+  EXPECT_EQ(agents_.AnswerWaits(), 0) << "held while the workers stay as they are";
+
+  agents_.Node("node-a").workers["w-0"] = {
+      .id = "w-0", .spec = Spec(0), .state = wire::WorkerState::kStarting};
+  EXPECT_EQ(agents_.AnswerWaits(), 1);
+  EXPECT_EQ(told, 2);
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers.empty()) << "not observed yet";
+  EXPECT_TRUE(monitor_.PollChanged());
+  ASSERT_EQ(monitor_.Snapshot()->FindNode("node-a")->workers.size(), 1U);
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->workers[0].state,
+            wire::WorkerState::kStarting);
+
+  agents_.Node("node-a").workers["w-0"].state = wire::WorkerState::kReady;
+  EXPECT_EQ(agents_.AnswerWaits(), 1);
+  EXPECT_TRUE(monitor_.PollChanged());
+  EXPECT_TRUE(monitor_.Snapshot()->FindNode("node-a")->workers[0].Ready());
+}
+
+TEST_F(FleetMonitorTest, AFailedWaitIsOpenedAgainByAPollThatReachesTheNode) {
+  monitor_.PollOnce();
+  agents_.Node("node-a").reachable = false;
+  EXPECT_EQ(agents_.AnswerWaits(), 1) << "the wait fails";
+  EXPECT_EQ(agents_.HeldWaits(), 0U);
+  EXPECT_FALSE(monitor_.PollChanged());
+  monitor_.PollOnce();
+  EXPECT_EQ(agents_.HeldWaits(), 0U) << "no wait on an unreachable node";
+  agents_.Node("node-a").reachable = true;
+  monitor_.PollOnce();
+  EXPECT_EQ(agents_.HeldWaits(), 1U);
+  monitor_.PollOnce();
+  EXPECT_EQ(agents_.HeldWaits(), 1U) << "one wait per node, however many polls";
+}
+
+TEST_F(FleetMonitorTest, StopWaitingCancelsTheWaitsAndOpensNoMore) {
+  agents_.AddNode("node-b", 1, 8, 24 * kGiB);
+  monitor_.PollOnce();
+  ASSERT_EQ(agents_.HeldWaits(), 2U);
+  monitor_.StopWaiting();
+  EXPECT_EQ(agents_.HeldWaits(), 0U);
+  monitor_.PollOnce();
+  EXPECT_EQ(agents_.HeldWaits(), 0U);
+}
+
+TEST(FleetMonitorPollOnlyTest, NoWaitsWhenTheyAreTurnedOff) {
+  FakeClock clock;
+  FakeAgents agents;
+  agents.AddNode("node-a", 1, 8, 24 * kGiB);
+  FleetMonitor monitor(agents, agents, clock, {.change_wait = std::chrono::seconds(0)},
+                       testing::QuietLogger());
+  monitor.PollOnce();
+  EXPECT_EQ(agents.HeldWaits(), 0U);
+}
+
 }  // namespace
 }  // namespace tessera::controller

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,6 +27,10 @@ constexpr char kAgent[] = "https://node-1:8470";
 class MockTransport : public AgentTransport {
  public:
   MOCK_METHOD(StatusOr<AgentReply>, Send, (const AgentRequest& request), (override));
+  MOCK_METHOD(void, SendAsync,
+              (const AgentRequest& request, std::chrono::milliseconds timeout, ReplyCallback done),
+              (override));
+  MOCK_METHOD(void, CancelPending, (), (override));
 };
 
 wire::WorkerSpec Spec() {
@@ -172,6 +177,73 @@ TEST_F(HttpAgentApiTest, A401RereadsTheTokenFileAndTriesOnceMore) {
   Status status = api->DeleteWorker(kAgent, "w-0", 0);
   EXPECT_EQ(status.code(), StatusCode::kUnauthenticated);
   EXPECT_THAT(status.message(), HasSubstr("invalid bearer token"));
+}
+
+// Answers a SendAsync at once with `reply`.
+auto AnswerWith(StatusOr<AgentReply> reply) {
+  return [reply](const AgentRequest& /*request*/, std::chrono::milliseconds /*timeout*/,
+                 const AgentTransport::ReplyCallback& done) { done(reply); };
+}
+
+std::string WorkerList(const std::string& version) {
+  nlohmann::json body = wire::WorkerListToJson({});
+  if (!version.empty()) body["resourceVersion"] = version;
+  return body.dump();
+}
+
+TEST_F(HttpAgentApiTest, AWaitAsksPastTheVersionAndAllowsForTheAgentsTimeout) {
+  std::unique_ptr<HttpAgentApi> api = Api();
+  EXPECT_CALL(
+      *transport_,
+      SendAsync(AllOf(Field(&AgentRequest::path, "/v1/workers?after=1733-7&timeoutSeconds=30"),
+                      Field(&AgentRequest::bearer_token, "first")),
+                std::chrono::milliseconds(40'000), _))
+      .WillOnce(AnswerWith(AgentReply{.status = 200, .body = WorkerList("1733-8")}));
+  std::optional<StatusOr<std::string>> version;
+  api->WaitForWorkersChange(kAgent, "1733-7", std::chrono::seconds(30),
+                            [&](StatusOr<std::string> answer) { version = std::move(answer); });
+  ASSERT_TRUE(version.has_value());
+  ASSERT_TRUE(version->ok()) << version->status();
+  EXPECT_EQ(**version, "1733-8");
+
+  EXPECT_CALL(*transport_, SendAsync(Field(&AgentRequest::path, "/v1/workers"), _, _))
+      .WillOnce(AnswerWith(AgentReply{.status = 200, .body = WorkerList("1733-8")}));
+  api->WaitForWorkersChange(kAgent, "", std::chrono::seconds(30),
+                            [&](StatusOr<std::string> answer) { version = std::move(answer); });
+  EXPECT_EQ(**version, "1733-8") << "no version yet: the current one, at once";
+}
+
+TEST_F(HttpAgentApiTest, AWaitOnAnAgentThatCannotWaitOrAnswersBadlyIsAnError) {
+  std::unique_ptr<HttpAgentApi> api = Api();
+  std::optional<StatusOr<std::string>> version;
+  auto keep = [&](StatusOr<std::string> answer) { version = std::move(answer); };
+
+  EXPECT_CALL(*transport_, SendAsync)
+      .WillOnce(AnswerWith(AgentReply{.status = 200, .body = WorkerList("")}))
+      .WillOnce(AnswerWith(AgentReply{.status = 200, .body = WorkerList("1 2")}))
+      .WillOnce(AnswerWith(AgentReply{.status = 400, .body = ErrorBody("timeoutSeconds: bad")}))
+      .WillOnce(AnswerWith(UnavailableError("agent https://node-1:8470: connection refused")));
+  api->WaitForWorkersChange(kAgent, "", std::chrono::seconds(30), keep);
+  EXPECT_EQ(version->status().code(), StatusCode::kUnimplemented);
+  EXPECT_THAT(version->status().message(), HasSubstr("reports no resourceVersion"));
+  api->WaitForWorkersChange(kAgent, "", std::chrono::seconds(30), keep);
+  EXPECT_EQ(version->status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(version->status().message(), HasSubstr("resourceVersion: must be 1-64 letters"));
+  api->WaitForWorkersChange(kAgent, "1-1", std::chrono::seconds(30), keep);
+  EXPECT_EQ(version->status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(version->status().message(), HasSubstr("timeoutSeconds: bad"));
+  api->WaitForWorkersChange(kAgent, "1-1", std::chrono::seconds(30), keep);
+  EXPECT_EQ(version->status().code(), StatusCode::kUnavailable);
+
+  api->WaitForWorkersChange(kAgent, "1&x=2", std::chrono::seconds(30), keep);
+  EXPECT_EQ(version->status().code(), StatusCode::kInvalidArgument)
+      << "never sent: it would change the query";
+}
+
+TEST_F(HttpAgentApiTest, CancellingWaitsCancelsTheTransportsPendingRequests) {
+  std::unique_ptr<HttpAgentApi> api = Api();
+  EXPECT_CALL(*transport_, CancelPending());
+  api->CancelWaits();
 }
 
 TEST(HttpAgentApiCreateTest, AMissingTokenFileIsNamed) {

@@ -34,7 +34,7 @@ class ScriptedBody final : public ResponseBody {
   StatusOr<size_t> Read(char* buffer, size_t capacity) override {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return cancelled_ || !chunks_.empty() || ended_; });
-    if (cancelled_) return Status(StatusCode::kCancelled, "cancelled");
+    if (cancelled_) return CancelledError("cancelled");
     if (chunks_.empty()) {
       if (!ended_->ok()) return *ended_;
       return size_t{0};

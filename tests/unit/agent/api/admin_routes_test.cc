@@ -133,6 +133,66 @@ TEST_F(AdminRoutesTest, PutCreatesThenLeavesAnUnchangedSpecAlone) {
   EXPECT_EQ(Json(Call("GET", "/v1/workers/w-0"))["state"], "starting");
 }
 
+TEST_F(AdminRoutesTest, TheWorkerListCarriesAVersionThatMovesWithEveryChange) {
+  const ApiResponse empty = Call("GET", "/v1/workers");
+  const std::string first = Json(empty)["resourceVersion"].get<std::string>();
+  EXPECT_EQ(empty.hold_for, std::nullopt) << "a plain list is never held";
+  EXPECT_EQ(Json(Call("GET", "/v1/workers"))["resourceVersion"], first) << "nothing changed";
+
+  ASSERT_EQ(Call("PUT", "/v1/workers/w-0", SpecBody(0)).status, 201);
+  const std::string created = Json(Call("GET", "/v1/workers"))["resourceVersion"];
+  EXPECT_NE(created, first);
+  ASSERT_EQ(Call("PUT", "/v1/workers/w-0", SpecBody(0)).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/v1/workers"))["resourceVersion"], created)
+      << "the same spec again changes nothing";
+  harness_.Advance(std::chrono::milliseconds(500));
+  harness_.health_probes.AnswerAll(std::string("ok"));
+  const std::string ready = Json(Call("GET", "/v1/workers"))["resourceVersion"];
+  EXPECT_NE(ready, created) << "starting -> ready";
+  ASSERT_EQ(Call("DELETE", "/v1/workers/w-0").status, 202);
+  EXPECT_NE(Json(Call("GET", "/v1/workers"))["resourceVersion"], ready);
+}
+
+TEST_F(AdminRoutesTest, AWaitPastTheCurrentVersionMayBeHeldAndAnyOtherIsAnsweredAtOnce) {
+  const std::string version = Json(Call("GET", "/v1/workers"))["resourceVersion"];
+  const ApiResponse current =
+      Call("GET", "/v1/workers", "", {{"after", version}, {"timeoutSeconds", "7"}});
+  EXPECT_EQ(current.status, 200);
+  EXPECT_EQ(current.hold_for, std::chrono::seconds(7));
+  EXPECT_EQ(Call("GET", "/v1/workers", "", {{"after", version}}).hold_for, std::chrono::seconds(30))
+      << "the default timeout";
+
+  const ApiResponse stale =
+      Call("GET", "/v1/workers", "", {{"after", "1-0"}, {"timeoutSeconds", "7"}});
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.hold_for, std::nullopt) << "a version the list is not at: answered at once";
+  EXPECT_EQ(Json(stale)["resourceVersion"], version);
+
+  ASSERT_EQ(Call("PUT", "/v1/workers/w-0", SpecBody(0)).status, 201);
+  const ApiResponse changed = Call("GET", "/v1/workers", "", {{"after", version}});
+  EXPECT_EQ(changed.hold_for, std::nullopt);
+  EXPECT_THAT(Json(changed)["workers"], SizeIs(1));
+}
+
+TEST_F(AdminRoutesTest, ABadWaitIs400NamingTheParameter) {
+  for (const char* timeout : {"0", "301", "ten", "-5"}) {
+    SCOPED_TRACE(timeout);
+    const ApiResponse response =
+        Call("GET", "/v1/workers", "", {{"after", "1-0"}, {"timeoutSeconds", timeout}});
+    EXPECT_EQ(response.status, 400);
+    EXPECT_THAT(ErrorMessage(response),
+                HasSubstr("timeoutSeconds: must be an integer from 1 to 300"));
+  }
+  const ApiResponse alone = Call("GET", "/v1/workers", "", {{"timeoutSeconds", "5"}});
+  EXPECT_EQ(alone.status, 400);
+  EXPECT_THAT(ErrorMessage(alone), HasSubstr("only with after=<resourceVersion>"));
+  const ApiResponse long_version =
+      Call("GET", "/v1/workers", "", {{"after", std::string(65, '1')}});
+  EXPECT_EQ(long_version.status, 400);
+  EXPECT_THAT(ErrorMessage(long_version),
+              HasSubstr("after: a resourceVersion is at most 64 bytes"));
+}
+
 TEST_F(AdminRoutesTest, PutOnAHeldPartitionIs409NamingTheHolder) {
   ASSERT_EQ(Call("PUT", "/v1/workers/w-0", SpecBody(0)).status, 201);
   const ApiResponse conflict = Call("PUT", "/v1/workers/w-1", SpecBody(0));
