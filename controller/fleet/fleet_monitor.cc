@@ -185,8 +185,10 @@ void FleetMonitor::OnChange(std::function<void()> listener) {
 }
 
 void FleetMonitor::OpenWaits() {
-  std::vector<std::pair<std::string, std::string>> to_open;
-  std::map<std::string, std::string> versions;
+  struct ToOpen {
+    std::string node, endpoint, after;
+  };
+  std::vector<ToOpen> to_open;
   {
     const std::scoped_lock lock(mutex_);
     if (options_.change_wait.count() <= 0 || waits_stopped_) return;
@@ -194,11 +196,10 @@ void FleetMonitor::OpenWaits() {
       if (state.waiting || !state.view || state.view->health != NodeHealth::kReachable) continue;
       state.waiting = true;
       ++waits_in_flight_;
-      to_open.emplace_back(name, state.endpoint.endpoint);
-      versions[name] = state.workers_version;
+      to_open.push_back({name, state.endpoint.endpoint, state.workers_version});
     }
   }
-  for (const auto& [name, endpoint] : to_open) Wait(name, endpoint, versions[name]);
+  for (const ToOpen& wait : to_open) Wait(wait.node, wait.endpoint, wait.after);
 }
 
 void FleetMonitor::Wait(const std::string& node, const std::string& endpoint,
