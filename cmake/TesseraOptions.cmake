@@ -23,15 +23,15 @@ if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" OR TESSERA_SANITIZE OR TESSERA_TSA
 endif()
 
 # A compiler cache outside the tree makes building a fresh clone (as CI does)
-# cost only what changed. Paths are hashed relative to the source tree and the
-# build directory is left out of the hash, so clones in other places hit too.
+# cost only what changed: scripts/compile-launcher.sh hashes paths relative
+# to the source tree and the build directory, so clones in other places hit
+# too.
 option(TESSERA_CCACHE "Compile through ccache when it is installed" ON)
 if(TESSERA_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   find_program(TESSERA_CCACHE_PROGRAM ccache)
   if(TESSERA_CCACHE_PROGRAM)
-    set(CMAKE_CXX_COMPILER_LAUNCHER
-        "${CMAKE_COMMAND}" -E env "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" CCACHE_NOHASHDIR=1
-        CCACHE_MAXSIZE=20G "${TESSERA_CCACHE_PROGRAM}")
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${PROJECT_SOURCE_DIR}/scripts/compile-launcher.sh"
+                                    "${PROJECT_SOURCE_DIR}")
   endif()
 endif()
 
@@ -80,4 +80,5 @@ function(tessera_library)
   target_include_directories(tessera_${ARG_NAME} PUBLIC "${PROJECT_SOURCE_DIR}")
   target_link_libraries(tessera_${ARG_NAME} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
   tessera_configure_target(tessera_${ARG_NAME})
+  tessera_precompile_headers(tessera_${ARG_NAME} LIBRARY)
 endfunction()
