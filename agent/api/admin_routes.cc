@@ -37,6 +37,20 @@ std::string Dump(const json& body) {
 
 ApiResponse Json(int status, const json& body) { return {.status = status, .body = Dump(body)}; }
 
+// Query parameter `name` as an integer from `low` to `high`; nullopt when
+// the request has none.
+StatusOr<std::optional<int>> IntegerParameter(const ApiRequest& request, const std::string& name,
+                                              int low, int high) {
+  const auto it = request.query.find(name);
+  if (it == request.query.end()) return std::optional<int>();
+  const std::optional<int> parsed = ParseInteger<int>(it->second);
+  if (!parsed || *parsed < low || *parsed > high) {
+    return InvalidArgumentError(name + ": must be an integer from " + std::to_string(low) + " to " +
+                                std::to_string(high) + ", got " + Quote(it->second));
+  }
+  return parsed;
+}
+
 }  // namespace
 
 ApiResponse AdminErrorResponse(int status, const Status& reason) {
@@ -132,17 +146,9 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
 
   if (sub == "logs") {
     if (method != "GET") return Error(InvalidArgumentError("logs: use GET"));
-    int lines = kDefaultLogLines;
-    if (const auto tail = request.query.find("tail"); tail != request.query.end()) {
-      const std::optional<int> parsed = ParseInteger<int>(tail->second);
-      if (!parsed || *parsed < 1 || *parsed > kMaxLogLines) {
-        return Error(InvalidArgumentError("tail: must be an integer from 1 to " +
-                                          std::to_string(kMaxLogLines) + ", got " +
-                                          Quote(tail->second)));
-      }
-      lines = *parsed;
-    }
-    StatusOr<std::string> logs = supervisor_.Logs(id, lines);
+    StatusOr<std::optional<int>> lines = IntegerParameter(request, "tail", 1, kMaxLogLines);
+    if (!lines.ok()) return Error(lines.status());
+    StatusOr<std::string> logs = supervisor_.Logs(id, lines->value_or(kDefaultLogLines));
     if (!logs.ok()) return Error(logs.status());
     return {.content_type = "text/plain; charset=utf-8", .body = *std::move(logs)};
   }
@@ -164,15 +170,10 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
                 wire::WorkerStatusToJson(*worker));
   }
   if (method == "DELETE") {
+    StatusOr<std::optional<int>> seconds = IntegerParameter(request, "graceSeconds", 0, 24 * 3600);
+    if (!seconds.ok()) return Error(seconds.status());
     std::optional<std::chrono::milliseconds> grace;
-    if (const auto it = request.query.find("graceSeconds"); it != request.query.end()) {
-      const std::optional<int> seconds = ParseInteger<int>(it->second);
-      if (!seconds || *seconds < 0 || *seconds > 24 * 3600) {
-        return Error(InvalidArgumentError("graceSeconds: must be an integer from 0 to 86400, got " +
-                                          Quote(it->second)));
-      }
-      grace = std::chrono::seconds(*seconds);
-    }
+    if (*seconds) grace = std::chrono::seconds(**seconds);
     if (Status status = supervisor_.Delete(id, grace); !status.ok()) return Error(status);
     StatusOr<WorkerStatus> worker = supervisor_.GetWorker(id);
     if (!worker.ok()) return Json(200, {{"id", id}, {"state", "stopped"}});
@@ -183,20 +184,12 @@ ApiResponse AdminRoutes::Workers(const ApiRequest& request, const std::string& r
 
 ApiResponse AdminRoutes::WorkerList(const ApiRequest& request) const {
   const auto after = request.query.find("after");
-  const auto timeout = request.query.find("timeoutSeconds");
-  int wait_seconds = kDefaultWaitSeconds;
-  if (timeout != request.query.end()) {
-    const std::optional<int> parsed = ParseInteger<int>(timeout->second);
-    if (!parsed || *parsed < 1 || *parsed > kMaxWaitSeconds) {
-      return Error(InvalidArgumentError("timeoutSeconds: must be an integer from 1 to " +
-                                        std::to_string(kMaxWaitSeconds) + ", got " +
-                                        Quote(timeout->second)));
-    }
-    if (after == request.query.end()) {
-      return Error(InvalidArgumentError(
-          "timeoutSeconds: only with after=<resourceVersion>, the version to wait past"));
-    }
-    wait_seconds = *parsed;
+  StatusOr<std::optional<int>> wait_seconds =
+      IntegerParameter(request, "timeoutSeconds", 1, kMaxWaitSeconds);
+  if (!wait_seconds.ok()) return Error(wait_seconds.status());
+  if (*wait_seconds && after == request.query.end()) {
+    return Error(InvalidArgumentError(
+        "timeoutSeconds: only with after=<resourceVersion>, the version to wait past"));
   }
   if (after != request.query.end() && after->second.size() > kMaxVersionBytes) {
     return Error(InvalidArgumentError("after: a resourceVersion is at most " +
@@ -209,7 +202,7 @@ ApiResponse AdminRoutes::WorkerList(const ApiRequest& request) const {
   body["resourceVersion"] = version;
   ApiResponse response = Json(200, body);
   if (after != request.query.end() && after->second == version) {
-    response.hold_for = std::chrono::seconds(wait_seconds);
+    response.hold_for = std::chrono::seconds(wait_seconds->value_or(kDefaultWaitSeconds));
   }
   return response;
 }
