@@ -32,8 +32,8 @@ class RouterMetrics {
   RouterMetrics& operator=(const RouterMetrics&) = delete;
 
   // A client request answered, by endpoint ("/v1/chat/completions") and the
-  // HTTP status the client got (for a stream cut short: the status it
-  // started with).
+  // HTTP status the client got; a stream that broke off after its head
+  // counts as the 502 its closing error event carries.
   void RecordClientRequest(std::string_view endpoint, int status);
   void ClientRequestStarted();
   void ClientRequestEnded();

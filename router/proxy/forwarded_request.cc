@@ -73,7 +73,10 @@ void ForwardedRequest::Attempt() {
   // Every role needed must have a worker before anything is sent.
   for (const wire::WorkerRole role : roles) {
     if (!context_.pool.Routable(role, tried_[role]).empty()) continue;
-    if (context_.clock.Now() < wait_deadline_ && Untried(role)) {
+    // Wait for a worker to appear or recover, unless every member of the
+    // role has already failed this request.
+    if (context_.clock.Now() < wait_deadline_ &&
+        (!context_.pool.HasMember(role) || Untried(role))) {
       wait_timer_.expires_after(context_.settings.worker_wait_poll);
       wait_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
         if (!error) self->Attempt();
@@ -172,23 +175,14 @@ void ForwardedRequest::Send(Leg& leg, wire::WorkerRole role, const std::string& 
 void ForwardedRequest::OnHead(Leg& leg, uint64_t serial, const http::HttpResponseHead& head) {
   if (!leg.active || leg.serial != serial) return;
   leg.status = head.status;
-  if (&leg != &main_ || !IsSuccess(head.status) || finished_) return;
-  // The main leg's answer goes to the client from here on.
-  std::vector<http::HttpHeader> headers;
-  const std::optional<std::string_view> content_type = head.Header("Content-Type");
-  headers.push_back({"Content-Type", std::string(content_type.value_or("application/json"))});
-  if (!exchange_->StartStream(head.status, std::move(headers)).ok()) return;  // client gone
-  forwarding_ = true;
-  deadline_timer_.cancel();
-  if (leg.role == wire::WorkerRole::kDecode) {
-    context_.metrics.RecordHandoff("decode_first_byte", Seconds(context_.clock.Now() - leg.sent));
-  }
+  leg.content_type = std::string(head.Header("Content-Type").value_or("application/json"));
 }
 
 void ForwardedRequest::OnBody(Leg& leg, uint64_t serial, std::string_view data,
                               steady_clock::time_point arrival) {
   if (!leg.active || leg.serial != serial) return;
-  if (&leg == &main_ && forwarding_) {
+  if (&leg == &main_ && IsSuccess(leg.status)) {
+    if (!forwarding_ && !StartForwarding()) return;
     if (!exchange_->Write(data).ok()) return;  // the close callback cancels the legs
     if (!first_piece_written_) {
       first_piece_written_ = true;
@@ -202,6 +196,22 @@ void ForwardedRequest::OnBody(Leg& leg, uint64_t serial, std::string_view data,
   }
 }
 
+bool ForwardedRequest::StartForwarding() {
+  // Not at the head: engines send it before the first token (an SGLang
+  // decode worker before its KV has even arrived), and until the first
+  // body bytes the request can still go to another worker unseen.
+  if (finished_ ||
+      !exchange_->StartStream(main_.status, {{"Content-Type", main_.content_type}}).ok()) {
+    return false;  // the client has gone; its close callback cancels the legs
+  }
+  forwarding_ = true;
+  deadline_timer_.cancel();
+  if (main_.role == wire::WorkerRole::kDecode) {
+    context_.metrics.RecordHandoff("decode_first_byte", Seconds(context_.clock.Now() - main_.sent));
+  }
+  return true;
+}
+
 void ForwardedRequest::OnComplete(Leg& leg, uint64_t serial, const Status& status) {
   if (!leg.active || leg.serial != serial) return;
   leg.call.reset();
@@ -212,7 +222,7 @@ void ForwardedRequest::OnComplete(Leg& leg, uint64_t serial, const Status& statu
       OnPrefillAnswered();
       return;
     }
-    if (forwarding_) {
+    if (forwarding_ || StartForwarding()) {  // an empty body starts here
       (void)exchange_->End();
       Finish(leg.status);
     }
@@ -323,7 +333,8 @@ void ForwardedRequest::BreakStream(const Status& reason) {
   } else {
     exchange_->Abort(UnavailableError(message));
   }
-  Finish(main_.status);
+  // Counted as the error the client met, though its head said 200.
+  Finish(502);
 }
 
 void ForwardedRequest::OnClientClosed(const Status& status) {

@@ -12,9 +12,12 @@
 //    `max_retries` times. A worker's 4xx answer is the client's to read and
 //    is passed through.
 //  - Each leg has a deadline: the prefill leg must be answered and the
-//    decode (or only) leg must send its first byte within
+//    decode (or only) leg must send its first body byte within
 //    `first_byte_timeout`; past it the legs are cancelled, so a hand-off
-//    stuck in bootstrapping is an error to the client, never a hang.
+//    stuck in bootstrapping is an error to the client, never a hang. The
+//    client gets the worker's head with its first body bytes, not before:
+//    engines send the head at once, and until the body starts the request
+//    can still be retried elsewhere unseen.
 //  - In SGLang's protocol a failed decode leg cancels the prefill leg and a
 //    failed prefill leg cancels the decode leg.
 //  - When the client goes away the worker calls are cancelled at once.
@@ -98,7 +101,8 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
     std::shared_ptr<http::HttpCall> call{};
     uint64_t serial = 0;  // tells this call's callbacks from a cancelled one's
     int status = 0;       // HTTP status of its head, 0 before it
-    std::string body{};   // collected when not forwarded (bounded)
+    std::string content_type{};
+    std::string body{};  // collected when not forwarded (bounded)
     std::chrono::steady_clock::time_point sent{};
     bool active = false;
   };
@@ -116,6 +120,9 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   void OnBody(Leg& leg, uint64_t serial, std::string_view data,
               std::chrono::steady_clock::time_point arrival);
   void OnComplete(Leg& leg, uint64_t serial, const Status& status);
+  // Sends the client the head of main_'s answer; false when the client has
+  // gone.
+  bool StartForwarding();
   void OnPrefillAnswered();
   void OnDeadline();
 
@@ -144,7 +151,7 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   Leg main_;  // the aggregated or decode worker, whose answer the client gets
   uint64_t next_serial_ = 0;
   int attempts_ = 0;
-  bool forwarding_ = false;  // the client has the head of main_'s answer
+  bool forwarding_ = false;  // main_'s answer is going to the client
   bool finished_ = false;
   std::chrono::nanoseconds dispatch_overhead_{0};
   bool first_piece_written_ = false;

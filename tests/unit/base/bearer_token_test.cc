@@ -8,7 +8,7 @@
 namespace tessera {
 namespace {
 
-class BearerTokenTest : public ::testing::Test {
+class TokenFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
     const std::filesystem::path path =
@@ -25,14 +25,14 @@ class BearerTokenTest : public ::testing::Test {
   std::vector<std::filesystem::path> paths_;
 };
 
-TEST_F(BearerTokenTest, ReadsOneTokenPerLine) {
+TEST_F(TokenFileTest, ReadsOneTokenPerLine) {
   StatusOr<std::vector<std::string>> tokens =
       ReadTokenFile(Write("  0123456789abcdef \r\n\n fedcba9876543210\n"));
   ASSERT_TRUE(tokens.ok()) << tokens.status();
   EXPECT_EQ(*tokens, (std::vector<std::string>{"0123456789abcdef", "fedcba9876543210"}));
 }
 
-TEST_F(BearerTokenTest, RejectsShortTokensAndEmptyFiles) {
+TEST_F(TokenFileTest, RejectsShortTokensAndEmptyFiles) {
   const std::string short_file = Write("0123456789abcdef\nshort\n");
   EXPECT_EQ(ReadTokenFile(short_file).status().message(),
             short_file + ":2: a token must be at least 16 characters");
@@ -41,7 +41,7 @@ TEST_F(BearerTokenTest, RejectsShortTokensAndEmptyFiles) {
   EXPECT_FALSE(ReadTokenFile("/nonexistent/token").ok());
 }
 
-TEST_F(BearerTokenTest, MatchesTheBearerSchemeInAnyCase) {
+TEST_F(TokenFileTest, MatchesTheBearerSchemeInAnyCase) {
   const std::vector<std::string> tokens{"0123456789abcdef", "fedcba9876543210"};
   EXPECT_TRUE(BearerTokenMatches("Bearer 0123456789abcdef", tokens));
   EXPECT_TRUE(BearerTokenMatches("bearer fedcba9876543210", tokens));
