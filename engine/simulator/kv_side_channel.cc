@@ -123,7 +123,8 @@ KvSideChannel::KvSideChannel(boost::asio::io_context& io_context, KvSideChannelO
              std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::duration<double>(options_.timeout.count() * options_.time_scale)),
              SecondsLabel(options_.timeout)),
-      expiry_timer_(io_context) {}
+      expiry_timer_(io_context),
+      link_(options_.time_scale) {}
 
 KvSideChannel::~KvSideChannel() { Close(); }
 
@@ -135,11 +136,6 @@ void KvSideChannel::Close() {
     (void)read.exchange->Respond(JsonError(503, "the prefill worker is shutting down"));
   }
   if (http_) http_->Close();
-}
-
-std::chrono::steady_clock::duration KvSideChannel::Wall(double simulated_seconds) const {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(simulated_seconds * options_.time_scale));
 }
 
 void KvSideChannel::Hold(const std::string& request_id, std::vector<int64_t> block_ids,
@@ -211,17 +207,15 @@ void KvSideChannel::HandleRead(const std::shared_ptr<HttpExchange>& exchange) {
   }
   RemoteKvReadResult result{.prompt_tokens = held->prompt_tokens,
                             .kv_bytes = held->prompt_tokens * options_.kv_bytes_per_token};
-  const auto now = std::chrono::steady_clock::now();
-  const auto start = std::max(now, link_free_at_);
-  link_free_at_ = start + Wall(static_cast<double>(result.kv_bytes) / bandwidth);
-  result.transfer_seconds =
-      std::chrono::duration<double>(link_free_at_ - now).count() / options_.time_scale;
+  const KvTransferLink::Transfer transfer =
+      link_.Queue(std::chrono::steady_clock::now(), result.kv_bytes, bandwidth);
+  result.transfer_seconds = transfer.seconds;
 
   const std::string id = read->request_id;
   Read& entry = reads_[id];
   entry.exchange = exchange;
   entry.timer = std::make_unique<boost::asio::steady_timer>(io_context_);
-  entry.timer->expires_at(link_free_at_);
+  entry.timer->expires_at(transfer.ends);
   entry.timer->async_wait([this, id, result](const boost::system::error_code& error) {
     if (!error) FinishRead(id, result);
   });

@@ -41,6 +41,7 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "engine/simulator/kv_transfer_link.h"
 #include "engine/simulator/remote_kv_holds.h"
 #include "http/http_exchange.h"
 #include "http/http_server.h"
@@ -121,7 +122,6 @@ class KvSideChannel {
   void AbandonRead(const std::string& request_id);
   void ScheduleExpiry();
   void ExpireHolds();
-  std::chrono::steady_clock::duration Wall(double simulated_seconds) const;
 
   boost::asio::io_context& io_context_;
   KvSideChannelOptions options_;
@@ -130,8 +130,7 @@ class KvSideChannel {
   RemoteKvHolds holds_;
   std::unordered_map<std::string, Read> reads_;
   boost::asio::steady_timer expiry_timer_;
-  // When the link finishes the transfers queued on it.
-  std::chrono::steady_clock::time_point link_free_at_{};
+  KvTransferLink link_;
   // Expires with this object, for exchange callbacks that may outlive it.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
