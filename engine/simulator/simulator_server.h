@@ -113,6 +113,8 @@ class SimulatorServer {
   // vLLM's protocol, prefill role: a finished request's held blocks are
   // free again (read by a decode worker, or `expired` unread).
   void OnHeldKvReleased(const std::string& id, bool expired);
+  // Reports the cache's occupancy between steps: held blocks freed while
+  // the engine is idle would otherwise show as used until its next step.
   void RecordKvCacheUsage();
   void Die();
   void Hang();
