@@ -98,6 +98,37 @@ def test_sglang_prefill_decode_hand_off(engine_sim, routers):
                          leg="decode_first_byte") == 3
 
 
+def nixl_worker(engine_sim):
+    return engine_sim(*WORKER, "--kv-transfer-config",
+                      '{"kv_connector":"NixlConnector","kv_role":"kv_both"}',
+                      "--kv-side-channel-port", str(free_port()))
+
+
+def test_vllm_two_step_hand_off(engine_sim, routers):
+    prefill, decode = nixl_worker(engine_sim), nixl_worker(engine_sim)
+    router = routers("--pd-protocol", "vllm", "--prefill", prefill.base_url, "--decode",
+                     decode.base_url)
+    router.wait_ready()
+    assert len(stream_chat(router, "A prompt handed from prefill to decode", max_tokens=9).split()) == 9
+    completion = client(router).completions.create(model=MODEL, prompt="two steps", max_tokens=4)
+    assert completion.usage.completion_tokens == 4
+    # The decode worker pulled the prompt's KV instead of computing it.
+    assert metric_total(decode.base_url, "vllm:nixl_xfer_time_seconds_count") == 2
+    assert metric_total(prefill.base_url, "vllm:prompt_tokens_total") > 0
+    assert router.metric("tessera_router_handoff_duration_seconds_count", leg="prefill") == 2
+
+
+def test_vllm_prefill_without_a_kv_connector_is_a_clear_error(engine_sim, routers):
+    prefill, decode = engine_sim(*WORKER), nixl_worker(engine_sim)
+    router = routers("--pd-protocol", "vllm", "--prefill", prefill.base_url, "--decode",
+                     decode.base_url)
+    router.wait_ready()
+    with pytest.raises(openai.APIStatusError) as raised:
+        client(router).completions.create(model=MODEL, prompt="x", max_tokens=4)
+    assert raised.value.status_code == 502
+    assert "carries no kv_transfer_params" in str(raised.value)
+
+
 def write_token(path=None):
     path = path or os.path.join(os.environ.get("TMPDIR", "/tmp"), f"router-token-{os.getpid()}")
     with open(path, "w") as token_file:
