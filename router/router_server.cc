@@ -61,8 +61,7 @@ StatusOr<std::unique_ptr<RouterServer>> RouterServer::Start(boost::asio::io_cont
 RouterServer::RouterServer(boost::asio::io_context& io_context, RouterOptions options,
                            Logger logger, const Clock& clock, std::vector<std::string> admin_tokens,
                            std::vector<std::string> api_keys)
-    : io_context_(io_context),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       logger_(std::move(logger)),
       clock_(clock),
       admin_tokens_(std::move(admin_tokens)),

@@ -72,7 +72,6 @@ class RouterServer {
   std::string MembershipBody() const;
   std::string ModelsBody() const;
 
-  boost::asio::io_context& io_context_;
   const RouterOptions options_;
   Logger logger_;
   const Clock& clock_;

@@ -72,11 +72,11 @@ void ForwardedRequest::Attempt() {
                     : std::vector{wire::WorkerRole::kAggregated};
   // Every role needed must have a worker before anything is sent.
   for (const wire::WorkerRole role : roles) {
-    if (!context_.pool.Routable(role, tried_[role]).empty()) continue;
+    if (!context_.pool.Routable(role, failed_[role]).empty()) continue;
     // Wait for a worker to appear or recover, unless every member of the
     // role has already failed this request.
     if (context_.clock.Now() < wait_deadline_ &&
-        (!context_.pool.HasMember(role) || Untried(role))) {
+        (!context_.pool.HasMember(role) || HasUnfailedMember(role))) {
       wait_timer_.expires_after(context_.settings.worker_wait_poll);
       wait_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
         if (!error) self->Attempt();
@@ -84,7 +84,7 @@ void ForwardedRequest::Attempt() {
       return;
     }
     const std::string why = "no " + std::string(RoleName(role)) + " worker is available" +
-                            (tried_[role].empty() ? "" : " that has not failed this request");
+                            (failed_[role].empty() ? "" : " that has not failed this request");
     RespondError(503, "ServiceUnavailableError", why);
     return;
   }
@@ -115,12 +115,12 @@ void ForwardedRequest::Attempt() {
   Send(main_, wire::WorkerRole::kDecode, *decode, std::move(body));
 }
 
-bool ForwardedRequest::Untried(wire::WorkerRole role) const {
-  const auto tried = tried_.find(role);
+bool ForwardedRequest::HasUnfailedMember(wire::WorkerRole role) const {
+  const auto failed = failed_.find(role);
   for (const auto& [url, worker] : context_.pool.workers()) {
     if (worker.endpoint.role != role || worker.draining) continue;
-    if (tried == tried_.end() ||
-        std::find(tried->second.begin(), tried->second.end(), url) == tried->second.end()) {
+    if (failed == failed_.end() ||
+        std::find(failed->second.begin(), failed->second.end(), url) == failed->second.end()) {
       return true;
     }
   }
@@ -128,7 +128,7 @@ bool ForwardedRequest::Untried(wire::WorkerRole role) const {
 }
 
 std::optional<std::string> ForwardedRequest::Pick(wire::WorkerRole role) {
-  const std::vector<const PooledWorker*> routable = context_.pool.Routable(role, tried_[role]);
+  const std::vector<const PooledWorker*> routable = context_.pool.Routable(role, failed_[role]);
   if (routable.empty()) return std::nullopt;
   std::vector<Candidate> candidates;
   candidates.reserve(routable.size());
@@ -148,7 +148,6 @@ std::optional<std::string> ForwardedRequest::Pick(wire::WorkerRole role) {
 
 void ForwardedRequest::Send(Leg& leg, wire::WorkerRole role, const std::string& url,
                             std::string body) {
-  tried_[role].push_back(url);
   if (attempts_ > 1) context_.metrics.RecordRetry(role);
   leg = Leg{};
   leg.role = role;
@@ -293,6 +292,9 @@ void ForwardedRequest::EndLeg(Leg& leg, WorkerOutcome outcome, std::string_view 
     leg.call.reset();
   }
   leg.lease.Release(outcome);
+  // A worker that failed this request is not tried for it again; the other
+  // half of a failed pair may be.
+  if (outcome == WorkerOutcome::kFailed) failed_[leg.role].push_back(leg.url);
   context_.metrics.RecordWorkerRequest(leg.url, leg.role, metric_outcome);
 }
 

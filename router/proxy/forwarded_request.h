@@ -8,7 +8,8 @@
 //    its body go to the client as they arrive.
 //  - A request that fails before the client has seen a byte — the worker
 //    refused the connection, reset it, answered 5xx, or sent nothing within
-//    the first-byte deadline — is sent again to a worker not yet tried, up to
+//    the first-byte deadline — is sent again, to a worker that has not failed
+//    it (the healthy half of a failed pair may serve again), up to
 //    `max_retries` times. A worker's 4xx answer is the client's to read and
 //    is passed through.
 //  - Each leg has a deadline: the prefill leg must be answered and the
@@ -108,12 +109,12 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   };
 
   void Attempt();
-  // A routable worker of `role` not tried yet, chosen by the role's policy;
-  // nullopt when there is none.
+  // A routable worker of `role` that has not failed this request, chosen by
+  // the role's policy; nullopt when there is none.
   std::optional<std::string> Pick(wire::WorkerRole role);
-  // Whether some worker of `role` could still be tried, now or once it is
-  // healthy again.
-  bool Untried(wire::WorkerRole role) const;
+  // Whether some member of `role` has not failed this request (it may be
+  // unhealthy now and recover).
+  bool HasUnfailedMember(wire::WorkerRole role) const;
 
   void Send(Leg& leg, wire::WorkerRole role, const std::string& url, std::string body);
   void OnHead(Leg& leg, uint64_t serial, const http::HttpResponseHead& head);
@@ -146,7 +147,7 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   const std::chrono::steady_clock::time_point wait_deadline_;
   boost::asio::steady_timer deadline_timer_;
   boost::asio::steady_timer wait_timer_;
-  std::map<wire::WorkerRole, std::vector<std::string>> tried_;
+  std::map<wire::WorkerRole, std::vector<std::string>> failed_;  // workers that failed it
   Leg prefill_;
   Leg main_;  // the aggregated or decode worker, whose answer the client gets
   uint64_t next_serial_ = 0;

@@ -141,7 +141,7 @@ def bench_shared_prefix(router):
             "--model", MODEL, "--no-progress", "--dataset-name", "generated-shared-prefix",
             "--gsp-num-groups", "16", "--gsp-prompts-per-group", "8",
             "--gsp-system-prompt-len", "1024", "--gsp-question-len", "32",
-            "--gsp-output-len", "8", "--max-concurrency", "8", "--seed", "3"]
+            "--gsp-output-len", "4", "--max-concurrency", "8", "--seed", "3"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     for line in result.stdout.splitlines():
@@ -153,7 +153,10 @@ def bench_shared_prefix(router):
 def test_cache_aware_beats_round_robin_on_shared_prefixes(engine_sim, routers):
     outcome = {}
     for policy in ("round_robin", "cache_aware"):
-        workers = [engine_sim(*WORKER, "--seed", str(i)) for i in range(4)]
+        # Real time: a prefill a cache hit saves (about 0.2 s for 1,024 tokens
+        # on a CPX partition) then outweighs any scheduling noise of a busy
+        # or sanitized build.
+        workers = [engine_sim(*WORKER[:-2], "--seed", str(i)) for i in range(4)]
         router = routers("--policy", policy, *[f for w in workers for f in ("--worker", w.base_url)])
         router.wait_ready()
         mean_ttft = bench_shared_prefix(router)
