@@ -213,6 +213,47 @@ def test_killing_a_decode_worker_mid_benchmark(engine_sim, routers):
     assert workers[decodes[0].base_url]["healthy"] is False
 
 
+def test_a_client_that_leaves_cancels_the_worker_request(engine_sim, routers):
+    worker = engine_sim(*WORKER)
+    router = routers("--worker", worker.base_url)
+    router.wait_ready()
+    stream = client(router).chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "a long answer"}], max_tokens=5000,
+        stream=True, extra_body={"ignore_eos": True})
+    for _ in range(5):
+        next(stream)
+    assert metric_total(worker.base_url, "vllm:num_requests_running") == 1
+    stream.close()
+    deadline = time.monotonic() + 2
+    while metric_total(worker.base_url, "vllm:num_requests_running") > 0:
+        assert time.monotonic() < deadline, "the worker kept generating for a client that left"
+        time.sleep(0.02)
+    assert router.metric("tessera_router_client_requests_total", code="499") == 1
+    assert router.metric("tessera_router_worker_requests_total", outcome="cancelled") == 1
+
+
+def test_a_worker_that_leaves_the_membership_drains(engine_sim, routers):
+    leaving, staying = engine_sim(*WORKER), engine_sim(*WORKER)
+    router = routers("--policy", "round_robin")
+    router.put_workers([{"url": leaving.base_url, "role": "aggregated"}])
+    router.wait_ready()
+    words = []
+    streaming = threading.Thread(
+        target=lambda: words.append(len(stream_chat(router, "in flight", max_tokens=600).split())))
+    streaming.start()
+    time.sleep(0.3)
+    router.put_workers([{"url": staying.base_url, "role": "aggregated"}])
+    state = {w["url"]: w for w in router.workers()}
+    assert state[leaving.base_url]["draining"] is True
+    assert state[leaving.base_url]["inFlight"] == 1
+    # New requests go to the worker that stays; the one in flight finishes.
+    assert stream_chat(router, "after the change", max_tokens=4)
+    streaming.join(timeout=30)
+    assert words == [600]
+    assert [w["url"] for w in router.workers()] == [staying.base_url]
+    assert metric_total(leaving.base_url, "vllm:request_success_total") == 1
+
+
 def test_a_dead_worker_is_out_of_rotation_within_a_second(engine_sim, routers):
     workers = [engine_sim(*WORKER) for _ in range(2)]
     router = routers(*[f for w in workers for f in ("--worker", w.base_url)])
