@@ -4,8 +4,11 @@
 The same simulated workers, the same load from `tessera bench` (streaming
 completions at a fixed Poisson request rate), one run per path:
 
-  aggregated, one worker:  direct to the worker | tessera-router | sglang-router
-  disaggregated (SGLang bootstrap), one prefill + one decode worker:
+  aggregated, one worker at --direct-rate:
+                           direct to the worker | tessera-router | sglang-router
+  aggregated, two workers at --rate:
+                           tessera-router | sglang-router
+  disaggregated (SGLang bootstrap), one prefill + one decode worker at --direct-rate:
                            tessera-router | sglang-router
   saturation, two aggregated workers, a fixed concurrency and no rate limit:
                            tessera-router | sglang-router
@@ -19,7 +22,8 @@ on the client's side is the TTFT difference with the direct run.
 The workers are tessera-engine-sim at a tiny time scale, so that the engines
 cost little and the routers' own cost shows.
 
-Usage: router_bench.py BIN_DIR [--rate 2000] [--seconds 10] [--concurrency 256]
+Usage: router_bench.py BIN_DIR [--rate 2000] [--direct-rate 1000] [--seconds 10]
+                              [--concurrency 256] [--only aggregated|rate|disaggregated|saturation]
 Run it with the Python environment of the end-to-end suites (sglang-router):
   $(scripts/setup-python.sh)/bin/python benchmarks/router/router_bench.py build/bin
 """
@@ -198,14 +202,19 @@ def print_table(title, rows):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("bin_dir")
-    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--rate", type=float, default=2000,
+                        help="request rate of the two-worker run")
+    parser.add_argument("--direct-rate", type=float, default=1000,
+                        help="request rate of the one-worker and disaggregated runs")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=256)
-    parser.add_argument("--only", choices=["aggregated", "disaggregated", "saturation"])
+    parser.add_argument("--only", choices=["aggregated", "rate", "disaggregated", "saturation"])
     options = parser.parse_args()
     bin_dir = os.path.abspath(options.bin_dir)
     prompts = str(int(options.rate * options.seconds))
     rated = ["--num-prompts", prompts, "--request-rate", str(options.rate)]
+    direct_rated = ["--num-prompts", str(int(options.direct_rate * options.seconds)),
+                    "--request-rate", str(options.direct_rate)]
     saturating = ["--num-prompts", prompts, "--request-rate", "inf", "--max-concurrency",
                   str(options.concurrency)]
     workdir = tempfile.mkdtemp(prefix="router-bench-")
@@ -214,16 +223,31 @@ def main():
           f"128 in / 16 out tokens, streamed; logs in {workdir}")
 
     if options.only in (None, "aggregated"):
+        # One worker at a rate it sustains alone, so that the direct path is
+        # the baseline: the router's added latency is the TTFT difference.
         worker = start_worker(bin_dir, log)
         members = [("aggregated", worker.url, None)]
-        rows = [run("direct", bin_dir, worker.url, None, rated, workdir)]
+        rows = [run("direct", bin_dir, worker.url, None, direct_rated, workdir)]
+        for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
+                            ("sglang-router", lambda: start_sglang_router(log, members))):
+            router = start()
+            rows.append(run(name, bin_dir, router.url, router, direct_rated, workdir))
+            router.stop()
+        worker.stop()
+        print_table(f"aggregated, one worker, {options.direct_rate:g} req/s", rows)
+
+    if options.only in (None, "rate"):
+        workers = [start_worker(bin_dir, log) for _ in range(2)]
+        members = [("aggregated", w.url, None) for w in workers]
+        rows = []
         for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
                             ("sglang-router", lambda: start_sglang_router(log, members))):
             router = start()
             rows.append(run(name, bin_dir, router.url, router, rated, workdir))
             router.stop()
-        worker.stop()
-        print_table("aggregated, one worker, fixed rate", rows)
+        for worker in workers:
+            worker.stop()
+        print_table(f"aggregated, two workers, {options.rate:g} req/s", rows)
 
     if options.only in (None, "disaggregated"):
         bootstrap = free_port()
@@ -235,11 +259,12 @@ def main():
         for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
                             ("sglang-router", lambda: start_sglang_router(log, members))):
             router = start()
-            rows.append(run(name, bin_dir, router.url, router, rated, workdir))
+            rows.append(run(name, bin_dir, router.url, router, direct_rated, workdir))
             router.stop()
         prefill.stop()
         decode.stop()
-        print_table("disaggregated (SGLang bootstrap), one prefill + one decode, fixed rate", rows)
+        print_table("disaggregated (SGLang bootstrap), one prefill + one decode, "
+                    f"{options.direct_rate:g} req/s", rows)
 
     if options.only in (None, "saturation"):
         workers = [start_worker(bin_dir, log) for _ in range(2)]
