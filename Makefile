@@ -109,7 +109,7 @@ format:
 # tidy sees our headers at all.
 tidy: build
 	tests/tidy/header_filter_test.sh "$$(scripts/setup-python.sh)/bin/clang-tidy"
-	scripts/tidy.py $(BUILD_DIR) '^$(CURDIR)/(base|hardware|http|wire|engine|resources|kube|agent|controller|cli)/'
+	scripts/tidy.py $(BUILD_DIR) '^$(CURDIR)/(base|hardware|http|wire|engine|resources|kube|agent|controller|router|cli)/'
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(TSAN_DIR)

@@ -140,11 +140,10 @@ StatusOr<RouterOptions> ParseRouterOptions(const std::vector<std::string>& args,
   if (!protocol.ok()) return Flag("pd-protocol", protocol.status());
   options.proxy.protocol = *protocol;
 
-  const std::pair<const std::vector<std::string>*, wire::WorkerRole> flag_roles[] = {
-      {&raw.workers, wire::WorkerRole::kAggregated},
-      {&raw.prefills, wire::WorkerRole::kPrefill},
-      {&raw.decodes, wire::WorkerRole::kDecode}};
-  for (const auto& [values, role] : flag_roles) {
+  using RoleFlag = std::pair<const std::vector<std::string>*, wire::WorkerRole>;
+  for (const auto& [values, role] : {RoleFlag{&raw.workers, wire::WorkerRole::kAggregated},
+                                     RoleFlag{&raw.prefills, wire::WorkerRole::kPrefill},
+                                     RoleFlag{&raw.decodes, wire::WorkerRole::kDecode}}) {
     for (const std::string& value : *values) {
       StatusOr<WorkerEndpoint> worker = ParseWorkerFlag(value, role);
       if (!worker.ok()) {
@@ -155,20 +154,23 @@ StatusOr<RouterOptions> ParseRouterOptions(const std::vector<std::string>& args,
     }
   }
 
-  const std::pair<std::string_view, const std::string*> durations[] = {
-      {"first-byte-timeout", &raw.first_byte_timeout},
-      {"worker-wait-timeout", &raw.worker_wait_timeout},
-      {"upstream-idle-timeout", &raw.upstream_idle_timeout},
-      {"health-check-interval", &raw.health_check_interval},
-      {"health-check-timeout", &raw.health_check_timeout}};
-  std::chrono::milliseconds* const targets[] = {
-      &options.proxy.first_byte_timeout, &options.proxy.worker_wait_timeout,
-      &options.upstream_idle_timeout, &options.health.interval, &options.health.timeout};
-  for (size_t i = 0; i < std::size(durations); ++i) {
-    StatusOr<std::chrono::milliseconds> value =
-        Milliseconds(durations[i].first, *durations[i].second);
+  struct DurationFlag {
+    std::string_view name;
+    const std::string* text;
+    std::chrono::milliseconds* target;
+  };
+  for (const DurationFlag& flag :
+       {DurationFlag{"first-byte-timeout", &raw.first_byte_timeout,
+                     &options.proxy.first_byte_timeout},
+        DurationFlag{"worker-wait-timeout", &raw.worker_wait_timeout,
+                     &options.proxy.worker_wait_timeout},
+        DurationFlag{"upstream-idle-timeout", &raw.upstream_idle_timeout,
+                     &options.upstream_idle_timeout},
+        DurationFlag{"health-check-interval", &raw.health_check_interval, &options.health.interval},
+        DurationFlag{"health-check-timeout", &raw.health_check_timeout, &options.health.timeout}}) {
+    StatusOr<std::chrono::milliseconds> value = Milliseconds(flag.name, *flag.text);
     if (!value.ok()) return value.status();
-    *targets[i] = *value;
+    *flag.target = *value;
   }
   StatusOr<uint64_t> max_body = ParseByteSize(raw.max_body);
   if (!max_body.ok() || *max_body < 1024) {

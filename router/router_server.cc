@@ -84,11 +84,11 @@ RouterServer::RouterServer(boost::asio::io_context& io_context, RouterOptions op
                      .clock = clock,
                      .random = random_,
                      .logger = logger_} {
-  const std::pair<wire::WorkerRole, PolicyKind> role_policies[] = {
-      {wire::WorkerRole::kAggregated, options_.aggregated_policy},
-      {wire::WorkerRole::kPrefill, options_.prefill_policy},
-      {wire::WorkerRole::kDecode, options_.decode_policy}};
-  for (const auto& [role, kind] : role_policies) {
+  using RolePolicy = std::pair<wire::WorkerRole, PolicyKind>;
+  for (const auto& [role, kind] :
+       {RolePolicy{wire::WorkerRole::kAggregated, options_.aggregated_policy},
+        RolePolicy{wire::WorkerRole::kPrefill, options_.prefill_policy},
+        RolePolicy{wire::WorkerRole::kDecode, options_.decode_policy}}) {
     policies_[role] = MakeRoutingPolicy(kind, options_.cache_aware, random_());
   }
   pool_.OnForgotten([this](const std::string& url) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <ranges>
 #include <utility>
 
 namespace tessera::router {
@@ -206,9 +207,9 @@ void PrefixTree::RemoveFromSubtree(Node& subtree, TenantId tenant) {
     order.push_back(node);
     for (auto& [first, child] : node->children) stack.push_back(child.get());
   }
-  for (auto node = order.rbegin(); node != order.rend(); ++node) {
-    std::erase_if((*node)->tenants, [tenant](const auto& entry) { return entry.first == tenant; });
-    PruneIfEmpty(**node);
+  for (Node* node : std::views::reverse(order)) {
+    std::erase_if(node->tenants, [tenant](const auto& entry) { return entry.first == tenant; });
+    PruneIfEmpty(*node);
   }
 }
 

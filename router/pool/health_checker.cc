@@ -39,7 +39,7 @@ void HealthChecker::ProbeAll() {
 void HealthChecker::Probe(const std::string& url) {
   probing_.insert(url);
   client_.Fetch({.method = "GET", .url = url + options_.path},
-                [this, url](StatusOr<http::HttpClientResponse> response) {
+                [this, url](const StatusOr<http::HttpClientResponse>& response) {
                   probing_.erase(url);
                   Record(url, response.status());
                 });

@@ -117,14 +117,12 @@ void ForwardedRequest::Attempt() {
 
 bool ForwardedRequest::HasUnfailedMember(wire::WorkerRole role) const {
   const auto failed = failed_.find(role);
-  for (const auto& [url, worker] : context_.pool.workers()) {
-    if (worker.endpoint.role != role || worker.draining) continue;
-    if (failed == failed_.end() ||
-        std::find(failed->second.begin(), failed->second.end(), url) == failed->second.end()) {
-      return true;
-    }
-  }
-  return false;
+  return std::ranges::any_of(context_.pool.workers(), [&](const auto& entry) {
+    const auto& [url, worker] = entry;
+    return worker.endpoint.role == role && !worker.draining &&
+           (failed == failed_.end() ||
+            std::ranges::find(failed->second, url) == failed->second.end());
+  });
 }
 
 std::optional<std::string> ForwardedRequest::Pick(wire::WorkerRole role) {
@@ -161,8 +159,8 @@ void ForwardedRequest::Send(Leg& leg, wire::WorkerRole role, const std::string& 
   auto self = shared_from_this();
   leg.call = context_.client.Start(
       http::HttpClientRequest::PostJson(url + request_.path, std::move(body)),
-      {.on_head = [self, &leg,
-                   serial](const http::HttpResponseHead& head) { self->OnHead(leg, serial, head); },
+      // on_body and on_complete keep `self`, and with it `leg`, alive.
+      {.on_head = [&leg, serial](const http::HttpResponseHead& head) { OnHead(leg, serial, head); },
        .on_body =
            [self, &leg, serial](std::string_view data, steady_clock::time_point arrival) {
              self->OnBody(leg, serial, data, arrival);

@@ -117,7 +117,7 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   bool HasUnfailedMember(wire::WorkerRole role) const;
 
   void Send(Leg& leg, wire::WorkerRole role, const std::string& url, std::string body);
-  void OnHead(Leg& leg, uint64_t serial, const http::HttpResponseHead& head);
+  static void OnHead(Leg& leg, uint64_t serial, const http::HttpResponseHead& head);
   void OnBody(Leg& leg, uint64_t serial, std::string_view data,
               std::chrono::steady_clock::time_point arrival);
   void OnComplete(Leg& leg, uint64_t serial, const Status& status);
