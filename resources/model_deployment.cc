@@ -200,6 +200,8 @@ std::string_view RoleKey(WorkerRole role) {
       return "prefill";
     case WorkerRole::kDecode:
       return "decode";
+    case WorkerRole::kRouter:
+      return "router";
   }
   return "worker";
 }
@@ -216,6 +218,7 @@ const RoleSpec& ModelDeploymentSpec::Role(WorkerRole role) const {
     case WorkerRole::kDecode:
       return *decode;
     case WorkerRole::kAggregated:
+    case WorkerRole::kRouter:
       break;
   }
   return *worker;

@@ -19,7 +19,8 @@ StatusOr<adapters::LaunchPlan> PlanWorkerLaunch(
                                   .bootstrap_port = placement.bootstrap_port,
                                   .devices = spec.partitions,
                                   .hardware = {}};
-  if (const GpuPartition* partition = inventory.FindPartition(spec.partitions.front());
+  if (const GpuPartition* partition =
+          spec.partitions.empty() ? nullptr : inventory.FindPartition(spec.partitions.front());
       partition != nullptr) {
     if (const GpuDevice* gpu = inventory.GpuOf(*partition);
         gpu != nullptr && !gpu->product.empty()) {

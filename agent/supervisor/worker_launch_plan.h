@@ -23,8 +23,8 @@ struct WorkerPlacement {
 };
 
 // InvalidArgument when the engine is not in `engines`, or its adapter
-// cannot take one of the spec's settings (named). Precondition:
-// spec.partitions is not empty.
+// cannot take one of the spec's settings (named). A spec without partitions
+// (a router) gets no devices and no hardware to model.
 StatusOr<adapters::LaunchPlan> PlanWorkerLaunch(
     const wire::WorkerSpec& spec, const WorkerPlacement& placement,
     const std::map<std::string, adapters::EngineInstallation>& engines,

@@ -57,7 +57,7 @@ def test_a_401_names_the_scheme(agent):
      "deployment: must be a string, got number 7"),
     (json.dumps(sim_spec() | {"replicas": 2}).encode(), 400, "replicas: unknown field"),
     (json.dumps(sim_spec() | {"role": "both"}).encode(), 400,
-     'role: unknown role "both"; expected aggregated, prefill or decode'),
+     'role: unknown role "both"; expected aggregated, prefill, decode or router'),
     (json.dumps(sim_spec(partitions=[])).encode(), 400, "partitions: must be a non-empty list"),
     (json.dumps(sim_spec(partitions=["0"])).encode(), 400,
      "partitions[0]: must be a partition index"),
