@@ -88,6 +88,12 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   fields.Optional("env", engine.env);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
   StatusOr<wire::EngineKind> parsed = wire::ParseEngineKind(kind);
+  // The router is Tessera's own process in front of the engines, set up
+  // by spec.router; it serves no model by itself.
+  if (parsed.ok() && *parsed == wire::EngineKind::kRouter) {
+    parsed = InvalidArgumentError("unknown engine kind " + Quote(kind) +
+                                  "; expected vllm, sglang or sim");
+  }
   if (!parsed.ok()) return parsed.status().WithContext("spec.engine.kind");
   engine.kind = *parsed;
   if (concurrency) engine.concurrency = *concurrency;

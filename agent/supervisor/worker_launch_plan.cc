@@ -18,7 +18,8 @@ StatusOr<adapters::LaunchPlan> PlanWorkerLaunch(
                                   .port = placement.port,
                                   .bootstrap_port = placement.bootstrap_port,
                                   .devices = spec.partitions,
-                                  .hardware = {}};
+                                  .hardware = {},
+                                  .admin_token_file = placement.admin_token_file};
   if (const GpuPartition* partition =
           spec.partitions.empty() ? nullptr : inventory.FindPartition(spec.partitions.front());
       partition != nullptr) {

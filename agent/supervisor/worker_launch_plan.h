@@ -20,6 +20,7 @@ struct WorkerPlacement {
   std::string bind_host;  // where the engine listens
   int port = 0;
   std::optional<int> bootstrap_port{};
+  std::string admin_token_file{};  // for routers: the token of their admin API
 };
 
 // InvalidArgument when the engine is not in `engines`, or its adapter

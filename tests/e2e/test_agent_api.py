@@ -65,7 +65,7 @@ def test_a_401_names_the_scheme(agent):
     (json.dumps(sim_spec(partitions=[99])).encode(), 400,
      "partitions[0]: partition 99 does not exist on this node (it has 8, numbered 0-7)"),
     (json.dumps(sim_spec(engine="trtllm")).encode(), 400,
-     'engine.kind: "trtllm" is not in this agent\'s engine allow-list (sim, sim-sglang)'),
+     'engine.kind: "trtllm" is not in this agent\'s engine allow-list (sim, sim-sglang, tessera-router)'),
     (json.dumps(sim_spec(maxModelLen="8k")).encode(), 400,
      'engine.maxModelLen: must be an integer, got string "8k"'),
     (json.dumps(sim_spec(tensorParallelSize=2)).encode(), 400,
