@@ -14,6 +14,15 @@ from conftest import BIN_DIR, free_port, stop_process
 
 TOKEN = "e2e-token-0123456789abcdef"
 
+# tessera-router when the tree has it; otherwise a stand-in for its control
+# surface (stub_router.py), so that deployments' routers start, take their
+# membership and count as ready in suites that do not route requests.
+ROUTER = os.path.join(BIN_DIR, "tessera-router")
+ROUTER_IS_REAL = os.path.exists(ROUTER)
+ROUTER_COMMAND = ([ROUTER] if ROUTER_IS_REAL else
+                  ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           "stub_router.py")])
+
 # Short periods so that restarts, backoff and drains happen in seconds.
 FAST_CONFIG = """
 engines:
@@ -24,6 +33,9 @@ engines:
     kind: sim
     flavor: sglang
     command: [{simulator}]
+  tessera-router:
+    kind: tessera-router
+    command: {router}
 supervision:
   readinessPeriod: 100ms
   livenessPeriod: 300ms
@@ -81,7 +93,7 @@ class Agent:
             with open(self.config_file, "w") as f:
                 f.write(config or FAST_CONFIG.format(
                     simulator=os.path.join(BIN_DIR, "tessera-engine-sim"), first=first,
-                    last=first + 99))
+                    last=first + 99, router=json.dumps(ROUTER_COMMAND)))
         self.log_path = os.path.join(self.state_dir, "agent.log")
         self.process = None
         self.start()

@@ -121,12 +121,20 @@ def test_deployment_lifecycle(cluster_factory):
     status = wait_until(lambda: cluster.ready("llama-8b-sim", count=2), what="the sample ready",
                         diagnostics=cluster.diagnostics)
     workers = managed_workers(cluster.agents, "llama-8b-sim")
-    assert sorted(w["node"] for w in workers) == ["kube-a", "kube-b"]
+    engines = [w for w in workers if w["spec"]["role"] != "router"]
+    assert sorted(w["node"] for w in engines) == ["kube-a", "kube-b"]
+    # The sample's one router (the default), fed and published as the endpoint.
+    routers = [w for w in workers if w["spec"]["role"] == "router"]
+    assert len(routers) == 1 and routers[0]["spec"]["partitions"] == []
+    status = wait_until(lambda: (s := cluster.ready("llama-8b-sim", "router", 1))
+                        and s.get("endpoint") and s, what="the sample's endpoint",
+                        diagnostics=cluster.diagnostics)
+    assert status["endpoint"] == routers[0]["url"]
     md = cluster.get("md", "llama-8b-sim")
     assert status["observedGeneration"] == md["metadata"]["generation"]
     assert "serving.tessera.io/workers" in md["metadata"]["finalizers"]
     printed = cluster.kube.kubectl("get", "-n", cluster.namespace, "md").stdout
-    assert re.search(r"llama-8b-sim\s+aggregated\s+True\s+2/2", printed), printed
+    assert re.search(r"llama-8b-sim\s+aggregated\s+True\s+2/2\s+1/1", printed), printed
     sample_workers = {(w["id"], w["pid"]) for w in workers}
 
     # A disaggregated deployment; its decode role scaled through /scale.
@@ -188,8 +196,9 @@ def test_deployment_lifecycle(cluster_factory):
     wait_until(lambda: condition(cluster.get("gpun", victim.hostname)["status"], "Ready")
                .get("status") == "Unknown", what="GPUNode marked lost")
     assert cluster.get("gpun", victim.hostname)["status"]["partitions"]["free"] == 0
+    # pd's 3 workers, the sample's 2 and its router.
     wait_until(lambda: len([w for w in live(managed_workers([survivor])) if w["state"] == "ready"])
-               == 5, timeout=60, what="all 5 workers on the survivor",
+               == 6, timeout=60, what="all 6 workers on the survivor",
                diagnostics=cluster.diagnostics)
     wait_until(lambda: cluster.ready("pd", "decode", 2) and cluster.ready("llama-8b-sim", count=2),
                what="both ready again", diagnostics=cluster.diagnostics)
@@ -209,7 +218,7 @@ def test_deployment_lifecycle(cluster_factory):
     assert not live(managed_workers([survivor], "pd"))
     wait_until(lambda: not [r for r in cluster.get("mdr")["items"]
                             if r["spec"]["deployment"] == "pd"], what="roles removed")
-    assert len(live(managed_workers([survivor], "llama-8b-sim"))) == 2
+    assert len(live(managed_workers([survivor], "llama-8b-sim"))) == 3
     assert sample_workers  # the sample was untouched until its node died
 
 

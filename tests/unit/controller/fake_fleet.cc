@@ -253,4 +253,12 @@ void FakeStore::RecordEvent(const DeploymentRecord& record, EventType type, std:
                     .message = std::string(message)});
 }
 
+StatusOr<RouterMembership> FakeRouters::PutMembership(const std::string& router_url,
+                                                      const RouterMembership& membership) {
+  ++puts;
+  if (!fail_puts.empty()) return UnavailableError(fail_puts);
+  memberships[router_url] = membership;
+  return membership;
+}
+
 }  // namespace tessera::controller::testing

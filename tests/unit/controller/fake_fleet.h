@@ -12,6 +12,7 @@
 #include "base/logging.h"
 #include "controller/fleet/agent_api.h"
 #include "controller/fleet/node_source.h"
+#include "controller/routers/router_api.h"
 #include "controller/store/deployment_store.h"
 #include "hardware/partition_mode.h"
 
@@ -90,6 +91,20 @@ class FakeAgents final : public AgentApi, public NodeSource {
 
   std::map<std::string, FakeNode> nodes_;  // by endpoint
   std::vector<Wait> waits_;
+};
+
+// Routers as tessera-router's admin API behaves: a PUT replaces what a
+// router routes to and answers with it.
+class FakeRouters final : public RouterApi {
+ public:
+  StatusOr<RouterMembership> PutMembership(const std::string& router_url,
+                                           const RouterMembership& membership) override;
+
+  // What each router (by URL) was last told.
+  std::map<std::string, RouterMembership> memberships;
+  int puts = 0;
+  // Non-empty: every PUT fails with Unavailable and this message.
+  std::string fail_puts;
 };
 
 class FakeStore final : public DeploymentStore {
