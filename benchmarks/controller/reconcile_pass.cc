@@ -166,6 +166,11 @@ class MemoryStore final : public controller::DeploymentStore {
                           controller::DeploymentRecord* /*record*/) override {
     return tessera::OkStatus();
   }
+  Status SyncEndpoint(const tessera::resources::ObjectKey& /*key*/,
+                      const controller::DeploymentRecord* /*record*/,
+                      const std::vector<controller::RouterAddress>& /*routers*/) override {
+    return tessera::OkStatus();
+  }
   void RecordEvent(const controller::DeploymentRecord& /*record*/, controller::EventType /*type*/,
                    std::string_view /*reason*/, std::string_view /*message*/) override {}
 

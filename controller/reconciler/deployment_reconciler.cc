@@ -17,6 +17,7 @@
 #include "controller/reconciler/role_plan.h"
 #include "controller/reconciler/worker_naming.h"
 #include "controller/reconciler/worker_template.h"
+#include "http/http_url.h"
 
 namespace tessera::controller {
 namespace {
@@ -96,6 +97,20 @@ struct DeploymentReconciler::Pass {
   bool Ready(const OwnedWorker& owned_worker) const {
     return owned_worker.Ready() && (owned_worker.worker->spec.role != WorkerRole::kRouter ||
                                     fed_routers.contains(owned_worker.worker->id));
+  }
+
+  // Where clients reach the ready routers, for the store's Service.
+  std::vector<RouterAddress> RouterAddresses() const {
+    std::vector<RouterAddress> addresses;
+    for (const OwnedWorker& candidate : owned) {
+      if (candidate.worker->spec.role != WorkerRole::kRouter || !Ready(candidate)) continue;
+      // Agents advertise http://<host>:<port>; anything else has no address to list.
+      if (StatusOr<http::HttpUrl> url = http::ParseHttpUrl(candidate.worker->url); url.ok()) {
+        addresses.push_back({.host = url->host, .port = url->port});
+      }
+    }
+    std::sort(addresses.begin(), addresses.end());
+    return addresses;
   }
 
   // The URL of the ready router that has been ready longest: the same one,
@@ -189,6 +204,10 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
     FeedRouters(pass);
   }
   WriteStatus(pass);
+  if (Status synced = store_.SyncEndpoint(key, &*pass.record, pass.RouterAddresses());
+      !synced.ok()) {
+    return {.status = synced};
+  }
   if (!pass.agent_errors.empty()) {
     return {.status = UnavailableError(pass.agent_errors.front())};
   }
@@ -457,6 +476,10 @@ ReconcileResult DeploymentReconciler::TearDown(Pass& pass) {
     Collect(pass);
   }
   feeder_.Forget(pass.key);
+  if (Status synced = store_.SyncEndpoint(pass.key, pass.record ? &*pass.record : nullptr, {});
+      !synced.ok()) {
+    return {.status = synced};
+  }
   // Workers on lost nodes cannot be reached; the surplus check removes them
   // if their node comes back.
   const bool drained = std::none_of(pass.owned.begin(), pass.owned.end(),

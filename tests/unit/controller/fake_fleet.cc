@@ -261,4 +261,16 @@ StatusOr<RouterMembership> FakeRouters::PutMembership(const std::string& router_
   return membership;
 }
 
+Status FakeStore::SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                               const std::vector<RouterAddress>& routers) {
+  const bool serve = record != nullptr && record->spec && !record->metadata.deletion_timestamp &&
+                     record->spec->router.replicas > 0;
+  if (serve) {
+    endpoints[key] = routers;
+  } else {
+    endpoints.erase(key);
+  }
+  return OkStatus();
+}
+
 }  // namespace tessera::controller::testing

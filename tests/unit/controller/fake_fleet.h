@@ -131,6 +131,10 @@ class FakeStore final : public DeploymentStore {
                           DeploymentRecord* /*record*/) override {
     return OkStatus();
   }
+  // Records what the deployment's address should list: nothing when it
+  // should have none.
+  Status SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                      const std::vector<RouterAddress>& routers) override;
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 
@@ -142,6 +146,8 @@ class FakeStore final : public DeploymentStore {
   };
   std::vector<Event> events;
   int status_writes = 0;
+  // By deployment: the routers its Service lists; absent: no Service.
+  std::map<resources::ObjectKey, std::vector<RouterAddress>> endpoints;
 
  private:
   std::map<resources::ObjectKey, DeploymentRecord> records_;

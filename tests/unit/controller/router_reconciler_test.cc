@@ -252,6 +252,25 @@ TEST_F(RouterReconcilerTest, ARestartedControllerTellsEachRouterOnceAndStartsNot
   EXPECT_EQ(routers_.puts, router_puts + 1);
 }
 
+TEST_F(RouterReconcilerTest, TheStoreIsToldWhereTheReadyRoutersAre) {
+  store_.Apply(Aggregated(2, 8192, "", 2));
+  Pass();
+  EXPECT_TRUE(store_.endpoints.at(kLlama).empty()) << "a Service, no router ready yet";
+  agents_.Settle();
+  Pass();
+  std::vector<RouterAddress> expected;
+  for (const ObservedWorker* router : Routers()) {
+    expected.push_back({.host = NodeOf(router->id),
+                        .port = std::stoi(router->url.substr(router->url.rfind(':') + 1))});
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(store_.endpoints.at(kLlama), expected);
+
+  store_.Apply(Aggregated(2));
+  Pass();
+  EXPECT_FALSE(store_.endpoints.contains(kLlama)) << "no routers wanted: no Service";
+}
+
 TEST_F(RouterReconcilerTest, DeletionDrainsTheRoutersToo) {
   ApplyAndSettle(Aggregated(1, 8192, "", 1));
   store_.MarkDeleted(kLlama);
@@ -260,6 +279,7 @@ TEST_F(RouterReconcilerTest, DeletionDrainsTheRoutersToo) {
   Pass();
   EXPECT_THAT(agents_.Workers("llama"), IsEmpty());
   EXPECT_FALSE(store_.Get(kLlama).has_value()) << "the finalizer waited for the routers too";
+  EXPECT_FALSE(store_.endpoints.contains(kLlama));
 }
 
 }  // namespace
