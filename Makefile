@@ -6,7 +6,7 @@
 BUILD_DIR    ?= build
 SANITIZE_DIR ?= build-sanitize
 TSAN_DIR     ?= build-tsan
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 CMAKE_FLAGS  ?=
 CTEST_FLAGS  ?= --output-on-failure --parallel $(shell nproc)
 
@@ -51,11 +51,12 @@ sanitize: sanitize-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
 
-# libFuzzer over the agent's request handling, each target for a bounded
-# time: worker specs alone, and whole admin requests from raw bytes. New
+# libFuzzer over what the agent and the router read from the network, each
+# target for a bounded time: worker specs alone, whole agent admin requests
+# from raw bytes, and the router's client requests and membership. New
 # inputs that find new coverage are kept in the build tree, not the
 # repository.
-FUZZERS = worker_spec admin_request
+FUZZERS = worker_spec admin_request router_request
 fuzz: sanitize-build
 	for fuzzer in $(FUZZERS); do \
 	  mkdir -p $(SANITIZE_DIR)/corpus/$$fuzzer && \

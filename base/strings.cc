@@ -52,6 +52,13 @@ std::string AsciiUpper(std::string_view text) {
   return upper;
 }
 
+std::string_view TrimWhitespace(std::string_view text) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
 std::string Quote(std::string_view text) { return DoubleQuote(text, Escapes::kHex); }
 
 std::string JsonQuote(std::string_view text) { return DoubleQuote(text, Escapes::kJson); }

@@ -14,6 +14,9 @@ namespace tessera {
 std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
 
+// `text` without the spaces, tabs, carriage returns and newlines around it.
+std::string_view TrimWhitespace(std::string_view text);
+
 // Double-quotes `text` for an error message, escaping quotes, backslashes and
 // control characters so that the quoted input is unambiguous and printable.
 std::string Quote(std::string_view text);

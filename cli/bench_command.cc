@@ -25,6 +25,7 @@
 #include "cli/bench/progress_reporter.h"
 #include "cli/bench/random_dataset.h"
 #include "cli/bench/result_report.h"
+#include "cli/bench/server_time.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
 #include "http/http_client.h"
@@ -73,6 +74,7 @@ struct BenchPlan {
   bench::GoodputObjectives goodput;
   std::vector<int64_t> sweep;
   std::vector<bench::Expectation> expectations;
+  double time_scale = 1.0;
 };
 
 StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags) {
@@ -172,9 +174,9 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
 
   TESSERA_ASSIGN_OR_RETURN(const double rate, ParseNumber("--request-rate", flags.request_rate));
   TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags));
-  TESSERA_ASSIGN_OR_RETURN(plan.arrivals,
-                           bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()), rate,
-                                                 flags.burstiness, flags.seed));
+  TESSERA_ASSIGN_OR_RETURN(
+      plan.arrivals, bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()),
+                                           rate / flags.time_scale, flags.burstiness, flags.seed));
   TESSERA_ASSIGN_OR_RETURN(plan.goodput, bench::ParseGoodput(flags.goodput));
 
   plan.run.percentile_metrics = SplitList(flags.percentile_metrics);
@@ -223,6 +225,7 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.run.dataset_name = flags.dataset_name;
   plan.run.num_prompts = static_cast<int64_t>(plan.prompts.size());
   plan.run.request_rate = rate;
+  plan.time_scale = flags.time_scale;
   plan.run.burstiness = flags.burstiness;
   plan.run.max_concurrency = flags.max_concurrency;
   std::array<char, 32> date{};
@@ -249,6 +252,7 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
                            bench::RunLoad(plan.load, plan.prompts, plan.arrivals, on_progress,
                                           std::chrono::milliseconds(terminal ? 200 : 1000)));
   RunOutcome outcome;
+  bench::ToServerTime(plan.time_scale, result.outcomes, result.duration_seconds);
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
@@ -345,6 +349,12 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
                    "Gamma shape of arrival gaps: 1 is Poisson, lower is burstier")
       ->capture_default_str();
   bench->add_option("--seed", flags.seed)->capture_default_str();
+  bench
+      ->add_option("--time-scale", flags.time_scale,
+                   "The server's wall seconds per second of its own time (tessera-engine-sim "
+                   "--time-scale): the rate and every figure are in the server's time")
+      ->check(CLI::Range(1e-6, 1e6))
+      ->capture_default_str();
   bench->add_option("--percentile-metrics", flags.percentile_metrics, "Of ttft, tpot, itl, e2el")
       ->capture_default_str();
   bench->add_option("--metric-percentiles", flags.metric_percentiles, "e.g. 50,90,99")
@@ -384,7 +394,12 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
       err << "tessera bench: " << run.status().message() << "\n";
       return kInvalidInput;
     }
-    out << bench::FormatResultBlock(run->metrics, plan->run) << std::flush;
+    out << bench::FormatResultBlock(run->metrics, plan->run);
+    if (plan->time_scale != 1.0) {
+      out << "Times above are the server's: wall times divided by --time-scale " << plan->time_scale
+          << "\n";
+    }
+    out << std::flush;
     runs.push_back(*std::move(run));
   }
 

@@ -47,6 +47,10 @@ struct BenchFlags {
   std::string sweep_chart = "tessera-bench-sweep.png";
   std::string expect;
   std::string request_timeout = "6h";
+  // The server's wall seconds per second of its own time (a simulator's
+  // --time-scale): the request rate is in the server's time and so is
+  // every figure reported.
+  double time_scale = 1.0;
   bool disable_progress = false;
 };
 

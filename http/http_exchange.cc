@@ -126,6 +126,15 @@ Status HttpExchange::End() {
   return OkStatus();
 }
 
+void HttpExchange::Abort(Status reason) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (phase_ == Phase::kEnded || cancelled()) return;
+    cancelled_.store(true, std::memory_order_release);
+  }
+  PostAbort(std::move(reason));
+}
+
 void HttpExchange::OnClose(std::function<void(const Status&)> callback) {
   Status status;
   {

@@ -93,6 +93,13 @@ class HttpExchange {
   // end is always queued.
   Status End();
 
+  // Ends the exchange at once without completing the response: the
+  // connection is closed, so a client reading a streamed body sees it cut
+  // short (no last chunk) rather than a complete answer. For a proxy whose
+  // upstream broke off mid-body. The close callback runs with `reason`. A
+  // no-op once the exchange has ended.
+  void Abort(Status reason);
+
   // True once the exchange has ended before its response was handed in
   // full to the kernel (the client closed or reset the connection, a write
   // timed out, backpressure, the server closed), or an abort is on its way.

@@ -274,14 +274,6 @@ StatusOr<KubeConfig> ParseKubeconfig(const json& document, const std::filesystem
 
 }  // namespace
 
-std::optional<std::string> ProcessEnvironment(const char* name) {
-  // Tessera never modifies its environment after start-up, which is what
-  // makes reading it from any thread safe.
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
 StatusOr<KubeConfig> LoadKubeconfig(const std::filesystem::path& path, std::string_view context) {
   const std::string where = "kubeconfig " + path.string();
   auto text = ReadFile(path, kMaxCredentialFileBytes * 16);

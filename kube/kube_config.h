@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/environment.h"
 #include "base/status.h"
 
 namespace tessera::kube {
@@ -37,13 +38,6 @@ struct KubeConfig {
   // instead of the host in `server`.
   std::string tls_server_name{};
 };
-
-// Reads environment variables; returns nullopt for unset ones. Injected so
-// tests need not modify the process environment.
-using EnvironmentLookup = std::function<std::optional<std::string>(const char* name)>;
-
-// The process environment.
-std::optional<std::string> ProcessEnvironment(const char* name);
 
 // Loads `path`, YAML or JSON, and resolves the context named `context`, or
 // `current-context` when `context` is empty: that context's cluster (server,

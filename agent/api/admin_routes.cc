@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/metrics/gzip.h"
+#include "base/bearer_token.h"
 #include "base/http_status.h"
 #include "base/numbers.h"
 #include "base/strings.h"
@@ -61,18 +62,6 @@ ApiResponse AdminErrorResponse(int status, const Status& reason) {
                           {"message", reason.message()}}}})};
 }
 
-bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  // Every byte of the longer string is visited whatever the inputs.
-  const size_t length = std::max(a.size(), b.size());
-  unsigned difference = a.size() == b.size() ? 0U : 1U;
-  for (size_t i = 0; i < length; ++i) {
-    const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-    const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
-    difference |= static_cast<unsigned>(x ^ y);
-  }
-  return difference == 0;
-}
-
 AdminRoutes::AdminRoutes(Supervisor& supervisor, std::optional<std::string> token,
                          std::function<std::string(bool gzip)> render_metrics, std::string hostname,
                          std::map<std::string, std::string> labels)
@@ -83,13 +72,7 @@ AdminRoutes::AdminRoutes(Supervisor& supervisor, std::optional<std::string> toke
       labels_(std::move(labels)) {}
 
 bool AdminRoutes::Authorized(const std::string& authorization) const {
-  if (!token_) return true;
-  constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() < kScheme.size() ||
-      AsciiLower(authorization.substr(0, kScheme.size())) != AsciiLower(kScheme)) {
-    return false;
-  }
-  return ConstantTimeEquals(authorization.substr(kScheme.size()), *token_);
+  return !token_ || BearerTokenMatches(authorization, {*token_});
 }
 
 std::optional<ApiResponse> AdminRoutes::Screen(const ApiRequest& head) const {

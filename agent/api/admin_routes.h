@@ -71,9 +71,6 @@ class AdminRoutes {
 // The API's error body for `status` with `reason`'s code and message.
 ApiResponse AdminErrorResponse(int status, const Status& reason);
 
-// Compares in time independent of where the strings first differ.
-bool ConstantTimeEquals(const std::string& a, const std::string& b);
-
 }  // namespace tessera::agent
 
 #endif  // TESSERA_AGENT_API_ADMIN_ROUTES_H_

@@ -13,12 +13,6 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
 constexpr int kMemoryLevel = 8;
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 }  // namespace
 
 std::string GzipMember(std::string_view data, int level) {
@@ -42,14 +36,14 @@ std::string GzipMember(std::string_view data, int level) {
 bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const size_t comma = accept_encoding.find(',');
-    std::string_view entry = Trim(accept_encoding.substr(0, comma));
+    std::string_view entry = TrimWhitespace(accept_encoding.substr(0, comma));
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     const size_t semicolon = entry.find(';');
-    const std::string coding = AsciiLower(Trim(entry.substr(0, semicolon)));
+    const std::string coding = AsciiLower(TrimWhitespace(entry.substr(0, semicolon)));
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
     if (semicolon == std::string_view::npos) return true;
-    std::string_view parameter = Trim(entry.substr(semicolon + 1));
+    std::string_view parameter = TrimWhitespace(entry.substr(semicolon + 1));
     if (!parameter.starts_with("q=")) return true;
     parameter.remove_prefix(2);
     // q=0, q=0.0, q=0.000 refuse; anything else accepts.

@@ -220,6 +220,7 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body, Endpoint en
     request.seed = seed->get<int64_t>();
   }
   TESSERA_ASSIGN_OR_RETURN(request.bootstrap, ReadBootstrap(body));
+  TESSERA_ASSIGN_OR_RETURN(request.kv_transfer, ReadKvTransferParams(body));
   return request;
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "engine/openai/kv_transfer_params.h"
 
 namespace tessera::openai {
 
@@ -46,6 +47,7 @@ struct CompletionRequest {
   double temperature = 1.0;
   std::optional<int64_t> seed;
   std::optional<Bootstrap> bootstrap;
+  std::optional<KvTransferParams> kv_transfer;  // vLLM's prefill/decode protocol
 };
 
 // Parses and validates a request body. Errors are InvalidArgument with the

@@ -61,7 +61,8 @@ std::string UsageChunk(const ResponseContext& context, const Usage& usage) {
 }
 
 std::string CompleteResponse(const ResponseContext& context, std::string_view text,
-                             std::string_view finish_reason, const Usage& usage) {
+                             std::string_view finish_reason, const Usage& usage,
+                             std::string_view kv_transfer_params) {
   const bool chat = context.endpoint == Endpoint::kChatCompletions;
   std::string json = R"({"id":)" + JsonString(context.id) +
                      (chat ? R"(,"object":"chat.completion","created":)"
@@ -74,9 +75,12 @@ std::string CompleteResponse(const ResponseContext& context, std::string_view te
     json += R"(,"choices":[{"index":0,"text":)" + JsonString(text) +
             R"(,"logprobs":null,"finish_reason":)";
   }
-  json +=
-      FinishReason(finish_reason) + R"(,"stop_reason":null}],"usage":)" + UsageJson(usage) + "}";
-  return json;
+  json += FinishReason(finish_reason) + R"(,"stop_reason":null}],"usage":)" + UsageJson(usage);
+  if (!kv_transfer_params.empty()) {
+    json += R"(,"kv_transfer_params":)";
+    json += kv_transfer_params;
+  }
+  return json + "}";
 }
 
 std::string ErrorBody(int status, std::string_view type, std::string_view message,

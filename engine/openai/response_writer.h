@@ -42,9 +42,12 @@ std::string ContentChunk(const ResponseContext& context, std::string_view text,
 // The usage chunk sent before [DONE] when stream_options.include_usage is set.
 std::string UsageChunk(const ResponseContext& context, const Usage& usage);
 
-// The whole non-streaming response body.
+// The whole non-streaming response body. `kv_transfer_params`, when not
+// empty, is a JSON object added as the top-level field of that name (vLLM's
+// prefill worker answers where its KV waits there).
 std::string CompleteResponse(const ResponseContext& context, std::string_view text,
-                             std::string_view finish_reason, const Usage& usage);
+                             std::string_view finish_reason, const Usage& usage,
+                             std::string_view kv_transfer_params = "");
 
 // vLLM's error body: {"error":{"message":...,"type":...,"param":...,"code":N}}.
 // An empty `param` is written as null.

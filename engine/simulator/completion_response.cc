@@ -63,7 +63,8 @@ openai::Usage CompletionResponse::Finish(FinishReason finish, int64_t prompt_tok
     (void)exchange_->End();
   } else {
     (void)exchange_->Respond(http::HttpResponse::Json(
-        200, openai::CompleteResponse(context_, text_, FinishReasonText(finish), usage)));
+        200, openai::CompleteResponse(context_, text_, FinishReasonText(finish), usage,
+                                      kv_transfer_params_)));
   }
   return usage;
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/openai/response_writer.h"
@@ -46,6 +47,9 @@ class CompletionResponse {
   // Ends the answer with `finish` and the usage it reports, which is
   // returned: the prompt's tokens and the output's (at least one).
   openai::Usage Finish(FinishReason finish, int64_t prompt_tokens);
+  // Adds vLLM's top-level kv_transfer_params (a JSON object) to a whole
+  // response; a stream has nowhere to carry it.
+  void SetKvTransferParams(std::string json) { kv_transfer_params_ = std::move(json); }
   // Ends the answer with an error: as the last event of a stream whose head
   // is sent, else as an error response with `status`.
   void Fail(int status, std::string_view type, std::string_view message);
@@ -57,6 +61,7 @@ class CompletionResponse {
   bool include_usage_ = false;
   std::vector<std::string> stop_;
   std::string text_;  // generated so far, as sent
+  std::string kv_transfer_params_;
 };
 
 // "stop" or "length", as the finish_reason field spells it.

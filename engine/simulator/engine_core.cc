@@ -79,12 +79,23 @@ Status EngineCore::Add(EngineRequest request) {
     sequence->transferred_tokens = prompt;
     sequence->tokens.insert(sequence->tokens.end(), request.transferred_output.begin(),
                             request.transferred_output.end());
+  } else if (request.transferred_prompt_tokens > 0) {
+    sequence->transferred_tokens = std::min(request.transferred_prompt_tokens, prompt - 1);
   }
+  sequence->hold_kv_at_length = request.hold_kv_at_length;
   sequence->max_output_tokens = request.max_output_tokens;
   sequence->stop_after_tokens = request.stop_after_tokens;
   known_ids_.insert(sequence->id);
   scheduler_->Add(std::move(sequence));
   return OkStatus();
+}
+
+bool EngineCore::ReleaseHeldKv(const std::string& request_id) {
+  const auto it = held_kv_.find(request_id);
+  if (it == held_kv_.end()) return false;
+  kv_cache_->Release(it->second);
+  held_kv_.erase(it);
+  return true;
 }
 
 void EngineCore::Abort(const std::string& request_id) {
@@ -103,6 +114,7 @@ StepOutcome EngineCore::Step() {
   scheduler_->Complete(batch);
 
   std::vector<std::string> finished;
+  std::vector<std::string> held;
   for (const ScheduledSequence& scheduled : batch.sequences) {
     Sequence& sequence = *scheduled.sequence;
     if (scheduled.admitted) outcome.admitted.push_back(sequence.id);
@@ -122,11 +134,21 @@ StepOutcome EngineCore::Step() {
       event.prompt_tokens = sequence.prompt_tokens;
       event.cached_prompt_tokens = sequence.cached_prompt_tokens;
       event.preemptions = sequence.preemptions;
-      finished.push_back(sequence.id);
+      if (event.finish == FinishReason::kLength && sequence.hold_kv_at_length) {
+        event.held_blocks = sequence.blocks.blocks;
+        held.push_back(sequence.id);
+      } else {
+        finished.push_back(sequence.id);
+      }
     }
     outcome.tokens.push_back(std::move(event));
   }
   for (const std::string& id : finished) Abort(id);
+  for (const std::string& id : held) {
+    std::unique_ptr<Sequence> sequence = scheduler_->Detach(id);
+    known_ids_.erase(id);
+    held_kv_[id] = std::move(sequence->blocks);
+  }
   return outcome;
 }
 

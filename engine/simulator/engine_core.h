@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -38,6 +39,15 @@ struct EngineRequest {
   // in max_output_tokens). The engine computes none of the prompt, unless a
   // preemption drops the transferred KV.
   std::vector<tokenizer::TokenId> transferred_output;
+  // vLLM's connector, decode side: the KV of this many prompt tokens arrived
+  // from a prefill worker. At most all but the last are taken: like vLLM,
+  // the engine recomputes the last prompt token to sample the first output
+  // token itself.
+  int64_t transferred_prompt_tokens = 0;
+  // vLLM's connector, prefill side: when the request ends at its token limit
+  // its KV blocks stay allocated, for a decode worker to read, until
+  // ReleaseHeldKv().
+  bool hold_kv_at_length = false;
 };
 
 // One generated token.
@@ -50,6 +60,8 @@ struct TokenEvent {
   int64_t prompt_tokens = 0;
   int64_t cached_prompt_tokens = 0;
   int64_t preemptions = 0;
+  // Set on the last event of a request whose KV is held: its blocks.
+  std::vector<BlockId> held_blocks{};
 };
 
 struct StepOutcome {
@@ -74,6 +86,10 @@ class EngineCore {
   // Drops a request wherever it is; no event is produced for it.
   void Abort(const std::string& request_id);
 
+  // Frees the KV blocks a finished request holds (hold_kv_at_length).
+  // Returns false when it holds none (never held, or released already).
+  bool ReleaseHeldKv(const std::string& request_id);
+
   // Plans and costs one step and returns the tokens it produced. Precondition:
   // !idle().
   StepOutcome Step();
@@ -83,6 +99,8 @@ class EngineCore {
   int64_t waiting() const { return scheduler_->waiting(); }
   const KvBlockManager& kv_cache() const { return *kv_cache_; }
   int64_t total_preemptions() const { return total_preemptions_; }
+  // Finished requests whose KV blocks are held.
+  int64_t held_kv_requests() const { return static_cast<int64_t>(held_kv_.size()); }
   // How many full-length sequences the cache holds (vLLM's "maximum
   // concurrency" at start-up).
   double max_concurrency() const;
@@ -97,6 +115,7 @@ class EngineCore {
   PerformanceModel performance_;
   tokenizer::TextGenerator output_text_;
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
+  std::unordered_map<std::string, SequenceBlocks> held_kv_;
   int64_t total_preemptions_ = 0;
 };
 

@@ -49,8 +49,12 @@ enum class Metric : size_t {
   kGenerationTokensPerRequest,
   kMaxTokensParameter,
   kIterationTokens,
+  kKvTransferTime,
+  kKvTransferBytes,
+  kKvTransferFailures,
+  kKvExpiredRequests,
 };
-constexpr size_t kMetricCount = static_cast<size_t>(Metric::kIterationTokens) + 1;
+constexpr size_t kMetricCount = static_cast<size_t>(Metric::kKvExpiredRequests) + 1;
 
 enum class Type { kGauge, kCounter, kHistogram };
 
@@ -70,6 +74,12 @@ constexpr auto kVllmRequestTime =
                            30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0});
 constexpr auto kVllmIterationTokens =
     std::to_array<double>({1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384});
+// NixlConnector's: 5 ms to 5 s, and 2 KiB to 8 GiB in steps of four.
+constexpr auto kNixlTransferTime =
+    std::to_array<double>({0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 5.0});
+constexpr auto kNixlTransferBytes =
+    std::to_array<double>({2048.0, 8192.0, 32768.0, 131072.0, 524288.0, 2097152.0, 8388608.0,
+                           33554432.0, 134217728.0, 536870912.0, 2147483648.0, 8589934592.0});
 constexpr auto kSglangTtft = std::to_array<double>(
     {0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400});
 constexpr auto kSglangItl = std::to_array<double>(
@@ -101,6 +111,9 @@ struct MetricFamily {
   Type type = Type::kGauge;
   Spelling vllm{};
   Spelling sglang{};
+  // Registered only on an engine with a KV connector, as vLLM registers its
+  // connector's metrics.
+  bool kv_connector_only = false;
 };
 
 // Every family of both engines. Within a type, the exposition lists
@@ -255,6 +268,29 @@ constexpr auto kFamilies = std::to_array<MetricFamily>({
      .vllm = {.name = "vllm:iteration_tokens_total",
               .help = "Histogram of number of tokens per engine_step.",
               .buckets = kVllmIterationTokens}},
+    {.metric = Metric::kKvTransferTime,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:nixl_xfer_time_seconds",
+              .help = "Histogram of transfer duration for NIXL KV Cache transfers.",
+              .buckets = kNixlTransferTime},
+     .kv_connector_only = true},
+    {.metric = Metric::kKvTransferBytes,
+     .type = Type::kHistogram,
+     .vllm = {.name = "vllm:nixl_bytes_transferred",
+              .help = "Histogram of bytes transferred per NIXL KV Cache transfers.",
+              .buckets = kNixlTransferBytes},
+     .kv_connector_only = true},
+    {.metric = Metric::kKvTransferFailures,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:nixl_num_failed_transfers_total",
+              .help = "Number of failed NIXL KV Cache transfers."},
+     .kv_connector_only = true},
+    {.metric = Metric::kKvExpiredRequests,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:nixl_num_kv_expired_reqs_total",
+              .help = "Number of requests that had their KV expire. NOTE: This metric is tracked "
+                      "on the P instance."},
+     .kv_connector_only = true},
 });
 
 // vLLM's 1-2-5 series up to max_model_len, for token-count histograms.
@@ -318,14 +354,14 @@ struct EngineMetrics::Instruments {
 };
 
 EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64_t max_model_len,
-                             int64_t max_total_tokens)
+                             int64_t max_total_tokens, bool kv_connector)
     : registry_(std::make_shared<prometheus::Registry>()),
       instruments_(std::make_unique<Instruments>()) {
   prometheus::Registry& registry = *registry_;
   Instruments& instruments = *instruments_;
   for (const MetricFamily& family : kFamilies) {
     const Spelling& spelling = flavor == Flavor::kVllm ? family.vllm : family.sglang;
-    if (spelling.name.empty()) continue;
+    if (spelling.name.empty() || (family.kv_connector_only && !kv_connector)) continue;
     const std::string name(spelling.name);
     const std::string help(spelling.help);
     const Labels labels = LabelsOf(flavor, spelling.labels, model_name);
@@ -429,6 +465,22 @@ void EngineMetrics::RecordFinished(const FinishedRequestMetrics& request) {
         request.decode_seconds / static_cast<double>(request.generation_tokens - 1));
   }
 }
+
+void EngineMetrics::RecordKvCacheUsage(double usage, int64_t used_tokens) {
+  instruments_->Set(Metric::kKvCacheUsage, usage);
+  instruments_->Set(Metric::kKvCacheUsedTokens, static_cast<double>(used_tokens));
+}
+
+void EngineMetrics::RecordKvTransfer(double seconds, int64_t bytes) {
+  instruments_->Observe(Metric::kKvTransferTime, seconds);
+  instruments_->Observe(Metric::kKvTransferBytes, static_cast<double>(bytes));
+}
+
+void EngineMetrics::RecordKvTransferFailure() {
+  instruments_->Increment(Metric::kKvTransferFailures);
+}
+
+void EngineMetrics::RecordKvExpired() { instruments_->Increment(Metric::kKvExpiredRequests); }
 
 void EngineMetrics::RecordError() { instruments_->Increment(Metric::kAbortedRequests); }
 

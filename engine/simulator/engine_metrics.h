@@ -48,8 +48,10 @@ struct FinishedRequestMetrics {
 
 class EngineMetrics {
  public:
+  // `kv_connector`: the engine runs vLLM's NixlConnector, whose metrics
+  // exist only then.
   EngineMetrics(Flavor flavor, const std::string& model_name, int64_t max_model_len,
-                int64_t max_total_tokens);
+                int64_t max_total_tokens, bool kv_connector = false);
   ~EngineMetrics();
   EngineMetrics(const EngineMetrics&) = delete;
   EngineMetrics& operator=(const EngineMetrics&) = delete;
@@ -59,6 +61,14 @@ class EngineMetrics {
   void RecordInterTokenLatency(double seconds);
   void RecordFinished(const FinishedRequestMetrics& request);
   void RecordError();
+  // The cache's occupancy between steps: held KV blocks freed while idle.
+  void RecordKvCacheUsage(double usage, int64_t used_tokens);
+  // NixlConnector, decode side: one read of a prefill worker's KV, in
+  // simulated seconds and bytes per rank; or one that failed.
+  void RecordKvTransfer(double seconds, int64_t bytes);
+  void RecordKvTransferFailure();
+  // NixlConnector, prefill side: held KV blocks no decode worker read in time.
+  void RecordKvExpired();
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

@@ -119,7 +119,7 @@ StatusOr<std::unique_ptr<KvBootstrapServer>> KvBootstrapServer::Start(
 
 KvBootstrapServer::KvBootstrapServer(boost::asio::io_context& io_context,
                                      KvBootstrapOptions options)
-    : io_context_(io_context), options_(std::move(options)) {}
+    : io_context_(io_context), options_(std::move(options)), link_(options_.time_scale) {}
 
 KvBootstrapServer::~KvBootstrapServer() { Close(); }
 
@@ -290,12 +290,10 @@ void KvBootstrapServer::MaybeTransfer(uint64_t room) {
   entry.transferring = true;
   KvHandoff& handoff = entry.handoff;
   handoff.kv_bytes = handoff.prompt_tokens * options_.kv_bytes_per_token;
-  const auto now = std::chrono::steady_clock::now();
-  const auto start = std::max(now, link_free_at_);
-  link_free_at_ = start + Wall(static_cast<double>(handoff.kv_bytes) / entry.fetch_bandwidth);
-  handoff.transfer_seconds =
-      std::chrono::duration<double>(link_free_at_ - now).count() / options_.time_scale;
-  entry.timer->expires_at(link_free_at_);
+  const KvTransferLink::Transfer transfer =
+      link_.Queue(std::chrono::steady_clock::now(), handoff.kv_bytes, entry.fetch_bandwidth);
+  handoff.transfer_seconds = transfer.seconds;
+  entry.timer->expires_at(transfer.ends);
   entry.timer->async_wait([this, room](const boost::system::error_code& error) {
     if (!error) FinishTransfer(room);
   });

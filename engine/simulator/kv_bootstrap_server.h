@@ -38,6 +38,7 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "engine/simulator/kv_transfer_link.h"
 #include "http/http_exchange.h"
 #include "http/http_server.h"
 
@@ -130,8 +131,7 @@ class KvBootstrapServer {
   KvBootstrapOptions options_;
   std::unique_ptr<http::HttpServer> http_;
   std::unordered_map<uint64_t, Room> rooms_;
-  // When the link finishes the transfers queued on it.
-  std::chrono::steady_clock::time_point link_free_at_{};
+  KvTransferLink link_;
   // Expires with this object, for exchange callbacks that may outlive it.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

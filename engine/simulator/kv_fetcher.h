@@ -1,6 +1,8 @@
 // The decode worker's side of prefill/decode disaggregation: asks the
-// prefill worker's bootstrap server for a room's KV and reports the handoff
-// once the simulated transfer is over. See KvBootstrapServer.
+// prefill worker for the prompt's KV and reports once the simulated
+// transfer is over. SGLang's protocol fetches a room from the bootstrap
+// server (KvBootstrapServer); vLLM's reads a finished request's blocks from
+// the side channel (KvSideChannel).
 
 #ifndef TESSERA_ENGINE_SIMULATOR_KV_FETCHER_H_
 #define TESSERA_ENGINE_SIMULATOR_KV_FETCHER_H_
@@ -8,12 +10,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
 #include "base/status.h"
 #include "engine/simulator/kv_bootstrap_server.h"
+#include "engine/simulator/kv_side_channel.h"
 #include "http/http_client.h"
 
 namespace tessera::simulator {
@@ -30,6 +34,16 @@ class KvFetcher {
   // Unavailable naming the bootstrap address and what went wrong.
   void Fetch(const std::string& host, uint16_t port, uint64_t room,
              std::function<void(StatusOr<KvHandoff> handoff)> on_done);
+
+  // vLLM's protocol: reads `read`'s blocks (its bandwidth is filled in) from
+  // the side channel at host:port. Calls `on_done` on the io_context thread
+  // with the result, or with Unavailable naming the side channel's address
+  // and what went wrong (its error message when it answered one). Cancel()ing
+  // the returned call abandons the read, which frees the blocks on the
+  // prefill worker; `on_done` then gets Cancelled.
+  std::shared_ptr<http::HttpCall> Read(
+      const std::string& host, uint16_t port, RemoteKvReadRequest read,
+      std::function<void(StatusOr<RemoteKvReadResult> result)> on_done);
 
  private:
   http::HttpClient client_;

@@ -117,13 +117,21 @@ void Scheduler::Complete(const ScheduledBatch& batch) {
 }
 
 std::unique_ptr<Sequence> Scheduler::Remove(const std::string& id) {
+  return Take(id, /*release_blocks=*/true);
+}
+
+std::unique_ptr<Sequence> Scheduler::Detach(const std::string& id) {
+  return Take(id, /*release_blocks=*/false);
+}
+
+std::unique_ptr<Sequence> Scheduler::Take(const std::string& id, bool release_blocks) {
   auto take = [&](auto& queue) -> std::unique_ptr<Sequence> {
     const auto it = std::find_if(queue.begin(), queue.end(),
                                  [&](const auto& sequence) { return sequence->id == id; });
     if (it == queue.end()) return nullptr;
     std::unique_ptr<Sequence> sequence = std::move(*it);
     queue.erase(it);
-    kv_cache_.Release(sequence->blocks);
+    if (release_blocks) kv_cache_.Release(sequence->blocks);
     return sequence;
   };
   if (std::unique_ptr<Sequence> sequence = take(running_)) return sequence;

@@ -69,6 +69,9 @@ class Scheduler {
   // Removes a sequence (finished or aborted) and frees its blocks. Returns it
   // so the caller can read its final state; null when the id is unknown.
   std::unique_ptr<Sequence> Remove(const std::string& id);
+  // Remove() that leaves the sequence's blocks allocated: the caller now
+  // owns them and must Release() them.
+  std::unique_ptr<Sequence> Detach(const std::string& id);
 
   int64_t running() const { return static_cast<int64_t>(running_.size()); }
   int64_t waiting() const { return static_cast<int64_t>(waiting_.size()); }
@@ -83,6 +86,7 @@ class Scheduler {
   void Preempt(Sequence& sequence);
   // Admits waiting sequences into `batch` within `budget` tokens.
   void AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_prompts_only);
+  std::unique_ptr<Sequence> Take(const std::string& id, bool release_blocks);
   static void AddToShape(ScheduledBatch& batch, const Sequence& sequence, int64_t new_tokens);
 
   SchedulerConfig config_;

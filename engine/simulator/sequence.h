@@ -27,6 +27,9 @@ struct Sequence {
   // Tokens whose KV a prefill worker sent (disaggregated decode); they need
   // no compute when the sequence is first admitted.
   int64_t transferred_tokens = 0;
+  // Keep the blocks after finishing at max_output_tokens (vLLM's connector,
+  // prefill side).
+  bool hold_kv_at_length = false;
   int64_t computed_tokens = 0;       // tokens whose KV is in the cache
   int64_t cached_prompt_tokens = 0;  // of those, taken from the prefix cache
   int64_t preemptions = 0;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/numbers.h"
 #include "base/strings.h"
 #include "base/units.h"
 #include "engine/model/resolve_model.h"
@@ -38,6 +39,10 @@ struct RawFlags {
   int disaggregation_bootstrap_port = 8998;
   std::string disaggregation_transfer_bandwidth = "50GB/s";
   std::string disaggregation_timeout = "300s";
+  std::string kv_transfer_config;
+  std::string kv_side_channel_host;
+  int kv_side_channel_port = -1;  // -1: VLLM_NIXL_SIDE_CHANNEL_PORT, else 5600
+  std::string kv_abort_request_timeout;
 };
 
 Status Flag(std::string_view flag, const Status& status) {
@@ -67,10 +72,61 @@ StatusOr<double> BytesPerSecond(std::string_view flag, std::string_view text) {
   return static_cast<double>(*bytes) / bits_per_unit;
 }
 
+// vLLM's NIXL settings: each flag, else its environment variable, else
+// vLLM's default.
+Status ReadKvTransferFlags(const RawFlags& raw, const EnvironmentLookup& environment,
+                           SimulatorOptions& options) {
+  if (!raw.kv_transfer_config.empty()) {
+    StatusOr<KvTransferConfig> config = ParseKvTransferConfig(raw.kv_transfer_config);
+    if (!config.ok()) return Flag("kv-transfer-config", config.status());
+    if (options.flavor != Flavor::kVllm) {
+      return Flag("kv-transfer-config", InvalidArgumentError("is vLLM's; it needs --flavor vllm"));
+    }
+    if (options.disaggregation_mode != DisaggregationMode::kNone) {
+      return Flag("kv-transfer-config",
+                  InvalidArgumentError("cannot be combined with SGLang's --disaggregation-mode"));
+    }
+    options.kv_transfer = *std::move(config);
+  }
+  options.kv_side_channel_host =
+      !raw.kv_side_channel_host.empty()
+          ? raw.kv_side_channel_host
+          : environment("VLLM_NIXL_SIDE_CHANNEL_HOST").value_or(raw.host);
+  if (raw.kv_side_channel_port >= 0) {
+    options.kv_side_channel_port = static_cast<uint16_t>(raw.kv_side_channel_port);
+  } else if (const std::optional<std::string> port = environment("VLLM_NIXL_SIDE_CHANNEL_PORT")) {
+    const std::optional<int64_t> parsed = ParseInteger<int64_t>(*port);
+    if (!parsed || *parsed < 0 || *parsed > 65535) {
+      return InvalidArgumentError(
+          "VLLM_NIXL_SIDE_CHANNEL_PORT: must be a port from 0 to 65535, got " + Quote(*port));
+    }
+    options.kv_side_channel_port = static_cast<uint16_t>(*parsed);
+  }
+  if (!raw.kv_abort_request_timeout.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(options.kv_abort_request_timeout,
+                             Seconds("kv-abort-request-timeout", raw.kv_abort_request_timeout));
+  } else if (const std::optional<std::string> seconds =
+                 environment("VLLM_NIXL_ABORT_REQUEST_TIMEOUT")) {
+    // vLLM reads the variable as whole seconds.
+    const std::optional<int64_t> parsed = ParseInteger<int64_t>(*seconds);
+    if (!parsed) {
+      return InvalidArgumentError(
+          "VLLM_NIXL_ABORT_REQUEST_TIMEOUT: must be a whole number of seconds, got " +
+          Quote(*seconds));
+    }
+    options.kv_abort_request_timeout = std::chrono::duration<double>(*parsed);
+  }
+  if (options.kv_abort_request_timeout.count() <= 0) {
+    return Flag("kv-abort-request-timeout", InvalidArgumentError("must be positive"));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
-                                                 std::string& help_text) {
+                                                 std::string& help_text,
+                                                 const EnvironmentLookup& environment) {
   CLI::App app("An OpenAI-compatible LLM engine simulator with a calibrated performance model",
                "tessera-engine-sim");
   app.allow_extras();
@@ -133,6 +189,18 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--disaggregation-timeout", raw.disaggregation_timeout,
                  "How long a prefill and a decode request wait for each other")
       ->capture_default_str();
+  app.add_option("--kv-transfer-config", raw.kv_transfer_config,
+                 "vLLM's KV connector JSON; NixlConnector runs vLLM's two-step "
+                 "prefill/decode protocol");
+  app.add_option("--kv-side-channel-host", raw.kv_side_channel_host,
+                 "Where decode workers read KV blocks (default: $VLLM_NIXL_SIDE_CHANNEL_HOST, "
+                 "else --host)");
+  app.add_option("--kv-side-channel-port", raw.kv_side_channel_port,
+                 "Its port (default: $VLLM_NIXL_SIDE_CHANNEL_PORT, else 5600; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--kv-abort-request-timeout", raw.kv_abort_request_timeout,
+                 "How long a prefill worker holds KV blocks nobody reads (default: "
+                 "$VLLM_NIXL_ABORT_REQUEST_TIMEOUT seconds, else 480s)");
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -174,6 +242,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   if (options.disaggregation_timeout.count() <= 0) {
     return Flag("disaggregation-timeout", InvalidArgumentError("must be positive"));
   }
+  TESSERA_RETURN_IF_ERROR(ReadKvTransferFlags(raw, environment, options));
 
   EngineConfig& engine = options.engine;
   StatusOr<model::ModelArchitecture> model = model::ResolveModel(raw.model);

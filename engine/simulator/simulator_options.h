@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "base/environment.h"
 #include "base/status.h"
 #include "engine/simulator/engine_core.h"
+#include "engine/simulator/kv_transfer_config.h"
 
 namespace tessera::simulator {
 
@@ -44,14 +46,30 @@ struct SimulatorOptions {
   // Simulated time a prefill and a decode request wait for each other
   // (SGLang's SGLANG_DISAGGREGATION_WAITING_TIMEOUT).
   std::chrono::duration<double> disaggregation_timeout{300};
+  // vLLM's prefill/decode disaggregation through NixlConnector
+  // (--kv-transfer-config); unset: kv_transfer_params are ignored, as vLLM
+  // ignores them without a connector.
+  std::optional<KvTransferConfig> kv_transfer;
+  // The side channel decode workers read KV blocks from: where it listens
+  // and what kv_transfer_params.remote_host says (VLLM_NIXL_SIDE_CHANNEL_HOST;
+  // default --host), and its port (VLLM_NIXL_SIDE_CHANNEL_PORT; 0 picks a
+  // free one, reported as remote_port).
+  std::string kv_side_channel_host;
+  uint16_t kv_side_channel_port = 5600;
+  // Simulated time a prefill worker holds KV blocks for a decode worker that
+  // has not read them (VLLM_NIXL_ABORT_REQUEST_TIMEOUT).
+  std::chrono::duration<double> kv_abort_request_timeout{480};
   // Flags the simulator accepted but does not model, for a start-up warning.
   std::vector<std::string> ignored_flags;
 };
 
 // Parses argv (without the program name). For --help, fills `help_text` and
 // returns Cancelled. Errors name the flag ("--time-scale: must be positive").
-StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
-                                                 std::string& help_text);
+// vLLM's NIXL environment variables are read from `environment`; a flag
+// overrides its variable.
+StatusOr<SimulatorOptions> ParseSimulatorOptions(
+    const std::vector<std::string>& args, std::string& help_text,
+    const EnvironmentLookup& environment = ProcessEnvironment);
 
 }  // namespace tessera::simulator
 

@@ -1,6 +1,8 @@
 #include "engine/simulator/simulator_server.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +30,20 @@ HttpResponse Error(int status, std::string_view type, std::string_view message,
 }
 
 HttpResponse Empty(int status) { return HttpResponse{.status = status}; }
+
+// vLLM names an engine by a random UUID unless kv_transfer_config says.
+std::string RandomEngineId() {
+  std::random_device device;
+  std::uniform_int_distribution<uint32_t> word;
+  std::array<uint32_t, 4> words{word(device), word(device), word(device), word(device)};
+  words[1] = (words[1] & 0xffff0fffU) | 0x00004000U;  // version 4
+  words[2] = (words[2] & 0x3fffffffU) | 0x80000000U;  // RFC 4122 variant
+  std::array<char, 40> text{};
+  (void)std::snprintf(text.data(), text.size(), "%08x-%04x-%04x-%04x-%04x%08x", words[0],
+                      words[1] >> 16, words[1] & 0xffffU, words[2] >> 16, words[2] & 0xffffU,
+                      words[3]);
+  return std::string(text.data());
+}
 
 }  // namespace
 
@@ -66,6 +82,37 @@ StatusOr<std::unique_ptr<SimulatorServer>> SimulatorServer::Start(
         std::make_unique<KvFetcher>(io_context, configured.disaggregation_transfer_bandwidth,
                                     wall_timeout + std::chrono::seconds(10));
   }
+  if (configured.kv_transfer) {
+    // NixlConnector: every worker may take either side of a request.
+    KvSideChannelOptions side_channel;
+    side_channel.host = configured.kv_side_channel_host;
+    side_channel.port = configured.kv_side_channel_port;
+    side_channel.engine_id = configured.kv_transfer->engine_id.empty()
+                                 ? RandomEngineId()
+                                 : configured.kv_transfer->engine_id;
+    side_channel.kv_bytes_per_token =
+        fit::EvaluateOption(configured.engine.memory, configured.engine.memory.tensor_parallel_size)
+            .kv_bytes_per_token;
+    side_channel.bandwidth_bytes_per_second = configured.disaggregation_transfer_bandwidth;
+    side_channel.time_scale = configured.time_scale;
+    side_channel.timeout = configured.kv_abort_request_timeout;
+    side_channel.logger = server->logger_;
+    StatusOr<std::unique_ptr<KvSideChannel>> started =
+        KvSideChannel::Start(io_context, std::move(side_channel),
+                             [raw = server.get()](const std::string& id, bool expired) {
+                               raw->OnHeldKvReleased(id, expired);
+                             });
+    if (!started.ok()) return started.status();
+    server->side_channel_ = *std::move(started);
+    // A read waits only for the link, which the side channel answers well
+    // within the time it holds blocks; the bound covers a side channel that
+    // stops answering.
+    server->kv_fetcher_ = std::make_unique<KvFetcher>(
+        io_context, configured.disaggregation_transfer_bandwidth,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            server->WallDuration(configured.kv_abort_request_timeout.count())) +
+            std::chrono::seconds(10));
+  }
   const bool listens_while_loading = server->options_.flavor == Flavor::kSglang;
   if (listens_while_loading) TESSERA_RETURN_IF_ERROR(server->Listen());
   server->load_timer_.expires_after(server->WallDuration(server->options_.load_time.count()));
@@ -92,7 +139,8 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
       core_(std::move(core)),
       metrics_(options_.flavor, options_.served_model_names.front(),
                options_.engine.memory.max_model_len,
-               core_->kv_cache().total_blocks() * core_->kv_cache().block_size()),
+               core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
+               options_.kv_transfer.has_value()),
       on_fatal_(std::move(on_fatal)),
       load_timer_(io_context),
       step_timer_(io_context),
@@ -106,6 +154,7 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
 SimulatorServer::~SimulatorServer() {
   if (http_) http_->Close();
   if (bootstrap_) bootstrap_->Close();
+  if (side_channel_) side_channel_->Close();
 }
 
 Status SimulatorServer::Listen() {
@@ -280,6 +329,20 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   engine_request.max_output_tokens = mode == DisaggregationMode::kPrefill ? 1 : max_tokens;
   engine_request.stop_after_tokens =
       mode == DisaggregationMode::kPrefill ? 0 : NaturalLength(request.ignore_eos);
+  // vLLM's protocol: without --kv-transfer-config vLLM ignores
+  // kv_transfer_params, and so does the simulator.
+  const openai::KvTransferParams* kv_transfer =
+      options_.kv_transfer && request.kv_transfer ? &*request.kv_transfer : nullptr;
+  const bool remote_prefill = kv_transfer != nullptr && kv_transfer->do_remote_prefill;
+  if (kv_transfer != nullptr && kv_transfer->do_remote_decode) {
+    engine_request.hold_kv_at_length = true;
+    // vLLM checks the token limit before EOS: a prefill request of one
+    // token always ends at its limit, and so holds its KV.
+    if (engine_request.stop_after_tokens >= engine_request.max_output_tokens) {
+      engine_request.stop_after_tokens = 0;
+    }
+  }
+  if (remote_prefill) engine_request.transferred_prompt_tokens = prompt_tokens;
 
   ActiveRequest active;
   if (mode == DisaggregationMode::kPrefill) {
@@ -292,7 +355,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     }
     active.bootstrap_room = room;
   }
-  if (mode == DisaggregationMode::kDecode) {
+  if (mode == DisaggregationMode::kDecode || remote_prefill) {
     active.awaiting_kv = std::move(engine_request);
   } else if (Status added = Enqueue(std::move(engine_request), arrival); !added.ok()) {
     if (active.bootstrap_room) bootstrap_->Withdraw(*active.bootstrap_room);
@@ -314,6 +377,9 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     const auto it = active_.find(id);
     if (it == active_.end()) return;
     if (it->second.bootstrap_room) bootstrap_->Withdraw(*it->second.bootstrap_room);
+    // Abandoning the read frees the prefill worker's blocks, as an aborted
+    // decode request in vLLM tells the prefill worker to.
+    if (it->second.kv_read) it->second.kv_read->Cancel();
     active_.erase(it);
     core_->Abort(id);
     metrics_.RecordFinished({.finish = FinishReason::kAbort});
@@ -329,7 +395,54 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
         [this, id](StatusOr<KvHandoff> handoff) { OnKvReceived(id, std::move(handoff)); });
     return;
   }
+  if (remote_prefill) {
+    RemoteKvReadRequest read{.engine_id = kv_transfer->remote_engine_id,
+                             .request_id = kv_transfer->remote_request_id,
+                             .block_ids = kv_transfer->remote_block_ids};
+    active_.at(id).kv_read = kv_fetcher_->Read(
+        kv_transfer->remote_host, static_cast<uint16_t>(kv_transfer->remote_port), std::move(read),
+        [this, id](StatusOr<RemoteKvReadResult> result) { OnRemoteKvRead(id, std::move(result)); });
+    return;
+  }
   MaybeStartStep();
+}
+
+void SimulatorServer::OnRemoteKvRead(const std::string& id, StatusOr<RemoteKvReadResult> result) {
+  const double received = SimulatedNow();
+  const auto it = active_.find(id);
+  if (it == active_.end()) return;  // the client left while the KV was on its way
+  ActiveRequest& request = it->second;
+  request.kv_read.reset();
+  if (!result.ok()) {
+    metrics_.RecordKvTransferFailure();
+    logger_.Warning("KV transfer failed", {{"request", id}, {"error", result.status()}});
+    Fail(request, 500, "InternalServerError", result.status().message());
+    return;
+  }
+  metrics_.RecordKvTransfer(result->transfer_seconds, result->kv_bytes);
+  EngineRequest engine_request = *std::move(request.awaiting_kv);
+  request.awaiting_kv.reset();
+  // A prompt that differs from the prefill worker's gets only the KV it
+  // shares with it by length; the rest is computed here.
+  engine_request.transferred_prompt_tokens =
+      std::min(engine_request.transferred_prompt_tokens, result->prompt_tokens);
+  if (Status added = Enqueue(std::move(engine_request), received); !added.ok()) {
+    Fail(request, 500, "InternalServerError", added.message());
+    return;
+  }
+  MaybeStartStep();
+}
+
+void SimulatorServer::OnHeldKvReleased(const std::string& id, bool expired) {
+  if (!core_->ReleaseHeldKv(id)) return;
+  if (expired) metrics_.RecordKvExpired();
+  RecordKvCacheUsage();
+}
+
+void SimulatorServer::RecordKvCacheUsage() {
+  const KvBlockManager& cache = core_->kv_cache();
+  metrics_.RecordKvCacheUsage(cache.Usage(),
+                              (cache.total_blocks() - cache.free_blocks()) * cache.block_size());
 }
 
 void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff) {
@@ -440,6 +553,7 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
     metrics_.RecordInterTokenLatency(now - request.last_token);
   }
   request.last_token = now;
+  if (!event.held_blocks.empty()) request.held_blocks = event.held_blocks;
   const FinishReason finish = request.response.Append(event.text, event.finish);
   // A stop string ended the output before the engine would have.
   if (event.finish == FinishReason::kNone && finish != FinishReason::kNone) {
@@ -455,6 +569,25 @@ void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, doub
     bootstrap_->Ready(*request.bootstrap_room, {.prompt_tokens = request.prompt_tokens,
                                                 .first_token = request.first_token_text});
     return;
+  }
+  if (!request.held_blocks.empty()) {
+    const std::string& id = request.response.id();
+    if (finish == FinishReason::kLength) {
+      // vLLM's prefill answers where its KV waits; the blocks stay
+      // allocated until a decode worker has read them or they expire.
+      openai::KvTransferParams held{.remote_engine_id = side_channel_->engine_id(),
+                                    .remote_block_ids = std::vector<int64_t>(
+                                        request.held_blocks.begin(), request.held_blocks.end()),
+                                    .remote_request_id = id,
+                                    .remote_host = options_.kv_side_channel_host,
+                                    .remote_port = side_channel_->port(),
+                                    .tp_size = options_.engine.memory.tensor_parallel_size};
+      request.response.SetKvTransferParams(openai::RemotePrefillJson(held).dump());
+      side_channel_->Hold(id, std::move(held.remote_block_ids), request.prompt_tokens);
+    } else {
+      // A stop string ended it: vLLM aborts such a request and keeps nothing.
+      core_->ReleaseHeldKv(id);
+    }
   }
   const openai::Usage usage = request.response.Finish(finish, request.prompt_tokens);
   const double scheduled = request.scheduled >= 0 ? request.scheduled : request.arrival;
@@ -474,6 +607,7 @@ void SimulatorServer::Fail(ActiveRequest& request, int status, std::string_view 
                            std::string_view message) {
   request.response.Fail(status, type, message);
   if (request.bootstrap_room) bootstrap_->Withdraw(*request.bootstrap_room);
+  if (request.kv_read) request.kv_read->Cancel();
   const std::string id = request.response.id();
   core_->Abort(id);
   active_.erase(id);

@@ -31,6 +31,7 @@
 #include "engine/simulator/engine_metrics.h"
 #include "engine/simulator/kv_bootstrap_server.h"
 #include "engine/simulator/kv_fetcher.h"
+#include "engine/simulator/kv_side_channel.h"
 #include "engine/simulator/simulator_options.h"
 #include "http/http_exchange.h"
 #include "http/http_server.h"
@@ -65,6 +66,11 @@ class SimulatorServer {
     FinishReason finish = FinishReason::kNone;  // set when computing is done
     // Decode role: what the engine runs once the prefill worker's KV arrives.
     std::optional<EngineRequest> awaiting_kv;
+    // vLLM's protocol, decode role: the read of the prefill worker's blocks.
+    std::shared_ptr<http::HttpCall> kv_read;
+    // vLLM's protocol, prefill role: the KV blocks the engine kept when the
+    // request finished, for a decode worker to read.
+    std::vector<BlockId> held_blocks;
     int64_t prompt_tokens = 0;
     int64_t max_tokens = 0;
     double arrival = 0;
@@ -101,6 +107,15 @@ class SimulatorServer {
   void OnKvTransferred(const std::string& id, const Status& status);
   // Decode role: the prefill worker's KV and first token arrived.
   void OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff);
+  // vLLM's protocol, decode role: the prefill worker's blocks are read, or
+  // cannot be.
+  void OnRemoteKvRead(const std::string& id, StatusOr<RemoteKvReadResult> result);
+  // vLLM's protocol, prefill role: a finished request's held blocks are
+  // free again (read by a decode worker, or `expired` unread).
+  void OnHeldKvReleased(const std::string& id, bool expired);
+  // Reports the cache's occupancy between steps: held blocks freed while
+  // the engine is idle would otherwise show as used until its next step.
+  void RecordKvCacheUsage();
   void Die();
   void Hang();
 
@@ -117,6 +132,7 @@ class SimulatorServer {
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<KvBootstrapServer> bootstrap_;  // prefill role
   std::unique_ptr<KvFetcher> kv_fetcher_;         // decode role
+  std::unique_ptr<KvSideChannel> side_channel_;   // vLLM's protocol, prefill role
   boost::asio::steady_timer load_timer_;
   boost::asio::steady_timer step_timer_;
   boost::asio::steady_timer fault_timer_;

@@ -129,6 +129,60 @@ TEST(EngineCoreTest, TransferredOutputMustLeaveTokensToDecode) {
               HasSubstr("prefill worker already produced 1 of the 1 tokens"));
 }
 
+// vLLM's connector, prefill side: the KV a finished prefill request leaves
+// for a decode worker counts in the cache until it is released.
+TEST(EngineCoreTest, HeldKvStaysAllocatedUntilReleased) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("prefill", 100, 1);
+  request.hold_kv_at_length = true;
+  ASSERT_TRUE(engine->Add(std::move(request)).ok());
+  const StepOutcome step = engine->Step();
+  ASSERT_EQ(step.tokens.size(), 1u);
+  EXPECT_EQ(step.tokens[0].finish, FinishReason::kLength);
+  // 100 prompt tokens in blocks of 16.
+  EXPECT_EQ(step.tokens[0].held_blocks.size(), 7u);
+  EXPECT_TRUE(engine->idle());
+  EXPECT_EQ(engine->held_kv_requests(), 1);
+  EXPECT_EQ(engine->kv_cache().total_blocks() - engine->kv_cache().free_blocks(), 7);
+  EXPECT_GT(engine->kv_cache().Usage(), 0);
+  EXPECT_TRUE(engine->ReleaseHeldKv("prefill"));
+  EXPECT_FALSE(engine->ReleaseHeldKv("prefill"));
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->held_kv_requests(), 0);
+}
+
+TEST(EngineCoreTest, KvIsHeldOnlyWhenTheRequestEndsAtItsLimit) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("prefill", 100, 4);
+  request.hold_kv_at_length = true;
+  request.stop_after_tokens = 2;  // the model emits EOS first
+  ASSERT_TRUE(engine->Add(std::move(request)).ok());
+  RunToCompletion(*engine);
+  EXPECT_EQ(engine->held_kv_requests(), 0);
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+// vLLM's connector, decode side: the prompt's KV arrived, and the engine
+// recomputes only the last prompt token to sample the first output token.
+TEST(EngineCoreTest, TransferredPromptRecomputesOnlyItsLastToken) {
+  auto engine = *EngineCore::Create(SmallEngine());
+  EngineRequest request = Request("decode", 2000, 3);
+  request.transferred_prompt_tokens = 2000;
+  ASSERT_TRUE(engine->Add(std::move(request)).ok());
+  const StepOutcome first = engine->Step();
+  EXPECT_EQ(first.shape.new_tokens, 1);
+  EXPECT_EQ(first.shape.kv_tokens_read, 2000);
+  ASSERT_EQ(first.tokens.size(), 1u);
+  EXPECT_EQ(first.tokens[0].output_index, 0);
+  EXPECT_EQ(engine->kv_cache().prefix_query_tokens(), 0);
+  engine->Step();
+  const StepOutcome last = engine->Step();
+  ASSERT_EQ(last.tokens.size(), 1u);
+  EXPECT_EQ(last.tokens[0].output_index, 2);
+  EXPECT_EQ(last.tokens[0].finish, FinishReason::kLength);
+  EXPECT_TRUE(engine->idle());
+}
+
 TEST(EngineCoreTest, BatchingIsFasterThanSerialAndCostGrowsWithLoad) {
   double one = 0;
   {

@@ -55,6 +55,28 @@ TEST(EngineMetricsTest, EachEngineExposesItsOwnFamilies) {
           "sglang:e2e_request_latency_seconds histogram", "sglang:queue_time_seconds histogram"));
 }
 
+// vLLM registers its NixlConnector's metrics only when the connector runs.
+TEST(EngineMetricsTest, NixlConnectorMetricsExistOnlyWithTheConnector) {
+  EXPECT_THAT(EngineMetrics(Flavor::kVllm, "llama", 4096, 1000).Serialize(),
+              ::testing::Not(HasSubstr("nixl")));
+  EngineMetrics metrics(Flavor::kVllm, "llama", 4096, 1000, /*kv_connector=*/true);
+  metrics.RecordKvTransfer(0.0123, 393347072);
+  metrics.RecordKvTransferFailure();
+  metrics.RecordKvExpired();
+  const std::string text = metrics.Serialize();
+  const std::string labels = R"({engine="0",model_name="llama"})";
+  EXPECT_THAT(text, HasSubstr("vllm:nixl_xfer_time_seconds_sum" + labels + " 0.0123\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:nixl_bytes_transferred_sum" + labels + " 393347072\n"));
+  EXPECT_THAT(text, HasSubstr(R"(vllm:nixl_bytes_transferred_bucket{engine="0",model_name="llama",)"
+                              R"(le="536870912"} 1)"));
+  EXPECT_THAT(text, HasSubstr("vllm:nixl_num_failed_transfers_total" + labels + " 1\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:nixl_num_kv_expired_reqs_total" + labels + " 1\n"));
+  // SGLang has no such families: the same calls record nothing.
+  EngineMetrics sglang(Flavor::kSglang, "llama", 4096, 1000, /*kv_connector=*/true);
+  sglang.RecordKvTransfer(0.0123, 393347072);
+  EXPECT_THAT(sglang.Serialize(), ::testing::Not(HasSubstr("nixl")));
+}
+
 TEST(EngineMetricsTest, LabelsFollowEachEngine) {
   const std::string vllm = EngineMetrics(Flavor::kVllm, "llama", 4096, 1000).Serialize();
   EXPECT_THAT(vllm, HasSubstr("vllm:num_requests_running{engine=\"0\",model_name=\"llama\"} 0\n"));

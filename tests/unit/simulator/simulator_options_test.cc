@@ -1,5 +1,7 @@
 #include "engine/simulator/simulator_options.h"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,12 +13,20 @@ namespace {
 
 using ::testing::HasSubstr;
 
-StatusOr<SimulatorOptions> Parse(std::vector<std::string> extra) {
+// `environment`: the variables set, none by default, whatever the process has.
+StatusOr<SimulatorOptions> Parse(std::vector<std::string> extra,
+                                 std::map<std::string, std::string> environment = {}) {
   std::vector<std::string> args = {"--model", "llama-3.1-8b", "--hardware", "mi300x:cpx"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::string help;
-  return ParseSimulatorOptions(args, help);
+  return ParseSimulatorOptions(args, help, [&](const char* name) -> std::optional<std::string> {
+    const auto it = environment.find(name);
+    if (it == environment.end()) return std::nullopt;
+    return it->second;
+  });
 }
+
+constexpr const char* kNixl = R"({"kv_connector":"NixlConnector","kv_role":"kv_both"})";
 
 TEST(SimulatorOptionsTest, DisaggregationDefaultsFollowSglang) {
   StatusOr<SimulatorOptions> options = Parse({"--disaggregation-mode", "prefill"});
@@ -48,6 +58,58 @@ TEST(SimulatorOptionsTest, BadDisaggregationFlagsNameTheFlag) {
               HasSubstr("--disaggregation-timeout"));
   EXPECT_THAT(Parse({"--disaggregation-mode", "both"}).status().message(),
               HasSubstr("--disaggregation-mode"));
+}
+
+TEST(SimulatorOptionsTest, KvTransferConfigFollowsVllmsDefaults) {
+  StatusOr<SimulatorOptions> options = Parse({"--kv-transfer-config", kNixl, "--host", "10.1.2.3"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_TRUE(options->kv_transfer.has_value());
+  EXPECT_EQ(options->kv_transfer->connector, "NixlConnector");
+  EXPECT_EQ(options->kv_side_channel_host, "10.1.2.3");
+  EXPECT_EQ(options->kv_side_channel_port, 5600);
+  EXPECT_DOUBLE_EQ(options->kv_abort_request_timeout.count(), 480);
+  EXPECT_FALSE(Parse({})->kv_transfer.has_value());
+}
+
+TEST(SimulatorOptionsTest, NixlEnvironmentVariablesApplyUnlessAFlagSaysOtherwise) {
+  const std::map<std::string, std::string> environment = {
+      {"VLLM_NIXL_SIDE_CHANNEL_HOST", "10.9.9.9"},
+      {"VLLM_NIXL_SIDE_CHANNEL_PORT", "5700"},
+      {"VLLM_NIXL_ABORT_REQUEST_TIMEOUT", "30"}};
+  StatusOr<SimulatorOptions> from_environment = Parse({"--kv-transfer-config", kNixl}, environment);
+  ASSERT_TRUE(from_environment.ok()) << from_environment.status();
+  EXPECT_EQ(from_environment->kv_side_channel_host, "10.9.9.9");
+  EXPECT_EQ(from_environment->kv_side_channel_port, 5700);
+  EXPECT_DOUBLE_EQ(from_environment->kv_abort_request_timeout.count(), 30);
+  StatusOr<SimulatorOptions> from_flags =
+      Parse({"--kv-transfer-config", kNixl, "--kv-side-channel-host", "127.0.0.1",
+             "--kv-side-channel-port", "0", "--kv-abort-request-timeout", "2.5s"},
+            environment);
+  ASSERT_TRUE(from_flags.ok()) << from_flags.status();
+  EXPECT_EQ(from_flags->kv_side_channel_host, "127.0.0.1");
+  EXPECT_EQ(from_flags->kv_side_channel_port, 0);
+  EXPECT_DOUBLE_EQ(from_flags->kv_abort_request_timeout.count(), 2.5);
+}
+
+TEST(SimulatorOptionsTest, BadKvTransferSettingsNameTheFlagOrVariable) {
+  EXPECT_THAT(
+      Parse({"--kv-transfer-config", R"({"kv_connector":"MooncakeConnector","kv_role":"kv_both"})"})
+          .status()
+          .message(),
+      HasSubstr("--kv-transfer-config: kv_connector: only NixlConnector is simulated"));
+  EXPECT_THAT(Parse({"--kv-transfer-config", "NixlConnector"}).status().message(),
+              HasSubstr("--kv-transfer-config"));
+  EXPECT_THAT(Parse({"--kv-transfer-config", kNixl, "--flavor", "sglang"}).status().message(),
+              HasSubstr("--kv-transfer-config: is vLLM's"));
+  EXPECT_THAT(
+      Parse({"--kv-transfer-config", kNixl, "--disaggregation-mode", "prefill"}).status().message(),
+      HasSubstr("cannot be combined with SGLang's --disaggregation-mode"));
+  EXPECT_THAT(Parse({"--kv-abort-request-timeout", "0s"}).status().message(),
+              HasSubstr("--kv-abort-request-timeout: must be positive"));
+  EXPECT_THAT(Parse({}, {{"VLLM_NIXL_SIDE_CHANNEL_PORT", "56oo"}}).status().message(),
+              HasSubstr("VLLM_NIXL_SIDE_CHANNEL_PORT: must be a port"));
+  EXPECT_THAT(Parse({}, {{"VLLM_NIXL_ABORT_REQUEST_TIMEOUT", "8m"}}).status().message(),
+              HasSubstr("VLLM_NIXL_ABORT_REQUEST_TIMEOUT: must be a whole number of seconds"));
 }
 
 }  // namespace
