@@ -15,14 +15,8 @@ from conftest import BIN_DIR, free_port, stop_process
 
 TOKEN = "e2e-token-0123456789abcdef"
 
-# tessera-router when the tree has it; otherwise a stand-in for its control
-# surface (stub_router.py), so that deployments' routers start, take their
-# membership and count as ready in suites that do not route requests.
-ROUTER = os.path.join(BIN_DIR, "tessera-router")
-ROUTER_IS_REAL = os.path.exists(ROUTER)
-ROUTER_COMMAND = ([ROUTER] if ROUTER_IS_REAL else
-                  ["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                           "stub_router.py")])
+# Every agent runs deployments' routers: tessera-router, built beside it.
+ROUTER_COMMAND = [os.path.join(BIN_DIR, "tessera-router")]
 
 # Short periods so that restarts, backoff and drains happen in seconds.
 FAST_CONFIG = """

@@ -12,7 +12,7 @@ import openai
 import pytest
 import yaml
 
-from agent_fixture import ROUTER, ROUTER_IS_REAL, TOKEN
+from agent_fixture import TOKEN
 from controller_fixture import (FAST_FLAGS, Agent, Controller, condition, dump, kill_node, live,
                                 managed_workers, model_deployment, wait_until)
 
@@ -304,7 +304,6 @@ def test_routers_are_fed_the_ready_workers_and_published_as_the_endpoint(cluster
             if w["spec"]["role"] != "router"} == {w["id"] for w in engines.values()}
 
 
-@pytest.mark.skipif(not ROUTER_IS_REAL, reason=f"{ROUTER} is not built in this tree")
 def test_an_openai_client_streams_a_chat_through_the_endpoint(cluster):
     write(cluster.manifests / "pd.yaml",
           dump(model_deployment("pd", disaggregated=True, prefill=1, decode=1, routers=1)))
