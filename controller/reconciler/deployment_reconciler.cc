@@ -201,12 +201,16 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
       pass.fleet = fleet_.Snapshot();
       Collect(pass);
     }
-    FeedRouters(pass);
   }
+  // A manifest that stopped parsing leaves its routers serving the workers
+  // that keep running, and its Service where it is.
+  FeedRouters(pass);
   WriteStatus(pass);
-  if (Status synced = store_.SyncEndpoint(key, &*pass.record, pass.RouterAddresses());
-      !synced.ok()) {
-    return {.status = synced};
+  if (pass.record->spec) {
+    if (Status synced = store_.SyncEndpoint(key, &*pass.record, pass.RouterAddresses());
+        !synced.ok()) {
+      return {.status = synced};
+    }
   }
   if (!pass.agent_errors.empty()) {
     return {.status = UnavailableError(pass.agent_errors.front())};

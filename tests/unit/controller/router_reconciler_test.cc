@@ -271,6 +271,30 @@ TEST_F(RouterReconcilerTest, TheStoreIsToldWhereTheReadyRoutersAre) {
   EXPECT_FALSE(store_.endpoints.contains(kLlama)) << "no routers wanted: no Service";
 }
 
+TEST_F(RouterReconcilerTest, AnUnreadableManifestKeepsTheRoutersFedAndTheServiceUp) {
+  ApplyAndSettle(Aggregated(2, 8192, "", 1));
+  Pass();
+  const std::vector<RouterAddress> endpoints = store_.endpoints.at(kLlama);
+  ASSERT_EQ(endpoints.size(), 1U);
+  DeploymentRecord& record = store_.Record(kLlama);
+  record.spec.reset();
+  record.error = InvalidArgumentError("spec.router.policy: must be round_robin, ...");
+  std::vector<ObservedWorker*> workers;
+  for (const char* node : {"node-a", "node-b", "node-c"}) {
+    for (auto& [id, worker] : agents_.Node(node).workers) {
+      if (worker.spec.role == WorkerRole::kAggregated) workers.push_back(&worker);
+    }
+  }
+  ASSERT_EQ(workers.size(), 2U);
+  workers.front()->state = wire::WorkerState::kBackoff;
+  Pass();
+  const ObservedWorker& router = *Routers().front();
+  EXPECT_EQ(routers_.memberships.at(router.url).workers.size(), 1U)
+      << "the workers that run are still what it routes to";
+  EXPECT_EQ(store_.endpoints.at(kLlama), endpoints);
+  EXPECT_EQ(Status().endpoint, router.url);
+}
+
 TEST_F(RouterReconcilerTest, DeletionDrainsTheRoutersToo) {
   ApplyAndSettle(Aggregated(1, 8192, "", 1));
   store_.MarkDeleted(kLlama);
