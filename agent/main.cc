@@ -63,12 +63,21 @@ std::string MachineHostname() {
   return name.data();
 }
 
-// The simulator installed beside this binary: the default `sim` engine.
-std::string SimulatorBesideAgent() {
+// A program installed beside this binary: the simulator (the default `sim`
+// engine) and the router.
+std::string ProgramBesideAgent(const std::string& program) {
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "tessera-engine-sim";
-  return (self.parent_path() / "tessera-engine-sim").string();
+  if (error) return program;
+  return (self.parent_path() / program).string();
+}
+
+// Routers are started in their own working directories: they get the
+// token file by its absolute path.
+std::string AbsolutePath(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.string();
 }
 
 StatusOr<std::unique_ptr<agent::GpuBackend>> MakeGpuBackend(const agent::AgentOptions& options,
@@ -105,8 +114,8 @@ int Run(const agent::AgentOptions& options) {
     }
     config_text = *std::move(text);
   }
-  StatusOr<agent::AgentConfig> config =
-      agent::ParseAgentConfig(config_text, SimulatorBesideAgent());
+  StatusOr<agent::AgentConfig> config = agent::ParseAgentConfig(
+      config_text, ProgramBesideAgent("tessera-engine-sim"), ProgramBesideAgent("tessera-router"));
   if (!config.ok()) {
     std::cerr << "tessera-agent: " << options.config_file << ": " << config.status().message()
               << "\n";
@@ -148,6 +157,10 @@ int Run(const agent::AgentOptions& options) {
       .port_last = config->port_last,
       .bind_host = options.worker_bind_host,
       .reserved_ports = {options.listen_port},
+      // The controller's agent token is the routers' admin token: no second
+      // secret to distribute, and a router on this node trusts whom its
+      // agent trusts.
+      .admin_token_file = options.no_auth ? std::string() : AbsolutePath(options.token_file),
       .advertise_host = options.advertise_host.empty() ? hostname : options.advertise_host,
       .scrape_period = config->scrape_period,
       .scrape_timeout = config->scrape_timeout,

@@ -66,7 +66,7 @@ int WaitForSignal() {
 
 // The embedded default: manifests from a directory, agents from the flags.
 int RunWithDirectory(const controller::ControllerOptions& options, controller::AgentApi& agents,
-                     const tessera::Logger& logger) {
+                     controller::RouterApi& routers, const tessera::Logger& logger) {
   tessera::Clock& clock = tessera::SystemClock::Default();
   controller::StaticNodeSource nodes(options.agents);
   controller::DirectoryDeploymentStore store({.directory = options.manifests_directory},
@@ -75,7 +75,7 @@ int RunWithDirectory(const controller::ControllerOptions& options, controller::A
       agents, nodes, clock,
       {.node_lost_timeout = options.node_lost_timeout, .change_wait = options.agent_change_wait},
       logger.WithComponent("fleet"));
-  controller::DeploymentReconciler reconciler(store, fleet, agents, clock,
+  controller::DeploymentReconciler reconciler(store, fleet, agents, routers, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
   controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
@@ -95,7 +95,7 @@ int RunWithDirectory(const controller::ControllerOptions& options, controller::A
 // ModelDeployments from the Kubernetes API, agents from GPUNodes; with
 // leader election, only the replica holding the lease acts.
 int RunWithKubernetes(const controller::ControllerOptions& options, controller::AgentApi& agents,
-                      const tessera::Logger& logger) {
+                      controller::RouterApi& routers, const tessera::Logger& logger) {
   tessera::Clock& clock = tessera::SystemClock::Default();
   StatusOr<tessera::kube::KubeConfig> config = tessera::kube::LoadDefaultConfig(options.kubeconfig);
   if (!config.ok()) {
@@ -121,7 +121,7 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
        .on_health_change =
            [&nodes](const controller::NodeView& node) { nodes.ReportHealth(node); }},
       logger.WithComponent("fleet"));
-  controller::DeploymentReconciler reconciler(store, fleet, agents, clock,
+  controller::DeploymentReconciler reconciler(store, fleet, agents, routers, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
   controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
@@ -214,8 +214,10 @@ int Run(const controller::ControllerOptions& options) {
     std::cerr << "tessera-controller: " << agents.status().message() << "\n";
     return 2;
   }
-  return options.manifests_directory.empty() ? RunWithKubernetes(options, **agents, logger)
-                                             : RunWithDirectory(options, **agents, logger);
+  // The agents' client also speaks to the routers they run, with the same token.
+  return options.manifests_directory.empty()
+             ? RunWithKubernetes(options, **agents, **agents, logger)
+             : RunWithDirectory(options, **agents, **agents, logger);
 }
 
 }  // namespace

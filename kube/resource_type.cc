@@ -47,6 +47,17 @@ const ResourceType& Namespaces() {
   return kType;
 }
 
+const ResourceType& Services() {
+  static const ResourceType kType{"", "v1", "services", "Service", true};
+  return kType;
+}
+
+const ResourceType& EndpointSlices() {
+  static const ResourceType kType{"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice",
+                                  true};
+  return kType;
+}
+
 const ResourceType& CustomResourceDefinitions() {
   static const ResourceType kType{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                                   "CustomResourceDefinition", false};

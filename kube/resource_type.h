@@ -48,6 +48,10 @@ const ResourceType& Leases();
 const ResourceType& Events();
 // v1 Namespace (cluster scoped).
 const ResourceType& Namespaces();
+// v1 Service and discovery.k8s.io/v1 EndpointSlice: a deployment's
+// in-cluster address.
+const ResourceType& Services();
+const ResourceType& EndpointSlices();
 // apiextensions.k8s.io/v1 CustomResourceDefinition (cluster scoped).
 const ResourceType& CustomResourceDefinitions();
 // serving.tessera.io/v1alpha1, see docs/resources.md.

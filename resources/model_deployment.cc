@@ -88,6 +88,12 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   fields.Optional("env", engine.env);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
   StatusOr<wire::EngineKind> parsed = wire::ParseEngineKind(kind);
+  // The router is Tessera's own process in front of the engines, set up
+  // by spec.router; it serves no model by itself.
+  if (parsed.ok() && *parsed == wire::EngineKind::kRouter) {
+    parsed = InvalidArgumentError("unknown engine kind " + Quote(kind) +
+                                  "; expected vllm, sglang or sim");
+  }
   if (!parsed.ok()) return parsed.status().WithContext("spec.engine.kind");
   engine.kind = *parsed;
   if (concurrency) engine.concurrency = *concurrency;
@@ -200,6 +206,8 @@ std::string_view RoleKey(WorkerRole role) {
       return "prefill";
     case WorkerRole::kDecode:
       return "decode";
+    case WorkerRole::kRouter:
+      return "router";
   }
   return "worker";
 }
@@ -209,6 +217,19 @@ std::vector<WorkerRole> ModelDeploymentSpec::Roles() const {
   return {WorkerRole::kPrefill, WorkerRole::kDecode};
 }
 
+std::vector<WorkerRole> ModelDeploymentSpec::ManagedRoles() const {
+  std::vector<WorkerRole> roles = Roles();
+  roles.push_back(WorkerRole::kRouter);
+  return roles;
+}
+
+int ModelDeploymentSpec::Replicas(WorkerRole role) const {
+  if (role == WorkerRole::kRouter) return router.replicas;
+  const std::vector<WorkerRole> roles = Roles();
+  if (std::find(roles.begin(), roles.end(), role) == roles.end()) return 0;
+  return Role(role).replicas;
+}
+
 const RoleSpec& ModelDeploymentSpec::Role(WorkerRole role) const {
   switch (role) {
     case WorkerRole::kPrefill:
@@ -216,6 +237,7 @@ const RoleSpec& ModelDeploymentSpec::Role(WorkerRole role) const {
     case WorkerRole::kDecode:
       return *decode;
     case WorkerRole::kAggregated:
+    case WorkerRole::kRouter:
       break;
   }
   return *worker;
@@ -241,6 +263,7 @@ StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& spec_json)
   const json* decode = fields.Child("decode");
   const json* placement = fields.Child("placement");
   const json* rollout = fields.Child("rollout");
+  const json* router = fields.Child("router");
   TESSERA_RETURN_IF_ERROR(fields.Finish());
 
   TESSERA_RETURN_IF_ERROR(ReadModel(model, spec.model));
@@ -275,6 +298,8 @@ StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& spec_json)
   }
   TESSERA_RETURN_IF_ERROR(ReadPlacement(placement, spec.placement));
   TESSERA_RETURN_IF_ERROR(ReadRollout(rollout, spec.rollout));
+  TESSERA_ASSIGN_OR_RETURN(spec.router,
+                           RouterSpecFromJson(router, spec.Disaggregated(), spec.engine.kind));
   return spec;
 }
 
@@ -363,6 +388,7 @@ json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec) {
                    {"drainGraceSeconds", spec.rollout.drain_grace_seconds},
                    {"progressDeadlineSeconds", spec.rollout.progress_deadline_seconds}}}};
   for (WorkerRole role : spec.Roles()) result[RoleKey(role)] = RoleSpecToJson(spec.Role(role));
+  result["router"] = RouterSpecToJson(spec.router);
   return result;
 }
 
@@ -386,6 +412,7 @@ json ModelDeploymentStatusToJson(const ModelDeploymentStatus& status) {
     workers.push_back(std::move(entry));
   }
   result["workers"] = std::move(workers);
+  if (!status.endpoint.empty()) result["endpoint"] = status.endpoint;
   json conditions = json::array();
   for (const Condition& condition : status.conditions) {
     conditions.push_back(ConditionToJson(condition));
@@ -401,7 +428,8 @@ ModelDeploymentStatus ModelDeploymentStatusFromJson(const json& object) {
       generation != object.end() && generation->is_number_integer()) {
     status.observed_generation = generation->get<int64_t>();
   }
-  for (WorkerRole role : {WorkerRole::kAggregated, WorkerRole::kPrefill, WorkerRole::kDecode}) {
+  for (WorkerRole role :
+       {WorkerRole::kAggregated, WorkerRole::kPrefill, WorkerRole::kDecode, WorkerRole::kRouter}) {
     const auto counts = object.find(RoleKey(role));
     if (counts == object.end() || !counts->is_object()) continue;
     status.roles[role] = {.desired = IntField(*counts, "desired"),
@@ -417,6 +445,7 @@ ModelDeploymentStatus ModelDeploymentStatusFromJson(const json& object) {
       const std::string role = StringField(entry, "role");
       worker.role = role == "prefill"  ? WorkerRole::kPrefill
                     : role == "decode" ? WorkerRole::kDecode
+                    : role == "router" ? WorkerRole::kRouter
                                        : WorkerRole::kAggregated;
       worker.node = StringField(entry, "node");
       worker.url = StringField(entry, "url");
@@ -441,6 +470,7 @@ ModelDeploymentStatus ModelDeploymentStatusFromJson(const json& object) {
       status.workers.push_back(std::move(worker));
     }
   }
+  status.endpoint = StringField(object, "endpoint");
   if (const auto conditions = object.find("conditions"); conditions != object.end()) {
     status.conditions = ConditionsFromJson(*conditions);
   }

@@ -19,6 +19,7 @@
 #include "hardware/partition_mode.h"
 #include "resources/condition.h"
 #include "resources/object_meta.h"
+#include "resources/router_spec.h"
 #include "wire/engine_kind.h"
 #include "wire/worker_role.h"
 
@@ -31,7 +32,7 @@ enum class DeploymentMode { kAggregated, kDisaggregated };
 std::string_view DeploymentModeName(DeploymentMode mode);
 
 // The key of a role in spec and status: "worker" for aggregated workers,
-// "prefill", "decode".
+// "prefill", "decode", "router".
 std::string_view RoleKey(wire::WorkerRole role);
 
 // An architecture given in the manifest, for models outside Tessera's
@@ -104,12 +105,20 @@ struct ModelDeploymentSpec {
   std::optional<RoleSpec> decode{};
   PlacementSpec placement{};
   RolloutSpec rollout{};
+  RouterSpec router{};
 
-  // The roles the mode runs, in a fixed order: {aggregated} or {prefill,
-  // decode}. Parsing guarantees each has its RoleSpec.
+  // The engine roles the mode runs, in a fixed order: {aggregated} or
+  // {prefill, decode}. Parsing guarantees each has its RoleSpec.
   std::vector<wire::WorkerRole> Roles() const;
+  // Roles() and then the router: every role the controller keeps workers of.
+  std::vector<wire::WorkerRole> ManagedRoles() const;
+  // Precondition: `role` is one of Roles().
   const RoleSpec& Role(wire::WorkerRole role) const;
   RoleSpec& Role(wire::WorkerRole role);
+  // How many workers of `role` the spec asks for: 0 for an engine role the
+  // mode does not run.
+  int Replicas(wire::WorkerRole role) const;
+  bool Disaggregated() const { return mode == DeploymentMode::kDisaggregated; }
   friend bool operator==(const ModelDeploymentSpec&, const ModelDeploymentSpec&) = default;
 };
 
@@ -138,6 +147,9 @@ struct ModelDeploymentStatus {
   int64_t observed_generation = 0;
   std::map<wire::WorkerRole, RoleStatus> roles{};
   std::vector<WorkerStatusEntry> workers{};
+  // The URL of a ready router: where OpenAI clients send requests. Empty
+  // while none is ready.
+  std::string endpoint{};
   std::vector<Condition> conditions{};
   friend bool operator==(const ModelDeploymentStatus&, const ModelDeploymentStatus&) = default;
 };

@@ -14,6 +14,8 @@ std::string_view EngineKindName(EngineKind kind) {
       return "sglang";
     case EngineKind::kSim:
       return "sim";
+    case EngineKind::kRouter:
+      return "tessera-router";
   }
   return "unknown";
 }
@@ -23,11 +25,12 @@ std::string_view MetricDialectName(MetricDialect dialect) {
 }
 
 StatusOr<EngineKind> ParseEngineKind(std::string_view text) {
-  for (EngineKind kind : {EngineKind::kVllm, EngineKind::kSglang, EngineKind::kSim}) {
+  for (EngineKind kind :
+       {EngineKind::kVllm, EngineKind::kSglang, EngineKind::kSim, EngineKind::kRouter}) {
     if (text == EngineKindName(kind)) return kind;
   }
   return InvalidArgumentError("unknown engine kind " + Quote(text) +
-                              "; expected vllm, sglang or sim");
+                              "; expected vllm, sglang, sim or tessera-router");
 }
 
 StatusOr<MetricDialect> ParseMetricDialect(std::string_view text) {

@@ -9,12 +9,15 @@
 
 namespace tessera::wire {
 
-enum class EngineKind { kVllm, kSglang, kSim };
+// kRouter is not an inference engine but tessera-router, the deployment's
+// OpenAI endpoint, which agents run as a worker of role router through the
+// same allow-list, supervision and adapters as the engines.
+enum class EngineKind { kVllm, kSglang, kSim, kRouter };
 
 // Whose metric names an engine exposes on /metrics.
 enum class MetricDialect { kVllm, kSglang };
 
-// "vllm", "sglang", "sim" / "vllm", "sglang".
+// "vllm", "sglang", "sim", "tessera-router" / "vllm", "sglang".
 std::string_view EngineKindName(EngineKind kind);
 std::string_view MetricDialectName(MetricDialect dialect);
 

@@ -11,9 +11,14 @@ namespace tessera::wire {
 
 // Aggregated workers prefill and decode; in disaggregated serving a prefill
 // worker computes the prompt's KV cache and hands it to a decode worker.
-enum class WorkerRole { kAggregated, kPrefill, kDecode };
+// A router is the deployment's one OpenAI endpoint in front of the others
+// (tessera-router): a worker without partitions.
+enum class WorkerRole { kAggregated, kPrefill, kDecode, kRouter };
 
-// "aggregated", "prefill", "decode".
+// Whether workers of `role` run on GPU partitions: every role but the router.
+bool UsesPartitions(WorkerRole role);
+
+// "aggregated", "prefill", "decode", "router".
 std::string_view WorkerRoleName(WorkerRole role);
 
 // Errors list the valid names.

@@ -52,6 +52,13 @@ Status ReadEngine(const nlohmann::json& json, WorkerSpec& spec) {
 }
 
 Status ReadPartitions(const nlohmann::json* json, WorkerSpec& spec) {
+  if (!UsesPartitions(spec.role)) {
+    // A router holds no GPU: it may say so with [] or by leaving the field out.
+    if (json == nullptr || (json->is_array() && json->empty())) return OkStatus();
+    return InvalidArgumentError(
+        "partitions: must be empty for a " + std::string(WorkerRoleName(spec.role)) +
+        " worker, which runs on no GPU partition, got " + DescribeJson(*json));
+  }
   if (json == nullptr) return InvalidArgumentError("partitions: is required");
   if (!json->is_array() || json->empty()) {
     return InvalidArgumentError("partitions: must be a non-empty list of partition indices, got " +
@@ -138,10 +145,11 @@ nlohmann::json WorkerSpecToJson(const WorkerSpec& spec) {
   nlohmann::json engine = {
       {"kind", spec.engine},
       {"model", settings.model},
-      {"tensorParallelSize", settings.tensor_parallel_size},
       {"extraArgs", settings.extra_args},
       {"env", settings.env},
   };
+  // A worker without partitions has no tensor-parallel group to describe.
+  if (!spec.partitions.empty()) engine["tensorParallelSize"] = settings.tensor_parallel_size;
   if (!settings.served_model_name.empty()) engine["servedModelName"] = settings.served_model_name;
   if (settings.max_model_len) engine["maxModelLen"] = *settings.max_model_len;
   if (settings.kv_cache_dtype) engine["kvCacheDtype"] = *settings.kv_cache_dtype;

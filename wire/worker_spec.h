@@ -12,6 +12,10 @@
 //
 // `engine.kind` names an entry of the agent's engine allow-list, not a
 // program; `extraArgs` become argv elements and never reach a shell.
+//
+// A router (role "router") runs on no partition: its `partitions` is empty
+// or absent, and it has no `tensorParallelSize`. Every other role needs at
+// least one partition.
 
 #ifndef TESSERA_WIRE_WORKER_SPEC_H_
 #define TESSERA_WIRE_WORKER_SPEC_H_
@@ -33,7 +37,7 @@ namespace tessera::wire {
 struct EngineSettings {
   std::string model{};              // path or Hugging Face id
   std::string served_model_name{};  // empty: the engine's default (the model)
-  int tensor_parallel_size = 1;
+  int tensor_parallel_size = 1;     // the number of partitions once parsed: 0 for a router
   std::optional<int> max_model_len{};
   std::optional<std::string> kv_cache_dtype{};  // "auto", "fp8", "fp8_e4m3", "fp8_e5m2", "bf16"
   std::optional<double> gpu_memory_utilization{};

@@ -1,5 +1,7 @@
 #include "agent/config/agent_config.h"
 
+#include <algorithm>
+
 #include "base/json_fields.h"
 #include "base/numbers.h"
 #include "base/strings.h"
@@ -80,7 +82,8 @@ StatusOr<adapters::EngineInstallation> ReadEngine(const std::string& name,
 
 }  // namespace
 
-StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& simulator_path) {
+StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& simulator_path,
+                                       const std::string& router_path) {
   TESSERA_ASSIGN_OR_RETURN(nlohmann::json json, YamlToJson(yaml));
   if (json.is_null()) json = nlohmann::json::object();
   AgentConfig config;
@@ -104,6 +107,18 @@ StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string&
   } else {
     config.engines["sim"] = {
         .name = "sim", .kind = wire::EngineKind::kSim, .command = {simulator_path}};
+  }
+  const bool names_a_router =
+      std::any_of(config.engines.begin(), config.engines.end(),
+                  [](const auto& entry) { return entry.second.kind == wire::EngineKind::kRouter; });
+  if (!names_a_router) {
+    const std::string name(kRouterEngineName);
+    if (config.engines.contains(name)) {
+      return InvalidArgumentError("engines." + name +
+                                  ": the name is the router's; give this engine another name");
+    }
+    config.engines[name] = {
+        .name = name, .kind = wire::EngineKind::kRouter, .command = {router_path}};
   }
   if (supervision != nullptr) TESSERA_RETURN_IF_ERROR(ReadSupervision(*supervision, config.policy));
   if (logs != nullptr) {

@@ -5,13 +5,19 @@
 //     vllm:   {kind: vllm, command: [/opt/vllm/bin/vllm], env: {VLLM_USE_V1: "1"}}
 //     sglang: {kind: sglang, command: [python3, -m, sglang.launch_server]}
 //     sim:    {kind: sim, command: [tessera-engine-sim, --time-scale, "0.1"], flavor: vllm}
+//     tessera-router: {kind: tessera-router, command: [/opt/tessera/bin/tessera-router]}
 //   supervision: {startupTimeout: 20m, backoffMax: 5m, defaultGrace: 30s, ...}
 //   ports: 20000-29999
 //   logs: {maxBytes: 64MiB, maxFiles: 3}
 //   scrapePeriod: 2s
 //
 // Every key is optional. Without an `engines` section the agent allows only
-// the simulator installed beside it.
+// the simulator installed beside it. Whatever the section says, the agent
+// runs routers (tessera-router, role router, no partitions): with the
+// `tessera-router` installed beside it unless an entry of kind
+// tessera-router names another program. Every agent can host a
+// deployment's router because it needs no GPU and is Tessera's own binary,
+// not a program a manifest chooses.
 
 #ifndef TESSERA_AGENT_CONFIG_AGENT_CONFIG_H_
 #define TESSERA_AGENT_CONFIG_AGENT_CONFIG_H_
@@ -38,9 +44,14 @@ struct AgentConfig {
   std::chrono::milliseconds scrape_timeout{1'000};
 };
 
+// The allow-list entry routers run as when the configuration has none.
+inline constexpr std::string_view kRouterEngineName = "tessera-router";
+
 // Parses the YAML above. Errors name the key path.
-// `simulator_path` is the default `sim` engine's command.
-StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& simulator_path);
+// `simulator_path` is the default `sim` engine's command, `router_path` the
+// default `tessera-router` entry's.
+StatusOr<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& simulator_path,
+                                       const std::string& router_path);
 
 }  // namespace tessera::agent
 

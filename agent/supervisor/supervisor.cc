@@ -124,6 +124,7 @@ Supervisor::WorkerPointer Supervisor::MakeWorker(const std::string& id, wire::Wo
 
 Status Supervisor::CheckSpec(const std::string& id, const wire::WorkerSpec& spec) const {
   TESSERA_RETURN_IF_ERROR(CheckEngineAllowed(spec, options_.engines));
+  TESSERA_RETURN_IF_ERROR(CheckEngineRunsRole(spec, options_.engines));
   TESSERA_RETURN_IF_ERROR(CheckPartitionsExist(spec, inventory_));
   TESSERA_RETURN_IF_ERROR(CheckPartitionsFree(id, spec.partitions, workers_));
   if (spec.bootstrap_port) {
@@ -137,7 +138,8 @@ StatusOr<adapters::LaunchPlan> Supervisor::Plan(const SupervisedWorker& worker) 
   return PlanWorkerLaunch(worker.spec,
                           {.bind_host = options_.bind_host,
                            .port = worker.port,
-                           .bootstrap_port = worker.bootstrap_port},
+                           .bootstrap_port = worker.bootstrap_port,
+                           .admin_token_file = options_.admin_token_file},
                           options_.engines, inventory_);
 }
 

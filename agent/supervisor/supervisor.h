@@ -53,6 +53,9 @@ struct SupervisorOptions {
   std::string bind_host = "0.0.0.0";
   // Ports of the agent's own (its API) that no worker may be given.
   std::set<int> reserved_ports{};
+  // The agent's own token file, which routers' admin APIs take too (empty
+  // when the agent runs without a token).
+  std::string admin_token_file{};
   // Host in worker URLs: how the controller and router reach this node.
   std::string advertise_host = "127.0.0.1";
   // Engine /metrics scrapes (merged into the agent's /metrics), the GPU

@@ -15,6 +15,20 @@ Status CheckEngineAllowed(const wire::WorkerSpec& spec,
                               ")");
 }
 
+Status CheckEngineRunsRole(const wire::WorkerSpec& spec,
+                           const std::map<std::string, adapters::EngineInstallation>& engines) {
+  const bool router_engine = engines.at(spec.engine).kind == wire::EngineKind::kRouter;
+  const bool router_role = spec.role == wire::WorkerRole::kRouter;
+  if (router_engine == router_role) return OkStatus();
+  if (router_role) {
+    return InvalidArgumentError("engine.kind: a router worker runs a tessera-router engine; " +
+                                Quote(spec.engine) + " is an inference engine");
+  }
+  return InvalidArgumentError("engine.kind: " + Quote(spec.engine) +
+                              " runs only router workers, not " +
+                              std::string(wire::WorkerRoleName(spec.role)) + " workers");
+}
+
 Status CheckPartitionsExist(const wire::WorkerSpec& spec, const NodeInventory& inventory) {
   const std::vector<const GpuPartition*> partitions = inventory.Partitions();
   for (size_t i = 0; i < spec.partitions.size(); ++i) {

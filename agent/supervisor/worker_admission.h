@@ -26,6 +26,12 @@ using WorkerMap = std::map<std::string, std::shared_ptr<SupervisedWorker>>;
 Status CheckEngineAllowed(const wire::WorkerSpec& spec,
                           const std::map<std::string, adapters::EngineInstallation>& engines);
 
+// InvalidArgument when the spec's role and its engine do not go together:
+// a router worker runs an engine of kind tessera-router, and that engine
+// runs nothing but routers. Precondition: CheckEngineAllowed passed.
+Status CheckEngineRunsRole(const wire::WorkerSpec& spec,
+                           const std::map<std::string, adapters::EngineInstallation>& engines);
+
 // InvalidArgument naming the first of `spec.partitions` that `inventory`
 // does not have, and how many it has.
 Status CheckPartitionsExist(const wire::WorkerSpec& spec, const NodeInventory& inventory);

@@ -18,8 +18,10 @@ StatusOr<adapters::LaunchPlan> PlanWorkerLaunch(
                                   .port = placement.port,
                                   .bootstrap_port = placement.bootstrap_port,
                                   .devices = spec.partitions,
-                                  .hardware = {}};
-  if (const GpuPartition* partition = inventory.FindPartition(spec.partitions.front());
+                                  .hardware = {},
+                                  .admin_token_file = placement.admin_token_file};
+  if (const GpuPartition* partition =
+          spec.partitions.empty() ? nullptr : inventory.FindPartition(spec.partitions.front());
       partition != nullptr) {
     if (const GpuDevice* gpu = inventory.GpuOf(*partition);
         gpu != nullptr && !gpu->product.empty()) {

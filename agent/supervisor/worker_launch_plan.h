@@ -20,11 +20,12 @@ struct WorkerPlacement {
   std::string bind_host;  // where the engine listens
   int port = 0;
   std::optional<int> bootstrap_port{};
+  std::string admin_token_file{};  // for routers: the token of their admin API
 };
 
 // InvalidArgument when the engine is not in `engines`, or its adapter
-// cannot take one of the spec's settings (named). Precondition:
-// spec.partitions is not empty.
+// cannot take one of the spec's settings (named). A spec without partitions
+// (a router) gets no devices and no hardware to model.
 StatusOr<adapters::LaunchPlan> PlanWorkerLaunch(
     const wire::WorkerSpec& spec, const WorkerPlacement& placement,
     const std::map<std::string, adapters::EngineInstallation>& engines,

@@ -69,7 +69,7 @@ def main():
     state = tempfile.mkdtemp(prefix="agent-bench-")
     config = agent_fixture.FAST_CONFIG.format(
         simulator=os.path.join(agent_fixture.BIN_DIR, "tessera-engine-sim"), first=40000,
-        last=40199).replace("scrapePeriod: 300ms", "scrapePeriod: 2s").replace(
+        last=40199, router=json.dumps(agent_fixture.ROUTER_COMMAND)).replace("scrapePeriod: 300ms", "scrapePeriod: 2s").replace(
         "scrapeTimeout: 250ms", "scrapeTimeout: 1s").replace("livenessPeriod: 300ms",
                                                              "livenessPeriod: 5s")
     agent = Agent(state, topology="8xmi300x:cpx/nps4", config=config)

@@ -27,6 +27,7 @@
 #include "controller/fleet/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/reconciler/deployment_reconciler.h"
+#include "controller/routers/router_api.h"
 #include "controller/store/deployment_store.h"
 
 namespace {
@@ -43,7 +44,9 @@ constexpr int64_t kPartitionVram = int64_t{24} << 30;
 
 // Agents that answer from memory, instantly: the benchmark measures the
 // controller, not HTTP.
-class MemoryAgents final : public controller::AgentApi, public controller::NodeSource {
+class MemoryAgents final : public controller::AgentApi,
+                           public controller::NodeSource,
+                           public controller::RouterApi {
  public:
   explicit MemoryAgents(int nodes) {
     for (int n = 0; n < nodes; ++n) {
@@ -101,6 +104,12 @@ class MemoryAgents final : public controller::AgentApi, public controller::NodeS
     done(tessera::UnimplementedError("memory agents are polled only"));
   }
   void CancelWaits() override {}
+  // Every router acknowledges at once.
+  StatusOr<controller::RouterMembership> PutMembership(
+      const std::string& /*router_url*/, const controller::RouterMembership& membership) override {
+    ++router_puts;
+    return membership;
+  }
   std::vector<controller::NodeEndpoint> Nodes() const override {
     std::vector<controller::NodeEndpoint> nodes;
     nodes.reserve(nodes_.size());
@@ -111,6 +120,7 @@ class MemoryAgents final : public controller::AgentApi, public controller::NodeS
   }
 
   int puts = 0;
+  int router_puts = 0;
 
  private:
   std::map<std::string, AgentObservation> nodes_;
@@ -154,6 +164,11 @@ class MemoryStore final : public controller::DeploymentStore {
   }
   Status SyncScaleTargets(const tessera::resources::ObjectKey& /*key*/,
                           controller::DeploymentRecord* /*record*/) override {
+    return tessera::OkStatus();
+  }
+  Status SyncEndpoint(const tessera::resources::ObjectKey& /*key*/,
+                      const controller::DeploymentRecord* /*record*/,
+                      const std::vector<controller::RouterAddress>& /*routers*/) override {
     return tessera::OkStatus();
   }
   void RecordEvent(const controller::DeploymentRecord& /*record*/, controller::EventType /*type*/,
@@ -235,7 +250,7 @@ int main(int argc, char** argv) {
   MemoryAgents agents(nodes);
   MemoryStore store;
   controller::FleetMonitor fleet(agents, agents, clock, {}, logger);
-  controller::DeploymentReconciler reconciler(store, fleet, agents, clock, {}, logger);
+  controller::DeploymentReconciler reconciler(store, fleet, agents, agents, clock, {}, logger);
   for (int i = 0; i < deployments; ++i) store.Put(Deployment(i));
 
   const auto pass = [&] {
@@ -258,8 +273,10 @@ int main(int argc, char** argv) {
 
   std::vector<double> steady;
   const int writes_before = store.status_writes;
+  const int router_puts_before = agents.router_puts;
   for (int i = 0; i < passes; ++i) steady.push_back(Milliseconds(pass()));
   const int steady_puts = agents.puts - placed;
+  const int steady_router_puts = agents.router_puts - router_puts_before;
   const int steady_writes = store.status_writes - writes_before;
 
   // Scale 50 deployments (or a tenth) up by two workers each.
@@ -282,8 +299,9 @@ int main(int argc, char** argv) {
   std::printf("converged pass (%d repetitions):   p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms\n",
               passes, tessera::Percentile(steady, 50), tessera::Percentile(steady, 99),
               *std::max_element(steady.begin(), steady.end()));
-  std::printf("  agent writes %d, status writes %d (a converged pass changes nothing)\n",
-              steady_puts, steady_writes);
+  std::printf(
+      "  agent writes %d, router writes %d, status writes %d (a converged pass changes nothing)\n",
+      steady_puts, steady_router_puts, steady_writes);
   std::printf("pass scaling %d deployments by +2:  %9.1f ms (%d workers placed)\n", scaled,
               scale_pass, agents.puts - puts_before_scale);
   std::printf("peak RSS:                          %9.1f MiB\n",

@@ -200,4 +200,17 @@ void HttpAgentApi::WaitForWorkersChange(const std::string& endpoint, const std::
 
 void HttpAgentApi::CancelWaits() { transport_->CancelPending(); }
 
+StatusOr<RouterMembership> HttpAgentApi::PutMembership(const std::string& router_url,
+                                                       const RouterMembership& membership) {
+  const std::string what = "PUT " + router_url + "/admin/workers";
+  TESSERA_ASSIGN_OR_RETURN(AgentReply reply, Send(router_url, "PUT", "/admin/workers",
+                                                  RouterMembershipToJson(membership).dump()));
+  if (reply.status != 200) return StatusFromReply(reply.status, reply.body, what);
+  StatusOr<nlohmann::json> json = ParseJson(reply.body);
+  if (!json.ok()) return json.status().WithContext(what);
+  StatusOr<RouterMembership> answer = RouterMembershipFromJson(*json);
+  if (!answer.ok()) return answer.status().WithContext(what);
+  return answer;
+}
+
 }  // namespace tessera::controller

@@ -4,6 +4,10 @@
 // through an AgentTransport: cpprestsdk's, with an optional CA bundle for
 // agents that serve TLS and a timeout on every call so one hung agent costs
 // the reconciler at most that long.
+//
+// It is also the controller's RouterApi: the routers an agent runs take the
+// agent's token (docs/agent.md, "Routers"), so the same token, its re-read
+// on 401 and the same transport serve their admin API.
 
 #ifndef TESSERA_CONTROLLER_AGENTS_HTTP_AGENT_API_H_
 #define TESSERA_CONTROLLER_AGENTS_HTTP_AGENT_API_H_
@@ -16,6 +20,7 @@
 
 #include "controller/agents/agent_transport.h"
 #include "controller/fleet/agent_api.h"
+#include "controller/routers/router_api.h"
 
 namespace tessera::controller {
 
@@ -25,7 +30,7 @@ struct HttpAgentApiOptions {
   std::chrono::milliseconds timeout{5000};
 };
 
-class HttpAgentApi final : public AgentApi {
+class HttpAgentApi final : public AgentApi, public RouterApi {
  public:
   // Reads the token file; an error names it.
   static StatusOr<std::unique_ptr<HttpAgentApi>> Create(HttpAgentApiOptions options);
@@ -43,6 +48,9 @@ class HttpAgentApi final : public AgentApi {
   void WaitForWorkersChange(const std::string& endpoint, const std::string& after,
                             std::chrono::seconds timeout, VersionCallback done) override;
   void CancelWaits() override;
+
+  StatusOr<RouterMembership> PutMembership(const std::string& router_url,
+                                           const RouterMembership& membership) override;
 
  private:
   HttpAgentApi(HttpAgentApiOptions options, std::unique_ptr<AgentTransport> transport);

@@ -5,16 +5,19 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "base/backoff.h"
 #include "base/strings.h"
 #include "base/time_format.h"
 #include "base/units.h"
 #include "controller/placement/partition_placer.h"
+#include "controller/placement/router_placer.h"
 #include "controller/placement/worker_requirements.h"
 #include "controller/reconciler/role_plan.h"
 #include "controller/reconciler/worker_naming.h"
 #include "controller/reconciler/worker_template.h"
+#include "http/http_url.h"
 
 namespace tessera::controller {
 namespace {
@@ -23,8 +26,8 @@ using resources::Condition;
 using resources::ModelDeploymentStatus;
 using wire::WorkerRole;
 
-constexpr std::array<WorkerRole, 3> kAllRoles = {WorkerRole::kAggregated, WorkerRole::kPrefill,
-                                                 WorkerRole::kDecode};
+constexpr std::array<WorkerRole, 4> kAllRoles = {WorkerRole::kAggregated, WorkerRole::kPrefill,
+                                                 WorkerRole::kDecode, WorkerRole::kRouter};
 constexpr std::chrono::milliseconds kWaitForSync{1000};
 constexpr std::chrono::milliseconds kWaitForDrain{1000};
 constexpr int kDefaultGraceSeconds = 30;
@@ -87,6 +90,43 @@ struct DeploymentReconciler::Pass {
   int removed = 0;
   // The template hash of each role the deployment's mode runs.
   std::map<WorkerRole, std::string> hashes;
+  // Routers that hold the current membership (RouterFeeder).
+  std::set<std::string> fed_routers;
+
+  // Ready as the status counts it: a router also has to know its workers.
+  bool Ready(const OwnedWorker& owned_worker) const {
+    return owned_worker.Ready() && (owned_worker.worker->spec.role != WorkerRole::kRouter ||
+                                    fed_routers.contains(owned_worker.worker->id));
+  }
+
+  // Where clients reach the ready routers, for the store's Service.
+  std::vector<RouterAddress> RouterAddresses() const {
+    std::vector<RouterAddress> addresses;
+    for (const OwnedWorker& candidate : owned) {
+      if (candidate.worker->spec.role != WorkerRole::kRouter || !Ready(candidate)) continue;
+      // Agents advertise http://<host>:<port>; anything else has no address to list.
+      if (StatusOr<http::HttpUrl> url = http::ParseHttpUrl(candidate.worker->url); url.ok()) {
+        addresses.push_back({.host = url->host, .port = url->port});
+      }
+    }
+    std::sort(addresses.begin(), addresses.end());
+    return addresses;
+  }
+
+  // The URL of the ready router that has been ready longest: the same one,
+  // pass after pass, for as long as it stays ready.
+  std::string Endpoint() const {
+    const ObservedWorker* best = nullptr;
+    for (const OwnedWorker& candidate : owned) {
+      const ObservedWorker& router = *candidate.worker;
+      if (router.spec.role != WorkerRole::kRouter || !Ready(candidate)) continue;
+      if (best == nullptr ||
+          std::tie(router.state_since, router.id) < std::tie(best->state_since, best->id)) {
+        best = &router;
+      }
+    }
+    return best == nullptr ? std::string() : best->url;
+  }
 
   const ObservedWorker* Find(const std::string& id, const NodeView** node) const {
     for (const OwnedWorker& owned_worker : owned) {
@@ -100,14 +140,15 @@ struct DeploymentReconciler::Pass {
 };
 
 DeploymentReconciler::DeploymentReconciler(DeploymentStore& store, FleetMonitor& fleet,
-                                           AgentApi& agents, const Clock& clock,
+                                           AgentApi& agents, RouterApi& routers, const Clock& clock,
                                            ReconcilerOptions options, Logger logger)
     : store_(store),
       fleet_(fleet),
       agents_(agents),
       clock_(clock),
       options_(std::move(options)),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      feeder_(routers, logger_) {}
 
 std::vector<resources::ObjectKey> DeploymentReconciler::AllKeys() const {
   std::set<resources::ObjectKey> keys;
@@ -148,7 +189,7 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
   }
   if (!pass.record || pass.record->metadata.deletion_timestamp) return TearDown(pass);
   if (pass.record->spec) {
-    for (WorkerRole role : pass.record->spec->Roles()) {
+    for (WorkerRole role : pass.record->spec->ManagedRoles()) {
       pass.hashes[role] = TemplateHash(WorkerTemplate(pass.record->metadata, *pass.record->spec,
                                                       role, options_.controller_name));
     }
@@ -161,7 +202,16 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
       Collect(pass);
     }
   }
+  // A manifest that stopped parsing leaves its routers serving the workers
+  // that keep running, and its Service where it is.
+  FeedRouters(pass);
   WriteStatus(pass);
+  if (pass.record->spec) {
+    if (Status synced = store_.SyncEndpoint(key, &*pass.record, pass.RouterAddresses());
+        !synced.ok()) {
+      return {.status = synced};
+    }
+  }
   if (!pass.agent_errors.empty()) {
     return {.status = UnavailableError(pass.agent_errors.front())};
   }
@@ -169,12 +219,33 @@ ReconcileResult DeploymentReconciler::Reconcile(const resources::ObjectKey& key)
 }
 
 void DeploymentReconciler::ReconcileRoles(Pass& pass) {
-  for (WorkerRole role : kAllRoles) ReconcileRole(pass, role);
+  for (WorkerRole role : kAllRoles) {
+    // Routers go last, and see the workers this pass started, to be placed
+    // beside them.
+    if (role == WorkerRole::kRouter && pass.created + pass.removed > 0) {
+      pass.fleet = fleet_.Snapshot();
+      Collect(pass);
+    }
+    ReconcileRole(pass, role);
+  }
+}
+
+void DeploymentReconciler::FeedRouters(Pass& pass) {
+  std::vector<WorkerRef> routers;
+  std::vector<WorkerRef> workers;
+  for (const OwnedWorker& owned : pass.owned) {
+    if (!owned.Ready()) continue;
+    (owned.worker->spec.role == WorkerRole::kRouter ? routers : workers)
+        .push_back({.node = owned.node, .worker = owned.worker});
+  }
+  FeedResult fed = feeder_.Feed(pass.key, routers, MembershipOf(workers));
+  pass.fed_routers = std::move(fed.fed);
+  for (std::string& error : fed.errors) pass.agent_errors.push_back(std::move(error));
 }
 
 void DeploymentReconciler::ReconcileRole(Pass& pass, WorkerRole role) {
   const resources::ModelDeploymentSpec& spec = *pass.record->spec;
-  const std::vector<WorkerRole> roles = spec.Roles();
+  const std::vector<WorkerRole> roles = spec.ManagedRoles();
   const bool in_mode = std::find(roles.begin(), roles.end(), role) != roles.end();
   const std::string prefix =
       WorkerIdPrefix(pass.key.namespace_name, pass.key.name, resources::RoleKey(role));
@@ -196,7 +267,7 @@ void DeploymentReconciler::ReconcileRole(Pass& pass, WorkerRole role) {
                     .ordinal = owned.id ? owned.id->ordinal : 0,
                     .on_returned_node = owned.node->returned_after_loss});
   }
-  const RolePlan plan = PlanRole(live, in_mode ? spec.Role(role).replicas : 0, spec.rollout);
+  const RolePlan plan = PlanRole(live, spec.Replicas(role), spec.rollout);
   for (const std::string& id : plan.remove) {
     std::string why = "scaled down";
     if (!in_mode) {
@@ -212,30 +283,50 @@ void DeploymentReconciler::ReconcileRole(Pass& pass, WorkerRole role) {
   if (plan.create > 0) CreateWorkers(pass, role, plan.create);
 }
 
-void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count) {
-  const DeploymentRecord& record = *pass.record;
-  const resources::ModelDeploymentSpec& spec = *record.spec;
-  const std::string role_key(resources::RoleKey(role));
+bool DeploymentReconciler::PrepareEnginePlacement(Pass& pass, WorkerRole role,
+                                                  PlacementRequest& request) {
+  const resources::ModelDeploymentSpec& spec = *pass.record->spec;
   if (!pass.model) pass.model = ResolveDeploymentModel(spec);
   if (!pass.model->ok()) {
     const Status& error = pass.model->status();
     pass.unschedulable.emplace_back(
         error.code() == StatusCode::kNotFound ? "ModelUnknown" : "InvalidSpec", error.message());
-    return;
+    return false;
   }
   StatusOr<WorkerRequirement> requirement = RequirementFor(**pass.model, spec, role);
   if (!requirement.ok()) {
     pass.unschedulable.emplace_back("InvalidSpec", requirement.status().message());
-    return;
+    return false;
   }
-  PlacementRequest request{.role = role_key,
-                           .tensor_parallel_size = requirement->tensor_parallel_size,
-                           .min_partition_vram_bytes = requirement->min_partition_vram_bytes,
-                           .compute_partition = spec.placement.compute_partition,
-                           .memory_partition = spec.placement.memory_partition,
-                           .node_selector = spec.placement.node_selector,
-                           .spread = spec.placement.spread,
-                           .replicas_per_node = {}};
+  request.tensor_parallel_size = requirement->tensor_parallel_size;
+  request.min_partition_vram_bytes = requirement->min_partition_vram_bytes;
+  request.compute_partition = spec.placement.compute_partition;
+  request.memory_partition = spec.placement.memory_partition;
+  request.node_selector = spec.placement.node_selector;
+  return true;
+}
+
+void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count) {
+  const DeploymentRecord& record = *pass.record;
+  const resources::ModelDeploymentSpec& spec = *record.spec;
+  const std::string role_key(resources::RoleKey(role));
+  const bool router = role == WorkerRole::kRouter;
+  PlacementRequest request{.role = role_key, .spread = spec.placement.spread};
+  if (!router && !PrepareEnginePlacement(pass, role, request)) return;
+  // Routers go where the deployment's engine workers are, when they can.
+  std::set<std::string> worker_nodes;
+  for (const OwnedWorker& owned : pass.owned) {
+    if (owned.Live() && owned.worker->spec.role != WorkerRole::kRouter) {
+      worker_nodes.insert(owned.node->name);
+    }
+  }
+  // A router with nothing to route to waits for the first worker: a
+  // deployment that cannot be placed at all runs nothing.
+  const std::vector<WorkerRole> engine_roles = spec.Roles();
+  const bool wants_workers =
+      std::any_of(engine_roles.begin(), engine_roles.end(),
+                  [&](WorkerRole engine_role) { return spec.Replicas(engine_role) > 0; });
+  if (router && wants_workers && worker_nodes.empty()) return;
   wire::WorkerSpec worker_template =
       WorkerTemplate(record.metadata, spec, role, options_.controller_name);
   const std::string prefix = WorkerIdPrefix(pass.key.namespace_name, pass.key.name, role_key);
@@ -279,7 +370,8 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
     placer_ = std::make_unique<PartitionPlacer>(*placer_fleet_);
   }
   for (int created = 0; created < count; ++created) {
-    PlacementResult placed = placer_->Place(request);
+    PlacementResult placed =
+        router ? PlaceRouter(*pass.fleet, request, worker_nodes) : placer_->Place(request);
     if (!placed.choice) {
       std::string message = placed.failure.message;
       if (placed.failure.reason == "ModelTooLarge") {
@@ -338,7 +430,7 @@ void DeploymentReconciler::CreateWorkers(Pass& pass, WorkerRole role, int count)
                                     {"partitions", partitions}});
     std::string message = "started ";
     message.append(id).append(" on ").append(node->name);
-    message.append(" (partitions ").append(partitions).append(")");
+    if (!partitions.empty()) message.append(" (partitions ").append(partitions).append(")");
     if (static_cast<size_t>(created) < lost.size()) {
       const OwnedWorker& replaced = *lost[static_cast<size_t>(created)];
       message.append(", replacing ").append(replaced.worker->id);
@@ -386,6 +478,11 @@ ReconcileResult DeploymentReconciler::TearDown(Pass& pass) {
   if (pass.removed > 0) {
     pass.fleet = fleet_.Snapshot();
     Collect(pass);
+  }
+  feeder_.Forget(pass.key);
+  if (Status synced = store_.SyncEndpoint(pass.key, pass.record ? &*pass.record : nullptr, {});
+      !synced.ok()) {
+    return {.status = synced};
   }
   // Workers on lost nodes cannot be reached; the surplus check removes them
   // if their node comes back.
@@ -463,7 +560,7 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
          .url = worker.url,
          .bootstrap_port = worker.bootstrap_port,
          .state = lost ? "unknown" : std::string(wire::WorkerStateName(worker.state)),
-         .ready = owned->Ready(),
+         .ready = pass.Ready(*owned),
          .updated = updated});
     if (lost) ++lost_nodes[owned->node->name];
     if (worker.crash_loop && !lost) {
@@ -481,8 +578,9 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
     resources::RoleStatus& counts = status.roles[worker.spec.role];
     ++counts.replicas;
     if (updated) ++counts.updated;
-    if (owned->Ready()) ++counts.ready;
+    if (pass.Ready(*owned)) ++counts.ready;
   }
+  status.endpoint = pass.Endpoint();
 
   std::vector<std::string> not_ready;
   std::vector<std::string> progress;
@@ -490,9 +588,14 @@ void DeploymentReconciler::WriteStatus(Pass& pass) {
   bool scaling_down = false;
   bool rolling = false;
   if (record.spec) {
-    for (WorkerRole role : record.spec->Roles()) {
+    for (WorkerRole role : record.spec->ManagedRoles()) {
+      // A deployment without routers says nothing about them.
+      if (role == WorkerRole::kRouter && record.spec->router.replicas == 0 &&
+          !status.roles.contains(role)) {
+        continue;
+      }
       resources::RoleStatus& counts = status.roles[role];
-      counts.desired = record.spec->Role(role).replicas;
+      counts.desired = record.spec->Replicas(role);
       const std::string role_key(resources::RoleKey(role));
       // Ready means what `kubectl wait` promises after an edit: every
       // desired worker runs the current spec and is ready, and no other

@@ -7,6 +7,15 @@
 // A key whose deployment is gone (or being deleted) drains the workers the
 // controller made for it; once none remain, the finalizer is removed.
 //
+// Routers are a role like the others (spec.router.replicas of them,
+// rolled out on a change of their template), placed without partitions
+// once the deployment has a worker (beside its workers where possible),
+// and fed: each pass tells every ready router the deployment's ready
+// workers (RouterFeeder). A router counts as ready, and may be the
+// deployment's status.endpoint, once its agent reports it ready and it has
+// acknowledged that membership; the endpoint is the one of those ready
+// longest, so it stays put while that router serves.
+//
 // One memory beyond observation: an agent that refused a worker spec (a 4xx
 // answer to its PUT: an engine not in its allow-list, a field it rejects) is
 // not asked again for that spec until a backoff passes, from 10 s doubling
@@ -28,6 +37,8 @@
 #include "controller/fleet/agent_api.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/placement/partition_placer.h"
+#include "controller/reconciler/router_feeder.h"
+#include "controller/routers/router_api.h"
 #include "controller/store/deployment_store.h"
 
 namespace tessera::controller {
@@ -49,7 +60,8 @@ class DeploymentReconciler {
  public:
   // Not owned; all must outlive the reconciler.
   DeploymentReconciler(DeploymentStore& store, FleetMonitor& fleet, AgentApi& agents,
-                       const Clock& clock, ReconcilerOptions options, Logger logger);
+                       RouterApi& routers, const Clock& clock, ReconcilerOptions options,
+                       Logger logger);
 
   ReconcileResult Reconcile(const resources::ObjectKey& key);
 
@@ -64,6 +76,11 @@ class DeploymentReconciler {
   void ReconcileRoles(Pass& pass);
   void ReconcileRole(Pass& pass, wire::WorkerRole role);
   void CreateWorkers(Pass& pass, wire::WorkerRole role, int count);
+  // Fills `request` for an engine role's placement; false (with the reason
+  // in pass.unschedulable) when the role cannot be placed at all.
+  bool PrepareEnginePlacement(Pass& pass, wire::WorkerRole role, PlacementRequest& request);
+  // Tells the ready routers the ready workers; notes who holds them.
+  void FeedRouters(Pass& pass);
   void RemoveWorker(Pass& pass, const std::string& id, int grace_seconds, std::string_view why);
   ReconcileResult TearDown(Pass& pass);
   void WriteStatus(Pass& pass);
@@ -80,6 +97,7 @@ class DeploymentReconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   Logger logger_;
+  RouterFeeder feeder_;
   // Indexing 64,000 partitions costs more than placing a worker, so one
   // placer serves every pass until the next poll: between polls, the only
   // writes are this reconciler's, and the placer has reserved each of them.

@@ -2,9 +2,33 @@
 
 namespace tessera::controller {
 
+namespace {
+
+wire::WorkerSpec RouterTemplate(const resources::ObjectMeta& metadata,
+                                const resources::ModelDeploymentSpec& spec,
+                                const std::string& managed_by) {
+  wire::WorkerSpec router;
+  router.deployment = metadata.name;
+  router.namespace_name = metadata.namespace_name;
+  router.role = wire::WorkerRole::kRouter;
+  router.engine = std::string(wire::EngineKindName(wire::EngineKind::kRouter));
+  router.settings.model = spec.model.source;
+  router.settings.served_model_name =
+      spec.model.served_name.empty() ? metadata.name : spec.model.served_name;
+  // As the agent reads it back: the size of its (empty) partition list.
+  router.settings.tensor_parallel_size = 0;
+  router.settings.extra_args =
+      resources::RouterArguments(spec.router, spec.Disaggregated(), spec.engine.kind);
+  router.managed_by = managed_by;
+  return router;
+}
+
+}  // namespace
+
 wire::WorkerSpec WorkerTemplate(const resources::ObjectMeta& metadata,
                                 const resources::ModelDeploymentSpec& spec, wire::WorkerRole role,
                                 const std::string& managed_by) {
+  if (role == wire::WorkerRole::kRouter) return RouterTemplate(metadata, spec, managed_by);
   wire::WorkerSpec worker;
   worker.deployment = metadata.name;
   worker.namespace_name = metadata.namespace_name;

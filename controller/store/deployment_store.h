@@ -29,6 +29,14 @@ struct DeploymentRecord {
 
 enum class EventType { kNormal, kWarning };
 
+// A ready router, as clients reach it: its agent's advertised host and the
+// port the agent gave it.
+struct RouterAddress {
+  std::string host{};
+  int port = 0;
+  friend auto operator<=>(const RouterAddress&, const RouterAddress&) = default;
+};
+
 class DeploymentStore {
  public:
   virtual ~DeploymentStore() = default;
@@ -61,6 +69,14 @@ class DeploymentStore {
   // target. A null `record` (the deployment is gone) removes its targets.
   // Stores without scale targets do nothing.
   virtual Status SyncScaleTargets(const resources::ObjectKey& key, DeploymentRecord* record) = 0;
+
+  // Brings the deployment's in-cluster address in line, after a pass: the
+  // Kubernetes store's Service `<name>` and EndpointSlices listing
+  // `routers` (router_service.h) while the deployment wants routers, none
+  // once it does not, is deleted or gone (a null `record`). Stores without
+  // a cluster do nothing.
+  virtual Status SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                              const std::vector<RouterAddress>& routers) = 0;
 
   // Best effort, never blocks on I/O.
   virtual void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,

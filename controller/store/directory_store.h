@@ -56,6 +56,11 @@ class DirectoryDeploymentStore final : public DeploymentStore {
                           DeploymentRecord* /*record*/) override {
     return OkStatus();
   }
+  // Clients outside a cluster read status.endpoint.
+  Status SyncEndpoint(const resources::ObjectKey& /*key*/, const DeploymentRecord* /*record*/,
+                      const std::vector<RouterAddress>& /*routers*/) override {
+    return OkStatus();
+  }
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 

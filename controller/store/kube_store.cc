@@ -1,9 +1,11 @@
 #include "controller/store/kube_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "base/numbers.h"
+#include "controller/store/router_service.h"
 #include "kube/resource_type.h"
 #include "kube/retry.h"
 
@@ -70,6 +72,12 @@ std::string_view EventAction(std::string_view reason) {
   return "Reconcile";
 }
 
+// The deployment a Service or EndpointSlice of the controller's is for.
+ObjectKey DeploymentOf(const json& object) {
+  return {StringAt(object, {"metadata", "namespace"}),
+          StringAt(object, {"metadata", "labels", "serving.tessera.io/deployment"})};
+}
+
 std::string RoleObjectName(const ObjectKey& deployment, wire::WorkerRole role) {
   return deployment.name + "-" + std::string(resources::RoleKey(role));
 }
@@ -113,23 +121,49 @@ Status KubeDeploymentStore::Start(std::function<void(const ObjectKey&)> on_chang
                                    on_change({StringAt(role, {"metadata", "namespace"}),
                                               StringAt(role, {"spec", "deployment"})});
                                  }});
+  // The Services and EndpointSlices of deployments' routers: a change made
+  // by anyone else is undone by the deployment's next pass.
+  const kube::InformerHandlers owned_by_deployment{
+      .on_add = [on_change](const json& object) { on_change(DeploymentOf(object)); },
+      .on_update = [on_change](const json& /*old_object*/,
+                               const json& object) { on_change(DeploymentOf(object)); },
+      .on_delete = [on_change](const json& object) { on_change(DeploymentOf(object)); }};
+  services_ = std::make_unique<kube::Informer>(
+      client_, kube::resource_types::Services(),
+      kube::InformerOptions{
+          .namespace_name = options_.namespace_name,
+          .label_selector = "app.kubernetes.io/managed-by=" + std::string(kEndpointSliceManager),
+          .logger = logger_.WithComponent("informer")},
+      owned_by_deployment);
+  slices_ = std::make_unique<kube::Informer>(
+      client_, kube::resource_types::EndpointSlices(),
+      kube::InformerOptions{.namespace_name = options_.namespace_name,
+                            .label_selector = "endpointslice.kubernetes.io/managed-by=" +
+                                              std::string(kEndpointSliceManager),
+                            .logger = logger_.WithComponent("informer")},
+      owned_by_deployment);
   events_ = std::make_unique<kube::EventRecorder>(
       client_, kube::EventRecorderOptions{.reporting_controller = "tessera.io/controller",
                                           .reporting_instance = options_.identity,
                                           .logger = logger_.WithComponent("events")});
   deployments_->Start();
   roles_->Start();
+  services_->Start();
+  slices_->Start();
   return OkStatus();
 }
 
 void KubeDeploymentStore::Stop() {
   if (deployments_) deployments_->Stop();
   if (roles_) roles_->Stop();
+  if (services_) services_->Stop();
+  if (slices_) slices_->Stop();
   if (events_) events_->Flush(std::chrono::seconds(2));
 }
 
 bool KubeDeploymentStore::Synced() const {
-  return deployments_ && roles_ && deployments_->HasSynced() && roles_->HasSynced();
+  return deployments_ && roles_ && services_ && slices_ && deployments_->HasSynced() &&
+         roles_->HasSynced() && services_->HasSynced() && slices_->HasSynced();
 }
 
 std::vector<ObjectKey> KubeDeploymentStore::Keys() const {
@@ -324,6 +358,82 @@ void KubeDeploymentStore::RecordEvent(const DeploymentRecord& record, EventType 
   events_->Record(
       regarding, type == EventType::kWarning ? kube::EventType::kWarning : kube::EventType::kNormal,
       reason, EventAction(reason), message);
+}
+
+Status KubeDeploymentStore::SyncEndpoint(const ObjectKey& key, const DeploymentRecord* record,
+                                         const std::vector<RouterAddress>& routers) {
+  const bool serve = record != nullptr && record->spec && !record->metadata.deletion_timestamp &&
+                     record->spec->router.replicas > 0;
+  const kube::ResourceType& services = kube::resource_types::Services();
+  const kube::ResourceType& slices = kube::resource_types::EndpointSlices();
+  const auto gone = [](const Status& status) {
+    return status.ok() || status.code() == StatusCode::kNotFound;
+  };
+  std::map<std::string, json> wanted;
+  if (serve) {
+    for (json& slice : RouterEndpointSlices(key, record->metadata.uid, routers)) {
+      std::string name = StringAt(slice, {"metadata", "name"});
+      wanted[std::move(name)] = std::move(slice);
+    }
+    const json service = RouterService(key, record->metadata.uid);
+    if (std::optional<json> existing = services_->Get(key); !existing) {
+      StatusOr<json> created = client_.Create(services, key.namespace_name, service);
+      if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+        return created.status().WithContext("creating Service " + key.ToString());
+      }
+      if (!created.ok()) {
+        // Ours, created by an earlier pass the cache has not caught up
+        // with; or someone else's, which the controller leaves alone.
+        StatusOr<json> found = client_.Get(services, key);
+        if (!found.ok()) return found.status().WithContext("reading Service " + key.ToString());
+        if (StringAt(*found, {"metadata", "labels", "app.kubernetes.io/managed-by"}) !=
+            kEndpointSliceManager) {
+          return FailedPreconditionError("Service " + key.ToString() +
+                                         " exists and is not managed by tessera-controller; the "
+                                         "deployment's routers cannot be given its name");
+        }
+      }
+    } else if (!SameService(*existing, service)) {
+      StatusOr<json> patched =
+          client_.Patch(services, key, {{"spec", service["spec"]}}, kube::PatchType::kMerge);
+      if (!patched.ok()) return patched.status().WithContext("updating Service " + key.ToString());
+    }
+  }
+  for (const json& slice : slices_->List()) {
+    if (DeploymentOf(slice) != key) continue;
+    const ObjectKey slice_key{key.namespace_name, StringAt(slice, {"metadata", "name"})};
+    const auto desired = wanted.find(slice_key.name);
+    // A slice's address type cannot change: such a slice is replaced.
+    if (desired == wanted.end() ||
+        StringAt(slice, {"addressType"}) != StringAt(desired->second, {"addressType"})) {
+      if (Status deleted = client_.Delete(slices, slice_key); !gone(deleted)) {
+        return deleted.WithContext("deleting EndpointSlice " + slice_key.ToString());
+      }
+      continue;
+    }
+    if (!SameEndpointSlice(slice, desired->second)) {
+      json updated = desired->second;
+      updated["metadata"]["resourceVersion"] = StringAt(slice, {"metadata", "resourceVersion"});
+      StatusOr<json> written = client_.Update(slices, updated);
+      if (!written.ok()) {
+        return written.status().WithContext("updating EndpointSlice " + slice_key.ToString());
+      }
+    }
+    wanted.erase(desired);
+  }
+  for (const auto& [name, slice] : wanted) {
+    StatusOr<json> created = client_.Create(slices, key.namespace_name, slice);
+    if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+      return created.status().WithContext("creating EndpointSlice " + key.namespace_name + "/" +
+                                          name);
+    }
+  }
+  if (!serve && services_->Get(key)) {
+    if (Status deleted = client_.Delete(services, key); !gone(deleted)) {
+      return deleted.WithContext("deleting Service " + key.ToString());
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace tessera::controller

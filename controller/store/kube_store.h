@@ -10,6 +10,12 @@
 // serving.tessera.io/synced-replicas records the count both last agreed
 // on, so a change on either side is told apart (the role's wins when both
 // moved at once, as an autoscaler's decision is the fresher one).
+//
+// A deployment with routers also gets a Service `<deployment>` without a
+// selector and EndpointSlices listing its ready routers (router_service.h),
+// both owned by it and kept equal to what the last pass found, through
+// informers on the objects the controller manages (by their managed-by
+// labels), so a deleted or edited Service is put back by the next pass.
 
 #ifndef TESSERA_CONTROLLER_STORE_KUBE_STORE_H_
 #define TESSERA_CONTROLLER_STORE_KUBE_STORE_H_
@@ -46,6 +52,8 @@ class KubeDeploymentStore final : public DeploymentStore {
   Status AddFinalizer(const DeploymentRecord& record) override;
   Status RemoveFinalizer(const DeploymentRecord& record) override;
   Status SyncScaleTargets(const resources::ObjectKey& key, DeploymentRecord* record) override;
+  Status SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                      const std::vector<RouterAddress>& routers) override;
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 
@@ -59,6 +67,8 @@ class KubeDeploymentStore final : public DeploymentStore {
   Logger logger_;
   std::unique_ptr<kube::Informer> deployments_;
   std::unique_ptr<kube::Informer> roles_;
+  std::unique_ptr<kube::Informer> services_;
+  std::unique_ptr<kube::Informer> slices_;
   std::unique_ptr<kube::EventRecorder> events_;
 };
 

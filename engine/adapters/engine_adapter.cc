@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/strings.h"
+#include "engine/adapters/router_adapter.h"
 #include "engine/adapters/sglang_adapter.h"
 #include "engine/adapters/sim_adapter.h"
 #include "engine/adapters/vllm_adapter.h"
@@ -13,6 +14,7 @@ const EngineAdapter& AdapterFor(wire::EngineKind kind) {
   static const VllmAdapter kVllmAdapter;
   static const SglangAdapter kSglangAdapter;
   static const SimAdapter kSimAdapter;
+  static const RouterAdapter kRouterAdapter;
   switch (kind) {
     case wire::EngineKind::kVllm:
       return kVllmAdapter;
@@ -20,6 +22,8 @@ const EngineAdapter& AdapterFor(wire::EngineKind kind) {
       return kSglangAdapter;
     case wire::EngineKind::kSim:
       return kSimAdapter;
+    case wire::EngineKind::kRouter:
+      return kRouterAdapter;
   }
   return kSimAdapter;
 }

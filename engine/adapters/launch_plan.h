@@ -35,6 +35,10 @@ struct LaunchContext {
   std::vector<int> devices{};
   // The simulator models this hardware: "mi300x:cpx/nps4".
   std::string hardware;
+  // A router's admin API takes the bearer token in this file: the agent's
+  // own, so the controller's agent token reaches the routers it runs.
+  // Empty: the admin API is open (an agent run with --no-auth).
+  std::string admin_token_file{};
 };
 
 struct LaunchPlan {

@@ -4,6 +4,7 @@ import json
 import os
 import random
 import signal
+import socket
 import ssl
 import subprocess
 import time
@@ -13,6 +14,9 @@ import urllib.request
 from conftest import BIN_DIR, free_port, stop_process
 
 TOKEN = "e2e-token-0123456789abcdef"
+
+# Every agent runs deployments' routers: tessera-router, built beside it.
+ROUTER_COMMAND = [os.path.join(BIN_DIR, "tessera-router")]
 
 # Short periods so that restarts, backoff and drains happen in seconds.
 FAST_CONFIG = """
@@ -24,6 +28,9 @@ engines:
     kind: sim
     flavor: sglang
     command: [{simulator}]
+  tessera-router:
+    kind: tessera-router
+    command: {router}
 supervision:
   readinessPeriod: 100ms
   livenessPeriod: 300ms
@@ -51,14 +58,31 @@ class ApiError(Exception):
         self.body = body
 
 
+def non_loopback_ipv4():
+    """An IPv4 address of this machine outside 127/8, or None: what an
+    agent in a cluster advertises (its pod IP), since a Service's endpoints
+    may not be loopback addresses."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
 class Agent:
     """tessera-agent with the sim GPU backend, started in `state_dir`."""
 
     def __init__(self, state_dir, topology="1xmi300x:cpx/nps4", port=None, config=None,
                  hostname="node-e2e", extra_args=(), preexec_fn=None, wrapper=(), tls=None,
-                 env=None):
+                 env=None, advertise_host="127.0.0.1", listen_host="127.0.0.1"):
         self.state_dir = str(state_dir)
         self.port = port or free_port()
+        # Where the agent (and its workers) listen and what it tells others
+        # to reach them at; the tests themselves use 127.0.0.1.
+        self.advertise_host = advertise_host
+        self.listen_host = listen_host
         # tls: (certificate file, key file) to serve HTTPS with; the client
         # trusts that certificate alone.
         self.tls = tls
@@ -81,7 +105,7 @@ class Agent:
             with open(self.config_file, "w") as f:
                 f.write(config or FAST_CONFIG.format(
                     simulator=os.path.join(BIN_DIR, "tessera-engine-sim"), first=first,
-                    last=first + 99))
+                    last=first + 99, router=json.dumps(ROUTER_COMMAND)))
         self.log_path = os.path.join(self.state_dir, "agent.log")
         self.process = None
         self.start()
@@ -90,11 +114,11 @@ class Agent:
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [*self.wrapper, os.path.join(BIN_DIR, "tessera-agent"),
-             "--listen", f"127.0.0.1:{self.port}",
+             "--listen", f"{self.listen_host}:{self.port}",
              "--gpu-backend", "sim", "--sim-topology", self.topology,
              "--state-dir", self.state_dir, "--token-file", self.token_file,
              "--config", self.config_file, "--hostname", self.hostname,
-             "--advertise-host", "127.0.0.1",
+             "--advertise-host", self.advertise_host,
              *(["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []),
              *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=self.preexec_fn, env=self.env)

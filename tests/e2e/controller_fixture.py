@@ -106,7 +106,10 @@ def kill_node(agent):
 
 
 def model_deployment(name, namespace="default", replicas=2, max_model_len=8192,
-                     disaggregated=False, prefill=1, decode=1, tensor_parallel_size=1, **spec):
+                     disaggregated=False, prefill=1, decode=1, tensor_parallel_size=1, routers=0,
+                     **spec):
+    """A simulated deployment; without routers unless asked, so that the
+    suites about workers count workers only."""
     body = {
         "apiVersion": "serving.tessera.io/v1alpha1",
         "kind": "ModelDeployment",
@@ -114,6 +117,7 @@ def model_deployment(name, namespace="default", replicas=2, max_model_len=8192,
         "spec": {
             "model": {"source": "meta-llama/Llama-3.1-8B-Instruct"},
             "engine": {"kind": "sim", "maxModelLen": max_model_len},
+            "router": {"replicas": routers},
         },
     }
     if disaggregated:

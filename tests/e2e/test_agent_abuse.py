@@ -214,10 +214,10 @@ def test_replacing_a_worker_that_never_started(tmp_path):
     replacement used to read the worker it had just erased (found by the
     admin request fuzzer; AddressSanitizer aborts the agent on it, which
     the sanitizer run of this suite would show)."""
-    from agent_fixture import FAST_CONFIG, BIN_DIR
+    from agent_fixture import FAST_CONFIG, BIN_DIR, ROUTER_COMMAND
     first = 31000 + os.getpid() % 200 * 100
     config = FAST_CONFIG.format(simulator=os.path.join(BIN_DIR, "tessera-engine-sim"),
-                                first=first, last=first + 99)
+                                first=first, last=first + 99, router=json.dumps(ROUTER_COMMAND))
     config = config.replace("engines:\n", "engines:\n  broken:\n    kind: sim\n"
                             "    command: [/nonexistent/tessera-engine]\n", 1)
     agent = Agent(tmp_path / "agent", config=config)

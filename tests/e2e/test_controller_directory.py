@@ -1,13 +1,18 @@
 """tessera-controller with the directory store (the embedded default)
 driving real agents and real simulator workers."""
 
+import json
 import os
+import signal
 import time
+import urllib.error
+import urllib.request
 
 import openai
 import pytest
 import yaml
 
+from agent_fixture import TOKEN
 from controller_fixture import (FAST_FLAGS, Agent, Controller, condition, dump, kill_node, live,
                                 managed_workers, model_deployment, wait_until)
 
@@ -236,3 +241,80 @@ def test_worker_changes_reach_the_controller_as_they_happen(tmp_path):
         assert len(live(managed_workers(c.agents, "llama"))) == 4
     finally:
         c.stop()
+
+
+def router_members(router_url, token=TOKEN):
+    """What a router routes to, from its admin API."""
+    request = urllib.request.Request(router_url + "/admin/workers",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=2) as reply:
+        return json.load(reply)["workers"]
+
+
+def test_routers_are_fed_the_ready_workers_and_published_as_the_endpoint(cluster):
+    manifest = cluster.manifests / "pd.yaml"
+    write(manifest, dump(model_deployment("pd", disaggregated=True, prefill=1, decode=1,
+                                          routers=1)))
+    status = wait_until(lambda: (s := ready(cluster, "pd", "router", 1)) and s.get("endpoint")
+                        and s, what="a ready router as the endpoint",
+                        diagnostics=cluster.diagnostics)
+    assert status["router"] == {"desired": 1, "replicas": 1, "ready": 1, "updated": 1,
+                                "summary": "1/1"}
+    workers = managed_workers(cluster.agents, "pd")
+    routers = [w for w in workers if w["spec"]["role"] == "router"]
+    assert len(routers) == 1 and routers[0]["spec"]["partitions"] == []
+    router = routers[0]
+    assert status["endpoint"] == router["url"]
+    engines = {w["spec"]["role"]: w for w in workers if w["spec"]["role"] != "router"}
+    # The router was started with the agent's token as its admin token: the
+    # controller's token is what it takes, and nothing else.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        router_members(router["url"], token="not-the-token")
+    assert refused.value.code == 401
+    members = {m["role"]: m for m in router_members(router["url"])}
+    assert set(members) == {"prefill", "decode"}
+    assert members["prefill"]["url"] == engines["prefill"]["url"]
+    assert members["prefill"]["bootstrapPort"] == engines["prefill"]["bootstrapPort"]
+    assert members["decode"]["url"] == engines["decode"]["url"]
+    assert "bootstrapPort" not in members["decode"]
+
+    # A router restarted by its agent starts empty and is told again.
+    os.kill(router["pid"], signal.SIGKILL)
+    wait_until(lambda: any(w["spec"]["role"] == "router" and w.get("pid")
+                           and w["pid"] != router["pid"] and w["state"] == "ready"
+                           for w in managed_workers(cluster.agents, "pd")),
+               what="the router restarted", diagnostics=cluster.diagnostics)
+    wait_until(lambda: len(router_members(router["url"])) == 2, what="the router told again",
+               diagnostics=cluster.diagnostics)
+
+    # A changed routing policy replaces the router; the workers stay.
+    body = model_deployment("pd", disaggregated=True, prefill=1, decode=1, routers=1)
+    body["spec"]["router"]["decodePolicy"] = "round_robin"
+    write(manifest, dump(body))
+    status = wait_until(
+        lambda: (s := ready(cluster, "pd", "router", 1)) and s["observedGeneration"] == 2
+        and s["router"]["updated"] == 1 and s, what="the router replaced",
+        diagnostics=cluster.diagnostics)
+    replaced = [w for w in live(managed_workers(cluster.agents, "pd"))
+                if w["spec"]["role"] == "router"]
+    assert len(replaced) == 1 and replaced[0]["id"] != router["id"]
+    assert "--decode-policy" in replaced[0]["spec"]["engine"]["extraArgs"]
+    assert status["endpoint"] == replaced[0]["url"]
+    assert {w["id"] for w in live(managed_workers(cluster.agents, "pd"))
+            if w["spec"]["role"] != "router"} == {w["id"] for w in engines.values()}
+
+
+def test_an_openai_client_streams_a_chat_through_the_endpoint(cluster):
+    write(cluster.manifests / "pd.yaml",
+          dump(model_deployment("pd", disaggregated=True, prefill=1, decode=1, routers=1)))
+    status = wait_until(lambda: (s := ready(cluster, "pd", "router", 1)) and s.get("endpoint")
+                        and s, what="a ready router as the endpoint",
+                        diagnostics=cluster.diagnostics)
+    client = openai.OpenAI(base_url=status["endpoint"] + "/v1", api_key="unused")
+    stream = client.chat.completions.create(
+        model="pd", messages=[{"role": "user", "content": "Say hello."}], max_tokens=8,
+        stream=True)
+    chunks = [chunk for chunk in stream]
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert len(chunks) > 1, "streamed, not one answer"
+    assert text

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from agent_fixture import non_loopback_ipv4
 from controller_fixture import (Agent, Controller, condition, kill_node, live, managed_workers,
                                 model_deployment, wait_until)
 from kube_fixture import REPO_ROOT, kube_control_plane  # noqa: F401 - a pytest fixture
@@ -40,9 +41,14 @@ class Cluster:
     def __init__(self, kube, tmp_path, namespace, nodes):
         self.kube, self.tmp_path, self.namespace = kube, tmp_path, namespace
         kube.kubectl("create", "namespace", namespace)
+        # A Service's endpoints may not be loopback addresses: the agents
+        # advertise this machine's own, as agents in a cluster do their pod IP.
+        self.address = non_loopback_ipv4() or "127.0.0.1"
         self.agents = [Agent(tmp_path / name, topology="2xmi300x:cpx/nps4", hostname=name,
                              extra_args=["--kubeconfig", kube.token_kubeconfig,
-                                         "--label", f"tessera.io/pool={namespace}"])
+                                         "--label", f"tessera.io/pool={namespace}"],
+                             advertise_host=self.address,
+                             listen_host="0.0.0.0" if self.address != "127.0.0.1" else "127.0.0.1")
                        for name in nodes]
         self.controllers = []
         wait_until(lambda: set(nodes) <= {n["metadata"]["name"] for n in self.get("gpun")["items"]},
@@ -106,11 +112,43 @@ def cluster_factory(kube, tmp_path):
         cluster.close()
 
 
+def router_slices(cluster, name):
+    return cluster.get("endpointslices", "-l", f"kubernetes.io/service-name={name}")["items"]
+
+
+def check_router_service(cluster, name, md, routers):
+    """The deployment's Service and EndpointSlices point at its routers."""
+    service = cluster.get("service", name)
+    assert "selector" not in service["spec"]
+    assert [(p["name"], p["port"]) for p in service["spec"]["ports"]] == [("http", 80)]
+    owner = service["metadata"]["ownerReferences"][0]
+    assert (owner["kind"], owner["name"], owner["uid"]) == \
+        ("ModelDeployment", name, md["metadata"]["uid"])
+    hosts = {}
+    for router in routers:
+        host, port = router["url"].removeprefix("http://").rsplit(":", 1)
+        if not host.startswith("127."):  # left out: the API server refuses loopback endpoints
+            hosts.setdefault(int(port), set()).add(host)
+    wait_until(lambda: {s["ports"][0]["port"] for s in router_slices(cluster, name)} == set(hosts),
+               what="the EndpointSlices", diagnostics=cluster.diagnostics)
+    slices = router_slices(cluster, name)
+    for endpoint_slice in slices:
+        labels = endpoint_slice["metadata"]["labels"]
+        assert labels["endpointslice.kubernetes.io/managed-by"] == "tessera-controller"
+        assert endpoint_slice["metadata"]["ownerReferences"][0]["uid"] == md["metadata"]["uid"]
+        assert endpoint_slice["addressType"] == "IPv4"
+        port = endpoint_slice["ports"][0]
+        assert port["name"] == "http"
+        assert {a for e in endpoint_slice["endpoints"] for a in e["addresses"]} == \
+            hosts[port["port"]]
+        assert all(e["conditions"]["ready"] for e in endpoint_slice["endpoints"])
+
+
 def test_deployment_lifecycle(cluster_factory):
     cluster = cluster_factory("e2e-lifecycle", ["kube-a", "kube-b"])
     node = cluster.get("gpun", "kube-a")
     assert node["spec"]["agentEndpoint"] == cluster.agents[0].base_url.replace("127.0.0.1",
-                                                                              "127.0.0.1")
+                                                                              cluster.address)
     assert node["status"]["partitions"] == {"total": 16, "free": 16}
     assert condition(node["status"], "Ready")["status"] == "True"
     assert node["metadata"]["labels"]["tessera.io/pool"] == "e2e-lifecycle"
@@ -121,12 +159,26 @@ def test_deployment_lifecycle(cluster_factory):
     status = wait_until(lambda: cluster.ready("llama-8b-sim", count=2), what="the sample ready",
                         diagnostics=cluster.diagnostics)
     workers = managed_workers(cluster.agents, "llama-8b-sim")
-    assert sorted(w["node"] for w in workers) == ["kube-a", "kube-b"]
+    engines = [w for w in workers if w["spec"]["role"] != "router"]
+    assert sorted(w["node"] for w in engines) == ["kube-a", "kube-b"]
+    # The sample's one router (the default), fed and published as the endpoint.
+    routers = [w for w in workers if w["spec"]["role"] == "router"]
+    assert len(routers) == 1 and routers[0]["spec"]["partitions"] == []
+    status = wait_until(lambda: (s := cluster.ready("llama-8b-sim", "router", 1))
+                        and s.get("endpoint") and s, what="the sample's endpoint",
+                        diagnostics=cluster.diagnostics)
+    assert status["endpoint"] == routers[0]["url"]
     md = cluster.get("md", "llama-8b-sim")
+    check_router_service(cluster, "llama-8b-sim", md, routers)
+    # Level-triggered: a Service deleted by hand is put back.
+    cluster.kube.kubectl("delete", "-n", cluster.namespace, "service", "llama-8b-sim")
+    wait_until(lambda: cluster.kube.kubectl("get", "-n", cluster.namespace, "service",
+                                            "llama-8b-sim", check=False).returncode == 0,
+               what="the Service put back", diagnostics=cluster.diagnostics)
     assert status["observedGeneration"] == md["metadata"]["generation"]
     assert "serving.tessera.io/workers" in md["metadata"]["finalizers"]
     printed = cluster.kube.kubectl("get", "-n", cluster.namespace, "md").stdout
-    assert re.search(r"llama-8b-sim\s+aggregated\s+True\s+2/2", printed), printed
+    assert re.search(r"llama-8b-sim\s+aggregated\s+True\s+2/2\s+1/1", printed), printed
     sample_workers = {(w["id"], w["pid"]) for w in workers}
 
     # A disaggregated deployment; its decode role scaled through /scale.
@@ -188,11 +240,16 @@ def test_deployment_lifecycle(cluster_factory):
     wait_until(lambda: condition(cluster.get("gpun", victim.hostname)["status"], "Ready")
                .get("status") == "Unknown", what="GPUNode marked lost")
     assert cluster.get("gpun", victim.hostname)["status"]["partitions"]["free"] == 0
+    # pd's 3 workers, the sample's 2 and its router.
     wait_until(lambda: len([w for w in live(managed_workers([survivor])) if w["state"] == "ready"])
-               == 5, timeout=60, what="all 5 workers on the survivor",
+               == 6, timeout=60, what="all 6 workers on the survivor",
                diagnostics=cluster.diagnostics)
     wait_until(lambda: cluster.ready("pd", "decode", 2) and cluster.ready("llama-8b-sim", count=2),
                what="both ready again", diagnostics=cluster.diagnostics)
+    # The sample's router is on the survivor now; its EndpointSlice says so.
+    routers = [w for w in live(managed_workers([survivor], "llama-8b-sim"))
+               if w["spec"]["role"] == "router"]
+    check_router_service(cluster, "llama-8b-sim", cluster.get("md", "llama-8b-sim"), routers)
 
     # Restarting the controller churns nothing.
     running = {(w["id"], w["pid"]) for w in live(managed_workers([survivor]))}
@@ -209,8 +266,16 @@ def test_deployment_lifecycle(cluster_factory):
     assert not live(managed_workers([survivor], "pd"))
     wait_until(lambda: not [r for r in cluster.get("mdr")["items"]
                             if r["spec"]["deployment"] == "pd"], what="roles removed")
-    assert len(live(managed_workers([survivor], "llama-8b-sim"))) == 2
+    assert len(live(managed_workers([survivor], "llama-8b-sim"))) == 3
     assert sample_workers  # the sample was untouched until its node died
+
+    # Deleting the sample takes its Service and EndpointSlices with it.
+    cluster.kube.kubectl("delete", "-n", cluster.namespace, "md", "llama-8b-sim", "--wait=false")
+    wait_until(lambda: cluster.status("llama-8b-sim") is None, timeout=60, what="sample gone",
+               diagnostics=cluster.diagnostics)
+    assert cluster.kube.kubectl("get", "-n", cluster.namespace, "service", "llama-8b-sim",
+                                check=False).returncode != 0
+    assert not router_slices(cluster, "llama-8b-sim")
 
 
 def test_controller_only_judgements_are_conditions(cluster_factory):

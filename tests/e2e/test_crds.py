@@ -149,6 +149,8 @@ def test_defaults_are_applied(kube):
     assert spec["placement"] == {"spread": True}
     assert spec["rollout"] == {"maxSurge": 1, "maxUnavailable": 0, "drainGraceSeconds": 30,
                                "progressDeadlineSeconds": 600}
+    # One cache-aware router; the hand-off protocol follows the engine, in the controller.
+    assert spec["router"] == {"replicas": 1, "policy": "cache_aware"}
     # What has no default stays unset, for Tessera and the engine to decide.
     assert "gpuMemoryUtilization" not in spec["engine"]
     assert "kvCacheDtype" not in spec["engine"]
@@ -167,11 +169,12 @@ def test_defaults_are_applied(kube):
 def test_kubectl_get_prints_the_columns(kube):
     kube.kubectl("apply", "-n", NAMESPACE, "-f", SAMPLES["llama-3.3-70b-disaggregated.yaml"])
     listed = kube.kubectl("get", "md", "-n", NAMESPACE).stdout
-    assert header(listed) == ["NAME", "MODE", "READY", "WORKERS", "PREFILL", "DECODE", "AGE"]
+    assert header(listed) == ["NAME", "MODE", "READY", "WORKERS", "PREFILL", "DECODE", "ROUTER",
+                              "AGE"]
     assert row(listed, "llama-70b")[1] == "disaggregated"
     wide = kube.kubectl("get", "md", "llama-70b", "-n", NAMESPACE, "-o", "wide").stdout
-    assert header(wide) == ["NAME", "MODE", "READY", "WORKERS", "PREFILL", "DECODE", "ENGINE",
-                            "SOURCE", "AGE"]
+    assert header(wide) == ["NAME", "MODE", "READY", "WORKERS", "PREFILL", "DECODE", "ROUTER",
+                            "ENGINE", "SOURCE", "ENDPOINT", "AGE"]
     # Empty columns (no status yet) vanish from a split row; ENGINE and SOURCE end it.
     assert row(wide, "llama-70b")[-3:-1] == ["sglang", "meta-llama/Llama-3.3-70B-Instruct"]
 
@@ -273,8 +276,21 @@ INVALID = [
     ("compute-partition-unknown",
      mutate_spec(placement={"computePartition": "xpx"}), "spec.placement.computePartition",
      ['spec.placement.computePartition: Unsupported value: "xpx"']),
-    ("unknown-field", mutate_spec(router={"port": 8000}), "spec.router",
-     ['unknown field "spec.router"']),
+    ("unknown-field", mutate_spec(autoscaling={"enabled": True}), "spec.autoscaling",
+     ['unknown field "spec.autoscaling"']),
+    ("router-replicas-negative", mutate_spec(router={"replicas": -1}), "spec.router.replicas",
+     ["spec.router.replicas: Invalid value: -1", "greater than or equal to 0"]),
+    ("router-policy-unknown", mutate_spec(router={"policy": "random"}), "spec.router.policy",
+     ['spec.router.policy: Unsupported value: "random"']),
+    ("router-prefill-policy-in-aggregated-mode",
+     mutate_spec(router={"prefillPolicy": "least_load"}), "spec.router",
+     ["spec.router: Forbidden: spec.router.prefillPolicy and spec.router.decodePolicy are only "
+      "allowed when mode is disaggregated"]),
+    ("router-pd-protocol-unknown", mutate_spec(router={"pdProtocol": "nixl"}),
+     "spec.router.pdProtocol", ['spec.router.pdProtocol: Unsupported value: "nixl"']),
+    ("router-vllm-protocol-with-sim-engine", mutate_spec(router={"pdProtocol": "vllm"}),
+     "spec.router.pdProtocol",
+     ["spec.router.pdProtocol: Invalid value", "spec.router.pdProtocol must match the engine"]),
 ]
 
 

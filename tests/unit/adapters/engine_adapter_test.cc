@@ -10,6 +10,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsSubsetOf;
+using ::testing::Not;
 using ::testing::Pair;
 
 wire::EngineSettings Settings() {
@@ -107,7 +108,52 @@ TEST(EngineAdapterTest, UnknownKvCacheDtypeNamesTheField) {
 TEST(EngineKindTest, ParsesNamesAndListsChoices) {
   EXPECT_EQ(*wire::ParseEngineKind("sglang"), wire::EngineKind::kSglang);
   EXPECT_EQ(*wire::ParseWorkerRole("decode"), wire::WorkerRole::kDecode);
-  EXPECT_THAT(wire::ParseEngineKind("trt").status().message(), HasSubstr("vllm, sglang or sim"));
+  EXPECT_EQ(*wire::ParseEngineKind("tessera-router"), wire::EngineKind::kRouter);
+  EXPECT_THAT(wire::ParseEngineKind("trt").status().message(),
+              HasSubstr("vllm, sglang, sim or tessera-router"));
+}
+
+TEST(RouterAdapterTest, BuildsTheRoutersArgvWithTheAgentsTokenAndNoDevices) {
+  EngineInstallation router{.name = "tessera-router",
+                            .kind = wire::EngineKind::kRouter,
+                            .command = {"/opt/tessera/bin/tessera-router"}};
+  wire::EngineSettings settings;
+  settings.model = "meta-llama/Llama-3.3-70B-Instruct";
+  settings.served_model_name = "llama-70b";
+  settings.tensor_parallel_size = 0;
+  settings.extra_args = {"--policy", "least_load", "--pd-protocol", "vllm"};
+  const LaunchContext context{.host = "0.0.0.0",
+                              .port = 20005,
+                              .bootstrap_port = {},
+                              .devices = {},
+                              .hardware = {},
+                              .admin_token_file = "/etc/tessera/agent-token"};
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kRouter)
+                                  .Plan(router, settings, wire::WorkerRole::kRouter, context);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(plan->argv, ElementsAre("/opt/tessera/bin/tessera-router", "--host", "0.0.0.0",
+                                      "--port", "20005", "--served-model-name", "llama-70b",
+                                      "--admin-token-file", "/etc/tessera/agent-token", "--policy",
+                                      "least_load", "--pd-protocol", "vllm"));
+  EXPECT_EQ(plan->health_path, "/health");
+  EXPECT_EQ(plan->env.at("HIP_VISIBLE_DEVICES"), "");
+
+  // An agent without a token runs its routers' admin API open too.
+  LaunchContext open = context;
+  open.admin_token_file.clear();
+  plan =
+      AdapterFor(wire::EngineKind::kRouter).Plan(router, settings, wire::WorkerRole::kRouter, open);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(plan->argv, Not(Contains("--admin-token-file")));
+}
+
+TEST(RouterAdapterTest, RunsOnlyRouters) {
+  EngineInstallation router{
+      .name = "tessera-router", .kind = wire::EngineKind::kRouter, .command = {"tessera-router"}};
+  StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kRouter)
+                                  .Plan(router, Settings(), wire::WorkerRole::kDecode, Context());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(plan.status().message(), HasSubstr("role: tessera-router runs only router workers"));
 }
 
 }  // namespace

@@ -5,84 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/controller/fake_fleet.h"
+#include "tests/unit/controller/reconciler_fixture.h"
 
 namespace tessera::controller {
 namespace {
 
-using testing::FakeAgents;
-using testing::FakeStore;
 using ::testing::HasSubstr;
-
-constexpr int64_t kGiB = int64_t{1} << 30;
-const resources::ObjectKey kLlama{"default", "llama"};
-
-std::string Aggregated(int replicas, int max_model_len = 8192, std::string extra = "") {
-  return "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
-         "metadata: {name: llama, namespace: default}\n"
-         "spec:\n  model: {source: meta-llama/Llama-3.1-8B-Instruct}\n"
-         "  engine: {kind: sim, maxModelLen: " +
-         std::to_string(max_model_len) + "}\n  worker: {replicas: " + std::to_string(replicas) +
-         "}\n" + extra;
-}
-
-class ReconcilerTest : public ::testing::Test {
- protected:
-  ReconcilerTest()
-      : monitor_(agents_, agents_, clock_, {}, testing::QuietLogger()),
-        reconciler_(store_, monitor_, agents_, clock_, {}, testing::QuietLogger()) {}
-
-  // A poll of every agent followed by a pass over every key, as the
-  // controller's loop does.
-  void Pass() {
-    monitor_.PollOnce();
-    for (const resources::ObjectKey& key : reconciler_.AllKeys()) {
-      last_ = reconciler_.Reconcile(key);
-    }
-  }
-  // Applies `manifest` and runs passes until its workers are ready.
-  void ApplyAndSettle(std::string_view manifest) {
-    store_.Apply(manifest);
-    Pass();
-    agents_.Settle();
-    Pass();
-  }
-  const resources::ModelDeploymentStatus& Status() { return store_.Record(kLlama).status; }
-  const resources::Condition& Condition(const std::string& type) {
-    const resources::Condition* condition = resources::FindCondition(Status().conditions, type);
-    EXPECT_NE(condition, nullptr) << type;
-    static const resources::Condition kMissing;
-    return condition == nullptr ? kMissing : *condition;
-  }
-  int Count(const std::string& node) {
-    int count = 0;
-    for (const auto& [id, worker] : agents_.Node(node).workers) {
-      if (worker.spec.deployment == "llama" && worker.state != wire::WorkerState::kDraining)
-        ++count;
-    }
-    return count;
-  }
-
-  int Events(const std::string& reason) {
-    return static_cast<int>(
-        std::count_if(store_.events.begin(), store_.events.end(),
-                      [&](const FakeStore::Event& event) { return event.reason == reason; }));
-  }
-  std::vector<std::string> Messages(const std::string& reason) {
-    std::vector<std::string> messages;
-    for (const FakeStore::Event& event : store_.events) {
-      if (event.reason == reason) messages.push_back(event.message);
-    }
-    return messages;
-  }
-
-  FakeClock clock_;
-  FakeAgents agents_;
-  FakeStore store_;
-  FleetMonitor monitor_;
-  DeploymentReconciler reconciler_;
-  ReconcileResult last_;
-};
 
 TEST_F(ReconcilerTest, StartsSpreadWorkersAndReportsReady) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
@@ -122,7 +50,8 @@ TEST_F(ReconcilerTest, ARestartedControllerChurnsNothing) {
   ApplyAndSettle(Aggregated(3));
   const int puts = agents_.TotalPuts();
   FleetMonitor monitor(agents_, agents_, clock_, {}, testing::QuietLogger());
-  DeploymentReconciler restarted(store_, monitor, agents_, clock_, {}, testing::QuietLogger());
+  DeploymentReconciler restarted(store_, monitor, agents_, routers_, clock_, {},
+                                 testing::QuietLogger());
   monitor.PollOnce();
   for (const resources::ObjectKey& key : restarted.AllKeys()) restarted.Reconcile(key);
   EXPECT_EQ(agents_.TotalPuts(), puts);
@@ -179,7 +108,8 @@ TEST_F(ReconcilerTest, DisaggregatedGroupsStayOnOneGpu) {
   store_.Apply(
       "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
       "metadata: {name: llama}\n"
-      "spec:\n  model: {source: llama-3.1-8b}\n  engine: {kind: sglang, maxModelLen: 8192}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-8b}\n  engine: {kind: sglang, "
+      "maxModelLen: 8192}\n"
       "  mode: disaggregated\n  prefill: {replicas: 1, tensorParallelSize: 4}\n"
       "  decode: {replicas: 2, tensorParallelSize: 4}\n");
   Pass();
@@ -199,7 +129,7 @@ TEST_F(ReconcilerTest, UnschedulableSaysWhyWithTheArithmetic) {
   store_.Apply(
       "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
       "metadata: {name: llama}\n"
-      "spec:\n  model: {source: llama-3.1-70b}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-70b}\n"
       "  engine: {kind: vllm, maxModelLen: 4096, kvCacheDtype: fp8}\n  worker: {replicas: 1}\n");
   Pass();
   EXPECT_EQ(agents_.TotalPuts(), 0);
@@ -221,7 +151,8 @@ TEST_F(ReconcilerTest, AnUnknownModelIsAConditionNotACrash) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
   store_.Apply(
       "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\nmetadata: {name: llama}\n"
-      "spec:\n  model: {source: acme/secret-model}\n  engine: {kind: vllm}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: acme/secret-model}\n  engine: {kind: "
+      "vllm}\n"
       "  worker: {replicas: 1}\n");
   Pass();
   EXPECT_EQ(agents_.TotalPuts(), 0);

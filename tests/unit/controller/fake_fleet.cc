@@ -253,4 +253,24 @@ void FakeStore::RecordEvent(const DeploymentRecord& record, EventType type, std:
                     .message = std::string(message)});
 }
 
+StatusOr<RouterMembership> FakeRouters::PutMembership(const std::string& router_url,
+                                                      const RouterMembership& membership) {
+  ++puts;
+  if (!fail_puts.empty()) return UnavailableError(fail_puts);
+  memberships[router_url] = membership;
+  return membership;
+}
+
+Status FakeStore::SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                               const std::vector<RouterAddress>& routers) {
+  const bool serve = record != nullptr && record->spec && !record->metadata.deletion_timestamp &&
+                     record->spec->router.replicas > 0;
+  if (serve) {
+    endpoints[key] = routers;
+  } else {
+    endpoints.erase(key);
+  }
+  return OkStatus();
+}
+
 }  // namespace tessera::controller::testing

@@ -12,6 +12,7 @@
 #include "base/logging.h"
 #include "controller/fleet/agent_api.h"
 #include "controller/fleet/node_source.h"
+#include "controller/routers/router_api.h"
 #include "controller/store/deployment_store.h"
 #include "hardware/partition_mode.h"
 
@@ -92,6 +93,20 @@ class FakeAgents final : public AgentApi, public NodeSource {
   std::vector<Wait> waits_;
 };
 
+// Routers as tessera-router's admin API behaves: a PUT replaces what a
+// router routes to and answers with it.
+class FakeRouters final : public RouterApi {
+ public:
+  StatusOr<RouterMembership> PutMembership(const std::string& router_url,
+                                           const RouterMembership& membership) override;
+
+  // What each router (by URL) was last told.
+  std::map<std::string, RouterMembership> memberships;
+  int puts = 0;
+  // Non-empty: every PUT fails with Unavailable and this message.
+  std::string fail_puts;
+};
+
 class FakeStore final : public DeploymentStore {
  public:
   // Parses a YAML manifest; the test fails on a parse error.
@@ -116,6 +131,10 @@ class FakeStore final : public DeploymentStore {
                           DeploymentRecord* /*record*/) override {
     return OkStatus();
   }
+  // Records what the deployment's address should list: nothing when it
+  // should have none.
+  Status SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
+                      const std::vector<RouterAddress>& routers) override;
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 
@@ -127,6 +146,8 @@ class FakeStore final : public DeploymentStore {
   };
   std::vector<Event> events;
   int status_writes = 0;
+  // By deployment: the routers its Service lists; absent: no Service.
+  std::map<resources::ObjectKey, std::vector<RouterAddress>> endpoints;
 
  private:
   std::map<resources::ObjectKey, DeploymentRecord> records_;

@@ -130,6 +130,46 @@ TEST_F(HttpAgentApiTest, PutSendsTheSpecAndReadsTheWorker) {
   EXPECT_EQ(worker->spec, Spec());
 }
 
+TEST_F(HttpAgentApiTest, PutMembershipSendsTheWholeSetWithTheAgentTokenAndReadsTheAnswer) {
+  std::unique_ptr<HttpAgentApi> api = Api();
+  RouterMembership membership;
+  membership.Add({.url = "http://node-1:20002", .role = wire::WorkerRole::kDecode});
+  membership.Add(
+      {.url = "http://node-1:20001", .role = wire::WorkerRole::kPrefill, .bootstrap_port = 8998});
+  EXPECT_CALL(
+      *transport_,
+      Send(AllOf(
+          Field(&AgentRequest::endpoint, "http://node-1:20004"),
+          Field(&AgentRequest::method, "PUT"), Field(&AgentRequest::path, "/admin/workers"),
+          Field(&AgentRequest::bearer_token, "first"),
+          Field(
+              &AgentRequest::body,
+              R"({"workers":[{"bootstrapPort":8998,"role":"prefill","url":"http://node-1:20001"},)"
+              R"({"role":"decode","url":"http://node-1:20002"}]})"))))
+      .WillOnce(Return(AgentReply{
+          .status = 200,
+          .body = R"({"workers":[{"url":"http://node-1:20002","role":"decode","healthy":true,)"
+                  R"("inFlight":0,"draining":false},{"url":"http://node-1:20001","role":"prefill",)"
+                  R"("bootstrapPort":8998,"healthy":false,"inFlight":2,"draining":false}]})"}));
+  StatusOr<RouterMembership> answer = api->PutMembership("http://node-1:20004", membership);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(*answer, membership) << "the router's own fields are not the controller's business";
+}
+
+TEST_F(HttpAgentApiTest, PutMembershipRereadsTheTokenOn401AndNamesTheRouterOnRefusal) {
+  std::unique_ptr<HttpAgentApi> api = Api();
+  WriteToken("second\n");
+  EXPECT_CALL(*transport_, Send(Field(&AgentRequest::bearer_token, "first")))
+      .WillOnce(Return(AgentReply{.status = 401, .body = "unauthorized"}));
+  EXPECT_CALL(*transport_, Send(Field(&AgentRequest::bearer_token, "second")))
+      .WillOnce(Return(AgentReply{.status = 400, .body = "workers[0].role: unknown role"}));
+  StatusOr<RouterMembership> answer = api->PutMembership("http://node-1:20004", {});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(answer.status().message(),
+              HasSubstr("PUT http://node-1:20004/admin/workers: workers[0].role: unknown role"));
+}
+
 TEST_F(HttpAgentApiTest, RefusalsBecomeStatusesWithTheAgentsMessage) {
   std::unique_ptr<HttpAgentApi> api = Api();
   EXPECT_CALL(*transport_, Send(_))

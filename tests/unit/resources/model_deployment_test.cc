@@ -155,6 +155,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"UnknownEngineKind",
                 "  model: {source: m}\n  engine: {kind: trt}\n  worker: {replicas: 1}\n",
                 "spec.engine.kind"},
+        BadSpec{"RouterAsEngine",
+                "  model: {source: m}\n  engine: {kind: tessera-router}\n  worker: {replicas: 1}\n",
+                "spec.engine.kind: unknown engine kind \"tessera-router\"; expected vllm, sglang "
+                "or sim"},
         BadSpec{"NoModel", "  engine: {kind: sim}\n  worker: {replicas: 1}\n",
                 "spec.model: is required"},
         BadSpec{"UnknownKvCacheDtype",

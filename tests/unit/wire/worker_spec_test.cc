@@ -47,6 +47,36 @@ TEST(WorkerSpecTest, TensorParallelSizeDefaultsToPartitionCount) {
   EXPECT_EQ(spec->role, WorkerRole::kAggregated);
 }
 
+TEST(WorkerSpecTest, RouterRunsWithoutPartitionsAndRoundTrips) {
+  for (std::string_view body :
+       {R"({"deployment": "d", "role": "router", "engine": {"kind": "tessera-router", "model": "m",
+            "servedModelName": "llama", "extraArgs": ["--policy", "round_robin"]}})",
+        R"({"deployment": "d", "role": "router", "partitions": [],
+            "engine": {"kind": "tessera-router", "model": "m"}})"}) {
+    StatusOr<WorkerSpec> spec = ParseWorkerSpec(body);
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    EXPECT_EQ(spec->role, WorkerRole::kRouter);
+    EXPECT_TRUE(spec->partitions.empty());
+    EXPECT_EQ(spec->settings.tensor_parallel_size, 0);
+    const nlohmann::json json = WorkerSpecToJson(*spec);
+    EXPECT_EQ(json.at("role"), "router");
+    EXPECT_FALSE(json.at("engine").contains("tensorParallelSize"));
+    StatusOr<WorkerSpec> again = WorkerSpecFromJson(json);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(*again, *spec);
+  }
+}
+
+TEST(WorkerSpecTest, RoleNamesRoundTrip) {
+  for (WorkerRole role :
+       {WorkerRole::kAggregated, WorkerRole::kPrefill, WorkerRole::kDecode, WorkerRole::kRouter}) {
+    StatusOr<WorkerRole> parsed = ParseWorkerRole(WorkerRoleName(role));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, role);
+    EXPECT_EQ(UsesPartitions(role), role != WorkerRole::kRouter);
+  }
+}
+
 struct BadSpec {
   std::string name;  // the test's name
   std::string body;
@@ -131,6 +161,22 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"deployment": "d", "partitions": [0], "bootstrapPort": 9000,
                  "engine": {"kind": "sim", "model": "m"}})",
                 "bootstrapPort: only prefill workers"},
+        BadSpec{"RouterWithPartitions",
+                R"({"deployment": "d", "role": "router", "partitions": [0],
+                 "engine": {"kind": "tessera-router", "model": "m"}})",
+                "partitions: must be empty for a router worker, which runs on no GPU partition"},
+        BadSpec{"RouterWithTensorParallelSize",
+                R"({"deployment": "d", "role": "router",
+                 "engine": {"kind": "tessera-router", "model": "m", "tensorParallelSize": 1}})",
+                "engine.tensorParallelSize: must equal the number of partitions (0), got 1"},
+        BadSpec{"DecodeWithEmptyPartitions",
+                R"({"deployment": "d", "role": "decode", "partitions": [],
+                 "engine": {"kind": "sim", "model": "m"}})",
+                "partitions: must be a non-empty list of partition indices"},
+        BadSpec{"UnknownRole",
+                R"({"deployment": "d", "role": "gateway", "partitions": [0],
+                 "engine": {"kind": "sim", "model": "m"}})",
+                "role: unknown role \"gateway\"; expected aggregated, prefill, decode or router"},
         BadSpec{"PrefixCachingNotBool",
                 R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
                  "enablePrefixCaching": "yes"}})",

@@ -10,11 +10,14 @@ using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 
 TEST(AgentConfigTest, EmptyConfigAllowsOnlyTheSimulatorBesideTheAgent) {
-  StatusOr<AgentConfig> config = ParseAgentConfig("", "/opt/tessera/bin/tessera-engine-sim");
+  StatusOr<AgentConfig> config =
+      ParseAgentConfig("", "/opt/tessera/bin/tessera-engine-sim", "tessera-router");
   ASSERT_TRUE(config.ok()) << config.status();
-  ASSERT_EQ(config->engines.size(), 1U);
+  ASSERT_EQ(config->engines.size(), 2U);
   EXPECT_EQ(config->engines.at("sim").command,
             std::vector<std::string>{"/opt/tessera/bin/tessera-engine-sim"});
+  EXPECT_EQ(config->engines.at("tessera-router").command,
+            std::vector<std::string>{"tessera-router"});
   EXPECT_EQ(config->policy.startup_timeout, std::chrono::minutes(20));
 }
 
@@ -33,9 +36,13 @@ ports: 31000-31999
 logs: {maxBytes: 16MiB, maxFiles: 5}
 scrapePeriod: 5s
 )",
-                                                  "sim");
+                                                  "sim", "/opt/tessera/bin/tessera-router");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->engines.size(), 3U);
+  // The three named, and the router every agent runs.
+  EXPECT_EQ(config->engines.size(), 4U);
+  EXPECT_EQ(config->engines.at("tessera-router").kind, wire::EngineKind::kRouter);
+  EXPECT_EQ(config->engines.at("tessera-router").command,
+            std::vector<std::string>{"/opt/tessera/bin/tessera-router"});
   EXPECT_EQ(config->engines.at("vllm").kind, wire::EngineKind::kVllm);
   EXPECT_EQ(config->engines.at("vllm").env.at("VLLM_USE_V1"), "1");
   EXPECT_EQ(config->engines.at("sglang-pd").kind, wire::EngineKind::kSglang);
@@ -50,20 +57,39 @@ scrapePeriod: 5s
   EXPECT_EQ(config->scrape_period, milliseconds(5000));
 }
 
+TEST(AgentConfigTest, AnEntryOfKindTesseraRouterReplacesTheBundledRouter) {
+  StatusOr<AgentConfig> config = ParseAgentConfig(
+      "engines: {router-v2: {kind: tessera-router, command: [/opt/router-v2/tessera-router]}}",
+      "sim", "/opt/tessera/bin/tessera-router");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->engines.contains("tessera-router"));
+  EXPECT_EQ(config->engines.at("router-v2").kind, wire::EngineKind::kRouter);
+}
+
 TEST(AgentConfigTest, ErrorsNameTheKey) {
-  EXPECT_THAT(
-      ParseAgentConfig("engines: {trt: {command: [trtllm-serve]}}", "sim").status().message(),
-      HasSubstr("engines.trt.kind: unknown engine kind \"trt\""));
-  EXPECT_THAT(ParseAgentConfig("engines: {vllm: {}}", "sim").status().message(),
+  EXPECT_THAT(ParseAgentConfig("engines: {tessera-router: {kind: sim, command: [sim]}}", "sim",
+                               "tessera-router")
+                  .status()
+                  .message(),
+              HasSubstr("engines.tessera-router: the name is the router's"));
+  EXPECT_THAT(ParseAgentConfig("engines: {trt: {command: [trtllm-serve]}}", "sim", "tessera-router")
+                  .status()
+                  .message(),
+              HasSubstr("engines.trt.kind: unknown engine kind \"trt\""));
+  EXPECT_THAT(ParseAgentConfig("engines: {vllm: {}}", "sim", "tessera-router").status().message(),
               HasSubstr("engines.vllm.command: is required"));
-  EXPECT_THAT(ParseAgentConfig("supervision: {startupTimeout: soon}", "sim").status().message(),
+  EXPECT_THAT(ParseAgentConfig("supervision: {startupTimeout: soon}", "sim", "tessera-router")
+                  .status()
+                  .message(),
               HasSubstr("supervision.startupTimeout:"));
-  EXPECT_THAT(ParseAgentConfig("supervision: {backofMax: 1m}", "sim").status().message(),
-              HasSubstr("supervision.backofMax: unknown field"));
-  EXPECT_THAT(ParseAgentConfig("ports: 9000-8000", "sim").status().message(),
+  EXPECT_THAT(
+      ParseAgentConfig("supervision: {backofMax: 1m}", "sim", "tessera-router").status().message(),
+      HasSubstr("supervision.backofMax: unknown field"));
+  EXPECT_THAT(ParseAgentConfig("ports: 9000-8000", "sim", "tessera-router").status().message(),
               HasSubstr("ports: must be a range"));
-  EXPECT_THAT(ParseAgentConfig("logs: {maxBytes: lots}", "sim").status().message(),
-              HasSubstr("logs.maxBytes"));
+  EXPECT_THAT(
+      ParseAgentConfig("logs: {maxBytes: lots}", "sim", "tessera-router").status().message(),
+      HasSubstr("logs.maxBytes"));
 }
 
 }  // namespace

@@ -21,13 +21,18 @@ SupervisorOptions SupervisorHarness::DefaultOptions() const {
           .engines =
               {{"sim",
                 {.name = "sim", .kind = wire::EngineKind::kSim, .command = {"tessera-engine-sim"}}},
-               {"vllm", {.name = "vllm", .kind = wire::EngineKind::kVllm, .command = {"vllm"}}}},
+               {"vllm", {.name = "vllm", .kind = wire::EngineKind::kVllm, .command = {"vllm"}}},
+               {"tessera-router",
+                {.name = "tessera-router",
+                 .kind = wire::EngineKind::kRouter,
+                 .command = {"tessera-router"}}}},
           .state_directory = root / "state",
           .log_directory = root / "logs",
           .port_first = 20000,
           .port_last = 20099,
           .bind_host = "127.0.0.1",
           .reserved_ports = {8470},
+          .admin_token_file = "/etc/tessera/agent-token",
           .advertise_host = "node-a"};
 }
 
@@ -51,6 +56,18 @@ wire::WorkerSpec SupervisorHarness::SimSpec(std::vector<int> partitions) {
   spec.partitions = std::move(partitions);
   spec.engine = "sim";
   spec.settings.model = "meta-llama/Llama-3.1-8B-Instruct";
+  return spec;
+}
+
+wire::WorkerSpec SupervisorHarness::RouterSpec() {
+  wire::WorkerSpec spec;
+  spec.deployment = "llama-8b";
+  spec.role = wire::WorkerRole::kRouter;
+  spec.engine = "tessera-router";
+  spec.settings.model = "meta-llama/Llama-3.1-8B-Instruct";
+  spec.settings.served_model_name = "llama-8b";
+  spec.settings.tensor_parallel_size = 0;
+  spec.settings.extra_args = {"--policy", "round_robin"};
   return spec;
 }
 

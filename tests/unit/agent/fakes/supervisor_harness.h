@@ -30,8 +30,9 @@ class SupervisorHarness {
   SupervisorHarness& operator=(const SupervisorHarness&) = delete;
   ~SupervisorHarness();
 
-  // Engines "sim" (the simulator, vLLM's face) and "vllm"; ports from 20000;
-  // the policy's defaults.
+  // Engines "sim" (the simulator, vLLM's face), "vllm" and
+  // "tessera-router"; ports from 20000; the policy's defaults; the agent's
+  // token in /etc/tessera/agent-token.
   SupervisorOptions DefaultOptions() const;
   // A supervisor on this harness's fakes and state directory; several in
   // turn stand for an agent restarted on the same node. `gpus_override`
@@ -42,6 +43,8 @@ class SupervisorHarness {
 
   // A spec for the "sim" engine on `partitions`.
   static wire::WorkerSpec SimSpec(std::vector<int> partitions = {0});
+  // A router for the same deployment ("tessera-router", no partitions).
+  static wire::WorkerSpec RouterSpec();
 
   // Moves time on by `duration`, firing the supervisor's timers on the way.
   void Advance(std::chrono::nanoseconds duration) { timers.Advance(duration); }

@@ -362,8 +362,8 @@ TEST_F(SupervisorTest, SpecsTheNodeCannotRunAreRefusedNamingTheField) {
   wire::WorkerSpec engine = SupervisorHarness::SimSpec();
   engine.engine = "tgi";
   EXPECT_EQ(supervisor_->Apply("w-0", engine).status(),
-            InvalidArgumentError(
-                "engine.kind: \"tgi\" is not in this agent's engine allow-list (sim, vllm)"));
+            InvalidArgumentError("engine.kind: \"tgi\" is not in this agent's engine allow-list "
+                                 "(sim, tessera-router, vllm)"));
   EXPECT_EQ(supervisor_->Apply("w-0", SupervisorHarness::SimSpec({99})).status(),
             InvalidArgumentError("partitions[0]: partition 99 does not exist on this node (it "
                                  "has 8, numbered 0-7)"));
