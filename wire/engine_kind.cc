@@ -21,7 +21,15 @@ std::string_view EngineKindName(EngineKind kind) {
 }
 
 std::string_view MetricDialectName(MetricDialect dialect) {
-  return dialect == MetricDialect::kVllm ? "vllm" : "sglang";
+  switch (dialect) {
+    case MetricDialect::kVllm:
+      return "vllm";
+    case MetricDialect::kSglang:
+      return "sglang";
+    case MetricDialect::kRouter:
+      return "tessera-router";
+  }
+  return "vllm";
 }
 
 StatusOr<EngineKind> ParseEngineKind(std::string_view text) {
@@ -36,8 +44,9 @@ StatusOr<EngineKind> ParseEngineKind(std::string_view text) {
 StatusOr<MetricDialect> ParseMetricDialect(std::string_view text) {
   if (text == "vllm") return MetricDialect::kVllm;
   if (text == "sglang") return MetricDialect::kSglang;
+  if (text == "tessera-router") return MetricDialect::kRouter;
   return InvalidArgumentError("unknown metric dialect " + Quote(text) +
-                              "; expected vllm or sglang");
+                              "; expected vllm, sglang or tessera-router");
 }
 
 }  // namespace tessera::wire

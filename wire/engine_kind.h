@@ -14,10 +14,11 @@ namespace tessera::wire {
 // same allow-list, supervision and adapters as the engines.
 enum class EngineKind { kVllm, kSglang, kSim, kRouter };
 
-// Whose metric names an engine exposes on /metrics.
-enum class MetricDialect { kVllm, kSglang };
+// Whose metric names an engine exposes on /metrics. kRouter is
+// tessera-router's: its requests in flight are its clients'.
+enum class MetricDialect { kVllm, kSglang, kRouter };
 
-// "vllm", "sglang", "sim", "tessera-router" / "vllm", "sglang".
+// "vllm", "sglang", "sim", "tessera-router" / "vllm", "sglang", "tessera-router".
 std::string_view EngineKindName(EngineKind kind);
 std::string_view MetricDialectName(MetricDialect dialect);
 

@@ -71,6 +71,10 @@ StatusOr<adapters::EngineInstallation> ReadEngine(const std::string& name,
   if (!parsed_kind.ok()) return parsed_kind.status().WithContext(fields.PathOf("kind"));
   installation.kind = *parsed_kind;
   StatusOr<wire::MetricDialect> parsed_flavor = wire::ParseMetricDialect(flavor);
+  if (parsed_flavor.ok() && *parsed_flavor == wire::MetricDialect::kRouter) {
+    parsed_flavor =
+        InvalidArgumentError("the simulator shows vllm's or sglang's face, not " + Quote(flavor));
+  }
   if (!parsed_flavor.ok()) return parsed_flavor.status().WithContext(fields.PathOf("flavor"));
   installation.sim_flavor = *parsed_flavor;
   if (installation.command.empty() || installation.command.front().empty()) {

@@ -6,12 +6,26 @@
 
 namespace tessera::agent {
 
+namespace {
+
+std::array<std::string_view, 2> GaugeNames(wire::MetricDialect dialect) {
+  switch (dialect) {
+    case wire::MetricDialect::kVllm:
+      return {"vllm:num_requests_running", "vllm:num_requests_waiting"};
+    case wire::MetricDialect::kSglang:
+      return {"sglang:num_running_reqs", "sglang:num_queue_reqs"};
+    case wire::MetricDialect::kRouter:
+      // A router queues nothing of its own: what it has in hand is its
+      // clients' requests, each until its answer ends.
+      return {"tessera_router_client_requests_in_flight", ""};
+  }
+  return {"", ""};
+}
+
+}  // namespace
+
 std::optional<double> InFlightRequests(std::string_view exposition, wire::MetricDialect dialect) {
-  const std::array<std::string_view, 2> names =
-      dialect == wire::MetricDialect::kVllm
-          ? std::array<std::string_view, 2>{"vllm:num_requests_running",
-                                            "vllm:num_requests_waiting"}
-          : std::array<std::string_view, 2>{"sglang:num_running_reqs", "sglang:num_queue_reqs"};
+  const std::array<std::string_view, 2> names = GaugeNames(dialect);
   std::optional<double> total;
   size_t start = 0;
   while (start < exposition.size()) {
@@ -20,7 +34,7 @@ std::optional<double> InFlightRequests(std::string_view exposition, wire::Metric
     const std::string_view line = exposition.substr(start, end - start);
     start = end + 1;
     for (std::string_view name : names) {
-      if (!line.starts_with(name)) continue;
+      if (name.empty() || !line.starts_with(name)) continue;
       const char next = line.size() > name.size() ? line[name.size()] : '\0';
       if (next != '{' && next != ' ') continue;
       const size_t value_start =

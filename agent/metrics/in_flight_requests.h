@@ -15,7 +15,8 @@ namespace tessera::agent {
 // Running plus waiting requests, summed over every sample of the two gauges
 // `dialect` names (vLLM: vllm:num_requests_running and
 // vllm:num_requests_waiting; SGLang: sglang:num_running_reqs and
-// sglang:num_queue_reqs); nullopt when neither appears. A sample whose value
+// sglang:num_queue_reqs; tessera-router:
+// tessera_router_client_requests_in_flight); nullopt when none appears. A sample whose value
 // does not parse is skipped.
 std::optional<double> InFlightRequests(std::string_view exposition, wire::MetricDialect dialect);
 

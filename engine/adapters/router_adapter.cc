@@ -30,6 +30,8 @@ StatusOr<LaunchPlan> RouterAdapter::Plan(const EngineInstallation& installation,
   plan.argv = std::move(argv).Build();
   plan.health_path = "/health";
   plan.metrics_path = "/metrics";
+  // Its clients' requests in flight: a drain ends when the last answer has.
+  plan.dialect = wire::MetricDialect::kRouter;
   // No device list: the router holds no partition, so HIP and CUDA see none.
   MergeEnvironment(installation, settings, context, plan);
   return plan;

@@ -136,6 +136,7 @@ TEST(RouterAdapterTest, BuildsTheRoutersArgvWithTheAgentsTokenAndNoDevices) {
                                       "--admin-token-file", "/etc/tessera/agent-token", "--policy",
                                       "least_load", "--pd-protocol", "vllm"));
   EXPECT_EQ(plan->health_path, "/health");
+  EXPECT_EQ(plan->dialect, wire::MetricDialect::kRouter);
   EXPECT_EQ(plan->env.at("HIP_VISIBLE_DEVICES"), "");
 
   // An agent without a token runs its routers' admin API open too.

@@ -72,6 +72,11 @@ TEST(AgentConfigTest, ErrorsNameTheKey) {
                   .status()
                   .message(),
               HasSubstr("engines.tessera-router: the name is the router's"));
+  EXPECT_THAT(ParseAgentConfig("engines: {s: {kind: sim, flavor: tessera-router, command: [s]}}",
+                               "sim", "tessera-router")
+                  .status()
+                  .message(),
+              HasSubstr("engines.s.flavor: the simulator shows vllm's or sglang's face"));
   EXPECT_THAT(ParseAgentConfig("engines: {trt: {command: [trtllm-serve]}}", "sim", "tessera-router")
                   .status()
                   .message(),

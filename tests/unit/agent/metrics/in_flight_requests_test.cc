@@ -18,6 +18,12 @@ TEST(InFlightRequestsTest, SumsRunningAndWaitingByTheDialectsNames) {
   EXPECT_EQ(InFlightRequests("sglang:num_running_reqs 4\n", wire::MetricDialect::kVllm),
             std::nullopt)
       << "another dialect's names do not count";
+  EXPECT_EQ(InFlightRequests("# TYPE tessera_router_client_requests_in_flight gauge\n"
+                             "tessera_router_client_requests_in_flight 3\n"
+                             "tessera_router_worker_requests_in_flight{worker=\"a\"} 5\n",
+                             wire::MetricDialect::kRouter),
+            3)
+      << "a router's own clients, not its calls to workers";
 }
 
 TEST(InFlightRequestsTest, AMalformedSampleIsSkipped) {
