@@ -12,11 +12,12 @@ import os
 import re
 import time
 
+import openai
 import pytest
 
 from agent_fixture import non_loopback_ipv4
-from controller_fixture import (Agent, Controller, condition, kill_node, live, managed_workers,
-                                model_deployment, wait_until)
+from controller_fixture import (Agent, Controller, condition, dump, kill_node, live,
+                                managed_workers, model_deployment, wait_until)
 from kube_fixture import REPO_ROOT, kube_control_plane  # noqa: F401 - a pytest fixture
 
 CRD_DIR = os.path.join(REPO_ROOT, "crds")
@@ -144,7 +145,7 @@ def check_router_service(cluster, name, md, routers):
         assert all(e["conditions"]["ready"] for e in endpoint_slice["endpoints"])
 
 
-def test_deployment_lifecycle(cluster_factory):
+def test_deployment_lifecycle(cluster_factory, tmp_path):
     cluster = cluster_factory("e2e-lifecycle", ["kube-a", "kube-b"])
     node = cluster.get("gpun", "kube-a")
     assert node["spec"]["agentEndpoint"] == cluster.agents[0].base_url.replace("127.0.0.1",
@@ -170,6 +171,24 @@ def test_deployment_lifecycle(cluster_factory):
     assert status["endpoint"] == routers[0]["url"]
     md = cluster.get("md", "llama-8b-sim")
     check_router_service(cluster, "llama-8b-sim", md, routers)
+
+    # A disaggregated deployment applied with kubectl: the official openai
+    # client streams through its endpoint, prefill to decode via the router.
+    manifest = tmp_path / "pd-sim.yaml"
+    manifest.write_text(dump(model_deployment("pd-sim", namespace=cluster.namespace,
+                                              disaggregated=True, routers=1)))
+    cluster.kube.kubectl("apply", "-f", str(manifest))
+    pd_status = wait_until(lambda: (s := cluster.ready("pd-sim", "router", 1)) and s.get("endpoint")
+                           and s, what="the disaggregated deployment's endpoint",
+                           diagnostics=cluster.diagnostics)
+    client = openai.OpenAI(base_url=pd_status["endpoint"] + "/v1", api_key="unused", max_retries=0)
+    chunks = client.chat.completions.create(
+        model="pd-sim", messages=[{"role": "user", "content": "Hello"}],
+        max_tokens=6, stream=True, extra_body={"ignore_eos": True})
+    assert len("".join(c.choices[0].delta.content or "" for c in chunks if c.choices).split()) == 6
+    cluster.kube.kubectl("delete", "-n", cluster.namespace, "md", "pd-sim")
+    wait_until(lambda: not managed_workers(cluster.agents, "pd-sim"), what="pd-sim drained",
+               diagnostics=cluster.diagnostics)
     # Level-triggered: a Service deleted by hand is put back.
     cluster.kube.kubectl("delete", "-n", cluster.namespace, "service", "llama-8b-sim")
     wait_until(lambda: cluster.kube.kubectl("get", "-n", cluster.namespace, "service",
