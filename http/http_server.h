@@ -66,6 +66,11 @@ struct HttpServerOptions {
   // Keeps descriptors and memory bounded whatever clients do, and keeps
   // the process from running out of descriptors for its own work.
   size_t max_connections = 0;
+  // The descriptors one connection may cost the process in all, for the
+  // default above: a proxy that opens up to two upstream connections per
+  // request sets 3, so that clients alone cannot leave it none to reach its
+  // upstreams with.
+  size_t descriptors_per_connection = 1;
 
   // Both set: serve HTTPS (TLS 1.2 and newer) with this PEM certificate
   // chain and PEM private key, read at Start().

@@ -31,7 +31,8 @@ HttpServerOptions WithConnectionLimit(HttpServerOptions options) {
   size_t connections = 10'000;
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
     connections = static_cast<size_t>(limit.rlim_cur) > kReservedDescriptors
-                      ? static_cast<size_t>(limit.rlim_cur) - kReservedDescriptors
+                      ? (static_cast<size_t>(limit.rlim_cur) - kReservedDescriptors) /
+                            std::max<size_t>(options.descriptors_per_connection, 1)
                       : 0;
   }
   options.max_connections = std::max(connections, kMinimumConnections);

@@ -45,6 +45,8 @@ StatusOr<std::unique_ptr<RouterServer>> RouterServer::Start(boost::asio::io_cont
       {.host = raw->options_.host,
        .port = static_cast<uint16_t>(raw->options_.port),
        .max_body_bytes = raw->options_.max_body_bytes,
+       // A client connection, and a prefill and a decode connection for it.
+       .descriptors_per_connection = 3,
        .screen = [raw](const http::HttpRequest& head) { return raw->Screen(head); },
        .clock = &clock,
        .logger = raw->logger_},

@@ -40,9 +40,10 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../tests/e2e"))
 
 MODEL = "llama-3.1-8b"
-WORKER = ("--hardware", "mi300x:cpx", "--max-model-len", "4096", "--time-scale", "0.001",
+WORKER = ("--hardware", "mi300x:cpx", "--max-model-len", "4096", "--time-scale", "0.0001",
           "--max-num-seqs", "1024")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+OUTPUT_LEN = 16
 
 
 def free_port():
@@ -127,7 +128,7 @@ def start_sglang_router(log, members):
 def bench(bin_dir, url, args, result_file):
     command = [os.path.join(bin_dir, "tessera"), "bench", "--base-url", url, "--model", MODEL,
                "--no-progress", "--dataset-name", "random", "--random-input-len", "128",
-               "--random-output-len", "16", "--ignore-eos", "--seed", "1",
+               "--random-output-len", str(OUTPUT_LEN), "--ignore-eos", "--seed", "1",
                "--percentile-metrics", "ttft,e2el", "--metric-percentiles", "50,99",
                "--result-file", result_file, *args]
     completed = subprocess.run(command, capture_output=True, text=True)
@@ -171,7 +172,8 @@ def run(label, bin_dir, url, router, bench_args, workdir):
         "e2el p99": result["p99_e2el_ms"],
     }
     if router:
-        row["cpu s/1k req"] = (cpu_seconds(router.process.pid) - before) * 1000 / result["completed"]
+        row["cpu s/1k req"] = (cpu_seconds(router.process.pid) - before) * 1000 / max(
+            result["completed"] + result.get("failed", 0), 1)
         try:
             with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
                 text = response.read().decode()
@@ -208,8 +210,11 @@ def main():
                         help="request rate of the one-worker and disaggregated runs")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--output-len", type=int, default=16)
     parser.add_argument("--only", choices=["aggregated", "rate", "disaggregated", "saturation"])
     options = parser.parse_args()
+    global OUTPUT_LEN  # noqa: PLW0603 - one setting for every run
+    OUTPUT_LEN = options.output_len
     bin_dir = os.path.abspath(options.bin_dir)
     prompts = str(int(options.rate * options.seconds))
     rated = ["--num-prompts", prompts, "--request-rate", str(options.rate)]
@@ -220,7 +225,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="router-bench-")
     log = open(os.path.join(workdir, "processes.log"), "w")
     print(f"router_bench: rate {options.rate:g} req/s, {prompts} prompts per run, "
-          f"128 in / 16 out tokens, streamed; logs in {workdir}")
+          f"128 in / {OUTPUT_LEN} out tokens, streamed; logs in {workdir}")
 
     if options.only in (None, "aggregated"):
         # One worker at a rate it sustains alone, so that the direct path is

@@ -232,6 +232,16 @@ void ForwardedRequest::OnComplete(Leg& leg, uint64_t serial, const Status& statu
     EndLeg(is_main ? prefill_ : main_, WorkerOutcome::kAbandoned, "cancelled");
     return RespondUpstream(leg);
   }
+  if (status.code() == StatusCode::kResourceExhausted && leg.status == 0) {
+    // This process could not open a socket: nothing is known of the worker,
+    // and another worker would fare no better.
+    EndLeg(leg, WorkerOutcome::kAbandoned, "cancelled");
+    EndLeg(is_main ? prefill_ : main_, WorkerOutcome::kAbandoned, "cancelled");
+    context_.logger.Warning("cannot reach a worker", {{"error", status.message()}});
+    deadline_timer_.cancel();
+    return RespondError(503, "ServiceUnavailableError",
+                        "the router is out of resources: " + status.message());
+  }
   if (status.code() == StatusCode::kUnavailable && leg.status == 0) {
     // Refused or reset before answering: out of rotation now, not at the
     // next probe.
