@@ -161,7 +161,8 @@ def histogram_percentile(text, name, fraction):
 
 def run(label, bin_dir, url, router, bench_args, workdir):
     before = cpu_seconds(router.process.pid) if router else 0.0
-    result = bench(bin_dir, url, bench_args, os.path.join(workdir, label.replace(" ", "_") + ".json"))
+    result_file = os.path.join(workdir, f"{len(os.listdir(workdir))}-{label}.json")
+    result = bench(bin_dir, url, bench_args, result_file)
     row = {
         "path": label,
         "completed": result["completed"],
@@ -217,9 +218,13 @@ def main():
     OUTPUT_LEN = options.output_len
     bin_dir = os.path.abspath(options.bin_dir)
     prompts = str(int(options.rate * options.seconds))
-    rated = ["--num-prompts", prompts, "--request-rate", str(options.rate)]
+    # A cap far above what the rate keeps in flight: tessera bench's
+    # uncapped open-loop mode queues requests on this machine (see
+    # docs/router.md, Speed).
+    rated = ["--num-prompts", prompts, "--request-rate", str(options.rate),
+             "--max-concurrency", "1024"]
     direct_rated = ["--num-prompts", str(int(options.direct_rate * options.seconds)),
-                    "--request-rate", str(options.direct_rate)]
+                    "--request-rate", str(options.direct_rate), "--max-concurrency", "1024"]
     saturating = ["--num-prompts", prompts, "--request-rate", "inf", "--max-concurrency",
                   str(options.concurrency)]
     workdir = tempfile.mkdtemp(prefix="router-bench-")
@@ -256,9 +261,13 @@ def main():
 
     if options.only in (None, "disaggregated"):
         bootstrap = free_port()
+        # The hand-off timeout is simulated time: at this time scale SGLang's
+        # 300 s would be 30 ms of wall time.
+        patience = ("--disaggregation-timeout", "1000000s")
         prefill = start_worker(bin_dir, log, "--flavor", "sglang", "--disaggregation-mode",
-                               "prefill", "--disaggregation-bootstrap-port", str(bootstrap))
-        decode = start_worker(bin_dir, log, "--flavor", "sglang", "--disaggregation-mode", "decode")
+                               "prefill", "--disaggregation-bootstrap-port", str(bootstrap), *patience)
+        decode = start_worker(bin_dir, log, "--flavor", "sglang", "--disaggregation-mode", "decode",
+                              *patience)
         members = [("prefill", prefill.url, bootstrap), ("decode", decode.url, None)]
         rows = []
         for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
