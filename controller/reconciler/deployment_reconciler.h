@@ -78,7 +78,7 @@ class DeploymentReconciler {
   void CreateWorkers(Pass& pass, wire::WorkerRole role, int count);
   // Fills `request` for an engine role's placement; false (with the reason
   // in pass.unschedulable) when the role cannot be placed at all.
-  bool PrepareEnginePlacement(Pass& pass, wire::WorkerRole role, PlacementRequest& request);
+  static bool PrepareEnginePlacement(Pass& pass, wire::WorkerRole role, PlacementRequest& request);
   // Tells the ready routers the ready workers; notes who holds them.
   void FeedRouters(Pass& pass);
   void RemoveWorker(Pass& pass, const std::string& id, int grace_seconds, std::string_view why);
