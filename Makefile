@@ -84,7 +84,7 @@ tsan: setup
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WERROR=ON -DTESSERA_TSAN=ON \
 	  -DTESSERA_BUILD_BENCHMARKS=OFF -DTESSERA_ROCM=ON $(CMAKE_FLAGS)
 	cmake --build $(TSAN_DIR) --target $(TSAN_SUITES) tessera-agent tessera-controller \
-	  tessera-engine-sim
+	  tessera-engine-sim tessera-router
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	for suite in $(TSAN_SUITES); do \
 	  $(TSAN_RUN) $(TSAN_DIR)/tests/$$suite --gtest_brief=1 || exit 1; \
