@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <queue>
-#include <ranges>
 #include <utility>
 
 namespace tessera::router {
@@ -198,7 +197,8 @@ void PrefixTree::RemoveTenant(std::string_view tenant_name) {
 void PrefixTree::RemoveFromSubtree(Node& subtree, TenantId tenant) {
   // Iterative, as prompts can make the tree deep: in reverse pre-order every
   // node comes after its descendants, so a node whose subtree has emptied is
-  // pruned too, and a pruned node is never visited again.
+  // pruned too, and a pruned node is never visited again. (Not
+  // std::views::reverse: Clang 14 cannot compile it against libstdc++ 12.)
   std::vector<Node*> order;
   std::vector<Node*> stack{&subtree};
   while (!stack.empty()) {
@@ -207,7 +207,8 @@ void PrefixTree::RemoveFromSubtree(Node& subtree, TenantId tenant) {
     order.push_back(node);
     for (auto& [first, child] : node->children) stack.push_back(child.get());
   }
-  for (Node* node : std::views::reverse(order)) {
+  std::reverse(order.begin(), order.end());
+  for (Node* node : order) {
     std::erase_if(node->tenants, [tenant](const auto& entry) { return entry.first == tenant; });
     PruneIfEmpty(*node);
   }
