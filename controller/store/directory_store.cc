@@ -229,6 +229,7 @@ Status DirectoryDeploymentStore::Rescan() {
   }
   for (const ObjectKey& key : removed) {
     std::error_code ignored;
+    const std::scoped_lock status_files(status_files_mutex_);
     fs::remove(StatusPath(key), ignored);
     logger_.Info("deployment's manifest removed", {{"deployment", key.ToString()}});
   }
@@ -258,6 +259,7 @@ std::optional<DeploymentRecord> DirectoryDeploymentStore::Get(const ObjectKey& k
 Status DirectoryDeploymentStore::WriteStatus(const DeploymentRecord& record,
                                              const resources::ModelDeploymentStatus& status) {
   const ObjectKey key = record.metadata.key();
+  const std::scoped_lock status_files(status_files_mutex_);
   std::string spec_hash;
   {
     const std::scoped_lock lock(mutex_);

@@ -84,6 +84,11 @@ class DirectoryDeploymentStore final : public DeploymentStore {
   std::function<void(const resources::ObjectKey&)> on_change_;
   mutable std::mutex mutex_;
   std::map<resources::ObjectKey, Entry> entries_;
+  // Held from a status write's check that the manifest still exists to the
+  // end of the write, and around the removal of a removed manifest's status
+  // file, so that a pass that began before the removal cannot write the
+  // file back after it. Taken before mutex_, never while holding it.
+  std::mutex status_files_mutex_;
   std::atomic<bool> synced_{false};
   std::atomic<bool> stopping_{false};
   int inotify_fd_ = -1;
