@@ -192,8 +192,7 @@ void RouterServer::HandleMembership(const std::shared_ptr<http::HttpExchange>& e
 }
 
 HttpResponse RouterServer::Readiness() const {
-  const bool disaggregated =
-      pool_.HasMember(wire::WorkerRole::kPrefill) || pool_.HasMember(wire::WorkerRole::kDecode);
+  const bool disaggregated = pool_.Disaggregated();
   std::vector<std::string> missing;
   const auto need = [&](wire::WorkerRole role) {
     if (pool_.Routable(role).empty()) missing.emplace_back(wire::WorkerRoleName(role));

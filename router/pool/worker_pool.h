@@ -54,8 +54,6 @@ class WorkerLease {
   ~WorkerLease();
 
   void Release(WorkerOutcome outcome);
-  bool held() const { return pool_ != nullptr; }
-  const std::string& url() const { return url_; }
 
  private:
   friend class WorkerPool;
@@ -81,6 +79,11 @@ class WorkerPool {
                                             std::span<const std::string> exclude = {}) const;
   // Whether the membership lists a worker of `role` at all (healthy or not).
   bool HasMember(wire::WorkerRole role) const;
+  // Whether the membership lists a prefill or a decode worker: then requests
+  // are handed from prefill to decode, else served by aggregated workers.
+  bool Disaggregated() const {
+    return HasMember(wire::WorkerRole::kPrefill) || HasMember(wire::WorkerRole::kDecode);
+  }
 
   // Counts a request on `url`, which Routable() just returned.
   WorkerLease Acquire(const std::string& url);

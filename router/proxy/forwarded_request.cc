@@ -59,14 +59,9 @@ ForwardedRequest::~ForwardedRequest() {
   if (!finished_) context_.metrics.ClientRequestEnded();
 }
 
-bool ForwardedRequest::Disaggregated() const {
-  return context_.pool.HasMember(wire::WorkerRole::kPrefill) ||
-         context_.pool.HasMember(wire::WorkerRole::kDecode);
-}
-
 void ForwardedRequest::Attempt() {
   if (finished_) return;
-  const bool disaggregated = Disaggregated();
+  const bool disaggregated = context_.pool.Disaggregated();
   const std::vector<wire::WorkerRole> roles =
       disaggregated ? std::vector{wire::WorkerRole::kPrefill, wire::WorkerRole::kDecode}
                     : std::vector{wire::WorkerRole::kAggregated};

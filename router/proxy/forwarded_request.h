@@ -138,8 +138,6 @@ class ForwardedRequest : public std::enable_shared_from_this<ForwardedRequest> {
   void OnClientClosed(const Status& status);
   void Finish(int client_status);
 
-  bool Disaggregated() const;
-
   ProxyContext& context_;
   const std::shared_ptr<http::HttpExchange> exchange_;
   const RoutedRequest request_;
