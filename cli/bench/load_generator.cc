@@ -112,10 +112,11 @@ class LoadRun {
         arrival_timer_.async_wait([this](const boost::system::error_code& error) {
           if (!error) ScheduleArrivals();
         });
-        return;
+        break;
       }
       ready_.push_back(next_arrival_++);
     }
+    // Every arrival that is due goes out now, not when the last one is due.
     StartReady();
   }
 

@@ -84,6 +84,24 @@ def test_result_block_agrees_with_the_simulators_histograms(engine_sim, tmp_path
     assert client_tpot == pytest.approx(server_tpot, rel=0.05)
 
 
+def test_requests_go_out_on_the_arrival_schedule(engine_sim, tmp_path):
+    """At a fixed rate each request is sent when it is due, not when the
+    schedule's last one is (which turned a rate into one burst)."""
+    engine = engine_sim(*ENGINE, "--time-scale", "0.01")
+    result_file = tmp_path / "result.json"
+    completed = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "40",
+                      "--random-input-len", "32", "--random-output-len", "4", "--ignore-eos",
+                      "--request-rate", "40", "--seed", "5", "--result-file", str(result_file))
+    assert completed.returncode == 0, completed.stderr
+    with open(result_file) as f:
+        result = json.load(f)
+    starts = result["start_times"]
+    # 40 requests at 40 per second: sent over about a second, in order,
+    # each within a few milliseconds of being due.
+    assert 0.5 < starts[-1] - starts[0] < 2.5, starts
+    assert starts == sorted(starts)
+
+
 def test_expect_passes_and_fails(engine_sim, tmp_path):
     engine = engine_sim(*ENGINE, "--time-scale", "0.2")
     easy = tmp_path / "easy.json"
