@@ -218,13 +218,9 @@ def main():
     OUTPUT_LEN = options.output_len
     bin_dir = os.path.abspath(options.bin_dir)
     prompts = str(int(options.rate * options.seconds))
-    # A cap above what the rate keeps in flight when nothing queues: tessera bench's
-    # uncapped open-loop mode queues requests on this machine (see
-    # docs/router.md, Speed).
-    rated = ["--num-prompts", prompts, "--request-rate", str(options.rate),
-             "--max-concurrency", "64"]
+    rated = ["--num-prompts", prompts, "--request-rate", str(options.rate)]
     direct_rated = ["--num-prompts", str(int(options.direct_rate * options.seconds)),
-                    "--request-rate", str(options.direct_rate), "--max-concurrency", "64"]
+                    "--request-rate", str(options.direct_rate)]
     saturating = ["--num-prompts", prompts, "--request-rate", "inf", "--max-concurrency",
                   str(options.concurrency)]
     workdir = tempfile.mkdtemp(prefix="router-bench-")
