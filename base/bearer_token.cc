@@ -52,4 +52,30 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return difference == 0;
 }
 
+StatusOr<TokenFile> TokenFile::Open(std::string path, const Clock& clock,
+                                    std::chrono::nanoseconds reread_after) {
+  StatusOr<std::vector<std::string>> tokens = ReadTokenFile(path);
+  if (!tokens.ok()) return tokens.status();
+  return TokenFile(std::move(path), clock, reread_after, *std::move(tokens));
+}
+
+TokenFile::TokenFile(std::string path, const Clock& clock, std::chrono::nanoseconds reread_after,
+                     std::vector<std::string> tokens)
+    : path_(std::move(path)),
+      clock_(&clock),
+      reread_after_(reread_after),
+      tokens_(std::move(tokens)),
+      read_at_(clock.Now()) {}
+
+bool TokenFile::Accepts(std::string_view authorization) {
+  if (BearerTokenMatches(authorization, tokens_)) return true;
+  const auto now = clock_->Now();
+  if (now - read_at_ < reread_after_) return false;
+  read_at_ = now;
+  StatusOr<std::vector<std::string>> tokens = ReadTokenFile(path_);
+  if (!tokens.ok()) return false;
+  tokens_ = *std::move(tokens);
+  return BearerTokenMatches(authorization, tokens_);
+}
+
 }  // namespace tessera

@@ -4,10 +4,12 @@
 #ifndef TESSERA_BASE_BEARER_TOKEN_H_
 #define TESSERA_BASE_BEARER_TOKEN_H_
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace tessera {
@@ -26,6 +28,33 @@ bool BearerTokenMatches(std::string_view authorization, const std::vector<std::s
 
 // Compares in time independent of where the strings first differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// The tokens of a file a Secret is mounted as, followed across rotations: a
+// bearer header that matches none of the tokens read makes the file be read
+// again (at most once per `reread_after`), so a process whose token was
+// rotated under it — a router the agent re-adopted after restarting with a
+// new token — accepts the new one without a restart. A read that fails
+// keeps the tokens it had. Not thread-safe.
+class TokenFile {
+ public:
+  // Reads `path`; errors as ReadTokenFile(). `clock` must outlive the file.
+  static StatusOr<TokenFile> Open(std::string path, const Clock& clock,
+                                  std::chrono::nanoseconds reread_after = std::chrono::seconds(1));
+
+  // Whether `authorization` carries one of the tokens, reading the file
+  // again first when it does not and the last read is old enough.
+  bool Accepts(std::string_view authorization);
+
+ private:
+  TokenFile(std::string path, const Clock& clock, std::chrono::nanoseconds reread_after,
+            std::vector<std::string> tokens);
+
+  std::string path_;
+  const Clock* clock_;
+  std::chrono::nanoseconds reread_after_;
+  std::vector<std::string> tokens_;
+  std::chrono::steady_clock::time_point read_at_;
+};
 
 }  // namespace tessera
 

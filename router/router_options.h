@@ -31,9 +31,10 @@ struct RouterOptions {
   ProxySettings proxy{};
   HealthCheckOptions health{};
   CircuitBreakerPolicy breaker{};
-  // Read at start: the bearer token(s) /admin/* requires; empty = open.
+  // The bearer token(s) /admin/* requires (read at start, and again when a
+  // presented token matches none); empty = open.
   std::string admin_token_file{};
-  // Read at start: the keys clients must send as bearer tokens on /v1/*;
+  // The keys clients must send as bearer tokens on /v1/* (read likewise);
   // empty = open, as vLLM without --api-key.
   std::string api_key_file{};
   size_t max_body_bytes = size_t{16} << 20;

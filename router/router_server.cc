@@ -24,15 +24,15 @@ bool IsApiPath(std::string_view path) { return path.starts_with("/v1/"); }
 StatusOr<std::unique_ptr<RouterServer>> RouterServer::Start(boost::asio::io_context& io_context,
                                                             RouterOptions options, Logger logger,
                                                             const Clock& clock) {
-  std::vector<std::string> admin_tokens;
+  std::optional<TokenFile> admin_tokens;
   if (!options.admin_token_file.empty()) {
-    StatusOr<std::vector<std::string>> tokens = ReadTokenFile(options.admin_token_file);
+    StatusOr<TokenFile> tokens = TokenFile::Open(options.admin_token_file, clock);
     if (!tokens.ok()) return tokens.status().WithContext("--admin-token-file");
     admin_tokens = *std::move(tokens);
   }
-  std::vector<std::string> api_keys;
+  std::optional<TokenFile> api_keys;
   if (!options.api_key_file.empty()) {
-    StatusOr<std::vector<std::string>> keys = ReadTokenFile(options.api_key_file);
+    StatusOr<TokenFile> keys = TokenFile::Open(options.api_key_file, clock);
     if (!keys.ok()) return keys.status().WithContext("--api-key-file");
     api_keys = *std::move(keys);
   }
@@ -61,8 +61,8 @@ StatusOr<std::unique_ptr<RouterServer>> RouterServer::Start(boost::asio::io_cont
 }
 
 RouterServer::RouterServer(boost::asio::io_context& io_context, RouterOptions options,
-                           Logger logger, const Clock& clock, std::vector<std::string> admin_tokens,
-                           std::vector<std::string> api_keys)
+                           Logger logger, const Clock& clock, std::optional<TokenFile> admin_tokens,
+                           std::optional<TokenFile> api_keys)
     : options_(std::move(options)),
       logger_(std::move(logger)),
       clock_(clock),
@@ -110,19 +110,19 @@ void RouterServer::Shutdown(std::function<void()> on_drained) {
   http_->Shutdown(std::move(on_drained));
 }
 
-std::optional<HttpResponse> RouterServer::Screen(const http::HttpRequest& head) const {
-  const std::vector<std::string>* tokens = nullptr;
+std::optional<HttpResponse> RouterServer::Screen(const http::HttpRequest& head) {
+  TokenFile* tokens = nullptr;
   std::string_view what;
-  if (IsAdminPath(head.path) && !admin_tokens_.empty()) {
-    tokens = &admin_tokens_;
+  if (IsAdminPath(head.path) && admin_tokens_) {
+    tokens = &*admin_tokens_;
     what = "the router's admin token";
-  } else if (IsApiPath(head.path) && !api_keys_.empty()) {
-    tokens = &api_keys_;
+  } else if (IsApiPath(head.path) && api_keys_) {
+    tokens = &*api_keys_;
     what = "an API key";
   }
   if (tokens == nullptr) return std::nullopt;
   const std::string_view authorization = head.Header("Authorization").value_or("");
-  if (BearerTokenMatches(authorization, *tokens)) return std::nullopt;
+  if (tokens->Accepts(authorization)) return std::nullopt;
   HttpResponse refused = OpenAiError(
       401, "AuthenticationError",
       authorization.empty()

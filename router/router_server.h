@@ -27,6 +27,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/bearer_token.h"
 #include "base/clock.h"
 #include "base/logging.h"
 #include "http/http_client.h"
@@ -60,10 +61,10 @@ class RouterServer {
 
  private:
   RouterServer(boost::asio::io_context& io_context, RouterOptions options, Logger logger,
-               const Clock& clock, std::vector<std::string> admin_tokens,
-               std::vector<std::string> api_keys);
+               const Clock& clock, std::optional<TokenFile> admin_tokens,
+               std::optional<TokenFile> api_keys);
 
-  std::optional<http::HttpResponse> Screen(const http::HttpRequest& head) const;
+  std::optional<http::HttpResponse> Screen(const http::HttpRequest& head);
   void Handle(const std::shared_ptr<http::HttpExchange>& exchange);
   void HandleCompletion(const std::shared_ptr<http::HttpExchange>& exchange,
                         openai::Endpoint endpoint);
@@ -75,8 +76,10 @@ class RouterServer {
   const RouterOptions options_;
   Logger logger_;
   const Clock& clock_;
-  const std::vector<std::string> admin_tokens_;
-  const std::vector<std::string> api_keys_;
+  // Re-read when a presented token matches none, so a rotation under a
+  // running router is followed (base/bearer_token.h).
+  std::optional<TokenFile> admin_tokens_;
+  std::optional<TokenFile> api_keys_;
   const int64_t created_;  // Unix seconds, for /v1/models
   std::mt19937_64 random_;
   RouterMetrics metrics_;

@@ -336,6 +336,12 @@ def test_api_keys_and_the_admin_token(engine_sim, routers, tmp_path):
     assert status == 400
     assert answer["error"]["message"].startswith("workers[0].url:")
     assert len(router.workers(token=TOKEN)) == 1  # a bad PUT changes nothing
+    # A rotated token is followed without a restart (the file is read again
+    # at most once a second when a token matches none).
+    (tmp_path / "admin").write_text("rotated-admin-token-0123456789\n")
+    time.sleep(1.1)
+    assert len(router.workers(token="rotated-admin-token-0123456789")) == 1
+    assert request_json("GET", router.base_url + "/admin/workers", token=TOKEN)[0] == 401
 
 
 def stream_chat_with_key(router, key):

@@ -52,5 +52,31 @@ TEST_F(TokenFileTest, MatchesTheBearerSchemeInAnyCase) {
   EXPECT_FALSE(ConstantTimeEquals("same", "sam"));
 }
 
+TEST_F(TokenFileTest, FollowsARotationAtMostOnceASecond) {
+  const std::string path = Write("old-token-0123456789\n");
+  FakeClock clock;
+  StatusOr<TokenFile> file = TokenFile::Open(path, clock);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE(file->Accepts("Bearer old-token-0123456789"));
+  std::ofstream(path) << "new-token-0123456789\n";
+  // Refused within the second after the last read, accepted after it.
+  EXPECT_FALSE(file->Accepts("Bearer new-token-0123456789"));
+  clock.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(file->Accepts("Bearer new-token-0123456789"));
+  EXPECT_FALSE(file->Accepts("Bearer old-token-0123456789"));
+}
+
+TEST_F(TokenFileTest, AFailedReadKeepsTheTokensItHad) {
+  const std::string path = Write("kept-token-0123456789\n");
+  FakeClock clock;
+  StatusOr<TokenFile> file = TokenFile::Open(path, clock);
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::ofstream(path) << "short\n";
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_FALSE(file->Accepts("Bearer short"));
+  EXPECT_TRUE(file->Accepts("Bearer kept-token-0123456789"));
+  EXPECT_FALSE(TokenFile::Open("/nonexistent/token", clock).ok());
+}
+
 }  // namespace
 }  // namespace tessera
