@@ -147,7 +147,9 @@ def check_router_service(cluster, name, md, routers):
 
 def test_deployment_lifecycle(cluster_factory, tmp_path):
     cluster = cluster_factory("e2e-lifecycle", ["kube-a", "kube-b"])
-    node = cluster.get("gpun", "kube-a")
+    # The agent creates its GPUNode, then writes its status: wait for both.
+    node = wait_until(lambda: (n := cluster.get("gpun", "kube-a")).get("status") and n,
+                      what="kube-a's GPUNode status", diagnostics=cluster.diagnostics)
     assert node["spec"]["agentEndpoint"] == cluster.agents[0].base_url.replace("127.0.0.1",
                                                                               cluster.address)
     assert node["status"]["partitions"] == {"total": 16, "free": 16}
