@@ -188,6 +188,17 @@ def run(label, bin_dir, url, router, bench_args, workdir):
     return row
 
 
+def compare_routers(bin_dir, log, members, bench_args, workdir):
+    """The same load through tessera-router, then sglang-router, in front of `members`."""
+    rows = []
+    for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
+                        ("sglang-router", lambda: start_sglang_router(log, members))):
+        router = start()
+        rows.append(run(name, bin_dir, router.url, router, bench_args, workdir))
+        router.stop()
+    return rows
+
+
 def print_table(title, rows):
     columns = ["path", "completed", "failed", "req/s", "ttft p50", "ttft p99", "e2el p99",
                "cpu s/1k req", "own p50 ms", "own p99 ms"]
@@ -234,23 +245,14 @@ def main():
         worker = start_worker(bin_dir, log)
         members = [("aggregated", worker.url, None)]
         rows = [run("direct", bin_dir, worker.url, None, direct_rated, workdir)]
-        for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
-                            ("sglang-router", lambda: start_sglang_router(log, members))):
-            router = start()
-            rows.append(run(name, bin_dir, router.url, router, direct_rated, workdir))
-            router.stop()
+        rows += compare_routers(bin_dir, log, members, direct_rated, workdir)
         worker.stop()
         print_table(f"aggregated, one worker, {options.direct_rate:g} req/s", rows)
 
     if options.only in (None, "rate"):
         workers = [start_worker(bin_dir, log) for _ in range(2)]
         members = [("aggregated", w.url, None) for w in workers]
-        rows = []
-        for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
-                            ("sglang-router", lambda: start_sglang_router(log, members))):
-            router = start()
-            rows.append(run(name, bin_dir, router.url, router, rated, workdir))
-            router.stop()
+        rows = compare_routers(bin_dir, log, members, rated, workdir)
         for worker in workers:
             worker.stop()
         print_table(f"aggregated, two workers, {options.rate:g} req/s", rows)
@@ -265,12 +267,7 @@ def main():
         decode = start_worker(bin_dir, log, "--flavor", "sglang", "--disaggregation-mode", "decode",
                               *patience)
         members = [("prefill", prefill.url, bootstrap), ("decode", decode.url, None)]
-        rows = []
-        for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
-                            ("sglang-router", lambda: start_sglang_router(log, members))):
-            router = start()
-            rows.append(run(name, bin_dir, router.url, router, direct_rated, workdir))
-            router.stop()
+        rows = compare_routers(bin_dir, log, members, direct_rated, workdir)
         prefill.stop()
         decode.stop()
         print_table("disaggregated (SGLang bootstrap), one prefill + one decode, "
@@ -279,12 +276,7 @@ def main():
     if options.only in (None, "saturation"):
         workers = [start_worker(bin_dir, log) for _ in range(2)]
         members = [("aggregated", w.url, None) for w in workers]
-        rows = []
-        for name, start in (("tessera-router", lambda: start_tessera_router(bin_dir, log, members)),
-                            ("sglang-router", lambda: start_sglang_router(log, members))):
-            router = start()
-            rows.append(run(name, bin_dir, router.url, router, saturating, workdir))
-            router.stop()
+        rows = compare_routers(bin_dir, log, members, saturating, workdir)
         for worker in workers:
             worker.stop()
         print_table(f"saturation, two workers, concurrency {options.concurrency}", rows)
