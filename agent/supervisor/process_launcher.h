@@ -15,39 +15,10 @@
 
 #include <sys/types.h>
 
+#include "base/process.h"
 #include "base/status.h"
 
 namespace tessera::agent {
-
-struct ProcessSpec {
-  std::vector<std::string> argv{};  // argv[0] is looked up in PATH when it has no '/'
-  // Added to (and overriding) the agent's own environment.
-  std::map<std::string, std::string> env{};
-  std::string working_directory;
-  std::string log_path;  // stdout and stderr, appended
-};
-
-// A process is identified by its pid and its start time, so that a pid the
-// kernel has since reused for another program is never mistaken for ours.
-struct ProcessIdentity {
-  pid_t pid = 0;
-  uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22
-
-  friend bool operator==(const ProcessIdentity&, const ProcessIdentity&) = default;
-};
-
-// How a process ended, as learned where it was reaped. At most one is set;
-// neither when the process was not the agent's child (a previous agent
-// started it), since only a parent learns how its child ended.
-struct ProcessExit {
-  std::optional<int> exit_code{};
-  std::optional<int> signal{};  // the signal that killed it
-
-  // "exit code 1", "killed by signal 9", "exited (adopted; exit status unknown)".
-  std::string Describe() const;
-
-  friend bool operator==(const ProcessExit&, const ProcessExit&) = default;
-};
 
 // A started or adopted process, watched for its exit until this handle is
 // destroyed. Destroying it leaves the process running.

@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "agent/supervisor/posix_process.h"
+#include "base/process.h"
 
 namespace tessera::agent {
 namespace {

@@ -1,10 +1,11 @@
-// The operating system's side of engine processes: starting them, telling
-// them from strangers that reuse their pid, signalling, watching and reaping
-// them, including processes a previous agent started. SystemProcessLauncher
-// puts these behind the ProcessLauncher seam.
+// Processes as the operating system has them: starting a program as the
+// leader of its own session, telling a live process from a stranger that
+// reuses its pid, signalling its group, watching and reaping it — also for
+// processes an earlier process of ours started. The agent supervises engine
+// workers with these; `tessera up` its agent and controller.
 
-#ifndef TESSERA_AGENT_SUPERVISOR_POSIX_PROCESS_H_
-#define TESSERA_AGENT_SUPERVISOR_POSIX_PROCESS_H_
+#ifndef TESSERA_BASE_PROCESS_H_
+#define TESSERA_BASE_PROCESS_H_
 
 #include <cstdint>
 #include <map>
@@ -14,10 +15,39 @@
 
 #include <sys/types.h>
 
-#include "agent/supervisor/process_launcher.h"
 #include "base/status.h"
 
-namespace tessera::agent {
+namespace tessera {
+
+struct ProcessSpec {
+  std::vector<std::string> argv{};  // argv[0] is looked up in PATH when it has no '/'
+  // Added to (and overriding) the environment of the process starting it.
+  std::map<std::string, std::string> env{};
+  std::string working_directory;
+  std::string log_path;  // stdout and stderr, appended
+};
+
+// A process is identified by its pid and its start time, so that a pid the
+// kernel has since reused for another program is never mistaken for ours.
+struct ProcessIdentity {
+  pid_t pid = 0;
+  uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22
+
+  friend bool operator==(const ProcessIdentity&, const ProcessIdentity&) = default;
+};
+
+// How a process ended, as learned where it was reaped. At most one is set;
+// neither when the process was not our child (an earlier process of ours
+// started it), since only a parent learns how its child ended.
+struct ProcessExit {
+  std::optional<int> exit_code{};
+  std::optional<int> signal{};  // the signal that killed it
+
+  // "exit code 1", "killed by signal 9", "exited (adopted; exit status unknown)".
+  std::string Describe() const;
+
+  friend bool operator==(const ProcessExit&, const ProcessExit&) = default;
+};
 
 // Starts `spec` directly (never through a shell) as the leader of a new
 // session, so that signals to the agent's terminal or process group do not
@@ -59,6 +89,6 @@ bool ProcessExited(int pidfd);
 // not our child: neither, as only its parent could know.
 ProcessExit ReapExited(pid_t pid);
 
-}  // namespace tessera::agent
+}  // namespace tessera
 
-#endif  // TESSERA_AGENT_SUPERVISOR_POSIX_PROCESS_H_
+#endif  // TESSERA_BASE_PROCESS_H_

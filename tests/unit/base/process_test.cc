@@ -1,4 +1,4 @@
-#include "agent/supervisor/posix_process.h"
+#include "base/process.h"
 
 #include <csignal>
 #include <filesystem>
@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace tessera::agent {
+namespace tessera {
 namespace {
 
 using ::testing::HasSubstr;
@@ -89,4 +89,4 @@ TEST(PosixProcessTest, StartTicksOfAMissingProcessAreNone) {
 }
 
 }  // namespace
-}  // namespace tessera::agent
+}  // namespace tessera

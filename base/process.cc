@@ -1,4 +1,4 @@
-#include "agent/supervisor/posix_process.h"
+#include "base/process.h"
 
 #include <array>
 #include <cerrno>
@@ -17,7 +17,7 @@
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
-namespace tessera::agent {
+namespace tessera {
 namespace {
 
 // posix_spawn's C interface takes arrays of mutable C strings.
@@ -57,6 +57,12 @@ std::vector<std::string> MergedEnvironment(const std::map<std::string, std::stri
 std::string ErrnoText(int error) { return std::strerror(error); }  // NOLINT(concurrency-mt-unsafe)
 
 }  // namespace
+
+std::string ProcessExit::Describe() const {
+  if (exit_code) return "exit code " + std::to_string(*exit_code);
+  if (signal) return "killed by signal " + std::to_string(*signal);
+  return "exited (adopted; exit status unknown)";
+}
 
 StatusOr<ProcessIdentity> LaunchProcess(const ProcessSpec& spec) {
   if (spec.argv.empty()) return InvalidArgumentError("empty command");
@@ -183,4 +189,4 @@ ProcessExit ReapExited(pid_t pid) {
   return {};
 }
 
-}  // namespace tessera::agent
+}  // namespace tessera
