@@ -23,8 +23,8 @@ struct ProcessSpec {
   std::vector<std::string> argv{};  // argv[0] is looked up in PATH when it has no '/'
   // Added to (and overriding) the environment of the process starting it.
   std::map<std::string, std::string> env{};
-  std::string working_directory;
-  std::string log_path;  // stdout and stderr, appended
+  std::string working_directory{};
+  std::string log_path{};  // stdout and stderr, appended
 };
 
 // A process is identified by its pid and its start time, so that a pid the

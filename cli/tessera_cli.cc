@@ -7,6 +7,7 @@
 
 #include "cli/bench_command.h"
 #include "cli/fit_command.h"
+#include "cli/up_command.h"
 
 namespace tessera::cli {
 
@@ -17,6 +18,10 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
   CLI::App* fit = AddFitCommand(app, fit_flags);
   BenchFlags bench_flags;
   CLI::App* bench = AddBenchCommand(app, bench_flags);
+  UpFlags up_flags;
+  CLI::App* up = AddUpCommand(app, up_flags);
+  DownFlags down_flags;
+  CLI::App* down = AddDownCommand(app, down_flags);
   try {
     // CLI11 consumes arguments from the back.
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -32,6 +37,8 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
   try {
     if (fit->parsed()) return RunFitCommand(fit_flags, out, err);
     if (bench->parsed()) return RunBenchCommand(bench_flags, out, err);
+    if (up->parsed()) return RunUpCommand(up_flags, out, err);
+    if (down->parsed()) return RunDownCommand(down_flags, out, err);
   } catch (const std::exception& error) {
     err << "tessera: internal error: " << error.what() << "\n";
     return 70;  // EX_SOFTWARE

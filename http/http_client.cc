@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "http/client_core.h"
@@ -46,5 +47,27 @@ void HttpClient::Fetch(HttpClientRequest request,
 }
 
 size_t HttpClient::idle_connection_count() const { return core_->idle_connection_count(); }
+
+StatusOr<HttpClientResponse> FetchAndWait(HttpClientRequest request, HttpClientOptions options) {
+  boost::asio::io_context io_context;
+  HttpClient client(io_context, options);
+  auto response = std::make_shared<HttpClientResponse>();
+  Status outcome = UnavailableError("no answer");
+  HttpCallHandlers handlers;
+  handlers.on_head = [response](const HttpResponseHead& head) {
+    response->status = head.status;
+    response->headers = head.headers;
+  };
+  handlers.on_body = [response](std::string_view data,
+                                std::chrono::steady_clock::time_point /*arrival*/) {
+    response->body += data;
+  };
+  handlers.on_complete = [&outcome](const Status& status) { outcome = status; };
+  client.Start(std::move(request), std::move(handlers));
+  io_context.run();
+  // A non-2xx status completes with an error after the whole body was read.
+  if (!outcome.ok() && response->status == 0) return outcome;
+  return std::move(*response);
+}
 
 }  // namespace tessera::http

@@ -97,6 +97,14 @@ class HttpClient {
   std::shared_ptr<ClientCore> core_;
 };
 
+// Sends `request` from an io_context of its own and waits for the whole
+// response: for command-line tools that ask a server one thing at a time.
+// A response is a value whatever its HTTP status; the error is a failure to
+// get one (refused, timed out, not HTTP), as HttpCallHandlers::on_complete
+// describes.
+StatusOr<HttpClientResponse> FetchAndWait(HttpClientRequest request,
+                                          HttpClientOptions options = {});
+
 }  // namespace tessera::http
 
 #endif  // TESSERA_HTTP_HTTP_CLIENT_H_

@@ -1,6 +1,7 @@
 #include "http/http_url.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "base/numbers.h"
@@ -95,6 +96,23 @@ StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
     i += 2;
   }
   return decoded;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string encoded;
+  encoded.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0xF];
+    }
+  }
+  return encoded;
 }
 
 StatusOr<std::map<std::string, std::string>> ParseQuery(std::string_view query) {

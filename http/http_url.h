@@ -32,6 +32,10 @@ StatusOr<HttpUrl> ParseHttpUrl(std::string_view url);
 // InvalidArgument for a '%' not followed by two hex digits, or an escaped NUL.
 StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
 
+// Escapes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~),
+// so that `text` is one path segment or query value whatever it holds.
+std::string PercentEncode(std::string_view text);
+
 // "tail=50&graceSeconds=0" -> {tail: "50", graceSeconds: "0"}, names and
 // values decoded; a name without '=' has an empty value; when a name
 // repeats, the last value wins. Errors as PercentDecode(), naming the query.

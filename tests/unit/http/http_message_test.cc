@@ -142,5 +142,16 @@ TEST(HttpMessageTest, ReasonPhraseOfAnUndefinedStatus) {
   EXPECT_EQ(HttpReasonPhrase(799), "Unknown");
 }
 
+TEST(PercentEncodeTest, EscapesAllButUnreservedAndRoundTrips) {
+  EXPECT_EQ(PercentEncode("default.llama-8b.decode_0~x"), "default.llama-8b.decode_0~x");
+  EXPECT_EQ(PercentEncode("a b/c?d&e%"), "a%20b%2Fc%3Fd%26e%25");
+  const std::string all_bytes = [] {
+    std::string text;
+    for (int byte = 1; byte < 256; ++byte) text += static_cast<char>(byte);
+    return text;
+  }();
+  EXPECT_EQ(PercentDecode(PercentEncode(all_bytes)).value(), all_bytes);
+}
+
 }  // namespace
 }  // namespace tessera::http
