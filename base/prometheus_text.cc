@@ -105,13 +105,11 @@ std::optional<double> ParseSampleValue(std::string_view text) {
   // from_chars takes no '+' and would read "inf" and "nan" in any case;
   // the format has only the spellings above.
   if (text.starts_with('+')) text.remove_prefix(1);
-  if (text.empty() || !((text[0] >= '0' && text[0] <= '9') || text[0] == '.' || text[0] == '-')) {
-    return std::nullopt;
-  }
-  if (text[0] == '-' &&
-      (text.size() == 1 || !((text[1] >= '0' && text[1] <= '9') || text[1] == '.'))) {
-    return std::nullopt;
-  }
+  const std::string_view unsigned_part = text.starts_with('-') ? text.substr(1) : text;
+  const bool starts_like_a_number =
+      !unsigned_part.empty() &&
+      ((unsigned_part[0] >= '0' && unsigned_part[0] <= '9') || unsigned_part[0] == '.');
+  if (!starts_like_a_number) return std::nullopt;
   double value = 0;
   const char* const end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, value);

@@ -36,10 +36,10 @@ std::string RoleLabel(wire::WorkerRole role) { return std::string(wire::WorkerRo
 // vLLM's buckets for vllm:time_to_first_token_seconds, so that the router's
 // figure and the engines' read side by side.
 const Histogram::BucketBoundaries& TimeToFirstTokenBuckets() {
-  static const Histogram::BucketBoundaries buckets = {
+  static const Histogram::BucketBoundaries kBuckets = {
       0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25,  0.5,   0.75,
       1.0,   2.5,   5.0,  7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
-  return buckets;
+  return kBuckets;
 }
 
 }  // namespace

@@ -230,7 +230,8 @@ int MetricsHistory::Record(
     if (role == "router") scrape.has_router = true;
     if (std::isnan(sample.value)) continue;
 
-    const auto kv_family = std::find(kKvCacheFamilies.begin(), kKvCacheFamilies.end(), sample.name);
+    const auto* const kv_family =
+        std::find(kKvCacheFamilies.begin(), kKvCacheFamilies.end(), sample.name);
     if (kv_family != kKvCacheFamilies.end()) {
       if (std::find(kEngineRoles.begin(), kEngineRoles.end(), role) == kEngineRoles.end()) continue;
       auto& [sum, count] =
@@ -335,8 +336,8 @@ int MetricsHistory::Record(
       int measured = 0;
       for (const auto& [worker, families] : role_workers) {
         // Each worker's most preferred gauge, averaged over its engines.
-        const auto first = std::find_if(families.begin(), families.end(),
-                                        [](const auto& family) { return family.second > 0; });
+        const auto* const first = std::find_if(
+            families.begin(), families.end(), [](const auto& family) { return family.second > 0; });
         if (first == families.end()) continue;
         sum_of_means += first->first / first->second;
         ++measured;

@@ -1,8 +1,10 @@
 #include "cli/up/metrics_history.h"
 
+#include <array>
 #include <chrono>
 #include <limits>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,22 +19,22 @@ using std::chrono::system_clock;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // 2026-01-01T00:00:00Z.
-const system_clock::time_point kStart{seconds(1'767'225'600)};
+constexpr system_clock::time_point kStart{seconds(1'767'225'600)};
 
 // The agent's merged /metrics for one scrape, sample by sample.
 class Exposition {
  public:
   Exposition& Sample(std::string_view name, std::string_view worker, std::string_view role,
                      std::string_view extra_labels, double value) {
-    text_ += std::string(name) + "{worker=\"" + std::string(worker) +
-             "\",deployment=\"llama\",role=\"" + std::string(role) + "\",partition=\"0\"";
+    text_ += std::string(name) + R"({worker=")" + std::string(worker) +
+             R"(",deployment="llama",role=")" + std::string(role) + R"(",partition="0")";
     if (!extra_labels.empty()) text_ += "," + std::string(extra_labels);
     text_ += "} " + std::to_string(value) + "\n";
     return *this;
   }
   // A histogram's cumulative bucket counts, `counts[i]` for `bounds[i]`.
   Exposition& Histogram(std::string_view name, std::string_view worker, std::string_view role,
-                        const std::vector<double>& bounds, const std::vector<double>& counts) {
+                        std::span<const double> bounds, const std::vector<double>& counts) {
     for (size_t i = 0; i < bounds.size(); ++i) {
       const std::string bound = bounds[i] == kInf ? "+Inf" : std::to_string(bounds[i]);
       Sample(std::string(name) + "_bucket", worker, role, "le=\"" + bound + "\"", counts[i]);
@@ -45,23 +47,24 @@ class Exposition {
   std::string text_ = "# HELP up a comment to skip\n";
 };
 
-const std::map<std::string, std::string> kWorkers = {
-    {"router-0", "default/llama"},
-    {"prefill-0", "default/llama"},
-    {"decode-0", "default/llama"},
-    {"decode-1", "default/llama"},
-};
-const std::map<std::string, std::map<std::string, int>> kReady = {
-    {"default/llama", {{"prefill", 1}, {"decode", 2}, {"router", 1}}}};
+std::map<std::string, std::string> Workers() {
+  return {{"router-0", "default/llama"},
+          {"prefill-0", "default/llama"},
+          {"decode-0", "default/llama"},
+          {"decode-1", "default/llama"}};
+}
+std::map<std::string, std::map<std::string, int>> Ready() {
+  return {{"default/llama", {{"prefill", 1}, {"decode", 2}, {"router", 1}}}};
+}
 
-const std::vector<double> kBounds = {0.1, 0.2, 0.4, kInf};
+constexpr std::array<double, 4> kBounds = {0.1, 0.2, 0.4, kInf};
 
 class MetricsHistoryTest : public ::testing::Test {
  protected:
   // Records `exposition` `offset` seconds after kStart.
   void RecordAt(int offset, const Exposition& exposition,
-                const std::map<std::string, std::map<std::string, int>>& ready = kReady) {
-    EXPECT_EQ(history_.Record(kStart + seconds(offset), exposition.text(), kWorkers, ready), 0);
+                const std::map<std::string, std::map<std::string, int>>& ready = Ready()) {
+    EXPECT_EQ(history_.Record(kStart + seconds(offset), exposition.text(), Workers(), ready), 0);
   }
   json Series(int now_offset, int last = 900) const {
     return history_.SeriesJson(kStart + seconds(now_offset), seconds(last));
@@ -259,10 +262,10 @@ TEST_F(MetricsHistoryTest, PointsOlderThanRetentionAndDeploymentsGoneThatLongAre
   const std::map<std::string, std::map<std::string, int>> one = {
       {"default/llama", {{"decode", 1}}}};
   for (int offset = 0; offset <= 4; offset += 2) {
-    history.Record(kStart + seconds(offset), "", kWorkers, both);
+    history.Record(kStart + seconds(offset), "", Workers(), both);
   }
   for (int offset = 6; offset <= 10; offset += 2) {
-    history.Record(kStart + seconds(offset), "", kWorkers, one);
+    history.Record(kStart + seconds(offset), "", Workers(), one);
   }
   json series = history.SeriesJson(kStart + seconds(10), seconds(900));
   // Retention keeps (4, 10]; "gone" has its point at 4 s no longer.
@@ -295,7 +298,7 @@ TEST_F(MetricsHistoryTest, MalformedLinesAreCountedAndTheRestKept) {
   const std::string text =
       "not a sample\n"
       "vllm:kv_cache_usage_perc{worker=\"decode-0\",role=\"decode\"} 0.5\n";
-  EXPECT_EQ(history_.Record(kStart, text, kWorkers, kReady), 1);
+  EXPECT_EQ(history_.Record(kStart, text, Workers(), Ready()), 1);
   EXPECT_EQ(Series(0)["deployments"]["default/llama"]["kvCacheUsage"]["decode"], json({0.5}));
 }
 
