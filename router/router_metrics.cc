@@ -24,6 +24,7 @@ struct RouterMetrics::Instruments {
   Family<Counter>& routing_decisions;
   Family<Histogram>& cache_match_ratio;
   Family<Counter>& retries;
+  Family<Histogram>& time_to_first_token;
   Family<Histogram>& handoff_seconds;
   Histogram& added_latency;
 };
@@ -31,6 +32,15 @@ struct RouterMetrics::Instruments {
 namespace {
 
 std::string RoleLabel(wire::WorkerRole role) { return std::string(wire::WorkerRoleName(role)); }
+
+// vLLM's buckets for vllm:time_to_first_token_seconds, so that the router's
+// figure and the engines' read side by side.
+const Histogram::BucketBoundaries& TimeToFirstTokenBuckets() {
+  static const Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25,  0.5,   0.75,
+      1.0,   2.5,   5.0,  7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
+  return kBuckets;
+}
 
 }  // namespace
 
@@ -70,6 +80,11 @@ RouterMetrics::RouterMetrics() : registry_(std::make_shared<prometheus::Registry
                      .Help("Requests sent again to another worker after a failure before "
                            "their first byte")
                      .Register(registry),
+      .time_to_first_token = prometheus::BuildHistogram()
+                                 .Name("tessera_router_time_to_first_token_seconds")
+                                 .Help("Time from a client request's arrival to the first body "
+                                       "bytes of its successful answer, by endpoint")
+                                 .Register(registry),
       .handoff_seconds = prometheus::BuildHistogram()
                              .Name("tessera_router_handoff_duration_seconds")
                              .Help("Prefill/decode hand-off legs: prefill answered, and the "
@@ -116,6 +131,12 @@ void RouterMetrics::RecordRoutingDecision(wire::WorkerRole role, std::string_vie
 
 void RouterMetrics::RecordRetry(wire::WorkerRole role) {
   instruments_->retries.Add({{"role", RoleLabel(role)}}).Increment();
+}
+
+void RouterMetrics::RecordTimeToFirstToken(std::string_view endpoint, double seconds) {
+  instruments_->time_to_first_token
+      .Add({{"endpoint", std::string(endpoint)}}, TimeToFirstTokenBuckets())
+      .Observe(seconds);
 }
 
 void RouterMetrics::RecordHandoff(std::string_view leg, double seconds) {

@@ -47,6 +47,10 @@ class RouterMetrics {
   void RecordRoutingDecision(wire::WorkerRole role, std::string_view policy,
                              std::string_view reason, double cache_match_ratio);
   void RecordRetry(wire::WorkerRole role);
+  // What the client saw as its time to first token: from the request's
+  // arrival (read in full) to the first body bytes of a successful answer
+  // written to its connection, streamed or not, by endpoint.
+  void RecordTimeToFirstToken(std::string_view endpoint, double seconds);
   // `leg`: "prefill" (prefill sent → answered) or "decode_first_byte"
   // (request dispatched → the decode worker's first byte).
   void RecordHandoff(std::string_view leg, double seconds);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "base/prometheus_text.h"
+
 namespace tessera::agent {
 namespace {
 
@@ -42,61 +44,6 @@ std::string_view FamilyOf(std::string_view name,
   return name;
 }
 
-// Parses `{a="x",b="y"}` starting at `text[position] == '{'`; rewrites it
-// with `added` in front and clashing names prefixed. Returns false when
-// malformed; `position` ends after '}'.
-bool RewriteLabels(std::string_view text, size_t& position, const std::string& added,
-                   const std::vector<std::pair<std::string, std::string>>& labels,
-                   std::string& out) {
-  out += '{';
-  out += added;
-  ++position;  // '{'
-  bool first = added.empty();
-  while (true) {
-    while (position < text.size() && (text[position] == ' ' || text[position] == ',')) ++position;
-    if (position >= text.size()) return false;
-    if (text[position] == '}') {
-      ++position;
-      out += '}';
-      return true;
-    }
-    const size_t name_start = position;
-    if (!IsNameStart(text[position]) || text[position] == ':') return false;
-    while (position < text.size() && IsNameChar(text[position])) ++position;
-    const std::string_view name = text.substr(name_start, position - name_start);
-    while (position < text.size() && text[position] == ' ') ++position;
-    if (position + 1 >= text.size() || text[position] != '=' || text[position + 1] != '"') {
-      return false;
-    }
-    position += 2;
-    const size_t value_start = position;
-    while (position < text.size() && text[position] != '"') {
-      if (text[position] == '\\') ++position;
-      ++position;
-    }
-    if (position >= text.size()) return false;
-    const std::string_view value = text.substr(value_start, position - value_start);
-    ++position;  // closing quote
-    if (!first) out += ',';
-    first = false;
-    const bool clashes = std::any_of(labels.begin(), labels.end(),
-                                     [&](const auto& label) { return label.first == name; });
-    if (clashes) out += "exported_";
-    out += name;
-    out += "=\"";
-    out += value;
-    out += '"';
-  }
-}
-
-bool IsValidValue(std::string_view text) {
-  if (text.empty()) return false;
-  if (text == "NaN" || text == "+Inf" || text == "-Inf" || text == "Inf") return true;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
-  });
-}
-
 }  // namespace
 
 RelabelledExposition RelabelExposition(
@@ -121,6 +68,7 @@ RelabelledExposition RelabelExposition(
     return result.families[it->second];
   };
 
+  LexedSampleLine lexed;
   size_t start = 0;
   while (start < exposition.size()) {
     size_t end = exposition.find('\n', start);
@@ -150,37 +98,37 @@ RelabelledExposition RelabelExposition(
       }
       continue;
     }
-    size_t position = 0;
-    if (!IsNameStart(line[0])) {
+    if (!LexSampleLine(line, lexed)) {
       ++result.malformed_lines;
       continue;
     }
-    while (position < line.size() && IsNameChar(line[position])) ++position;
-    const std::string_view name = line.substr(0, position);
-    std::string sample(name);
+    std::string sample(lexed.name);
     sample.reserve(line.size() + added.size() + 4);
-    bool valid = true;
-    if (position < line.size() && line[position] == '{') {
-      valid = RewriteLabels(line, position, added, labels, sample);
-    } else if (!added.empty()) {
+    if (!added.empty() || !lexed.labels.empty()) {
       sample += '{';
       sample += added;
+      bool first = added.empty();
+      for (const auto& [name, value] : lexed.labels) {
+        if (!first) sample += ',';
+        first = false;
+        const bool clashes = std::any_of(labels.begin(), labels.end(),
+                                         [&](const auto& label) { return label.first == name; });
+        if (clashes) sample += "exported_";
+        sample += name;
+        sample += "=\"";
+        sample += value;  // still escaped, as it was read
+        sample += '"';
+      }
       sample += '}';
     }
-    if (valid) {
-      while (position < line.size() && line[position] == ' ') ++position;
-      const std::string_view value_and_time = line.substr(position);
-      const std::string_view value = value_and_time.substr(0, value_and_time.find(' '));
-      valid = IsValidValue(value);
+    sample += ' ';
+    sample += lexed.value;
+    if (!lexed.timestamp.empty()) {
       sample += ' ';
-      sample += value_and_time;
-    }
-    if (!valid) {
-      ++result.malformed_lines;
-      continue;
+      sample += lexed.timestamp;
     }
     sample += '\n';
-    family_at(FamilyOf(name, index)).samples += sample;
+    family_at(FamilyOf(lexed.name, index)).samples += sample;
   }
   // Families declared but without samples add nothing to a scrape.
   std::erase_if(result.families,

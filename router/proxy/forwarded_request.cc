@@ -178,8 +178,9 @@ void ForwardedRequest::OnBody(Leg& leg, uint64_t serial, std::string_view data,
     if (!exchange_->Write(data).ok()) return;  // the close callback cancels the legs
     if (!first_piece_written_) {
       first_piece_written_ = true;
-      context_.metrics.RecordAddedLatency(
-          Seconds(dispatch_overhead_ + (context_.clock.Now() - arrival)));
+      const steady_clock::time_point now = context_.clock.Now();
+      context_.metrics.RecordAddedLatency(Seconds(dispatch_overhead_ + (now - arrival)));
+      context_.metrics.RecordTimeToFirstToken(request_.path, Seconds(now - arrival_));
     }
     return;
   }

@@ -78,6 +78,11 @@ def test_openai_client_streams_a_chat_completion_through_the_router(engine_sim, 
     assert completion.usage.completion_tokens == 5
     assert router.metric("tessera_router_client_requests_total", code="200") == 2
     assert router.metric("tessera_router_added_latency_seconds_count") == 2
+    # The clients' time to first token, streamed and not, by endpoint.
+    for endpoint in ("/v1/chat/completions", "/v1/completions"):
+        assert router.metric("tessera_router_time_to_first_token_seconds_count",
+                             endpoint=endpoint) == 1
+    assert 0 < router.metric("tessera_router_time_to_first_token_seconds_sum") < 10
 
 
 def test_sglang_prefill_decode_hand_off(engine_sim, routers):
@@ -96,6 +101,7 @@ def test_sglang_prefill_decode_hand_off(engine_sim, routers):
     assert router.metric("tessera_router_handoff_duration_seconds_count", leg="prefill") == 3
     assert router.metric("tessera_router_handoff_duration_seconds_count",
                          leg="decode_first_byte") == 3
+    assert router.metric("tessera_router_time_to_first_token_seconds_count") == 3
 
 
 def nixl_worker(engine_sim):
@@ -315,6 +321,8 @@ def test_bad_requests_are_answered_by_the_router_and_never_reach_a_worker(engine
                                                                          "content": "x"}])
     assert worker_requests(worker) == 0
     assert router.metric("tessera_router_worker_requests_total") == 0
+    # No answer of theirs counts as a first token.
+    assert router.metric("tessera_router_time_to_first_token_seconds_count") == 0
 
 
 def test_api_keys_and_the_admin_token(engine_sim, routers, tmp_path):
