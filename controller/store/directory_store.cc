@@ -15,7 +15,7 @@
 #include "base/json_to_yaml.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
-#include "controller/store/directory_events.h"
+#include "controller/store/events/directory_events.h"
 
 namespace tessera::controller {
 namespace {

@@ -6,7 +6,7 @@
 //   <dir>/<ns>.<name>.status.yaml    written by the controller: the object's
 //                                    status, as `kubectl get -o yaml` shows it
 //   <dir>/<ns>.<name>.events.jsonl   written by the controller: its events,
-//                                    newest last (directory_events.h)
+//                                    newest last (events/directory_events.h)
 //
 // The directory is watched with inotify and rescanned every rescan period
 // as well, so edits through any tool (editors that rename over the file,
@@ -70,7 +70,7 @@ class DirectoryDeploymentStore final : public DeploymentStore {
     return OkStatus();
   }
   // Logs the event and adds it to the deployment's events file, counting a
-  // repeat of the newest one (directory_events.h). The file is written before
+  // repeat of the newest one (events/directory_events.h). The file is written before
   // this returns: a small local write, as the status file's is, never the
   // network. An event about a deployment whose manifest was removed is only
   // logged, so that draining it cannot write its events file back. A write

@@ -10,7 +10,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
-#include "controller/store/directory_events.h"
+#include "controller/store/events/directory_events.h"
 #include "tests/unit/controller/fake_fleet.h"
 
 namespace tessera::controller {

@@ -1,4 +1,4 @@
-#include "controller/store/directory_events.h"
+#include "controller/store/events/directory_events.h"
 
 #include <algorithm>
 #include <iterator>

@@ -15,8 +15,8 @@
 // library holds no state and links only base and resources, so `tessera up`
 // can read events without linking the controller.
 
-#ifndef TESSERA_CONTROLLER_STORE_DIRECTORY_EVENTS_H_
-#define TESSERA_CONTROLLER_STORE_DIRECTORY_EVENTS_H_
+#ifndef TESSERA_CONTROLLER_STORE_EVENTS_DIRECTORY_EVENTS_H_
+#define TESSERA_CONTROLLER_STORE_EVENTS_DIRECTORY_EVENTS_H_
 
 #include <chrono>
 #include <cstddef>
@@ -83,4 +83,4 @@ StatusOr<std::vector<nlohmann::json>> ReadAllDeploymentEvents(
 
 }  // namespace tessera::controller
 
-#endif  // TESSERA_CONTROLLER_STORE_DIRECTORY_EVENTS_H_
+#endif  // TESSERA_CONTROLLER_STORE_EVENTS_DIRECTORY_EVENTS_H_
