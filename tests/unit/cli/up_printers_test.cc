@@ -132,14 +132,16 @@ TEST(UpPrintersTest, StatusTable) {
 
 // Before the controller's first pass a deployment has no status; an older or
 // newer API may miss fields. Nothing throws, and what is unknown reads "-".
-const json kFresh = json::parse(R"({"namespace": "team", "name": "qwen", "generation": 1,
+json Fresh() {
+  return json::parse(R"({"namespace": "team", "name": "qwen", "generation": 1,
   "spec": {"model": {"source": "Qwen/Qwen2.5-7B-Instruct"}, "engine": {"kind": "vllm"},
            "router": {"replicas": 0}},
   "status": null})");
+}
 
 TEST(UpPrintersTest, ADeploymentBeforeItsFirstStatus) {
   json deployments = Fixture("deployments.json");
-  deployments.push_back(kFresh);
+  deployments.push_back(Fresh());
   EXPECT_EQ(PrintDeployments(deployments, Now()),
             "NAMESPACE  NAME      MODEL                             PREFILL  DECODE  ROUTER  "
             "ENDPOINT         AGE\n"
@@ -147,8 +149,8 @@ TEST(UpPrintersTest, ADeploymentBeforeItsFirstStatus) {
             "http://vm:20004  10m\n"
             "team       qwen      Qwen/Qwen2.5-7B-Instruct          -        -       -       "
             "-                -\n");
-  EXPECT_EQ(PrintRoles(json::array({kFresh})), "No roles found.\n");
-  EXPECT_EQ(DescribeDeployment(kFresh, json::array(), Now()),
+  EXPECT_EQ(PrintRoles(json::array({Fresh()})), "No roles found.\n");
+  EXPECT_EQ(DescribeDeployment(Fresh(), json::array(), Now()),
             "Name:          qwen\n"
             "Namespace:     team\n"
             "Manifest:      -\n"
@@ -188,7 +190,7 @@ TEST(UpPrintersTest, RepeatedEventsShowTheirCountAndNewestAge) {
   const json events = json::parse(R"([{"type": "Warning", "reason": "AgentRejected",
     "message": "node-a: engine kind vllm is not allowed", "count": 3,
     "firstTime": "2026-12-05T06:00:00Z", "lastTime": "2026-12-05T06:12:00Z"}])");
-  const std::string described = DescribeDeployment(kFresh, events, Now());
+  const std::string described = DescribeDeployment(Fresh(), events, Now());
   EXPECT_EQ(described.substr(described.find("Events:")),
             "Events:\n"
             "  TYPE     REASON         AGE  COUNT  MESSAGE\n"

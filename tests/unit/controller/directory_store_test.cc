@@ -36,7 +36,7 @@ spec:
     replicas: 2
 )";
 
-const ObjectKey kKey{.namespace_name = "default", .name = "llama-8b"};
+ObjectKey Key() { return {.namespace_name = "default", .name = "llama-8b"}; }
 
 fs::path MakeTemporaryDirectory() {
   std::string pattern = "/tmp/tessera-directory-store-test-XXXXXX";
@@ -51,7 +51,7 @@ class DirectoryStoreEventsTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(directory_); }
 
-  DeploymentRecord Record() const { return store_.Get(kKey).value(); }
+  DeploymentRecord Record() const { return store_.Get(Key()).value(); }
 
   std::string EventsFile() const {
     StatusOr<std::string> text = ReadFile(directory_ / "default.llama-8b.events.jsonl");
@@ -71,14 +71,14 @@ TEST_F(DirectoryStoreEventsTest, WritesOneLinePerEventInTheApiShape) {
             R"("lastTime":"2026-01-01T00:00:00Z","message":"started w-0 on node-a",)"
             R"("reason":"WorkerCreated","type":"Normal"})"
             "\n");
-  EXPECT_EQ(store_.EventsPath(kKey), directory_ / "default.llama-8b.events.jsonl");
+  EXPECT_EQ(store_.EventsPath(Key()), directory_ / "default.llama-8b.events.jsonl");
 }
 
 TEST_F(DirectoryStoreEventsTest, ARepeatOfTheNewestEventIsCountedNotAdded) {
   store_.RecordEvent(Record(), EventType::kWarning, "AgentRejected", "node-a: no");
   clock_.Advance(std::chrono::seconds(5));
   store_.RecordEvent(Record(), EventType::kWarning, "AgentRejected", "node-a: no");
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 1U);
   EXPECT_EQ((*events)[0]["count"], 2);
@@ -90,7 +90,7 @@ TEST_F(DirectoryStoreEventsTest, ARepeatOfTheNewestEventIsCountedNotAdded) {
   // no longer the newest, so it is added, not counted.
   store_.RecordEvent(Record(), EventType::kWarning, "AgentRejected", "node-b: no");
   store_.RecordEvent(Record(), EventType::kWarning, "AgentRejected", "node-a: no");
-  events = ReadDeploymentEvents(directory_, kKey);
+  events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 3U);
   EXPECT_EQ((*events)[1]["message"], "node-b: no");
@@ -101,7 +101,7 @@ TEST_F(DirectoryStoreEventsTest, KeepsTheNewestHundredEvents) {
   for (int i = 0; i < 130; ++i) {
     store_.RecordEvent(Record(), EventType::kNormal, "WorkerCreated", "w-" + std::to_string(i));
   }
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), kMaxEventsPerDeployment);
   EXPECT_EQ(events->front()["message"], "w-30");
@@ -114,30 +114,30 @@ TEST_F(DirectoryStoreEventsTest, TheEventsFileIsNeverReadAsAManifest) {
   // another, older run) must not become a deployment either.
   ASSERT_TRUE(WriteFileAtomically(directory_ / "default.other.events.jsonl", EventsFile()).ok());
   ASSERT_TRUE(store_.Rescan().ok());
-  EXPECT_EQ(store_.Keys(), std::vector<ObjectKey>{kKey});
-  EXPECT_TRUE(store_.Get(kKey)->error.ok());
+  EXPECT_EQ(store_.Keys(), std::vector<ObjectKey>{Key()});
+  EXPECT_TRUE(store_.Get(Key())->error.ok());
 }
 
 TEST_F(DirectoryStoreEventsTest, RemovingTheManifestRemovesTheEventsFile) {
   const DeploymentRecord record = Record();
   store_.RecordEvent(record, EventType::kNormal, "WorkerCreated", "started w-0");
-  ASSERT_TRUE(fs::exists(store_.EventsPath(kKey)));
+  ASSERT_TRUE(fs::exists(store_.EventsPath(Key())));
   ASSERT_TRUE(store_.WriteStatus(record, {}).ok());
   fs::remove(directory_ / "quickstart.yaml");
   ASSERT_TRUE(store_.Rescan().ok());
-  EXPECT_FALSE(fs::exists(store_.EventsPath(kKey)));
-  EXPECT_FALSE(fs::exists(store_.StatusPath(kKey)));
+  EXPECT_FALSE(fs::exists(store_.EventsPath(Key())));
+  EXPECT_FALSE(fs::exists(store_.StatusPath(Key())));
 
   // Draining the removed deployment records events; they must not bring its
   // file back.
   store_.RecordEvent(record, EventType::kNormal, "WorkerRemoved", "removed w-0");
-  EXPECT_FALSE(fs::exists(store_.EventsPath(kKey)));
+  EXPECT_FALSE(fs::exists(store_.EventsPath(Key())));
 
   // Put back, it starts with no events of its past.
   ASSERT_TRUE(WriteFileAtomically(directory_ / "quickstart.yaml", kManifest).ok());
   ASSERT_TRUE(store_.Rescan().ok());
   store_.RecordEvent(Record(), EventType::kNormal, "WorkerCreated", "started w-1");
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 1U);
   EXPECT_EQ((*events)[0]["message"], "started w-1");
@@ -148,8 +148,8 @@ TEST_F(DirectoryStoreEventsTest, ARestartedStoreContinuesTheFile) {
   clock_.Advance(std::chrono::minutes(1));
   DirectoryDeploymentStore restarted({.directory = directory_}, testing::QuietLogger(), clock_);
   ASSERT_TRUE(restarted.Rescan().ok());
-  restarted.RecordEvent(*restarted.Get(kKey), EventType::kNormal, "Ready", "every role is ready");
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  restarted.RecordEvent(*restarted.Get(Key()), EventType::kNormal, "Ready", "every role is ready");
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 1U);
   EXPECT_EQ((*events)[0]["count"], 2);
@@ -157,9 +157,9 @@ TEST_F(DirectoryStoreEventsTest, ARestartedStoreContinuesTheFile) {
 }
 
 TEST_F(DirectoryStoreEventsTest, AnUnreadableEventsFileIsStartedAnew) {
-  ASSERT_TRUE(WriteFileAtomically(store_.EventsPath(kKey), "not json\n").ok());
+  ASSERT_TRUE(WriteFileAtomically(store_.EventsPath(Key()), "not json\n").ok());
   store_.RecordEvent(Record(), EventType::kNormal, "WorkerCreated", "started w-0");
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_EQ(events->size(), 1U);
 }
@@ -172,7 +172,7 @@ class DirectoryEventsTest : public ::testing::Test {
 };
 
 TEST_F(DirectoryEventsTest, NoFileIsNoEvents) {
-  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+  StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_TRUE(events->empty());
   StatusOr<std::vector<json>> all = ReadAllDeploymentEvents(directory_);
@@ -187,12 +187,12 @@ TEST_F(DirectoryEventsTest, ReadsEveryDeploymentsEventsOldestFirst) {
   };
   const ObjectKey other{.namespace_name = "team", .name = "qwen"};
   std::vector<json> llama;
-  AddDeploymentEvent(llama, kKey, {.type = "Normal", .reason = "A", .message = "a", .now = at(1)});
-  AddDeploymentEvent(llama, kKey, {.type = "Normal", .reason = "C", .message = "c", .now = at(3)});
+  AddDeploymentEvent(llama, Key(), {.type = "Normal", .reason = "A", .message = "a", .now = at(1)});
+  AddDeploymentEvent(llama, Key(), {.type = "Normal", .reason = "C", .message = "c", .now = at(3)});
   std::vector<json> qwen;
   AddDeploymentEvent(qwen, other, {.type = "Normal", .reason = "B", .message = "b", .now = at(2)});
   AddDeploymentEvent(qwen, other, {.type = "Normal", .reason = "D", .message = "d", .now = at(3)});
-  ASSERT_TRUE(WriteFileAtomically(DeploymentEventsPath(directory_, kKey),
+  ASSERT_TRUE(WriteFileAtomically(DeploymentEventsPath(directory_, Key()),
                                   DeploymentEventsToJsonLines(llama))
                   .ok());
   ASSERT_TRUE(WriteFileAtomically(DeploymentEventsPath(directory_, other),
@@ -229,10 +229,10 @@ TEST_F(DirectoryEventsTest, ABadLineIsNamedByFileAndLine) {
        "default.llama-8b.events.jsonl:3.firstTime: "},
   };
   for (const Case& test : cases) {
-    ASSERT_TRUE(WriteFileAtomically(DeploymentEventsPath(directory_, kKey),
+    ASSERT_TRUE(WriteFileAtomically(DeploymentEventsPath(directory_, Key()),
                                     good + "\n\n" + test.line + "\n")
                     .ok());
-    StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, kKey);
+    StatusOr<std::vector<json>> events = ReadDeploymentEvents(directory_, Key());
     ASSERT_FALSE(events.ok()) << test.line;
     EXPECT_EQ(events.status().code(), StatusCode::kInvalidArgument);
     EXPECT_TRUE(events.status().message().starts_with(test.error)) << events.status();
