@@ -78,7 +78,8 @@ class DeploymentStore {
   virtual Status SyncEndpoint(const resources::ObjectKey& key, const DeploymentRecord* record,
                               const std::vector<RouterAddress>& routers) = 0;
 
-  // Best effort, never blocks on I/O.
+  // Best effort: never fails the pass, never waits on the network (the
+  // directory store writes a small local file, as it writes status).
   virtual void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                            std::string_view message) = 0;
 };

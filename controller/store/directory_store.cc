@@ -15,6 +15,7 @@
 #include "base/json_to_yaml.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
+#include "controller/store/events/directory_events.h"
 
 namespace tessera::controller {
 namespace {
@@ -49,13 +50,18 @@ bool SameRecord(const DeploymentRecord& a, const DeploymentRecord& b) {
 
 }  // namespace
 
-DirectoryDeploymentStore::DirectoryDeploymentStore(DirectoryStoreOptions options, Logger logger)
-    : options_(std::move(options)), logger_(std::move(logger)) {}
+DirectoryDeploymentStore::DirectoryDeploymentStore(DirectoryStoreOptions options, Logger logger,
+                                                   const Clock& clock)
+    : options_(std::move(options)), logger_(std::move(logger)), clock_(clock) {}
 
 DirectoryDeploymentStore::~DirectoryDeploymentStore() { Stop(); }
 
 fs::path DirectoryDeploymentStore::StatusPath(const ObjectKey& key) const {
   return options_.directory / (key.namespace_name + "." + key.name + std::string(kStatusSuffix));
+}
+
+fs::path DirectoryDeploymentStore::EventsPath(const ObjectKey& key) const {
+  return DeploymentEventsPath(options_.directory, key);
 }
 
 Status DirectoryDeploymentStore::Start(std::function<void(const ObjectKey&)> on_change) {
@@ -231,6 +237,8 @@ Status DirectoryDeploymentStore::Rescan() {
     std::error_code ignored;
     const std::scoped_lock status_files(status_files_mutex_);
     fs::remove(StatusPath(key), ignored);
+    fs::remove(EventsPath(key), ignored);
+    events_.erase(key);
     logger_.Info("deployment's manifest removed", {{"deployment", key.ToString()}});
   }
   synced_ = true;
@@ -298,9 +306,33 @@ Status DirectoryDeploymentStore::RemoveFinalizer(const DeploymentRecord& /*recor
 
 void DirectoryDeploymentStore::RecordEvent(const DeploymentRecord& record, EventType type,
                                            std::string_view reason, std::string_view message) {
-  logger_.Log(
-      type == EventType::kWarning ? LogLevel::kWarning : LogLevel::kInfo, "event",
-      {{"deployment", record.metadata.key().ToString()}, {"reason", reason}, {"message", message}});
+  const ObjectKey key = record.metadata.key();
+  logger_.Log(type == EventType::kWarning ? LogLevel::kWarning : LogLevel::kInfo, "event",
+              {{"deployment", key.ToString()}, {"reason", reason}, {"message", message}});
+  const std::scoped_lock status_files(status_files_mutex_);
+  {
+    const std::scoped_lock lock(mutex_);
+    if (!entries_.contains(key)) return;
+  }
+  auto [events, first] = events_.try_emplace(key);
+  if (first) {
+    StatusOr<std::vector<nlohmann::json>> saved = ReadDeploymentEvents(options_.directory, key);
+    if (saved.ok()) {
+      events->second = *std::move(saved);
+    } else {
+      logger_.Warning("events file not read; starting it anew", {{"error", saved.status()}});
+    }
+  }
+  AddDeploymentEvent(events->second, key,
+                     {.type = type == EventType::kWarning ? "Warning" : "Normal",
+                      .reason = reason,
+                      .message = message,
+                      .now = clock_.WallNow()});
+  if (Status written =
+          WriteFileAtomically(EventsPath(key), DeploymentEventsToJsonLines(events->second));
+      !written.ok()) {
+    logger_.Warning("events file not written", {{"error", written}});
+  }
 }
 
 }  // namespace tessera::controller

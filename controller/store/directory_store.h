@@ -5,12 +5,14 @@
 //                                    file with "---" between them
 //   <dir>/<ns>.<name>.status.yaml    written by the controller: the object's
 //                                    status, as `kubectl get -o yaml` shows it
+//   <dir>/<ns>.<name>.events.jsonl   written by the controller: its events,
+//                                    newest last (events/directory_events.h)
 //
 // The directory is watched with inotify and rescanned every rescan period
 // as well, so edits through any tool (editors that rename over the file,
 // network file systems without inotify) are seen. Deleting a manifest
-// deletes the deployment: its workers are drained and its status file
-// removed.
+// deletes the deployment: its workers are drained and its status and events
+// files removed.
 //
 // A manifest that stops parsing keeps its objects at their last good spec,
 // with the error in their status, so a typo never stops a running worker.
@@ -25,7 +27,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
 #include "base/logging.h"
 #include "controller/store/deployment_store.h"
 
@@ -38,7 +44,9 @@ struct DirectoryStoreOptions {
 
 class DirectoryDeploymentStore final : public DeploymentStore {
  public:
-  DirectoryDeploymentStore(DirectoryStoreOptions options, Logger logger);
+  // `clock` stamps events (its wall time); it must outlive the store.
+  DirectoryDeploymentStore(DirectoryStoreOptions options, Logger logger,
+                           const Clock& clock = SystemClock::Default());
   ~DirectoryDeploymentStore() override;
 
   // Reads the directory once (an error if it cannot be read), then watches.
@@ -61,6 +69,12 @@ class DirectoryDeploymentStore final : public DeploymentStore {
                       const std::vector<RouterAddress>& /*routers*/) override {
     return OkStatus();
   }
+  // Logs the event and adds it to the deployment's events file, counting a
+  // repeat of the newest one (events/directory_events.h). The file is written before
+  // this returns: a small local write, as the status file's is, never the
+  // network. An event about a deployment whose manifest was removed is only
+  // logged, so that draining it cannot write its events file back. A write
+  // that fails is logged and the event kept in memory for the next write.
   void RecordEvent(const DeploymentRecord& record, EventType type, std::string_view reason,
                    std::string_view message) override;
 
@@ -69,6 +83,7 @@ class DirectoryDeploymentStore final : public DeploymentStore {
   Status Rescan();
 
   std::filesystem::path StatusPath(const resources::ObjectKey& key) const;
+  std::filesystem::path EventsPath(const resources::ObjectKey& key) const;
 
  private:
   struct Entry {
@@ -81,14 +96,20 @@ class DirectoryDeploymentStore final : public DeploymentStore {
 
   DirectoryStoreOptions options_;
   Logger logger_;
+  const Clock& clock_;
   std::function<void(const resources::ObjectKey&)> on_change_;
   mutable std::mutex mutex_;
   std::map<resources::ObjectKey, Entry> entries_;
-  // Held from a status write's check that the manifest still exists to the
-  // end of the write, and around the removal of a removed manifest's status
-  // file, so that a pass that began before the removal cannot write the
-  // file back after it. Taken before mutex_, never while holding it.
+  // Held from a status or events write's check that the manifest still
+  // exists to the end of the write, and around the removal of a removed
+  // manifest's status and events files, so that a pass that began before the
+  // removal cannot write a file back after it. Taken before mutex_, never
+  // while holding it.
   std::mutex status_files_mutex_;
+  // Each deployment's events, oldest first, as its events file holds them:
+  // read from the file at its first event since start, so a restart
+  // continues the file. Guarded by status_files_mutex_.
+  std::map<resources::ObjectKey, std::vector<nlohmann::json>> events_;
   std::atomic<bool> synced_{false};
   std::atomic<bool> stopping_{false};
   int inotify_fd_ = -1;
