@@ -1,10 +1,15 @@
 #include "base/logging.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "base/strings.h"
 #include "base/time_format.h"
@@ -86,6 +91,23 @@ void StderrLogSink::Write(std::string_view line) {
   // A failing stderr leaves nowhere to report the failure, so it is ignored.
   static_cast<void>(std::fwrite(with_newline.data(), 1, with_newline.size(), stderr));
   static_cast<void>(std::fflush(stderr));
+}
+
+StatusOr<std::shared_ptr<FileLogSink>> FileLogSink::Open(const std::string& path) {
+  const int descriptor = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (descriptor < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
+  return std::shared_ptr<FileLogSink>(new FileLogSink(descriptor));
+}
+
+FileLogSink::~FileLogSink() { close(descriptor_); }
+
+void FileLogSink::Write(std::string_view line) {
+  std::string with_newline;
+  with_newline.reserve(line.size() + 1);
+  with_newline += line;
+  with_newline += '\n';
+  // A failing log file leaves nowhere to report the failure, so it is ignored.
+  static_cast<void>(::write(descriptor_, with_newline.data(), with_newline.size()));
 }
 
 void CapturingLogSink::Write(std::string_view line) {

@@ -61,6 +61,24 @@ class StderrLogSink final : public LogSink {
   std::mutex mutex_;
 };
 
+// Appends each line and its newline to a file in a single write(2) on a
+// descriptor opened with O_APPEND: whole lines, even when another process
+// appends to the same file. A file that cannot be opened drops the lines;
+// Open() says so first.
+class FileLogSink final : public LogSink {
+ public:
+  static StatusOr<std::shared_ptr<FileLogSink>> Open(const std::string& path);
+  ~FileLogSink() override;
+  FileLogSink(const FileLogSink&) = delete;
+  FileLogSink& operator=(const FileLogSink&) = delete;
+
+  void Write(std::string_view line) override;
+
+ private:
+  explicit FileLogSink(int descriptor) : descriptor_(descriptor) {}
+  int descriptor_;
+};
+
 // Keeps lines in memory so tests can assert on what was logged.
 class CapturingLogSink final : public LogSink {
  public:

@@ -62,7 +62,12 @@ StatusOr<HttpClientResponse> FetchAndWait(HttpClientRequest request, HttpClientO
                                 std::chrono::steady_clock::time_point /*arrival*/) {
     response->body += data;
   };
-  handlers.on_complete = [&outcome](const Status& status) { outcome = status; };
+  // The connection would stay pooled, and run() with it, until its idle
+  // timeout: the answer is all this caller wants.
+  handlers.on_complete = [&outcome, &io_context](const Status& status) {
+    outcome = status;
+    io_context.stop();
+  };
   client.Start(std::move(request), std::move(handlers));
   io_context.run();
   // A non-2xx status completes with an error after the whole body was read.

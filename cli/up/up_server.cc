@@ -11,7 +11,9 @@
 #include "base/numbers.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
+#include "cli/up/metrics_history.h"
 #include "controller/store/directory_store.h"
+#include "controller/store/events/directory_events.h"
 #include "http/http_client.h"
 #include "http/http_server.h"
 #include "http/http_url.h"
@@ -80,6 +82,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     }
     server_ = std::move(*server);
     Poll();
+    PollMetrics();
     return OkStatus();
   }
 
@@ -125,6 +128,44 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     poll_timer_.async_wait([weak](const boost::system::error_code& error) {
       if (std::shared_ptr<Impl> self = weak.lock(); self && !error) self->Poll();
     });
+  }
+
+  // The agent's merged metrics, every metrics period, into the history the
+  // charts draw.
+  void PollMetrics() {
+    if (stopped_) return;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    agent_client_.Fetch(AgentRequest("/metrics"), [weak](StatusOr<http::HttpClientResponse> response) {
+      std::shared_ptr<Impl> self = weak.lock();
+      if (!self || !response.ok()) return;
+      self->RecordMetrics(response->body);
+    });
+    metrics_timer_.expires_after(options_.metrics_period);
+    metrics_timer_.async_wait([weak](const boost::system::error_code& error) {
+      if (std::shared_ptr<Impl> self = weak.lock(); self && !error) self->PollMetrics();
+    });
+  }
+
+  void RecordMetrics(std::string_view exposition) {
+    std::map<std::string, std::string> deployment_of_worker;
+    for (const json& worker : workers_) {
+      const json spec = worker.value("spec", json::object());
+      deployment_of_worker[worker.value("id", "")] =
+          spec.value("namespace", "default") + "/" + spec.value("deployment", "");
+    }
+    std::map<std::string, std::map<std::string, int>> ready_replicas;
+    for (const json& deployment : Deployments()) {
+      std::map<std::string, int>& roles =
+          ready_replicas[deployment["namespace"].get<std::string>() + "/" +
+                         deployment["name"].get<std::string>()];
+      const json& status = deployment["status"];
+      if (!status.is_object()) continue;
+      for (const char* role : {"worker", "prefill", "decode", "router"}) {
+        if (status.contains(role)) roles[role] = status[role].value("ready", 0);
+      }
+    }
+    history_.Record(std::chrono::system_clock::now(), exposition, deployment_of_worker,
+                    ready_replicas);
   }
 
   std::optional<json> AgentJson(const StatusOr<http::HttpClientResponse>& response,
@@ -176,10 +217,17 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     return items;
   }
 
+  // Newest last, at most `limit`.
   json Events(const std::optional<resources::ObjectKey>& key, size_t limit) const {
-    (void)key;
-    (void)limit;
-    return json::array();
+    StatusOr<std::vector<json>> events =
+        key ? controller::ReadDeploymentEvents(options_.paths.manifests(), *key)
+            : controller::ReadAllDeploymentEvents(options_.paths.manifests());
+    if (!events.ok()) {
+      logger_.Warning("events not read", {{"error", events.status()}});
+      return json::array();
+    }
+    const size_t skip = events->size() > limit ? events->size() - limit : 0;
+    return json(std::vector<json>(events->begin() + static_cast<std::ptrdiff_t>(skip), events->end()));
   }
 
   void Handle(const std::shared_ptr<HttpExchange>& exchange) {
@@ -257,6 +305,18 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
         limit = *parsed;
       }
       Answer(exchange, 200, json{{"items", Events(key, limit)}});
+    } else if (resource == "metrics" && parts.size() == 1) {
+      int seconds = 900;
+      if (const auto it = query.find("seconds"); it != query.end()) {
+        std::optional<int> parsed = ParseInteger<int>(it->second);
+        if (!parsed || *parsed <= 0) {
+          AnswerError(exchange, 400, "seconds: a positive integer, got " + Quote(it->second));
+          return;
+        }
+        seconds = *parsed;
+      }
+      Answer(exchange, 200,
+             history_.SeriesJson(std::chrono::system_clock::now(), std::chrono::seconds(seconds)));
     } else {
       AnswerError(exchange, 404, "no such resource: " + exchange->request().path);
     }
@@ -286,6 +346,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   boost::asio::steady_timer poll_timer_;
   boost::asio::steady_timer metrics_timer_;
   controller::DirectoryDeploymentStore store_;
+  up::MetricsHistory history_;
   std::unique_ptr<http::HttpServer> server_;
   json node_ = nullptr;
   json workers_ = json::array();

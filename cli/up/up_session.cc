@@ -14,6 +14,7 @@
 #include "base/time_format.h"
 #include "base/yaml_json.h"
 #include "cli/up/control_plane.h"
+#include "cli/up/printers/resource_printer.h"
 #include "cli/up/up_server.h"
 #include "http/http_client.h"
 #include "http/http_url.h"
@@ -81,21 +82,7 @@ StatusOr<json> FetchApiJson(const std::string& api_url, std::string_view path) {
 }
 
 std::string UpStatusTable(const json& overview, const std::string& dashboard_url) {
-  std::string text;
-  for (const json& deployment : overview.value("deployments", json::array())) {
-    const json status = deployment.value("status", json::object());
-    text += deployment.value("namespace", "default") + "/" + deployment.value("name", "") + "\n";
-    for (const char* role : {"worker", "prefill", "decode", "router"}) {
-      if (status.is_object() && status.contains(role)) {
-        text += std::string("  ") + role + " " + status[role].value("summary", "") + "\n";
-      }
-    }
-    if (status.is_object() && !status.value("endpoint", "").empty()) {
-      text += "  Endpoint:  " + status["endpoint"].get<std::string>() + "/v1\n";
-    }
-  }
-  text += "Dashboard:   " + dashboard_url + "\n";
-  return text;
+  return PrintStatusTable(overview.value("deployments", json::array()), dashboard_url);
 }
 
 ServingWatch::ServingWatch(std::string api_url, std::ostream& out, bool terminal)
@@ -155,7 +142,14 @@ Status DrainAllWorkers(const std::string& agent_url, const std::string& token, s
 
 int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& previous,
                  std::ostream& out, bool terminal) {
-  Logger logger = Logger().WithComponent("up");
+  // Progress and the status table are the terminal's; the log is up.log's.
+  StatusOr<std::shared_ptr<FileLogSink>> sink =
+      FileLogSink::Open((options.paths.logs() / "up.log").string());
+  if (!sink.ok()) {
+    out << "tessera up: " << sink.status() << std::endl;
+    return 1;
+  }
+  Logger logger = Logger({.sink = *sink}).WithComponent("up");
   ControlPlane control_plane({.paths = options.paths,
                               .binary_directory = options.binary_directory,
                               .gpu_backend = options.gpu_backend,

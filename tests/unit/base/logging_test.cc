@@ -1,7 +1,10 @@
 #include "base/logging.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -317,6 +320,24 @@ TEST(LoggerTest, DefaultsToStderrAndTheSystemClock) {
   const std::string output = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(output, AllOf(StartsWith("ts="), HasSubstr("Z level=info msg=hello n=1\n")));
   EXPECT_THAT(output, ::testing::Not(HasSubstr("not shown")));
+}
+
+TEST(FileLogSinkTest, AppendsWholeLines) {
+  const std::string path = ::testing::TempDir() + "/file_log_sink_test.log";
+  std::remove(path.c_str());
+  {
+    auto sink = FileLogSink::Open(path);
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    (*sink)->Write("first");
+    (*sink)->Write("second");
+  }
+  auto sink = FileLogSink::Open(path);
+  ASSERT_TRUE(sink.ok());
+  (*sink)->Write("third");
+  std::ifstream file(path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "first\nsecond\nthird\n");
+  EXPECT_FALSE(FileLogSink::Open("/nonexistent-directory/x.log").ok());
 }
 
 }  // namespace
