@@ -12,7 +12,13 @@ packages=(
   libgtest-dev libgmock-dev zlib1g-dev
   python3 python3-venv
   prometheus
+  chromium nodejs
 )
+# The dashboard's browser test runs on Node; NodeSource's nodejs carries npm,
+# Debian's does not.
+if ! command -v npm >/dev/null; then
+  packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -22,11 +28,13 @@ for package in "${packages[@]}"; do
 done
 
 # kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
-# built from their Go modules once and cached outside the clone; then the
-# project's Python environment.
+# built from their Go modules once and cached outside the clone; the
+# project's Python environment; playwright-core for the dashboard's browser
+# test, which drives the chromium above.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
   "$(dirname "$0")/setup-python.sh" >/dev/null
+  "$(dirname "$0")/setup-browser.sh" >/dev/null
 }
 
 if ((${#missing[@]} == 0)); then
