@@ -1,5 +1,5 @@
 # The two commands a user needs on a fresh Debian 12 machine (as root):
-#   make up     set everything up and run Tessera's main job
+#   make up     set everything up and run Tessera's main job (make down stops it)
 #   make test   set everything up and run every test suite
 # The other targets are the steps they are made of.
 
@@ -10,11 +10,14 @@ FUZZ_SECONDS ?= 20
 CMAKE_FLAGS  ?=
 CTEST_FLAGS  ?= --output-on-failure --parallel $(shell nproc)
 
-.PHONY: up test setup configure build unit check-format check-layering format sanitize sanitize-build tsan tidy \
+.PHONY: up down test setup configure build unit check-format check-layering format sanitize sanitize-build tsan tidy \
         fuzz clean
 
 up: build
 	scripts/up.sh "$(BUILD_DIR)"
+
+down:
+	$(BUILD_DIR)/bin/tessera down
 
 # Each step in turn, ending with a table of where the time went (also in
 # $(BUILD_DIR)/ci-times.txt).

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/bench_command.h"
+#include "cli/deployment_commands.h"
 #include "cli/fit_command.h"
 #include "cli/up_command.h"
 
@@ -22,6 +23,8 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
   CLI::App* up = AddUpCommand(app, up_flags);
   DownFlags down_flags;
   CLI::App* down = AddDownCommand(app, down_flags);
+  DeploymentCommandFlags deployment_flags;
+  const std::vector<CLI::App*> deployment_commands = AddDeploymentCommands(app, deployment_flags);
   try {
     // CLI11 consumes arguments from the back.
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -39,6 +42,9 @@ int RunTesseraCli(const std::vector<std::string>& args, std::ostream& out, std::
     if (bench->parsed()) return RunBenchCommand(bench_flags, out, err);
     if (up->parsed()) return RunUpCommand(up_flags, out, err);
     if (down->parsed()) return RunDownCommand(down_flags, out, err);
+    for (const CLI::App* command : deployment_commands) {
+      if (command->parsed()) return RunDeploymentCommand(*command, deployment_flags, out, err);
+    }
   } catch (const std::exception& error) {
     err << "tessera: internal error: " << error.what() << "\n";
     return 70;  // EX_SOFTWARE

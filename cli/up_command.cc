@@ -94,8 +94,8 @@ int WaitForDetached(pid_t daemon, const UpPaths& paths, int timeout_seconds, std
     std::this_thread::sleep_for(milliseconds(250));
   }
   err << "tessera up: not serving after " << timeout_seconds << " s; still waiting for "
-      << (watch ? watch->awaited() : std::string("the API")) << "; see "
-      << paths.logs().string() << "\n";
+      << (watch ? watch->awaited() : std::string("the API")) << "; see " << paths.logs().string()
+      << "\n";
   return 1;
 }
 
@@ -160,8 +160,7 @@ int RunUpCommand(const UpFlags& flags, std::ostream& out, std::ostream& err) {
     err << "tessera up: " << prepared << "\n";
     return 1;
   }
-  const std::string backend =
-      flags.gpu_backend == "auto" ? DetectGpuBackend() : flags.gpu_backend;
+  const std::string backend = flags.gpu_backend == "auto" ? DetectGpuBackend() : flags.gpu_backend;
   if (Status applied = ApplyForUp(*manifests, *paths, backend, out); !applied.ok()) {
     err << "tessera up: " << applied << "\n";
     return 1;
@@ -250,15 +249,15 @@ int RunDownCommand(const DownFlags& flags, std::ostream& out, std::ostream& err)
   // The `up` that wrote the record is gone (killed): stop what it left
   // behind the way it would have — controller, workers through an agent
   // (started again if need be, to adopt them), agent.
-  out << "tessera up (pid " << record->up.pid
-      << ") is gone; stopping what it left running ..." << std::endl;
+  out << "tessera up (pid " << record->up.pid << ") is gone; stopping what it left running ..."
+      << std::endl;
   StopProcess(record->controller, seconds(10));
-  ControlPlane control_plane({.paths = *paths,
-                              .binary_directory = BinaryDirectory(),
-                              .gpu_backend = record->gpu_backend.empty() ? "sim"
-                                                                         : record->gpu_backend,
-                              .node_name = NodeName()},
-                             Logger().WithComponent("down"));
+  ControlPlane control_plane(
+      {.paths = *paths,
+       .binary_directory = BinaryDirectory(),
+       .gpu_backend = record->gpu_backend.empty() ? "sim" : record->gpu_backend,
+       .node_name = NodeName()},
+      Logger().WithComponent("down"));
   // A live agent of that instance serves the drain; otherwise one is started.
   std::string agent_url = record->agent_url;
   const bool agent_alive = IsAlive(record->agent);

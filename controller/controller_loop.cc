@@ -36,6 +36,7 @@ void ControllerLoop::Stop() {
     stopping_ = true;
   }
   wake_poller_.notify_all();
+  fleet_polled_changed_.notify_all();
   queue_.ShutDown();
   if (poller_.joinable()) poller_.join();
   if (worker_.joinable()) worker_.join();
@@ -51,6 +52,10 @@ void ControllerLoop::Poll() {
     fleet_.PollOnce();
     for (const resources::ObjectKey& key : reconciler_.AllKeys()) queue_.Resync(key);
     lock.lock();
+    if (!fleet_polled_) {
+      fleet_polled_ = true;
+      fleet_polled_changed_.notify_all();
+    }
     // Until the next poll, whatever an agent reports changed is observed
     // and reconciled at once.
     const auto next_poll = std::chrono::steady_clock::now() + poll_period_;
@@ -68,6 +73,10 @@ void ControllerLoop::Poll() {
 }
 
 void ControllerLoop::Work() {
+  {
+    std::unique_lock lock(mutex_);
+    fleet_polled_changed_.wait(lock, [this] { return stopping_ || fleet_polled_; });
+  }
   while (std::optional<resources::ObjectKey> key = queue_.Get()) {
     const ReconcileResult result = reconciler_.Reconcile(*key);
     if (result.status.ok()) {

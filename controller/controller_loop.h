@@ -52,6 +52,11 @@ class ControllerLoop {
   std::condition_variable wake_poller_;
   bool stopping_ = false;
   bool agents_changed_ = false;
+  // Set once every agent has been polled (or failed to answer) once: a pass
+  // before that would see no nodes and report every deployment
+  // unschedulable.
+  bool fleet_polled_ = false;
+  std::condition_variable fleet_polled_changed_;
   std::thread poller_;
   std::thread worker_;
 };

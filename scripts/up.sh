@@ -1,28 +1,26 @@
 #!/usr/bin/env bash
-# The main job until the embedded default (`tessera up`) lands: size the
-# seed scenarios with `tessera fit`, the most complete flow that exists today.
+# `make up`: Tessera's main job on this machine. Starts `tessera up` in the
+# background (the built-in quickstart: Llama 3.1 8B, 1 prefill + 2 decode
+# workers behind a cache-aware router; simulated GPUs when the machine has
+# none), sends it a short benchmark, and prints where everything is.
 set -euo pipefail
 build_dir=${1:-build}
 tessera="$build_dir/bin/tessera"
 
-scenario() {
-  local title=$1
-  shift
-  printf '\n=== %s\n$ tessera %s\n\n' "$title" "$*"
-  # Exit status 1 means "does not fit at the requested TP", which is an answer.
-  "$tessera" "$@" || [[ $? -eq 1 ]]
-}
+"$tessera" up -d
+endpoint=$("$tessera" endpoint)
 
-scenario "Llama-2-7B FP16 on one MI300X CPX partition (fits)" \
-  fit --model llama-2-7b --dtype float16 --max-model-len 4096 --gpu mi300x --partition cpx
-scenario "Llama-2-13B FP16 on one MI300X CPX partition (does not fit)" \
-  fit --model llama-2-13b --dtype float16 --max-model-len 4096 --gpu mi300x --partition cpx
-scenario "Llama-3.1-8B with FP8 KV cache, 64 sequences of 4096 tokens per CPX partition" \
-  fit --model llama-3.1-8b --kv-cache-dtype fp8 --max-model-len 4096 --concurrency 64 \
-  --gpu mi300x --partition cpx
-scenario "Llama-3.1-70B BF16 on 8 whole MI300X at TP 8, utilization 0.96" \
-  fit --model meta-llama/Llama-3.1-70B-Instruct --gpu mi300x --tensor-parallel-size 8 \
-  --gpu-memory-utilization 0.96 --max-model-len 8192 --concurrency 128
-scenario "Llama-3.1-70B with FP8 KV cache on CPX partitions, 64 × 4096 tokens" \
-  fit --model llama-3.1-70b --gpu mi300x --partition cpx --kv-cache-dtype fp8 \
-  --max-model-len 4096 --concurrency 64
+printf '\n=== A short benchmark against %s\n\n' "$endpoint"
+"$tessera" bench --base-url "$endpoint" --num-prompts 120 --request-rate 8 \
+  --random-input-len 512 --random-output-len 64 --percentile-metrics ttft,tpot,itl,e2el \
+  --metric-percentiles 50,99
+
+printf '\n=== Tessera is serving\n\n'
+"$tessera" status
+cat <<EOT
+
+Call it:    curl -s $endpoint/v1/chat/completions -H 'Content-Type: application/json' \\
+              -d '{"model": "llama-8b", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 32}'
+Watch it:   the dashboard above, or $tessera get workers
+Stop it:    make down
+EOT

@@ -70,8 +70,7 @@ std::string UpAgentConfig(const fs::path& binary_directory) {
 ControlPlane::ControlPlane(ControlPlaneOptions options, Logger logger)
     : options_(std::move(options)),
       logger_(std::move(logger)),
-      agent_{.name = "agent",
-             .backoff = Backoff(RestartPolicy(), NonDeterministicUniformRandom())},
+      agent_{.name = "agent", .backoff = Backoff(RestartPolicy(), NonDeterministicUniformRandom())},
       controller_{.name = "controller",
                   .backoff = Backoff(RestartPolicy(), NonDeterministicUniformRandom())} {}
 
@@ -98,9 +97,8 @@ ProcessSpec ControlPlane::AgentSpec() const {
 ProcessSpec ControlPlane::ControllerSpec() const {
   const UpPaths& paths = options_.paths;
   return {.argv = {(options_.binary_directory / "tessera-controller").string(), "--manifests",
-                   paths.manifests().string(), "--agent",
-                   options_.node_name + "=" + agent_url(), "--agent-token-file",
-                   paths.token().string()},
+                   paths.manifests().string(), "--agent", options_.node_name + "=" + agent_url(),
+                   "--agent-token-file", paths.token().string()},
           .log_path = (paths.logs() / "controller.log").string()};
 }
 
@@ -130,8 +128,8 @@ Status ControlPlane::WaitForAgent(const Child& child) const {
   while (steady_clock::now() < deadline) {
     if (!IsAlive(child.identity)) {
       const ProcessExit exit = ReapExited(child.identity.pid);
-      return UnavailableError("the agent exited at start (" + exit.Describe() + "): " +
-                              LogTail(child));
+      return UnavailableError("the agent exited at start (" + exit.Describe() +
+                              "): " + LogTail(child));
     }
     StatusOr<http::HttpClientResponse> ready =
         http::FetchAndWait({.url = agent_url() + "/readyz"},
@@ -140,8 +138,8 @@ Status ControlPlane::WaitForAgent(const Child& child) const {
     std::this_thread::sleep_for(milliseconds(100));
   }
   return DeadlineExceededError("the agent did not recover its workers within " +
-                               std::to_string(options_.agent_ready_timeout.count()) +
-                               " s; see " + (options_.paths.logs() / "agent.log").string());
+                               std::to_string(options_.agent_ready_timeout.count()) + " s; see " +
+                               (options_.paths.logs() / "agent.log").string());
 }
 
 Status ControlPlane::Start(const std::optional<UpInstance>& previous) {
@@ -178,9 +176,9 @@ void ControlPlane::Supervise(steady_clock::time_point now) {
     if (child->identity.pid > 0 && IsAlive(child->identity)) continue;
     if (child->identity.pid > 0) {
       const ProcessExit exit = ReapExited(child->identity.pid);
-      logger_.Warning("exited; restarting", {{"process", child->name},
-                                              {"pid", child->identity.pid},
-                                              {"exit", exit.Describe()}});
+      logger_.Warning(
+          "exited; restarting",
+          {{"process", child->name}, {"pid", child->identity.pid}, {"exit", exit.Describe()}});
       child->identity = {};
       child->next_start =
           now + std::chrono::duration_cast<steady_clock::duration>(child->backoff.Next(now));

@@ -34,7 +34,7 @@ struct ControlPlaneOptions {
   std::filesystem::path binary_directory{};
   std::string gpu_backend = "sim";  // or "rocm-smi"
   std::string sim_topology = "8xmi300x:cpx/nps4";
-  std::string node_name{};          // the agent's hostname and the controller's node
+  std::string node_name{};  // the agent's hostname and the controller's node
   std::string agent_host = "127.0.0.1";
   int agent_port = 8481;
   std::chrono::seconds agent_ready_timeout{30};

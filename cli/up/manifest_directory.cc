@@ -105,8 +105,8 @@ StatusOr<ApplyResult> ManifestDirectory::Apply(const ManifestObject& manifest) c
     result = ApplyResult::kConfigured;
   }
   TESSERA_RETURN_IF_ERROR(WriteFileAtomically(
-      path, "# Applied by tessera apply from " + manifest.source + "\n" +
-                JsonToYaml(manifest.object)));
+      path,
+      "# Applied by tessera apply from " + manifest.source + "\n" + JsonToYaml(manifest.object)));
   return result;
 }
 
@@ -114,7 +114,8 @@ Status ManifestDirectory::Scale(const resources::ObjectKey& key, std::string_vie
                                 int replicas) const {
   const fs::path path = PathOf(key);
   StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return NotFoundError("deployment " + key.ToString() + " not found in " + directory_.string());
+  if (!text.ok())
+    return NotFoundError("deployment " + key.ToString() + " not found in " + directory_.string());
   TESSERA_ASSIGN_OR_RETURN(json object, YamlToJson(*text));
   if (replicas < 0) return InvalidArgumentError("--replicas: must be 0 or more");
   json& spec = object["spec"];

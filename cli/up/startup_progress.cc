@@ -82,13 +82,16 @@ std::vector<WorkerProgress> WorkerProgressOf(const json& overview) {
       for (const json& worker : status["workers"]) {
         const std::string name = worker.value("name", "");
         if (name.empty() || progress.contains(name)) continue;
-        progress[name] = {
-            .name = name,
-            .deployment = deployment.value("namespace", "default") + "/" +
-                          deployment.value("name", ""),
-            .role = worker.value("role", "worker"),
-            .partitions = JoinPartitions(worker.value("partitions", json::array())),
-            .phase = WorkerPhase::kPlaced};
+        progress[name] = {.name = name,
+                          .deployment = deployment.value("namespace", "default") + "/" +
+                                        deployment.value("name", ""),
+                          .role = worker.value("role", "worker"),
+                          .partitions = JoinPartitions(worker.value("partitions", json::array())),
+                          .phase = WorkerPhase::kPlaced};
+        // The agent's state as the controller last saw it, until the
+        // agent's own list (polled) has the worker.
+        const std::string state = worker.value("state", "");
+        if (!state.empty() && state != "unknown") progress[name].phase = PhaseOfAgentState(state);
       }
     }
   }
@@ -107,8 +110,8 @@ std::string AwaitedBeforeServing(const json& overview) {
         deployment.value("namespace", "default") + "/" + deployment.value("name", "");
     if (deployment.contains("error")) return key + ": " + deployment["error"].get<std::string>();
     const json& status = deployment.contains("status") ? deployment["status"] : json();
-    if (!status.is_object() ||
-        status.value("observedGeneration", int64_t{0}) < deployment.value("generation", int64_t{1})) {
+    if (!status.is_object() || status.value("observedGeneration", int64_t{0}) <
+                                   deployment.value("generation", int64_t{1})) {
       return key + ": the controller's first pass";
     }
     const json* ready = Condition(status, "Ready");
@@ -116,14 +119,24 @@ std::string AwaitedBeforeServing(const json& overview) {
       std::vector<std::string> roles;
       for (const char* role : {"worker", "prefill", "decode", "router"}) {
         if (status.contains(role)) {
-          roles.push_back(std::string(role) + " " +
-                          std::to_string(status[role].value("ready", 0)) + "/" +
-                          std::to_string(status[role].value("desired", 0)) + " ready");
+          roles.push_back(std::string(role) + " " + std::to_string(status[role].value("ready", 0)) +
+                          "/" + std::to_string(status[role].value("desired", 0)) + " ready");
         }
       }
       return key + ": " + (roles.empty() ? "workers" : Join(roles, ", "));
     }
     if (status.value("endpoint", "").empty()) return key + ": its endpoint";
+    // The agent's own list (polled apart from status) must show them too,
+    // so that what `tessera get workers` prints next agrees.
+    for (const json& worker : status.value("workers", json::array())) {
+      const std::string name = worker.value("name", "");
+      bool listed_ready = false;
+      for (const json& listed : overview.value("workers", json::array())) {
+        listed_ready = listed_ready ||
+                       (listed.value("id", "") == name && listed.value("state", "") == "ready");
+      }
+      if (!listed_ready) return key + ": the agent's report of " + name;
+    }
   }
   return "";
 }
@@ -138,7 +151,8 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%6.1fs", elapsed);
   size_t name_width = 0;
-  for (const WorkerProgress& worker : workers) name_width = std::max(name_width, worker.name.size());
+  for (const WorkerProgress& worker : workers)
+    name_width = std::max(name_width, worker.name.size());
   auto line = [&](const WorkerProgress& worker) {
     std::string trail;
     for (WorkerPhase phase = WorkerPhase::kPlaced; phase <= worker.phase;
@@ -146,10 +160,11 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
       if (!trail.empty()) trail += " → ";
       trail += WorkerPhaseName(phase);
     }
-    std::string text = "  " + worker.name + std::string(name_width - worker.name.size(), ' ') +
-                       "  " + worker.role + std::string(8 - std::min<size_t>(8, worker.role.size()), ' ') +
-                       (worker.partitions == "-" ? "no partition " : "partition " + worker.partitions) +
-                       "  " + trail;
+    std::string text =
+        "  " + worker.name + std::string(name_width - worker.name.size(), ' ') + "  " +
+        worker.role + std::string(8 - std::min<size_t>(8, worker.role.size()), ' ') +
+        (worker.partitions == "-" ? "no partition " : "partition " + worker.partitions) + "  " +
+        trail;
     if (!worker.detail.empty()) text += " (" + worker.detail + ")";
     return text;
   };
@@ -157,6 +172,7 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
     // Redraw the block in place: up over what was drawn, clear each line.
     if (lines_drawn_ > 0) out_ << "\x1b[" << lines_drawn_ << "F";
     for (const WorkerProgress& worker : workers) out_ << "\x1b[2K" << line(worker) << "\n";
+    out_ << "\x1b[J";  // what is left of a longer block drawn before
     lines_drawn_ = workers.size();
     out_.flush();
     return;

@@ -31,7 +31,7 @@ struct WorkerProgress {
   std::string role{};
   std::string partitions{};  // "0", "0,1", "-" for a router
   WorkerPhase phase = WorkerPhase::kPlaced;
-  std::string detail{};      // why it is not progressing: a backoff's reason
+  std::string detail{};  // why it is not progressing: a backoff's reason
 };
 
 // Every worker of every deployment in `overview`, by name.
@@ -46,8 +46,7 @@ std::string AwaitedBeforeServing(const nlohmann::json& overview);
 // redrawn in place; elsewhere (a log, a pipe) each change is one new line.
 class StartupProgress {
  public:
-  StartupProgress(std::ostream& out, bool terminal,
-                  std::chrono::steady_clock::time_point start);
+  StartupProgress(std::ostream& out, bool terminal, std::chrono::steady_clock::time_point start);
 
   void Show(const nlohmann::json& overview, std::chrono::steady_clock::time_point now);
 

@@ -11,6 +11,7 @@
 #include "base/numbers.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
+#include "cli/up/dashboard_assets.h"
 #include "cli/up/metrics_history.h"
 #include "controller/store/directory_store.h"
 #include "controller/store/events/directory_events.h"
@@ -67,15 +68,16 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
 
   Status Start() {
     std::weak_ptr<Impl> weak = weak_from_this();
-    StatusOr<std::unique_ptr<http::HttpServer>> server = http::HttpServer::Start(
-        io_context_,
-        {.host = options_.host,
-         .port = static_cast<uint16_t>(options_.port),
-         .idle_timeout = std::chrono::seconds(30),
-         .logger = logger_.WithComponent("http")},
-        [weak](const std::shared_ptr<HttpExchange>& exchange) {
-          if (std::shared_ptr<Impl> self = weak.lock()) self->Handle(exchange);
-        });
+    StatusOr<std::unique_ptr<http::HttpServer>> server =
+        http::HttpServer::Start(io_context_,
+                                {.host = options_.host,
+                                 .port = static_cast<uint16_t>(options_.port),
+                                 .idle_timeout = std::chrono::seconds(30),
+                                 .logger = logger_.WithComponent("http")},
+                                [weak](const std::shared_ptr<HttpExchange>& exchange) {
+                                  if (std::shared_ptr<Impl> self = weak.lock())
+                                    self->Handle(exchange);
+                                });
     if (!server.ok()) {
       return server.status().WithContext("--listen " + options_.host + ":" +
                                          std::to_string(options_.port));
@@ -86,7 +88,9 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     return OkStatus();
   }
 
-  std::string url() const { return "http://" + options_.host + ":" + std::to_string(server_->port()); }
+  std::string url() const {
+    return "http://" + options_.host + ":" + std::to_string(server_->port());
+  }
 
   void Stop() {
     stopped_ = true;
@@ -122,6 +126,10 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
                           std::optional<json> body = self->AgentJson(response, "/v1/workers");
                           if (body && body->contains("workers")) {
                             self->workers_ = std::move((*body)["workers"]);
+                            // The node a worker runs on, as the controller names it.
+                            for (json& worker : self->workers_) {
+                              worker["node"] = self->options_.node_name;
+                            }
                           }
                         });
     poll_timer_.expires_after(options_.poll_period);
@@ -135,11 +143,12 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   void PollMetrics() {
     if (stopped_) return;
     std::weak_ptr<Impl> weak = weak_from_this();
-    agent_client_.Fetch(AgentRequest("/metrics"), [weak](StatusOr<http::HttpClientResponse> response) {
-      std::shared_ptr<Impl> self = weak.lock();
-      if (!self || !response.ok()) return;
-      self->RecordMetrics(response->body);
-    });
+    agent_client_.Fetch(AgentRequest("/metrics"),
+                        [weak](StatusOr<http::HttpClientResponse> response) {
+                          std::shared_ptr<Impl> self = weak.lock();
+                          if (!self || !response.ok()) return;
+                          self->RecordMetrics(response->body);
+                        });
     metrics_timer_.expires_after(options_.metrics_period);
     metrics_timer_.async_wait([weak](const boost::system::error_code& error) {
       if (std::shared_ptr<Impl> self = weak.lock(); self && !error) self->PollMetrics();
@@ -183,16 +192,21 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     return std::move(*body);
   }
 
-  json Nodes() const { return node_.is_null() ? json::array() : json::array({node_}); }
+  json Nodes() const {
+    if (node_.is_null()) return json::array();
+    json node = node_;
+    node["name"] = options_.node_name;
+    return json::array({node});
+  }
 
   json Deployment(const resources::ObjectKey& key,
                   const controller::DeploymentRecord& record) const {
-    json deployment = {{"namespace", key.namespace_name},
-                       {"name", key.name},
-                       {"generation", record.metadata.generation},
-                       {"spec", record.spec ? resources::ModelDeploymentSpecToJson(*record.spec)
-                                            : json(nullptr)},
-                       {"status", nullptr}};
+    json deployment = {
+        {"namespace", key.namespace_name},
+        {"name", key.name},
+        {"generation", record.metadata.generation},
+        {"spec", record.spec ? resources::ModelDeploymentSpecToJson(*record.spec) : json(nullptr)},
+        {"status", nullptr}};
     if (!record.error.ok()) deployment["error"] = record.error.message();
     StatusOr<std::string> text = ReadFile(store_.StatusPath(key));
     if (text.ok()) {
@@ -227,7 +241,8 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
       return json::array();
     }
     const size_t skip = events->size() > limit ? events->size() - limit : 0;
-    return json(std::vector<json>(events->begin() + static_cast<std::ptrdiff_t>(skip), events->end()));
+    return json(
+        std::vector<json>(events->begin() + static_cast<std::ptrdiff_t>(skip), events->end()));
   }
 
   void Handle(const std::shared_ptr<HttpExchange>& exchange) {
@@ -241,6 +256,15 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
       return;
     }
     if (!request.path.starts_with(kApiPrefix)) {
+      for (const DashboardAsset& asset : DashboardAssets()) {
+        if (asset.path == request.path) {
+          (void)exchange->Respond({.status = 200,
+                                   .headers = {{"Content-Type", std::string(asset.content_type)},
+                                               {"Cache-Control", "no-cache"}},
+                                   .body = std::string(asset.body)});
+          return;
+        }
+      }
       AnswerError(exchange, 404, "no such page: " + request.path);
       return;
     }
@@ -328,15 +352,16 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     if (const auto tail = query.find("tail"); tail != query.end()) {
       path += "?tail=" + http::PercentEncode(tail->second);
     }
-    agent_client_.Fetch(AgentRequest(path), [exchange](StatusOr<http::HttpClientResponse> response) {
-      if (!response.ok()) {
-        // The agent's own answer (404 for an unknown worker) passes through.
-        const int status = response.status().code() == StatusCode::kNotFound ? 404 : 502;
-        AnswerError(exchange, status, response.status().message());
-        return;
-      }
-      (void)exchange->Respond(HttpResponse::Text(200, std::move(response->body)));
-    });
+    agent_client_.Fetch(
+        AgentRequest(path), [exchange](StatusOr<http::HttpClientResponse> response) {
+          if (!response.ok()) {
+            // The agent's own answer (404 for an unknown worker) passes through.
+            const int status = response.status().code() == StatusCode::kNotFound ? 404 : 502;
+            AnswerError(exchange, status, response.status().message());
+            return;
+          }
+          (void)exchange->Respond(HttpResponse::Text(200, std::move(response->body)));
+        });
   }
 
   boost::asio::io_context& io_context_;

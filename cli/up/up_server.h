@@ -33,7 +33,8 @@ struct UpServerOptions {
   UpPaths paths{};
   std::string agent_url{};  // http://127.0.0.1:8481
   std::string agent_token{};
-  std::chrono::milliseconds poll_period{1000};
+  std::string node_name{};  // the agent's name for the controller
+  std::chrono::milliseconds poll_period{500};
   std::chrono::milliseconds metrics_period{2000};
   std::string started_at{};
 };

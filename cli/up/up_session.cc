@@ -65,9 +65,9 @@ StatusOr<json> FetchAgentWorkers(const std::string& agent_url, const std::string
 }  // namespace
 
 StatusOr<json> FetchApiJson(const std::string& api_url, std::string_view path) {
-  StatusOr<http::HttpClientResponse> response = http::FetchAndWait(
-      {.url = api_url + std::string(path)},
-      {.connect_timeout = seconds(2), .read_timeout = seconds(30)});
+  StatusOr<http::HttpClientResponse> response =
+      http::FetchAndWait({.url = api_url + std::string(path)},
+                         {.connect_timeout = seconds(2), .read_timeout = seconds(30)});
   if (!response.ok()) {
     return response.status().WithContext("tessera up at " + api_url + " (is it running?)");
   }
@@ -102,8 +102,9 @@ bool ServingWatch::Tick(steady_clock::time_point now) {
   // every role: only then does a first request succeed.
   for (const json& deployment : (*overview)["deployments"]) {
     const std::string endpoint = deployment["status"].value("endpoint", "");
-    StatusOr<http::HttpClientResponse> ready = http::FetchAndWait(
-        {.url = endpoint + "/readiness"}, {.connect_timeout = seconds(2), .read_timeout = seconds(5)});
+    StatusOr<http::HttpClientResponse> ready =
+        http::FetchAndWait({.url = endpoint + "/readiness"},
+                           {.connect_timeout = seconds(2), .read_timeout = seconds(5)});
     if (!ready.ok() || ready->status != 200) {
       awaited_ = deployment.value("name", "") + ": its router's readiness";
       return false;
@@ -122,12 +123,12 @@ Status DrainAllWorkers(const std::string& agent_url, const std::string& token, s
       << std::endl;
   for (const json& worker : workers) {
     const std::string id = worker.value("id", "");
-    StatusOr<http::HttpClientResponse> response = http::FetchAndWait(
-        AgentRequest("DELETE",
-                     agent_url + "/v1/workers/" + http::PercentEncode(id) +
-                         "?graceSeconds=" + std::to_string(grace.count()),
-                     token),
-        {.connect_timeout = seconds(2), .read_timeout = seconds(10)});
+    StatusOr<http::HttpClientResponse> response =
+        http::FetchAndWait(AgentRequest("DELETE",
+                                        agent_url + "/v1/workers/" + http::PercentEncode(id) +
+                                            "?graceSeconds=" + std::to_string(grace.count()),
+                                        token),
+                           {.connect_timeout = seconds(2), .read_timeout = seconds(10)});
     if (!response.ok()) return response.status().WithContext("draining " + id);
   }
   const steady_clock::time_point deadline = steady_clock::now() + timeout;
@@ -176,6 +177,7 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
                        .paths = options.paths,
                        .agent_url = control_plane.agent_url(),
                        .agent_token = token,
+                       .node_name = options.node_name,
                        .started_at = started_at},
                       logger.WithComponent("api"));
   if (!server.ok()) {

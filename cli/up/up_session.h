@@ -74,8 +74,7 @@ class ServingWatch {
 // Drains every worker of the agent at `agent_url` (DELETE with
 // `grace`) and waits until the agent runs none, or `timeout`.
 Status DrainAllWorkers(const std::string& agent_url, const std::string& token,
-                       std::chrono::seconds grace, std::chrono::seconds timeout,
-                       std::ostream& out);
+                       std::chrono::seconds grace, std::chrono::seconds timeout, std::ostream& out);
 
 // The deployments, workers, endpoints and dashboard of an overview, as
 // `tessera up` and `tessera status` print them.
