@@ -1,17 +1,23 @@
 """The `tessera up` dashboard in a real browser (headless Chromium driven by
-tests/e2e/dashboard/check_dashboard.mjs), against the fake API of
-fake_up_api.py until `tessera up` itself serves it.
+tests/e2e/dashboard/check_dashboard.mjs): served by a real `tessera up`
+running the quickstart under benchmark load, and, for what a healthy
+quickstart never shows (workers starting, backing off, draining; several
+nodes and deployments; the API going away), against the recorded shapes of
+fake_up_api.py.
 
-The screenshot of the healthy page goes to $TESSERA_DASHBOARD_SCREENSHOT when
-set, else to the test's temporary directory; its path is printed (-s)."""
+The screenshot of the live page goes to $TESSERA_DASHBOARD_SCREENSHOT when
+set, else to the test's temporary directory; its path is printed (-s).
+docs/images/dashboard.png is one."""
 
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
 from fake_up_api import FakeUpApi
+from up_fixture import TESSERA, Up
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "dashboard", "check_dashboard.mjs")
@@ -47,9 +53,36 @@ def run_driver(environment, url, screenshot, *flags):
     return result
 
 
-def test_dashboard_shows_deployments_partitions_and_live_charts(browser_environment, up_api,
-                                                                 tmp_path):
+def test_dashboard_of_a_running_up_shows_the_quickstart_and_live_charts(browser_environment,
+                                                                         tmp_path):
     screenshot = os.environ.get("TESSERA_DASHBOARD_SCREENSHOT") or tmp_path / "dashboard.png"
+    up = Up(tmp_path / "state")
+    try:
+        up.up_detached()
+        # Load for the charts to draw: requests, TTFT, TPOT, ITL, KV cache.
+        load = subprocess.Popen(
+            [TESSERA, "bench", "--base-url", up.endpoint(), "--num-prompts", "400",
+             "--request-rate", "8", "--random-input-len", "512", "--random-output-len", "64"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # A longer history for a screenshot worth showing (docs/images/).
+        time.sleep(float(os.environ.get("TESSERA_DASHBOARD_SETTLE_SECONDS", "0")))
+        try:
+            # The page polls every 2 s and a chart needs two points of data.
+            result = run_driver(browser_environment, up.api_url + "/", screenshot,
+                                "--expect-deployment", "default/llama-8b",
+                                "--expect-partitions", "3",
+                                "--live-charts", "requests,ttft,tpot,itl,kv-cache,replicas")
+        finally:
+            load.kill()
+            load.wait()
+        assert result.returncode == 0, result.stderr
+        assert os.path.getsize(screenshot) > 10_000
+    finally:
+        up.cleanup()
+
+
+def test_dashboard_draws_every_worker_state_across_nodes(browser_environment, up_api, tmp_path):
+    screenshot = tmp_path / "states.png"
     # serving/llama-70b-pd holds 4 prefill partitions and 2 + 2 + 2 decode
     # ones (ready, starting, backing off) plus 2 of a draining old decode.
     result = run_driver(browser_environment, up_api.url + "/", screenshot,

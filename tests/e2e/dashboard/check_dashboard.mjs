@@ -4,7 +4,7 @@
 //
 //   node check_dashboard.mjs URL SCREENSHOT_PATH [--expect-deployment NS/NAME]
 //        [--expect-partitions N] [--expect-unreachable] [--timeout-seconds S]
-//        [--color-scheme light|dark]
+//        [--color-scheme light|dark] [--live-charts NAME,...]
 //
 // Fails (exit 1, with what was missing) on any console error, page error,
 // failed request or HTTP error answer, or when within the timeout the page
@@ -13,7 +13,9 @@
 //   - the deployment's row (tr[data-deployment=NS/NAME]);
 //   - at least N partitions (1 without --expect-partitions) in the map held
 //     by workers the deployment's status lists;
-//   - a chart of the deployment with at least two points drawn.
+//   - a chart of the deployment with at least two points drawn, and with
+//     --live-charts (e.g. requests,ttft,tpot,itl) each of those charts: a
+//     page fed by a deployment under load draws every series.
 // With --expect-unreachable it checks the opposite case instead: the API
 // failing, the page says so in its banner and keeps running (failed API
 // requests are then expected; anything else failing still fails).
@@ -32,7 +34,7 @@ import {fileURLToPath} from "node:url";
 
 const USAGE = "usage: check_dashboard.mjs URL SCREENSHOT_PATH [--expect-deployment NS/NAME] " +
               "[--expect-partitions N] [--expect-unreachable] [--timeout-seconds S] " +
-              "[--color-scheme light|dark]";
+              "[--color-scheme light|dark] [--live-charts NAME,...]";
 
 // What this machine's closed network needs: no sandbox (root), no GPU, and
 // none of Chromium's background calls home, which would hang or log errors.
@@ -49,7 +51,7 @@ function fail(message) {
 
 function parseArguments(argv) {
   const options = {expectDeployment: null, expectPartitions: null, expectUnreachable: false,
-                   timeoutSeconds: 60, colorScheme: "light"};
+                   timeoutSeconds: 60, colorScheme: "light", liveCharts: []};
   const positional = [];
   for (let i = 0; i < argv.length; i += 1) {
     const argument = argv[i];
@@ -69,6 +71,8 @@ function parseArguments(argv) {
       if (!Number.isInteger(options.expectPartitions) || options.expectPartitions < 0) {
         fail(`--expect-partitions: expected a whole number >= 0, got "${text}"`);
       }
+    } else if (argument === "--live-charts") {
+      options.liveCharts = value().split(",").filter(Boolean);
     } else if (argument === "--expect-unreachable") {
       options.expectUnreachable = true;
     } else if (argument === "--timeout-seconds") {
@@ -118,7 +122,7 @@ function loadPlaywright() {
 
 // Runs in the page: what is still missing for the checks to pass, as a list
 // of sentences (empty: all pass), and what was seen.
-function pageProgress({expectDeployment, expectPartitions, expectUnreachable}) {
+function pageProgress({expectDeployment, expectPartitions, expectUnreachable, liveCharts}) {
   const missing = [];
   const seen = {};
   const apiState = document.body.dataset.apiState;
@@ -175,6 +179,11 @@ function pageProgress({expectDeployment, expectPartitions, expectUnreachable}) {
   if (!own.length) missing.push(`no chart shows ${expectDeployment}`);
   else if (!own.some((canvas) => Number(canvas.dataset.points) >= 2)) {
     missing.push(`no chart of ${expectDeployment} has drawn 2 points`);
+  }
+  for (const name of liveCharts || []) {
+    const chart = own.find((canvas) => canvas.dataset.chart === name);
+    if (!chart) missing.push(`no chart named ${name}`);
+    else if (Number(chart.dataset.points) < 2) missing.push(`chart ${name} has not drawn 2 points`);
   }
   return {missing, seen};
 }
