@@ -108,15 +108,16 @@ RelabelledExposition RelabelExposition(
       sample += '{';
       sample += added;
       bool first = added.empty();
-      for (const auto& [name, value] : lexed.labels) {
+      for (const auto& label : lexed.labels) {
         if (!first) sample += ',';
         first = false;
-        const bool clashes = std::any_of(labels.begin(), labels.end(),
-                                         [&](const auto& label) { return label.first == name; });
+        const bool clashes = std::any_of(labels.begin(), labels.end(), [&](const auto& added_label) {
+          return added_label.first == label.first;
+        });
         if (clashes) sample += "exported_";
-        sample += name;
+        sample += label.first;
         sample += "=\"";
-        sample += value;  // still escaped, as it was read
+        sample += label.second;  // still escaped, as it was read
         sample += '"';
       }
       sample += '}';

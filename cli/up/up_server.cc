@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "base/yaml_json.h"
 #include "cli/up/dashboard_assets.h"
+#include "cli/up/manifest_directory.h"
 #include "cli/up/metrics_history.h"
 #include "controller/store/directory_store.h"
 #include "controller/store/events/directory_events.h"
@@ -208,6 +209,12 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
         {"spec", record.spec ? resources::ModelDeploymentSpecToJson(*record.spec) : json(nullptr)},
         {"status", nullptr}};
     if (!record.error.ok()) deployment["error"] = record.error.message();
+    // Where `tessera apply` keeps it; a file dropped into the directory by
+    // hand under another name is not named.
+    const std::filesystem::path manifest = ManifestDirectory(options_.paths.manifests()).PathOf(key);
+    if (std::error_code error; std::filesystem::exists(manifest, error)) {
+      deployment["manifest"] = manifest.string();
+    }
     StatusOr<std::string> text = ReadFile(store_.StatusPath(key));
     if (text.ok()) {
       StatusOr<json> object = YamlToJson(*text);
