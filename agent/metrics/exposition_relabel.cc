@@ -111,9 +111,9 @@ RelabelledExposition RelabelExposition(
       for (const auto& label : lexed.labels) {
         if (!first) sample += ',';
         first = false;
-        const bool clashes = std::any_of(labels.begin(), labels.end(), [&](const auto& added_label) {
-          return added_label.first == label.first;
-        });
+        const bool clashes =
+            std::any_of(labels.begin(), labels.end(),
+                        [&](const auto& added_label) { return added_label.first == label.first; });
         if (clashes) sample += "exported_";
         sample += label.first;
         sample += "=\"";

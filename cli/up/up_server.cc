@@ -39,18 +39,20 @@ void AnswerError(const std::shared_ptr<HttpExchange>& exchange, int status,
   Answer(exchange, status, json{{"error", message}});
 }
 
-// "a/b/c" -> {"a", "b", "c"}.
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    const size_t end = slash == std::string_view::npos ? path.size() : slash;
-    if (end > start) parts.emplace_back(path.substr(start, end - start));
+// "a/b%2Fc" -> {"a", "b/c"}: the path's segments, each decoded.
+StatusOr<std::vector<std::string>> PathSegments(std::string_view path) {
+  std::vector<std::string> segments;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    if (!segment.empty()) {
+      TESSERA_ASSIGN_OR_RETURN(std::string decoded, http::PercentDecode(segment));
+      segments.push_back(std::move(decoded));
+    }
     if (slash == std::string_view::npos) break;
-    start = slash + 1;
+    path.remove_prefix(slash + 1);
   }
-  return parts;
+  return segments;
 }
 
 }  // namespace
@@ -211,7 +213,8 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     if (!record.error.ok()) deployment["error"] = record.error.message();
     // Where `tessera apply` keeps it; a file dropped into the directory by
     // hand under another name is not named.
-    const std::filesystem::path manifest = ManifestDirectory(options_.paths.manifests()).PathOf(key);
+    const std::filesystem::path manifest =
+        ManifestDirectory(options_.paths.manifests()).PathOf(key);
     if (std::error_code error; std::filesystem::exists(manifest, error)) {
       deployment["manifest"] = manifest.string();
     }
@@ -280,9 +283,13 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
       AnswerError(exchange, 400, query.status().message());
       return;
     }
-    const std::vector<std::string> parts =
-        SplitPath(std::string_view(request.path).substr(kApiPrefix.size()));
-    HandleApi(exchange, parts, *query);
+    StatusOr<std::vector<std::string>> parts =
+        PathSegments(std::string_view(request.path).substr(kApiPrefix.size()));
+    if (!parts.ok()) {
+      AnswerError(exchange, 400, parts.status().message());
+      return;
+    }
+    HandleApi(exchange, *parts, *query);
   }
 
   void HandleApi(const std::shared_ptr<HttpExchange>& exchange,
