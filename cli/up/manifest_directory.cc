@@ -1,6 +1,7 @@
 #include "cli/up/manifest_directory.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "base/file.h"
@@ -31,7 +32,9 @@ Status ReadManifestFile(const fs::path& path, std::vector<ManifestObject>& objec
     const std::string source =
         path.string() + (documents->size() > 1 ? " document " + std::to_string(index + 1) : "");
     if (document.is_null()) continue;  // an empty document between "---"
-    if (!document.is_object() || document.value("kind", "") != resources::kModelDeploymentKind) {
+    // Compared as JSON: value("kind", "") would throw on a kind that is not a string.
+    if (!document.is_object() ||
+        document.value("kind", json()) != json(resources::kModelDeploymentKind)) {
       return InvalidArgumentError(source + ": kind: expected " +
                                   std::string(resources::kModelDeploymentKind));
     }
@@ -120,9 +123,14 @@ Status ManifestDirectory::Scale(const resources::ObjectKey& key, std::string_vie
   if (replicas < 0) return InvalidArgumentError("--replicas: must be 0 or more");
   json& spec = object["spec"];
   const std::string role_key(role);
-  if (!spec.contains(role_key) || !spec[role_key].is_object()) {
+  static constexpr std::array<std::string_view, 4> kRoles = {"worker", "prefill", "decode",
+                                                             "router"};
+  // Every deployment has a router, written out or defaulted (1 replica).
+  if (role_key == "router" && !spec.contains(role_key)) spec[role_key] = json::object();
+  if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end() || !spec.contains(role_key) ||
+      !spec[role_key].is_object()) {
     std::vector<std::string> roles;
-    for (const char* candidate : {"worker", "prefill", "decode", "router"}) {
+    for (const std::string_view candidate : kRoles) {
       if (spec.contains(candidate)) roles.emplace_back(candidate);
     }
     return InvalidArgumentError("--role: " + key.ToString() + " has no role " + Quote(role) +
@@ -145,10 +153,10 @@ Status ManifestDirectory::Delete(const resources::ObjectKey& key) const {
 
 bool ManifestDirectory::Empty() const {
   std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(directory_, error)) {
-    if (entry.is_regular_file() && IsManifestFile(entry.path())) return false;
-  }
-  return true;
+  fs::directory_iterator entries(directory_, error);
+  return std::ranges::none_of(entries, [](const fs::directory_entry& entry) {
+    return entry.is_regular_file() && IsManifestFile(entry.path());
+  });
 }
 
 ManifestObject QuickstartManifest(std::string_view engine_kind) {
