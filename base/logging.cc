@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <system_error>
 
 #include <fcntl.h>
@@ -95,7 +94,9 @@ void StderrLogSink::Write(std::string_view line) {
 
 StatusOr<std::shared_ptr<FileLogSink>> FileLogSink::Open(const std::string& path) {
   const int descriptor = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (descriptor < 0) return UnavailableError("opening " + path + ": " + std::strerror(errno));
+  if (descriptor < 0)
+    return UnavailableError("opening " + path + ": " +
+                            std::error_code(errno, std::generic_category()).message());
   return std::shared_ptr<FileLogSink>(new FileLogSink(descriptor));
 }
 

@@ -334,7 +334,7 @@ std::vector<CLI::App*> AddDeploymentCommands(CLI::App& app, DeploymentCommandFla
 
 int RunDeploymentCommand(const CLI::App& command, const DeploymentCommandFlags& flags,
                          std::ostream& out, std::ostream& err) {
-  const std::string name = command.get_name();
+  const std::string& name = command.get_name();
   const Command context(flags, out, err, name);
   if (name == "apply") return Apply(context);
   if (name == "get") return Get(context);

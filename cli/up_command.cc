@@ -1,7 +1,9 @@
 #include "cli/up_command.h"
 
+#include <array>
 #include <csignal>
 #include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include <fcntl.h>
@@ -200,7 +202,8 @@ int RunUpCommand(const UpFlags& flags, std::ostream& out, std::ostream& err) {
   out.flush();
   const pid_t daemon = fork();
   if (daemon < 0) {
-    err << "tessera up: fork: " << std::strerror(errno) << "\n";
+    err << "tessera up: fork: " << std::error_code(errno, std::generic_category()).message()
+        << "\n";
     return 1;
   }
   if (daemon == 0) {

@@ -193,14 +193,14 @@ void ControlPlane::Supervise(steady_clock::time_point now) {
   }
 }
 
-void ControlPlane::Stop(Child& child, seconds timeout) {
+void ControlPlane::StopController(seconds timeout) { StopChild(controller_, timeout); }
+void ControlPlane::StopAgent(seconds timeout) { StopChild(agent_, timeout); }
+
+void ControlPlane::StopChild(Child& child, seconds timeout) {
   StopProcess(child.identity, timeout);
   child.identity = {};
   // Supervise() must not bring it back.
   child.next_start = steady_clock::time_point::max();
 }
-
-void ControlPlane::StopController(seconds timeout) { Stop(controller_, timeout); }
-void ControlPlane::StopAgent(seconds timeout) { Stop(agent_, timeout); }
 
 }  // namespace tessera::cli

@@ -79,7 +79,7 @@ class ControlPlane {
   ProcessSpec ControllerSpec() const;
   Status Launch(Child& child, const ProcessSpec& spec);
   Status WaitForAgent(const Child& child) const;
-  void Stop(Child& child, std::chrono::seconds timeout);
+  static void StopChild(Child& child, std::chrono::seconds timeout);
   std::string LogTail(const Child& child) const;
 
   ControlPlaneOptions options_;

@@ -1,6 +1,7 @@
 #include "cli/up/startup_progress.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
 #include "base/strings.h"
@@ -96,6 +97,7 @@ std::vector<WorkerProgress> WorkerProgressOf(const json& overview) {
     }
   }
   std::vector<WorkerProgress> workers;
+  workers.reserve(progress.size());
   for (auto& [name, entry] : progress) workers.push_back(std::move(entry));
   return workers;
 }
@@ -135,7 +137,11 @@ std::string AwaitedBeforeServing(const json& overview) {
         listed_ready = listed_ready ||
                        (listed.value("id", "") == name && listed.value("state", "") == "ready");
       }
-      if (!listed_ready) return key + ": the agent's report of " + name;
+      if (!listed_ready) {
+        std::string awaited = key;
+        awaited.append(": the agent's report of ").append(name);
+        return awaited;
+      }
     }
   }
   return "";
@@ -148,8 +154,8 @@ StartupProgress::StartupProgress(std::ostream& out, bool terminal,
 void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time_point now) {
   const std::vector<WorkerProgress> workers = WorkerProgressOf(overview);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%6.1fs", elapsed);
+  std::array<char, 32> stamp{};
+  std::snprintf(stamp.data(), stamp.size(), "%6.1fs", elapsed);
   size_t name_width = 0;
   for (const WorkerProgress& worker : workers)
     name_width = std::max(name_width, worker.name.size());
@@ -181,7 +187,7 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
     const auto shown = shown_.find(worker.name);
     if (shown != shown_.end() && shown->second == worker.phase) continue;
     shown_[worker.name] = worker.phase;
-    out_ << stamp << line(worker) << "\n";
+    out_ << stamp.data() << line(worker) << "\n";
   }
   out_.flush();
 }

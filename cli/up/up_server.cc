@@ -103,7 +103,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   }
 
  private:
-  http::HttpClientRequest AgentRequest(std::string path) const {
+  http::HttpClientRequest AgentRequest(const std::string& path) const {
     http::HttpClientRequest request{.url = options_.agent_url + path};
     if (!options_.agent_token.empty()) {
       request.headers.push_back({"Authorization", "Bearer " + options_.agent_token});
@@ -116,14 +116,14 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     if (stopped_) return;
     std::weak_ptr<Impl> weak = weak_from_this();
     agent_client_.Fetch(AgentRequest("/v1/node"),
-                        [weak](StatusOr<http::HttpClientResponse> response) {
+                        [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self) return;
                           std::optional<json> body = self->AgentJson(response, "/v1/node");
                           if (body) self->node_ = std::move(*body);
                         });
     agent_client_.Fetch(AgentRequest("/v1/workers"),
-                        [weak](StatusOr<http::HttpClientResponse> response) {
+                        [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self) return;
                           std::optional<json> body = self->AgentJson(response, "/v1/workers");
@@ -147,7 +147,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     if (stopped_) return;
     std::weak_ptr<Impl> weak = weak_from_this();
     agent_client_.Fetch(AgentRequest("/metrics"),
-                        [weak](StatusOr<http::HttpClientResponse> response) {
+                        [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self || !response.ok()) return;
                           self->RecordMetrics(response->body);
@@ -295,7 +295,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   void HandleApi(const std::shared_ptr<HttpExchange>& exchange,
                  const std::vector<std::string>& parts,
                  const std::map<std::string, std::string>& query) {
-    const std::string_view resource = parts.empty() ? "" : parts[0];
+    const std::string resource = parts.empty() ? std::string() : parts[0];
     if (resource == "overview" && parts.size() == 1) {
       json overview = {{"stateDir", options_.paths.root.string()},
                        {"startedAt", options_.started_at},

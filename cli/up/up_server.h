@@ -15,15 +15,12 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/logging.h"
 #include "base/status.h"
 #include "cli/up/up_paths.h"
-
-namespace boost::asio {
-class io_context;
-}  // namespace boost::asio
 
 namespace tessera::cli {
 

@@ -37,10 +37,24 @@ int WaitForStopSignal(milliseconds timeout) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
-  const timespec wait{.tv_sec = timeout.count() / 1000,
-                      .tv_nsec = static_cast<long>(timeout.count() % 1000) * 1'000'000};
+  timespec wait{};
+  wait.tv_sec = static_cast<decltype(wait.tv_sec)>(timeout.count() / 1000);
+  wait.tv_nsec = static_cast<decltype(wait.tv_nsec)>((timeout.count() % 1000) * 1'000'000);
   const int signal = sigtimedwait(&signals, nullptr, &wait);
   return signal > 0 ? signal : 0;
+}
+
+std::string_view StopSignalName(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal";
+  }
 }
 
 http::HttpClientRequest AgentRequest(const std::string& method, const std::string& url,
@@ -227,7 +241,7 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
     }
   }
 
-  out << "\nStopping (" << strsignal(signal) << "): the controller" << std::endl;
+  out << "\nStopping (" << StopSignalName(signal) << "): the controller" << std::endl;
   control_plane.StopController(seconds(10));
   if (Status drained = DrainAllWorkers(control_plane.agent_url(), token, options.drain_grace,
                                        options.drain_grace + seconds(30), out);
