@@ -175,13 +175,10 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
                              logger.WithComponent("processes"));
   out << "Starting Tessera in " << options.paths.root.string() << " (GPU backend "
       << options.gpu_backend << ")" << std::endl;
-  if (Status started = control_plane.Start(previous); !started.ok()) {
-    out << "tessera up: " << started << std::endl;
-    return 1;
-  }
   StatusOr<std::vector<std::string>> tokens = ReadTokenFile(options.paths.token().string());
   const std::string token = tokens.ok() && !tokens->empty() ? tokens->front() : "";
 
+  // The API first: a taken port is refused before anything else starts.
   boost::asio::io_context io_context;
   const std::string started_at = FormatRfc3339(std::chrono::system_clock::now());
   StatusOr<std::unique_ptr<UpServer>> server =
@@ -196,8 +193,10 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
                       logger.WithComponent("api"));
   if (!server.ok()) {
     out << "tessera up: " << server.status() << std::endl;
-    control_plane.StopController(seconds(10));
-    control_plane.StopAgent(seconds(10));
+    return 1;
+  }
+  if (Status started = control_plane.Start(previous); !started.ok()) {
+    out << "tessera up: " << started << std::endl;
     return 1;
   }
   auto work = boost::asio::make_work_guard(io_context);
@@ -243,6 +242,14 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
 
   out << "\nStopping (" << StopSignalName(signal) << "): the controller" << std::endl;
   control_plane.StopController(seconds(10));
+  // The workers are drained through an agent; one that has just died is
+  // started again for that.
+  if (!IsAlive(control_plane.agent())) {
+    control_plane.StopAgent(seconds(1));
+    if (Status started = control_plane.StartAgentOnly(); !started.ok()) {
+      out << "tessera up: " << started << std::endl;
+    }
+  }
   if (Status drained = DrainAllWorkers(control_plane.agent_url(), token, options.drain_grace,
                                        options.drain_grace + seconds(30), out);
       !drained.ok()) {
