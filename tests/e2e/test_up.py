@@ -155,6 +155,26 @@ def test_the_cli_applies_scales_describes_and_deletes(up, tmp_path):
     up.command("down")
 
 
+def test_up_with_manifests_runs_those_instead_of_the_quickstart(up):
+    shown = up.up_detached("-f", os.path.join(SAMPLES, "llama-3.1-8b-sim.yaml")).stdout
+    assert "modeldeployment default/llama-8b-sim created\n" in shown
+    assert "quickstart" not in shown
+    names = [d["name"] for d in up.api("/api/v1/deployments")["items"]]
+    assert names == ["llama-8b-sim"]
+    assert up.command("endpoint").stdout.startswith("http://127.0.0.1:")
+    up.command("down")
+
+
+def test_a_manifest_that_does_not_parse_stops_up_before_anything_starts(up, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+                   "metadata: {name: x}\nspec: {model: {source: m}, engine: {kind: warp}}\n")
+    result = up.command(*up.up_args("-d", "-f", str(bad)), check=False)
+    assert result.returncode == 2
+    assert "bad.yaml" in result.stderr and "spec.engine.kind" in result.stderr
+    assert not os.path.exists(os.path.join(up.state_dir, "up.json"))
+
+
 def test_commands_without_a_running_up_say_so(up):
     result = up.command("get", "deployments", check=False)
     assert result.returncode == 1
