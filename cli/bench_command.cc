@@ -8,7 +8,6 @@
 #include <iostream>
 #include <sstream>
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -114,26 +113,20 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags) {
 // The id of the server's first model, as vLLM's benchmark does without
 // --model.
 StatusOr<std::string> FirstServedModel(const bench::LoadOptions& load) {
-  boost::asio::io_context io_context;
-  http::HttpClient client(io_context, {.connect_timeout = std::chrono::seconds(10),
-                                       .read_timeout = std::chrono::seconds(30)});
-  http::HttpClientRequest request{.url = load.base_url + "/v1/models", .headers = load.headers};
-  StatusOr<std::string> model = UnavailableError("no answer");
-  client.Fetch(request, [&](StatusOr<http::HttpClientResponse> response) {
-    if (!response.ok()) {
-      model = response.status();
-      return;
-    }
-    StatusOr<nlohmann::json> body = ParseJson(response->body);
-    if (body.ok() && body->contains("data") && (*body)["data"].is_array() &&
-        !(*body)["data"].empty() && (*body)["data"][0].contains("id") &&
-        (*body)["data"][0]["id"].is_string()) {
-      model = (*body)["data"][0]["id"].get<std::string>();
-    } else {
-      model = InvalidArgumentError("GET /v1/models listed no model");
-    }
-  });
-  io_context.run();
+  StatusOr<http::HttpClientResponse> response = http::FetchAndWait(
+      {.url = load.base_url + "/v1/models", .headers = load.headers},
+      {.connect_timeout = std::chrono::seconds(10), .read_timeout = std::chrono::seconds(30)});
+  StatusOr<std::string> model = InvalidArgumentError("GET /v1/models listed no model");
+  if (!response.ok()) {
+    model = response.status();
+  } else if (response->status != 200) {
+    model = UnavailableError("GET /v1/models: HTTP " + std::to_string(response->status));
+  } else if (StatusOr<nlohmann::json> body = ParseJson(response->body);
+             body.ok() && body->contains("data") && (*body)["data"].is_array() &&
+             !(*body)["data"].empty() && (*body)["data"][0].contains("id") &&
+             (*body)["data"][0]["id"].is_string()) {
+    model = (*body)["data"][0]["id"].get<std::string>();
+  }
   if (!model.ok()) return model.status().WithContext("--model not given, and asking the server");
   return model;
 }

@@ -43,15 +43,6 @@ std::string NodeName() {
 // The kernel driver's compute interface exists where AMD GPUs can run.
 std::string DetectGpuBackend() { return fs::exists("/dev/kfd") ? "rocm-smi" : "sim"; }
 
-void BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
 // Writes what -f names (or, with nothing given and nothing applied yet, the
 // quickstart) into the manifests directory.
 Status ApplyForUp(const std::vector<ManifestObject>& manifests, const UpPaths& paths,

@@ -11,6 +11,7 @@
 #include "base/numbers.h"
 #include "base/strings.h"
 #include "base/yaml_json.h"
+#include "cli/up/agent_request.h"
 #include "cli/up/dashboard_assets.h"
 #include "cli/up/manifest_directory.h"
 #include "cli/up/metrics_history.h"
@@ -103,26 +104,22 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   }
 
  private:
-  http::HttpClientRequest AgentRequest(const std::string& path) const {
-    http::HttpClientRequest request{.url = options_.agent_url + path};
-    if (!options_.agent_token.empty()) {
-      request.headers.push_back({"Authorization", "Bearer " + options_.agent_token});
-    }
-    return request;
+  http::HttpClientRequest AgentGet(const std::string& path) const {
+    return AgentRequest("GET", options_.agent_url + path, options_.agent_token);
   }
 
   // The agent's node and workers, every poll period.
   void Poll() {
     if (stopped_) return;
     std::weak_ptr<Impl> weak = weak_from_this();
-    agent_client_.Fetch(AgentRequest("/v1/node"),
+    agent_client_.Fetch(AgentGet("/v1/node"),
                         [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self) return;
                           std::optional<json> body = self->AgentJson(response, "/v1/node");
                           if (body) self->node_ = std::move(*body);
                         });
-    agent_client_.Fetch(AgentRequest("/v1/workers"),
+    agent_client_.Fetch(AgentGet("/v1/workers"),
                         [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self) return;
@@ -146,7 +143,7 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
   void PollMetrics() {
     if (stopped_) return;
     std::weak_ptr<Impl> weak = weak_from_this();
-    agent_client_.Fetch(AgentRequest("/metrics"),
+    agent_client_.Fetch(AgentGet("/metrics"),
                         [weak](const StatusOr<http::HttpClientResponse>& response) {
                           std::shared_ptr<Impl> self = weak.lock();
                           if (!self || !response.ok()) return;
@@ -366,16 +363,15 @@ class UpServer::Impl : public std::enable_shared_from_this<UpServer::Impl> {
     if (const auto tail = query.find("tail"); tail != query.end()) {
       path += "?tail=" + http::PercentEncode(tail->second);
     }
-    agent_client_.Fetch(
-        AgentRequest(path), [exchange](StatusOr<http::HttpClientResponse> response) {
-          if (!response.ok()) {
-            // The agent's own answer (404 for an unknown worker) passes through.
-            const int status = response.status().code() == StatusCode::kNotFound ? 404 : 502;
-            AnswerError(exchange, status, response.status().message());
-            return;
-          }
-          (void)exchange->Respond(HttpResponse::Text(200, std::move(response->body)));
-        });
+    agent_client_.Fetch(AgentGet(path), [exchange](StatusOr<http::HttpClientResponse> response) {
+      if (!response.ok()) {
+        // The agent's own answer (404 for an unknown worker) passes through.
+        const int status = response.status().code() == StatusCode::kNotFound ? 404 : 502;
+        AnswerError(exchange, status, response.status().message());
+        return;
+      }
+      (void)exchange->Respond(HttpResponse::Text(200, std::move(response->body)));
+    });
   }
 
   boost::asio::io_context& io_context_;

@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "base/time_format.h"
 #include "base/yaml_json.h"
+#include "cli/up/agent_request.h"
 #include "cli/up/control_plane.h"
 #include "cli/up/printers/resource_printer.h"
 #include "cli/up/up_server.h"
@@ -29,14 +30,19 @@ using std::chrono::steady_clock;
 
 constexpr milliseconds kTick{250};
 
-// Waits up to `timeout` for SIGINT, SIGTERM or SIGHUP (blocked by the
-// caller); the signal, or 0.
-int WaitForStopSignal(milliseconds timeout) {
+sigset_t StopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+// Waits up to `timeout` for a stop signal (blocked by BlockStopSignals());
+// the signal, or 0.
+int WaitForStopSignal(milliseconds timeout) {
+  const sigset_t signals = StopSignals();
   timespec wait{};
   wait.tv_sec = static_cast<decltype(wait.tv_sec)>(timeout.count() / 1000);
   wait.tv_nsec = static_cast<decltype(wait.tv_nsec)>((timeout.count() % 1000) * 1'000'000);
@@ -57,13 +63,6 @@ std::string_view StopSignalName(int signal) {
   }
 }
 
-http::HttpClientRequest AgentRequest(const std::string& method, const std::string& url,
-                                     const std::string& token) {
-  http::HttpClientRequest request{.method = method, .url = url};
-  if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
-  return request;
-}
-
 StatusOr<json> FetchAgentWorkers(const std::string& agent_url, const std::string& token) {
   TESSERA_ASSIGN_OR_RETURN(
       http::HttpClientResponse response,
@@ -77,6 +76,11 @@ StatusOr<json> FetchAgentWorkers(const std::string& agent_url, const std::string
 }
 
 }  // namespace
+
+void BlockStopSignals() {
+  const sigset_t signals = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
 
 StatusOr<json> FetchApiJson(const std::string& api_url, std::string_view path) {
   StatusOr<http::HttpClientResponse> response =

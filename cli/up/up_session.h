@@ -40,12 +40,16 @@ struct UpOptions {
   std::chrono::seconds drain_grace{10};
 };
 
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and in every
+// thread it starts afterwards, for RunUpSession() to take them in turn.
+// Call it before any thread is started.
+void BlockStopSignals();
+
 // Runs until a stop signal, then stops everything. `previous` is the record
 // of an earlier `up` that is gone (its orphaned agent and controller are
 // replaced; its workers re-adopted). Progress and the status table go to
-// `out`; `terminal` redraws progress in place. The caller has blocked
-// SIGINT, SIGTERM and SIGHUP in every thread (they are taken with
-// sigtimedwait). Returns the exit status.
+// `out`; `terminal` redraws progress in place. The caller has called
+// BlockStopSignals(). Returns the exit status.
 int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& previous,
                  std::ostream& out, bool terminal);
 
