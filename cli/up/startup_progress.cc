@@ -156,9 +156,22 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   std::array<char, 32> stamp{};
   std::snprintf(stamp.data(), stamp.size(), "%6.1fs", elapsed);
+  auto where = [](const WorkerProgress& worker) {
+    return worker.partitions == "-" ? std::string("no partition")
+                                    : "partition " + worker.partitions;
+  };
   size_t name_width = 0;
-  for (const WorkerProgress& worker : workers)
+  size_t role_width = 0;
+  size_t where_width = 0;
+  for (const WorkerProgress& worker : workers) {
     name_width = std::max(name_width, worker.name.size());
+    role_width = std::max(role_width, worker.role.size());
+    where_width = std::max(where_width, where(worker).size());
+  }
+  auto padded = [](std::string text, size_t width) {
+    text.resize(std::max(width, text.size()), ' ');
+    return text;
+  };
   auto line = [&](const WorkerProgress& worker) {
     std::string trail;
     for (WorkerPhase phase = WorkerPhase::kPlaced; phase <= worker.phase;
@@ -166,11 +179,9 @@ void StartupProgress::Show(const json& overview, std::chrono::steady_clock::time
       if (!trail.empty()) trail += " → ";
       trail += WorkerPhaseName(phase);
     }
-    std::string text =
-        "  " + worker.name + std::string(name_width - worker.name.size(), ' ') + "  " +
-        worker.role + std::string(8 - std::min<size_t>(8, worker.role.size()), ' ') +
-        (worker.partitions == "-" ? "no partition " : "partition " + worker.partitions) + "  " +
-        trail;
+    std::string text = "  " + padded(worker.name, name_width) + "  " +
+                       padded(worker.role, role_width) + "  " + padded(where(worker), where_width) +
+                       "  " + trail;
     if (!worker.detail.empty()) text += " (" + worker.detail + ")";
     return text;
   };

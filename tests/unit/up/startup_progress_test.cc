@@ -237,10 +237,10 @@ TEST_F(StartupProgressTest, OutsideATerminalPrintsOneLinePerChange) {
   StartupProgress progress(out_, /*terminal=*/false, start_);
   progress.Show(PlacedOverview(), start_ + milliseconds(1500));
   EXPECT_EQ(out_.str(),
-            "   1.5s  default.llama-8b.decode-3b4fd96e-0   decode  partition 1  placed\n"
-            "   1.5s  default.llama-8b.decode-3b4fd96e-1   decode  partition 2  placed\n"
-            "   1.5s  default.llama-8b.prefill-84ef8595-0  prefill partition 0  placed\n"
-            "   1.5s  default.llama-8b.router-2504e49b-0   router  no partition   placed\n");
+            "   1.5s  default.llama-8b.decode-3b4fd96e-0   decode   partition 1   placed\n"
+            "   1.5s  default.llama-8b.decode-3b4fd96e-1   decode   partition 2   placed\n"
+            "   1.5s  default.llama-8b.prefill-84ef8595-0  prefill  partition 0   placed\n"
+            "   1.5s  default.llama-8b.router-2504e49b-0   router   no partition  placed\n");
 
   out_.str("");
   progress.Show(PlacedOverview(), start_ + milliseconds(2000));
@@ -255,21 +255,21 @@ TEST_F(StartupProgressTest, OutsideATerminalPrintsOneLinePerChange) {
   overview["workers"].erase(2);  // the prefill worker: still only placed
   progress.Show(overview, start_ + milliseconds(12'300));
   EXPECT_EQ(out_.str(),
-            "  12.3s  default.llama-8b.decode-3b4fd96e-0   decode  partition 1  "
+            "  12.3s  default.llama-8b.decode-3b4fd96e-0   decode   partition 1   "
             "placed → starting (backoff: exit code 1)\n"
-            "  12.3s  default.llama-8b.decode-3b4fd96e-1   decode  partition 2  "
+            "  12.3s  default.llama-8b.decode-3b4fd96e-1   decode   partition 2   "
             "placed → starting → loading\n");
 
   out_.str("");
   progress.Show(ServingOverview(), start_ + milliseconds(20'000));
   EXPECT_EQ(out_.str(),
-            "  20.0s  default.llama-8b.decode-3b4fd96e-0   decode  partition 1  "
+            "  20.0s  default.llama-8b.decode-3b4fd96e-0   decode   partition 1   "
             "placed → starting → loading → ready\n"
-            "  20.0s  default.llama-8b.decode-3b4fd96e-1   decode  partition 2  "
+            "  20.0s  default.llama-8b.decode-3b4fd96e-1   decode   partition 2   "
             "placed → starting → loading → ready\n"
-            "  20.0s  default.llama-8b.prefill-84ef8595-0  prefill partition 0  "
+            "  20.0s  default.llama-8b.prefill-84ef8595-0  prefill  partition 0   "
             "placed → starting → loading → ready\n"
-            "  20.0s  default.llama-8b.router-2504e49b-0   router  no partition   "
+            "  20.0s  default.llama-8b.router-2504e49b-0   router   no partition  "
             "placed → starting → loading → ready\n");
 }
 
@@ -277,10 +277,10 @@ TEST_F(StartupProgressTest, OnATerminalRedrawsTheBlockInPlace) {
   StartupProgress progress(out_, /*terminal=*/true, start_);
   progress.Show(PlacedOverview(), start_ + milliseconds(1500));
   EXPECT_EQ(out_.str(),
-            "\x1b[2K  default.llama-8b.decode-3b4fd96e-0   decode  partition 1  placed\n"
-            "\x1b[2K  default.llama-8b.decode-3b4fd96e-1   decode  partition 2  placed\n"
-            "\x1b[2K  default.llama-8b.prefill-84ef8595-0  prefill partition 0  placed\n"
-            "\x1b[2K  default.llama-8b.router-2504e49b-0   router  no partition   placed\n"
+            "\x1b[2K  default.llama-8b.decode-3b4fd96e-0   decode   partition 1   placed\n"
+            "\x1b[2K  default.llama-8b.decode-3b4fd96e-1   decode   partition 2   placed\n"
+            "\x1b[2K  default.llama-8b.prefill-84ef8595-0  prefill  partition 0   placed\n"
+            "\x1b[2K  default.llama-8b.router-2504e49b-0   router   no partition  placed\n"
             "\x1b[J");
 
   // Unchanged, it is redrawn all the same: up over the 4 lines, each cleared.
@@ -290,9 +290,9 @@ TEST_F(StartupProgressTest, OnATerminalRedrawsTheBlockInPlace) {
   progress.Show(overview, start_ + milliseconds(2000));
   EXPECT_EQ(out_.str(),
             "\x1b[4F"
-            "\x1b[2K  default.llama-8b.decode-3b4fd96e-0   decode  partition 1  placed\n"
-            "\x1b[2K  default.llama-8b.decode-3b4fd96e-1   decode  partition 2  placed\n"
-            "\x1b[2K  default.llama-8b.prefill-84ef8595-0  prefill partition 0  placed\n"
+            "\x1b[2K  default.llama-8b.decode-3b4fd96e-0   decode   partition 1  placed\n"
+            "\x1b[2K  default.llama-8b.decode-3b4fd96e-1   decode   partition 2  placed\n"
+            "\x1b[2K  default.llama-8b.prefill-84ef8595-0  prefill  partition 0  placed\n"
             "\x1b[J");
 
   out_.str("");
