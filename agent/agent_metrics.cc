@@ -17,6 +17,7 @@ std::vector<ClientMetric::Label> WorkerLabels(const WorkerStatus& worker,
                                               const std::string& hostname) {
   return {{"deployment", worker.spec.deployment},
           {"hostname", hostname},
+          {"namespace", worker.spec.namespace_name},
           {"partition", Join(worker.spec.partitions, ",")},
           {"role", std::string(wire::WorkerRoleName(worker.spec.role))},
           {"worker", worker.id}};

@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "base/numbers.h"
+#include "base/host_port.h"
 #include "base/units.h"
 
 namespace tessera::agent {
@@ -74,17 +74,9 @@ StatusOr<AgentOptions> ParseAgentOptions(const std::vector<std::string>& args, s
   } catch (const CLI::ParseError& error) {
     return InvalidArgumentError(error.what());
   }
-  const size_t colon = listen.rfind(':');
-  const std::optional<int> port =
-      colon == std::string::npos ? std::nullopt : ParseInteger<int>(listen.substr(colon + 1));
-  if (!port || colon == 0) {
-    return InvalidArgumentError("--listen: expected host:port, got \"" + listen + "\"");
-  }
-  if (*port < 0 || *port > 65535) {
-    return InvalidArgumentError("--listen: port " + std::to_string(*port) + " out of range");
-  }
-  options.listen_host = listen.substr(0, colon);
-  options.listen_port = *port;
+  TESSERA_ASSIGN_OR_RETURN(const HostPort address, ParseHostPort("--listen", listen));
+  options.listen_host = address.host;
+  options.listen_port = address.port;
   for (auto [flag, text, out] :
        {std::tuple{"--idle-timeout", &idle_timeout, &options.idle_timeout},
         std::tuple{"--request-timeout", &request_timeout, &options.request_timeout}}) {

@@ -161,6 +161,7 @@ int Run(const agent::AgentOptions& options) {
       // secret to distribute, and a router on this node trusts whom its
       // agent trusts.
       .admin_token_file = options.no_auth ? std::string() : AbsolutePath(options.token_file),
+      .hostname = hostname,
       .advertise_host = options.advertise_host.empty() ? hostname : options.advertise_host,
       .scrape_period = config->scrape_period,
       .scrape_timeout = config->scrape_timeout,

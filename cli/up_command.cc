@@ -12,7 +12,7 @@
 
 #include "base/bearer_token.h"
 #include "base/environment.h"
-#include "base/numbers.h"
+#include "base/host_port.h"
 #include "base/strings.h"
 #include "cli/up/control_plane.h"
 #include "cli/up/manifest_directory.h"
@@ -105,7 +105,8 @@ CLI::App* AddUpCommand(CLI::App& app, UpFlags& flags) {
                  "State directory (default: $TESSERA_HOME, $XDG_STATE_HOME/tessera or "
                  "~/.local/state/tessera)");
   up->add_option("--listen", flags.listen,
-                 "Dashboard and API address; the agent takes the next port")
+                 "Dashboard and API address; the agent takes the next port and the "
+                 "controller's metrics the one after")
       ->capture_default_str();
   up->add_option("--gpu-backend", flags.gpu_backend,
                  "auto (rocm-smi when /dev/kfd exists, else sim), sim or rocm-smi")
@@ -136,12 +137,14 @@ int RunUpCommand(const UpFlags& flags, std::ostream& out, std::ostream& err) {
     err << "tessera up: " << paths.status().message() << "\n";
     return 2;
   }
-  const size_t colon = flags.listen.rfind(':');
-  const std::optional<int> port =
-      colon == std::string::npos ? std::nullopt : ParseInteger<int>(flags.listen.substr(colon + 1));
-  if (!port || *port <= 0 || *port >= 65535 || colon == 0) {
-    err << "tessera up: --listen: expected HOST:PORT with a port below 65535, got "
-        << Quote(flags.listen) << "\n";
+  // The agent and the controller's metrics take the next two ports.
+  StatusOr<HostPort> listen = ParseHostPort("--listen", flags.listen);
+  if (listen.ok() && (listen->port == 0 || listen->port > 65533)) {
+    listen = InvalidArgumentError("--listen: the port must be from 1 to 65533, got " +
+                                  std::to_string(listen->port));
+  }
+  if (!listen.ok()) {
+    err << "tessera up: " << listen.status().message() << "\n";
     return 2;
   }
   StatusOr<std::vector<ManifestObject>> manifests = ReadManifests(flags.files);
@@ -180,8 +183,8 @@ int RunUpCommand(const UpFlags& flags, std::ostream& out, std::ostream& err) {
 
   const UpOptions options{.paths = *paths,
                           .binary_directory = BinaryDirectory(),
-                          .listen_host = flags.listen.substr(0, colon),
-                          .listen_port = *port,
+                          .listen_host = listen->host,
+                          .listen_port = listen->port,
                           .gpu_backend = backend,
                           .sim_topology = flags.sim_topology,
                           .node_name = NodeName()};

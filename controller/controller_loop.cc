@@ -3,11 +3,14 @@
 namespace tessera::controller {
 
 ControllerLoop::ControllerLoop(DeploymentStore& store, FleetMonitor& fleet,
-                               DeploymentReconciler& reconciler, const Clock& clock,
-                               std::chrono::milliseconds poll_period, Logger logger)
+                               DeploymentReconciler& reconciler, ControllerMetrics& metrics,
+                               const Clock& clock, std::chrono::milliseconds poll_period,
+                               Logger logger)
     : store_(store),
       fleet_(fleet),
       reconciler_(reconciler),
+      metrics_(metrics),
+      clock_(clock),
       poll_period_(poll_period),
       logger_(std::move(logger)),
       queue_(clock) {}
@@ -78,7 +81,9 @@ void ControllerLoop::Work() {
     fleet_polled_changed_.wait(lock, [this] { return stopping_ || fleet_polled_; });
   }
   while (std::optional<resources::ObjectKey> key = queue_.Get()) {
+    const auto started = clock_.Now();
     const ReconcileResult result = reconciler_.Reconcile(*key);
+    metrics_.RecordReconcile(result.status.ok(), clock_.Now() - started);
     if (result.status.ok()) {
       queue_.Forget(*key);
       if (result.requeue_after) queue_.AddAfter(*key, *result.requeue_after);

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "controller/fleet/fleet_monitor.h"
+#include "controller/metrics/controller_metrics.h"
 #include "controller/queue/work_queue.h"
 #include "controller/reconciler/deployment_reconciler.h"
 #include "controller/store/deployment_store.h"
@@ -25,9 +26,11 @@ namespace tessera::controller {
 
 class ControllerLoop {
  public:
-  // Not owned; all must outlive the loop.
+  // Not owned; all must outlive the loop. Every pass is counted and timed
+  // in `metrics`.
   ControllerLoop(DeploymentStore& store, FleetMonitor& fleet, DeploymentReconciler& reconciler,
-                 const Clock& clock, std::chrono::milliseconds poll_period, Logger logger);
+                 ControllerMetrics& metrics, const Clock& clock,
+                 std::chrono::milliseconds poll_period, Logger logger);
   ControllerLoop(const ControllerLoop&) = delete;
   ControllerLoop& operator=(const ControllerLoop&) = delete;
   ~ControllerLoop();
@@ -44,6 +47,8 @@ class ControllerLoop {
   DeploymentStore& store_;
   FleetMonitor& fleet_;
   DeploymentReconciler& reconciler_;
+  ControllerMetrics& metrics_;
+  const Clock& clock_;
   std::chrono::milliseconds poll_period_;
   Logger logger_;
   WorkQueue queue_;

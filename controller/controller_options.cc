@@ -66,6 +66,9 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
   app.add_option("--identity", options.identity,
                  "Holder identity in the lease, stable across restarts and distinct between "
                  "replicas (default: the hostname, i.e. the pod name)");
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "Serve /metrics, /healthz and /readyz at HOST:PORT (:8080: every interface)");
   app.add_option("--log-level", options.log_level)
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();
@@ -98,6 +101,10 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         agent_change_wait);
   }
   options.agent_change_wait = std::chrono::duration_cast<std::chrono::seconds>(*change_wait);
+  if (!metrics_listen.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(options.metrics_listen,
+                             ParseHostPort("--metrics-listen", metrics_listen));
+  }
   if (!options.manifests_directory.empty() && options.agents.empty()) {
     return InvalidArgumentError("--agent: at least one is needed with --manifests");
   }

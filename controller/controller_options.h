@@ -4,9 +4,11 @@
 #define TESSERA_CONTROLLER_CONTROLLER_OPTIONS_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/host_port.h"
 #include "base/status.h"
 #include "controller/fleet/node_source.h"
 
@@ -33,6 +35,8 @@ struct ControllerOptions {
   std::string lease_name = "tessera-controller";
   std::string identity;  // empty: kube::DefaultLeaderIdentity(), the hostname
   std::string log_level = "info";
+  // Where /metrics, /healthz and /readyz are served; none when unset.
+  std::optional<HostPort> metrics_listen{};
 };
 
 // Errors (exit code 2) name the flag; --help sets `help` and returns

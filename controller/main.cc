@@ -21,6 +21,9 @@
 //     their handlers only queue keys or update caches under their own locks.
 //   - cpprestsdk's pool, on which HTTP requests (to the agents and the API
 //     server) complete; callers wait on them with a deadline.
+//   - With --metrics-listen, the metrics server's thread, which reads
+//     ControllerMetrics (and through it the store and the fleet's snapshot)
+//     under their own locks.
 //   - With leader election, one thread started when leadership is won that
 //     starts the sources and the loop off the elector's thread (which must
 //     keep renewing); main joins it.
@@ -42,6 +45,7 @@
 #include "controller/controller_options.h"
 #include "controller/fleet/fleet_monitor.h"
 #include "controller/fleet/gpu_node_source.h"
+#include "controller/metrics/metrics_server.h"
 #include "controller/reconciler/deployment_reconciler.h"
 #include "controller/store/directory_store.h"
 #include "controller/store/kube_store.h"
@@ -64,6 +68,17 @@ int WaitForSignal() {
   return signal;
 }
 
+// Serves --metrics-listen, when given, until the result is destroyed: a
+// null result when not given. /readyz answers while `ready` is set.
+StatusOr<std::unique_ptr<controller::MetricsServer>> ServeMetrics(
+    const controller::ControllerOptions& options, const controller::ControllerMetrics& metrics,
+    const std::atomic<bool>& ready, const tessera::Logger& logger) {
+  if (!options.metrics_listen) return std::unique_ptr<controller::MetricsServer>();
+  return controller::MetricsServer::Start(
+      *options.metrics_listen, metrics, [&ready] { return ready.load(); },
+      logger.WithComponent("metrics"));
+}
+
 // The embedded default: manifests from a directory, agents from the flags.
 int RunWithDirectory(const controller::ControllerOptions& options, controller::AgentApi& agents,
                      controller::RouterApi& routers, const tessera::Logger& logger) {
@@ -78,16 +93,30 @@ int RunWithDirectory(const controller::ControllerOptions& options, controller::A
   controller::DeploymentReconciler reconciler(store, fleet, agents, routers, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
-  controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
+  controller::ControllerMetrics metrics;
+  controller::ControllerLoop loop(store, fleet, reconciler, metrics, clock, options.poll_period,
+                                  logger);
+  std::atomic<bool> ready{false};
+  StatusOr<std::unique_ptr<controller::MetricsServer>> server =
+      ServeMetrics(options, metrics, ready, logger);
+  if (!server.ok()) {
+    std::cerr << "tessera-controller: " << server.status().message() << "\n";
+    return 2;
+  }
   if (Status started = loop.Start(); !started.ok()) {
     std::cerr << "tessera-controller: " << started.message() << "\n";
     return 1;
   }
+  // Without a lease to win, this process is the only one acting.
+  metrics.ObserveFrom(&store, &fleet);
+  metrics.SetLeading(true);
+  ready = true;
   logger.Info("controller running", {{"store", "directory"},
                                      {"manifests", options.manifests_directory},
                                      {"agents", static_cast<int>(options.agents.size())}});
   const int signal = WaitForSignal();
   logger.Info("shutting down; workers keep running", {{"signal", signal}});
+  *server = nullptr;
   loop.Stop();
   return 0;
 }
@@ -124,7 +153,19 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
   controller::DeploymentReconciler reconciler(store, fleet, agents, routers, clock,
                                               {.controller_name = options.name},
                                               logger.WithComponent("reconciler"));
-  controller::ControllerLoop loop(store, fleet, reconciler, clock, options.poll_period, logger);
+  controller::ControllerMetrics metrics;
+  metrics.ObserveFrom(&store, &fleet);
+  controller::ControllerLoop loop(store, fleet, reconciler, metrics, clock, options.poll_period,
+                                  logger);
+  // Ready from the start: a replica waiting for the lease is a ready
+  // standby, and its probes must pass while it waits.
+  const std::atomic<bool> ready{true};
+  StatusOr<std::unique_ptr<controller::MetricsServer>> server =
+      ServeMetrics(options, metrics, ready, logger);
+  if (!server.ok()) {
+    std::cerr << "tessera-controller: " << server.status().message() << "\n";
+    return 2;
+  }
 
   std::atomic<bool> shutting_down{false};
   std::atomic<bool> lost_leadership{false};
@@ -136,7 +177,9 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
     if (!nodes.WaitForSync(std::chrono::seconds(30))) {
       logger.Warning("GPUNodes not listed yet; starting anyway", {});
     }
-    return loop.Start();
+    TESSERA_RETURN_IF_ERROR(loop.Start());
+    metrics.SetLeading(true);
+    return tessera::OkStatus();
   };
   std::unique_ptr<tessera::kube::LeaderElector> elector;
   std::thread starter;
@@ -161,6 +204,7 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
                  },
              .on_stopped_leading =
                  [&] {
+                   metrics.SetLeading(false);
                    if (shutting_down) return;
                    // Another replica may be acting already: stop at once and
                    // let the process supervisor restart this one as a
@@ -194,6 +238,7 @@ int RunWithKubernetes(const controller::ControllerOptions& options, controller::
   shutting_down = !lost_leadership;
   logger.Info("shutting down; workers keep running", {{"signal", signal}});
   if (starter.joinable()) starter.join();
+  *server = nullptr;
   loop.Stop();
   nodes.Stop();
   if (elector) elector->Stop();

@@ -116,9 +116,11 @@ Supervisor::WorkerPointer Supervisor::MakeWorker(const std::string& id, wire::Wo
   worker->timer = timers_.MakeTimer();
   worker->metrics =
       scraper_.Add(id, {{"worker", id},
+                        {"namespace", worker->spec.namespace_name},
                         {"deployment", worker->spec.deployment},
                         {"role", std::string(wire::WorkerRoleName(worker->spec.role))},
-                        {"partition", Join(worker->spec.partitions, ",")}});
+                        {"partition", Join(worker->spec.partitions, ",")},
+                        {"hostname", options_.hostname}});
   return worker;
 }
 

@@ -56,6 +56,9 @@ struct SupervisorOptions {
   // The agent's own token file, which routers' admin APIs take too (empty
   // when the agent runs without a token).
   std::string admin_token_file{};
+  // The node's name in the labels of the workers' engine metrics, as in
+  // the agent's own.
+  std::string hostname{};
   // Host in worker URLs: how the controller and router reach this node.
   std::string advertise_host = "127.0.0.1";
   // Engine /metrics scrapes (merged into the agent's /metrics), the GPU

@@ -98,7 +98,8 @@ ProcessSpec ControlPlane::ControllerSpec() const {
   const UpPaths& paths = options_.paths;
   return {.argv = {(options_.binary_directory / "tessera-controller").string(), "--manifests",
                    paths.manifests().string(), "--agent", options_.node_name + "=" + agent_url(),
-                   "--agent-token-file", paths.token().string()},
+                   "--agent-token-file", paths.token().string(), "--metrics-listen",
+                   options_.agent_host + ":" + std::to_string(options_.controller_metrics_port)},
           .log_path = (paths.logs() / "controller.log").string()};
 }
 

@@ -37,6 +37,8 @@ struct ControlPlaneOptions {
   std::string node_name{};  // the agent's hostname and the controller's node
   std::string agent_host = "127.0.0.1";
   int agent_port = 8481;
+  // The controller's /metrics, /healthz and /readyz, on agent_host.
+  int controller_metrics_port = 8482;
   std::chrono::seconds agent_ready_timeout{30};
 };
 

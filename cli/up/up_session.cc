@@ -175,7 +175,8 @@ int RunUpSession(const UpOptions& options, const std::optional<UpInstance>& prev
                               .sim_topology = options.sim_topology,
                               .node_name = options.node_name,
                               .agent_host = options.listen_host,
-                              .agent_port = options.listen_port + 1},
+                              .agent_port = options.listen_port + 1,
+                              .controller_metrics_port = options.listen_port + 2},
                              logger.WithComponent("processes"));
   out << "Starting Tessera in " << options.paths.root.string() << " (GPU backend "
       << options.gpu_backend << ")" << std::endl;

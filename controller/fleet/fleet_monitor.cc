@@ -129,6 +129,7 @@ void FleetMonitor::Update(NodeState& state, const NodeEndpoint& endpoint, bool u
                           std::vector<std::shared_ptr<const NodeView>>& health_changed) {
   auto view = std::make_shared<NodeView>();
   if (result.ok()) {
+    if (state.view) view->failed_polls = state.view->failed_polls;
     AgentObservation& observation = *result;
     view->health = NodeHealth::kReachable;
     view->last_seen = now;
@@ -141,6 +142,7 @@ void FleetMonitor::Update(NodeState& state, const NodeEndpoint& endpoint, bool u
     // The last observation stands in for the silent node.
     if (state.view) *view = *state.view;
     view->last_error = result.status().message();
+    ++view->failed_polls;
     const auto silent_since = view->last_seen.value_or(state.first_known);
     if (now - silent_since >= options_.node_lost_timeout) {
       view->health = NodeHealth::kLost;

@@ -54,6 +54,9 @@ struct NodeView {
   std::map<std::string, std::string> labels{};
   NodeHealth health = NodeHealth::kUnknown;
   std::string last_error{};
+  // Polls the agent has not answered since the controller started: a
+  // counter, for the controller's metrics.
+  uint64_t failed_polls = 0;
   // When the agent last answered; nullopt when it never has.
   std::optional<std::chrono::steady_clock::time_point> last_seen{};
   std::vector<GpuView> gpus{};

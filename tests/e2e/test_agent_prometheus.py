@@ -109,5 +109,10 @@ def test_prometheus_scrapes_gpu_worker_and_engine_metrics(agent, prometheus):
     # The engine's own model_name label is kept beside the agent's.
     assert requests[0]["metric"]["model_name"] == "llama-8b"
     assert requests[0]["metric"]["job"] == "tessera-agent"
+    # The deployment's namespace and the node, so dashboards filter engine
+    # series as they filter the agent's own.
+    assert requests[0]["metric"]["namespace"] == "default"
+    assert requests[0]["metric"]["hostname"] == state[0]["metric"]["hostname"]
+    assert state[0]["metric"]["namespace"] == "default"
     sglang = wait_for_series(prometheus, 'sglang:num_running_reqs{worker="llama-1",partition="5"}')
     assert sglang

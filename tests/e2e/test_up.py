@@ -5,6 +5,7 @@ serves, the CLI acting on it, re-adoption of running workers by the next
 import json
 import os
 import signal
+import urllib.request
 
 import openai
 import pytest
@@ -51,6 +52,12 @@ def test_foreground_up_serves_the_quickstart_and_ctrl_c_leaves_no_process(up):
         {"prefill": 1, "decode": 2, "router": 1}
     held = [p for gpu in overview["nodes"][0]["gpus"] for p in gpu["partitions"] if p["worker"]]
     assert len(held) == 3, "1 prefill and 2 decode workers hold a CPX partition each"
+    # The controller's metrics, for a Prometheus, on the port after the agent's.
+    with urllib.request.urlopen(f"http://127.0.0.1:{up.port + 2}/metrics", timeout=5) as reply:
+        metrics = reply.read().decode()
+    assert "tessera_controller_leader 1\n" in metrics
+    assert ('tessera_controller_deployment_ready_replicas{namespace="default",'
+            'deployment="llama-8b",role="decode"} 2\n') in metrics
 
     # Everything `up` runs is in its process tree while the agent lives:
     # the agent, the controller, three engines and a router.

@@ -14,21 +14,23 @@ from conftest import BIN_DIR
 TESSERA = os.path.join(BIN_DIR, "tessera")
 
 
-def free_port_pair():
-    """A port p with p + 1 free too: tessera up's API and its agent."""
+def free_port_run():
+    """A port p with p + 1 and p + 2 free too: tessera up's API, its agent and
+    its controller's metrics."""
     for _ in range(100):
         with socket.socket() as first:
             first.bind(("127.0.0.1", 0))
             port = first.getsockname()[1]
-            if port >= 65534:
+            if port > 65533:
                 continue
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
+            try:
+                for offset in (1, 2):
+                    with socket.socket() as other:
+                        other.bind(("127.0.0.1", port + offset))
+            except OSError:
+                continue
             return port
-    raise AssertionError("no two adjacent free ports")
+    raise AssertionError("no three adjacent free ports")
 
 
 def process_state(pid):
@@ -81,7 +83,7 @@ class Up:
 
     def __init__(self, state_dir):
         self.state_dir = str(state_dir)
-        self.port = free_port_pair()
+        self.port = free_port_run()
         self.api_url = f"http://127.0.0.1:{self.port}"
         self.foreground = None
 

@@ -36,6 +36,17 @@ TEST(ControllerOptionsTest, BadValuesNameTheFlag) {
               HasSubstr("--agent: at least one is needed with --manifests"));
 }
 
+TEST(ControllerOptionsTest, MetricsAreServedOnlyWhereAsked) {
+  std::string help;
+  EXPECT_FALSE(ParseControllerOptions({}, help)->metrics_listen.has_value());
+  StatusOr<ControllerOptions> asked = ParseControllerOptions({"--metrics-listen", ":8080"}, help);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_EQ(asked->metrics_listen->host, "0.0.0.0");
+  EXPECT_EQ(asked->metrics_listen->port, 8080);
+  EXPECT_THAT(ParseControllerOptions({"--metrics-listen", "8080"}, help).status().message(),
+              HasSubstr("--metrics-listen: expected HOST:PORT"));
+}
+
 TEST(ControllerOptionsTest, TheChangeWaitIsWholeSecondsUpToTheAgentsLimitOrOff) {
   std::string help;
   StatusOr<ControllerOptions> defaults = ParseControllerOptions({}, help);

@@ -57,6 +57,20 @@ TEST_F(FleetMonitorTest, HealthFollowsSilence) {
             std::string::npos);
 }
 
+TEST_F(FleetMonitorTest, CountsThePollsANodeDidNotAnswer) {
+  agents_.Node("node-a").reachable = false;
+  monitor_.PollOnce();
+  monitor_.PollOnce();
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->failed_polls, 2U);
+  agents_.Node("node-a").reachable = true;
+  monitor_.PollOnce();
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->failed_polls, 2U)
+      << "a counter: an answer does not reset it";
+  agents_.Node("node-a").reachable = false;
+  monitor_.PollOnce();
+  EXPECT_EQ(monitor_.Snapshot()->FindNode("node-a")->failed_polls, 3U);
+}
+
 TEST_F(FleetMonitorTest, ANodeNeverHeardFromIsLostAfterTheTimeout) {
   agents_.Node("node-a").reachable = false;
   monitor_.PollOnce();
