@@ -11,6 +11,7 @@ engine kind; so the agent here is started with an allow-list in which the
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -65,7 +66,7 @@ supervision:
   startupTimeout: 60s
   backoffInitial: 200ms
   backoffMax: 2s
-ports: 31000-31099
+ports: {first}-{last}
 scrapePeriod: 300ms
 scrapeTimeout: 250ms
 """
@@ -111,16 +112,19 @@ def grafana_regex_escape(value):
     return re.sub(r"[$^*{}\[\]'+?.()|]", lambda match: "\\\\" + match.group(0), value)
 
 
-def interpolate(text, values):
+def interpolate(text, values, escape=True):
     """`text` with $name and ${name} replaced as Grafana would: the filter
-    variables by `values` (None: All, i.e. the allValue `.*`)."""
+    variables by `values` (None: All, i.e. the allValue `.*`), escaped for
+    a regex unless they are one already."""
     def replace(match):
         name = match.group(1) or match.group(2)
         if name in BUILT_INS:
             return BUILT_INS[name]
         if name in FILTER_VARIABLES:
             value = values.get(name)
-            return ".*" if value is None else grafana_regex_escape(value)
+            if value is None:
+                return ".*"
+            return grafana_regex_escape(value) if escape else value
         raise AssertionError(f"unknown variable ${name} in {text}")
     return re.sub(r"\$\{(\w+)\}|\$(\w+)", replace, text)
 
@@ -264,10 +268,11 @@ class Stack:
                 "apiVersion": "serving.tessera.io/v1alpha1", "kind": "ModelDeployment",
                 "metadata": {"name": name, "namespace": namespace}, "spec": spec}))
         self.manifests = manifests
+        first = random.randrange(21000, 59000, 100)
         self.agent = Agent(self.root / "agent", topology="1xmi300x:cpx/nps4", hostname=NODE,
                            config=AGENT_CONFIG.format(
                                simulator=os.path.join(BIN_DIR, "tessera-engine-sim"),
-                               router=json.dumps(ROUTER_COMMAND)))
+                               router=json.dumps(ROUTER_COMMAND), first=first, last=first + 99))
         args = ["--manifests", str(manifests), "--agent", f"{NODE}={self.agent.base_url}"]
         if self.metrics_port:
             args += ["--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
@@ -386,13 +391,6 @@ def every_query():
             for name in NAMES for panel, target in targets(load(name))]
 
 
-def concrete(expr):
-    """One deployment, its namespace and the node, as a user picks them: the
-    SGLang deployment for SGLang's families, the vLLM one for the rest."""
-    namespace, deployment = SGLANG if "sglang:" in expr else VLLM
-    return {"namespace": namespace, "deployment": deployment, "node": NODE}
-
-
 def run_until_data(stack, queries, timeout):
     """Runs each query until it returns a series; returns what failed:
     those Prometheus refused, and those still empty at the deadline."""
@@ -432,10 +430,31 @@ def test_every_panel_query_returns_data_with_all_selected(stack):
     assert not failed, explain(failed, stack)
 
 
-def test_every_panel_query_returns_data_for_one_deployment(stack):
-    queries = [(f"{name} / {title} / {ref}", interpolate(expr, concrete(expr)))
+def test_every_panel_query_returns_data_with_both_deployments_picked(stack):
+    """Several values picked: Grafana writes them as (a|b)."""
+    picked = {"namespace": f"({VLLM[0]}|{SGLANG[0]})",
+              "deployment": f"({VLLM[1]}|{SGLANG[1]})", "node": NODE}
+    queries = [(f"{name} / {title} / {ref}", interpolate(expr, picked, escape=False))
                for name, title, ref, expr in every_query()]
     failed = run_until_data(stack, queries, timeout=15)
+    assert not failed, explain(failed, stack)
+
+
+def test_every_panel_query_returns_data_for_one_deployment_alone(stack):
+    """One deployment, its namespace and the node picked: each query has
+    data for the deployment whose workers make it (the SGLang one for
+    SGLang's families, and for the errors and the restart it alone has)."""
+    failed = []
+    for name, title, ref, expr in every_query():
+        where = f"{name} / {title} / {ref}"
+        answers = [stack.query(interpolate(expr, {"namespace": namespace,
+                                                  "deployment": deployment, "node": NODE}))
+                   for namespace, deployment in (VLLM, SGLANG)]
+        errors = [error for _, error in answers if error]
+        if errors:
+            failed.append(f"{where}: does not parse ({errors[0]}): {expr}")
+        elif not any(series for series, _ in answers):
+            failed.append(f"{where}: no series for {VLLM} nor {SGLANG} alone: {expr}")
     assert not failed, explain(failed, stack)
 
 
