@@ -244,12 +244,6 @@ def test_dashboards_hold_only_fields_of_grafanas_schema():
 # --- Every query against a real Prometheus ----------------------------------
 
 
-def controller_serves_metrics():
-    result = subprocess.run([os.path.join(BIN_DIR, "tessera-controller"), "--help"],
-                            capture_output=True, text=True, timeout=10)
-    return "--metrics-listen" in result.stdout + result.stderr
-
-
 class Stack:
     """An agent, a controller on a manifests directory, the two deployments
     under load, and Prometheus scraping the agent and the controller."""
@@ -258,7 +252,7 @@ class Stack:
         self.root = root
         self.agent = self.controller = self.prometheus = None
         self.benches = []
-        self.metrics_port = free_port() if controller_serves_metrics() else None
+        self.metrics_port = free_port()
 
     def start(self):
         manifests = self.root / "manifests"
@@ -273,20 +267,21 @@ class Stack:
                            config=AGENT_CONFIG.format(
                                simulator=os.path.join(BIN_DIR, "tessera-engine-sim"),
                                router=json.dumps(ROUTER_COMMAND), first=first, last=first + 99))
-        args = ["--manifests", str(manifests), "--agent", f"{NODE}={self.agent.base_url}"]
-        if self.metrics_port:
-            args += ["--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
+        args = ["--manifests", str(manifests), "--agent", f"{NODE}={self.agent.base_url}",
+                "--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
         self.controller = Controller(self.root / "controller", args, flags=FAST_FLAGS)
         self.start_prometheus()
         endpoints = {key: self.wait_ready(key) for key in MANIFESTS}
         for (_, name), endpoint in endpoints.items():
             # Bounded: 8 requests/s for at most 75 s; stopped at the end.
+            log = open(self.root / f"bench-{name}.log", "w")
             self.benches.append(subprocess.Popen(
                 [os.path.join(BIN_DIR, "tessera"), "bench", "--base-url", endpoint,
                  "--model", name, "--dataset-name", "random", "--random-input-len", "256",
                  "--random-output-len", "16", "--num-prompts", "600", "--request-rate", "8",
-                 "--max-concurrency", "8", "--request-timeout", "30", "--no-progress"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                 "--max-concurrency", "8", "--request-timeout", "30s", "--no-progress"],
+                stdout=log, stderr=subprocess.STDOUT))
+            log.close()
         self.stop_one_sglang_engine()
 
     def start_prometheus(self):
@@ -298,12 +293,11 @@ class Stack:
                  "authorization": {"credentials_file": self.agent.token_file},
                  "static_configs": [{"targets": [self.agent.base_url.split("//")[1]],
                                      "labels": {"namespace": "tessera-system",
-                                                "pod": "tessera-agent-7xk2p", "node": NODE}}]}]
-        if self.metrics_port:
-            jobs.append({"job_name": "tessera-controller", "honor_labels": True,
-                         "static_configs": [{"targets": [f"127.0.0.1:{self.metrics_port}"],
-                                             "labels": {"namespace": "tessera-system",
-                                                        "pod": "tessera-controller-5b7d9-q4m2z"}}]})
+                                                "pod": "tessera-agent-7xk2p", "node": NODE}}]},
+                {"job_name": "tessera-controller", "honor_labels": True,
+                 "static_configs": [{"targets": [f"127.0.0.1:{self.metrics_port}"],
+                                     "labels": {"namespace": "tessera-system",
+                                                "pod": "tessera-controller-5b7d9-q4m2z"}}]}]
         config.write_text(yaml.safe_dump({"global": {"scrape_interval": "1s",
                                                      "scrape_timeout": "1s"},
                                           "scrape_configs": jobs}))
@@ -391,9 +385,15 @@ def every_query():
             for name in NAMES for panel, target in targets(load(name))]
 
 
+def has_data(series):
+    """A series with a number: a quantile over a window in which nothing
+    was observed is NaN."""
+    return any(entry["value"][1] != "NaN" for entry in series or [])
+
+
 def run_until_data(stack, queries, timeout):
-    """Runs each query until it returns a series; returns what failed:
-    those Prometheus refused, and those still empty at the deadline."""
+    """Runs each query until it returns data; returns what failed: those
+    Prometheus refused, and those still without data at the deadline."""
     failed, pending = [], list(queries)
     deadline = time.monotonic() + timeout
     while pending:
@@ -402,11 +402,11 @@ def run_until_data(stack, queries, timeout):
             series, error = stack.query(promql)
             if error:
                 failed.append(f"{where}: does not parse ({error}): {promql}")
-            elif not series:
+            elif not has_data(series):
                 still.append((where, promql))
         pending = still
         if pending and time.monotonic() > deadline:
-            failed += [f"{where}: no series: {promql}" for where, promql in pending]
+            failed += [f"{where}: no data: {promql}" for where, promql in pending]
             break
         if pending:
             time.sleep(0.5)
@@ -415,12 +415,10 @@ def run_until_data(stack, queries, timeout):
 
 def explain(failed, stack):
     text = "\n".join(failed)
-    missing = sorted({f for line in failed for f in re.findall(r"tessera_controller_\w+", line)})
-    if missing and not stack.metrics_port:
-        text += ("\n\nWAITING FOR the controller's /metrics (the lead's `controller: /metrics` "
-                 "commit): tessera-controller has no --metrics-listen yet, so these series "
-                 "are missing: " + ", ".join(missing))
-    return text + f"\n\nPrometheus log: {stack.prometheus_log}"
+    for bench in stack.benches:
+        if bench.poll() is not None:
+            text += f"\n\n{' '.join(bench.args[:4])} exited {bench.returncode}"
+    return text + f"\n\nLogs: {stack.root}"
 
 
 def test_every_panel_query_returns_data_with_all_selected(stack):
@@ -453,8 +451,8 @@ def test_every_panel_query_returns_data_for_one_deployment_alone(stack):
         errors = [error for _, error in answers if error]
         if errors:
             failed.append(f"{where}: does not parse ({errors[0]}): {expr}")
-        elif not any(series for series, _ in answers):
-            failed.append(f"{where}: no series for {VLLM} nor {SGLANG} alone: {expr}")
+        elif not any(has_data(series) for series, _ in answers):
+            failed.append(f"{where}: no data for {VLLM} nor {SGLANG} alone: {expr}")
     assert not failed, explain(failed, stack)
 
 
