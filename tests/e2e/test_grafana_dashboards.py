@@ -250,24 +250,24 @@ class Stack:
 
     def __init__(self, root):
         self.root = root
+        self.manifests = root / "manifests"
         self.agent = self.controller = self.prometheus = None
         self.benches = []
         self.metrics_port = free_port()
+        self.url = None
 
     def start(self):
-        manifests = self.root / "manifests"
-        manifests.mkdir()
+        self.manifests.mkdir()
         for (namespace, name), spec in MANIFESTS.items():
-            (manifests / f"{namespace}.{name}.yaml").write_text(yaml.safe_dump({
+            (self.manifests / f"{namespace}.{name}.yaml").write_text(yaml.safe_dump({
                 "apiVersion": "serving.tessera.io/v1alpha1", "kind": "ModelDeployment",
                 "metadata": {"name": name, "namespace": namespace}, "spec": spec}))
-        self.manifests = manifests
         first = random.randrange(21000, 59000, 100)
         self.agent = Agent(self.root / "agent", topology="1xmi300x:cpx/nps4", hostname=NODE,
                            config=AGENT_CONFIG.format(
                                simulator=os.path.join(BIN_DIR, "tessera-engine-sim"),
                                router=json.dumps(ROUTER_COMMAND), first=first, last=first + 99))
-        args = ["--manifests", str(manifests), "--agent", f"{NODE}={self.agent.base_url}",
+        args = ["--manifests", str(self.manifests), "--agent", f"{NODE}={self.agent.base_url}",
                 "--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
         self.controller = Controller(self.root / "controller", args, flags=FAST_FLAGS)
         self.start_prometheus()
@@ -283,6 +283,7 @@ class Stack:
                 stdout=log, stderr=subprocess.STDOUT))
             log.close()
         self.stop_one_sglang_engine()
+        self.wait_for_load()
 
     def start_prometheus(self):
         port = free_port()
@@ -301,8 +302,7 @@ class Stack:
         config.write_text(yaml.safe_dump({"global": {"scrape_interval": "1s",
                                                      "scrape_timeout": "1s"},
                                           "scrape_configs": jobs}))
-        self.prometheus_log = self.root / "prometheus.log"
-        with open(self.prometheus_log, "w") as log:
+        with open(self.root / "prometheus.log", "w") as log:
             self.prometheus = subprocess.Popen(
                 ["prometheus", f"--config.file={config}",
                  f"--storage.tsdb.path={self.root / 'tsdb'}",
@@ -337,6 +337,19 @@ class Stack:
         engines = [w for w in self.agent.workers()
                    if w["spec"]["engine"]["kind"] == "sglang" and w.get("pid")]
         os.kill(engines[0]["pid"], signal.SIGTERM)
+
+    def wait_for_load(self, timeout=45):
+        """Until Prometheus has both routers' answers within one rate window
+        and the stopped engine's exit: every panel has something to show."""
+        window = BUILT_INS["__rate_interval"]
+        loaded = (f"count(sum by (deployment) (rate(tessera_router_client_requests_total"
+                  f'{{code="200"}}[{window}])) > 0) == {len(MANIFESTS)}')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query(loaded)[0] and self.query("tessera_worker_last_exit_code")[0]:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"no load seen by Prometheus in {timeout} s; logs: {self.root}")
 
     def query(self, promql):
         """(series, None), or (None, Prometheus's error) for a bad query."""
@@ -424,7 +437,7 @@ def explain(failed, stack):
 def test_every_panel_query_returns_data_with_all_selected(stack):
     queries = [(f"{name} / {title} / {ref}", interpolate(expr, {}))
                for name, title, ref, expr in every_query()]
-    failed = run_until_data(stack, queries, timeout=45)
+    failed = run_until_data(stack, queries, timeout=20)
     assert not failed, explain(failed, stack)
 
 
@@ -434,7 +447,7 @@ def test_every_panel_query_returns_data_with_both_deployments_picked(stack):
               "deployment": f"({VLLM[1]}|{SGLANG[1]})", "node": NODE}
     queries = [(f"{name} / {title} / {ref}", interpolate(expr, picked, escape=False))
                for name, title, ref, expr in every_query()]
-    failed = run_until_data(stack, queries, timeout=15)
+    failed = run_until_data(stack, queries, timeout=20)
     assert not failed, explain(failed, stack)
 
 
