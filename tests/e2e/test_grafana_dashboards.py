@@ -454,18 +454,28 @@ def test_every_panel_query_returns_data_with_both_deployments_picked(stack):
 def test_every_panel_query_returns_data_for_one_deployment_alone(stack):
     """One deployment, its namespace and the node picked: each query has
     data for the deployment whose workers make it (the SGLang one for
-    SGLang's families, and for the errors and the restart it alone has)."""
+    SGLang's families, and for the errors and the restart it alone has),
+    and none of the other's."""
     failed = []
     for name, title, ref, expr in every_query():
         where = f"{name} / {title} / {ref}"
-        answers = [stack.query(interpolate(expr, {"namespace": namespace,
-                                                  "deployment": deployment, "node": NODE}))
-                   for namespace, deployment in (VLLM, SGLANG)]
-        errors = [error for _, error in answers if error]
-        if errors:
-            failed.append(f"{where}: does not parse ({errors[0]}): {expr}")
-        elif not any(has_data(series) for series, _ in answers):
-            failed.append(f"{where}: no data for {VLLM} nor {SGLANG} alone: {expr}")
+        found = False
+        for namespace, deployment in (VLLM, SGLANG):
+            series, error = stack.query(interpolate(
+                expr, {"namespace": namespace, "deployment": deployment, "node": NODE}))
+            if error:
+                failed.append(f"{where}: does not parse ({error}): {expr}")
+                break
+            found = found or has_data(series)
+            # A deployment's series; the GPUs' namespace is the agent pod's.
+            others = [labels for labels in (entry["metric"] for entry in series)
+                      if "deployment" in labels and
+                      (labels["deployment"], labels.get("namespace")) != (deployment, namespace)]
+            if others:
+                failed.append(f"{where}: {namespace}/{deployment} picked, got {others[0]}")
+        else:
+            if not found:
+                failed.append(f"{where}: no data for {VLLM} nor {SGLANG} alone: {expr}")
     assert not failed, explain(failed, stack)
 
 
