@@ -31,6 +31,7 @@ from controller_fixture import FAST_FLAGS, Controller
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 DASHBOARD_DIR = os.path.join(ROOT, "helm", "tessera", "dashboards")
 NAMES = ("tessera-fleet", "tessera-deployment", "tessera-workers")
+RULES = os.path.abspath(os.path.join(ROOT, "helm", "tessera", "rules", "tessera.rules.yaml"))
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 FILTER_VARIABLES = ("namespace", "deployment", "node")
 
@@ -299,8 +300,12 @@ class Stack:
                  "static_configs": [{"targets": [f"127.0.0.1:{self.metrics_port}"],
                                      "labels": {"namespace": "tessera-system",
                                                 "pod": "tessera-controller-5b7d9-q4m2z"}}]}]
+        # The chart's alerting and recording rules too, evaluated on the same
+        # series: they must load, and evaluate without errors.
         config.write_text(yaml.safe_dump({"global": {"scrape_interval": "1s",
-                                                     "scrape_timeout": "1s"},
+                                                     "scrape_timeout": "1s",
+                                                     "evaluation_interval": "1s"},
+                                          "rule_files": [RULES],
                                           "scrape_configs": jobs}))
         with open(self.root / "prometheus.log", "w") as log:
             self.prometheus = subprocess.Popen(
@@ -477,6 +482,34 @@ def test_every_panel_query_returns_data_for_one_deployment_alone(stack):
             if not found:
                 failed.append(f"{where}: no data for {VLLM} nor {SGLANG} alone: {expr}")
     assert not failed, explain(failed, stack)
+
+
+def test_the_charts_rules_evaluate_on_tessera_series(stack):
+    """The rule file the chart's PrometheusRule carries, on a real Prometheus:
+    every group loads and evaluates without error, and the SLO recording
+    rules produce error ratios for both engines' deployments."""
+    with urllib.request.urlopen(f"{stack.url}/api/v1/rules", timeout=10) as response:
+        groups = json.load(response)["data"]["groups"]
+    with open(RULES) as f:
+        expected = {group["name"] for group in yaml.safe_load(f)["groups"]}
+    assert {group["name"] for group in groups} == expected
+    deadline = time.monotonic() + 20
+    while True:
+        with urllib.request.urlopen(f"{stack.url}/api/v1/rules", timeout=10) as response:
+            rules = [rule for group in json.load(response)["data"]["groups"]
+                     for rule in group["rules"]]
+        unhealthy = [(rule["name"], rule.get("lastError")) for rule in rules
+                     if rule["health"] != "ok"]
+        ratios = {}
+        for name in ("tessera:ttft_slo_errors:ratio_rate5m", "tessera:itl_slo_errors:ratio_rate5m"):
+            series, _ = stack.query(name)
+            ratios[name] = {(s["metric"].get("namespace"), s["metric"].get("deployment"))
+                            for s in series or []}
+        if not unhealthy and all(found >= {VLLM, SGLANG} for found in ratios.values()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"unhealthy rules: {unhealthy}; SLO ratios for: {ratios}")
+        time.sleep(0.5)
 
 
 def test_every_variable_query_returns_values(stack):
