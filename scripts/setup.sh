@@ -28,11 +28,13 @@ for package in "${packages[@]}"; do
 done
 
 # kube-apiserver, etcd and kubectl for the controller's end-to-end suites,
-# built from their Go modules once and cached outside the clone; the
+# and helm (with the Prometheus Operator's CRDs) for the chart's, built from
+# their Go modules once and cached outside the clone; the
 # project's Python environment; playwright-core for the dashboard's browser
 # test, which drives the chromium above.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
+  "$(dirname "$0")/setup-helm.sh" >/dev/null
   "$(dirname "$0")/setup-python.sh" >/dev/null
   "$(dirname "$0")/setup-browser.sh" >/dev/null
 }
