@@ -516,7 +516,10 @@ AGENT_DENIED = [
 
 
 def can_i(kube, account, verb, resource, namespace):
+    # kubectl reads "pods/exec" as the pod named exec: a subresource is a flag.
+    resource, _, subresource = resource.partition("/")
     args = ["auth", "can-i", verb, resource, "--as", f"system:serviceaccount:{account}"]
+    args += ["--subresource", subresource] if subresource else []
     args += ["-n", namespace] if namespace else []
     result = kube.kubectl(*args, check=False)
     return result.stdout.strip()
