@@ -241,6 +241,10 @@ class KubeControlPlane:
             f"--service-account-key-file={self._path('sa.pub')}",
             f"--service-account-signing-key-file={self._path('sa.key')}",
             "--authorization-mode=RBAC",
+            # Off by default in kube-apiserver, on in every cluster that runs
+            # privileged DaemonSets (kubeadm's, the clouds'): the chart's
+            # agent is one.
+            "--allow-privileged=true",
             "--service-cluster-ip-range=10.0.0.0/24",
             # ServiceAccount admission rejects pods until the controller
             # manager (absent here) has made the namespace's default account.
