@@ -47,7 +47,9 @@ fi
 log() { echo "setup-helm: $*" >&2; }
 # go names every module it downloads (over a hundred for helm); keep only
 # what else it says.
-quiet_go() { "$@" 2>&1 | { grep -v -E '^go: (downloading|added|upgraded|downgraded) ' || true; } >&2; }
+quiet_go() {
+  "$@" 2>&1 | { grep -v -E '^go: (downloading|added|upgraded|downgraded) ' || true; } >&2
+}
 
 command -v go >/dev/null || { log "needs Go >= 1.26 (go is not on PATH)"; exit 1; }
 
@@ -83,8 +85,9 @@ if [[ ! -x "$bin/helm" ]]; then
   rm -rf "$stage"
   mkdir -p "$stage"
   version_package=helm.sh/helm/v4/internal/version
-  GOBIN="$stage" quiet_go go install -trimpath \
-    -ldflags="-s -w -X $version_package.version=v$HELM_VERSION -X $version_package.metadata= -X $version_package.gitTreeState=clean" \
+  ldflags="-s -w -X $version_package.version=v$HELM_VERSION -X $version_package.metadata="
+  ldflags+=" -X $version_package.gitTreeState=clean"
+  GOBIN="$stage" quiet_go go install -trimpath -ldflags="$ldflags" \
     "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
   rm -rf "$bin"
   mv -T "$stage" "$bin"

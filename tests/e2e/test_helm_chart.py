@@ -89,7 +89,8 @@ def options_render(helm):
 def find(objects, kind, name=None):
     found = [o for o in objects if o["kind"] == kind
              and (name is None or o["metadata"]["name"] == name)]
-    assert found, f"no {kind} {name or ''} in {[(o['kind'], o['metadata']['name']) for o in objects]}"
+    names = [(o["kind"], o["metadata"]["name"]) for o in objects]
+    assert found, f"no {kind} {name or ''} in {names}"
     return found if name is None else found[0]
 
 
@@ -323,7 +324,9 @@ def test_all_options_sets_every_value():
         head, _, rest = key.partition(".")
         if head.endswith("[]"):
             items = values.get(head[:-2]) if isinstance(values, dict) else None
-            return bool(items) and any(present(item, rest) for item in items) if rest else bool(items)
+            if not rest:
+                return bool(items)
+            return bool(items) and any(present(item, rest) for item in items)
         if head == "<name>":
             return any(present(entry, rest) for entry in values.values())
         if not isinstance(values, dict) or head not in values:
@@ -358,7 +361,8 @@ def test_bad_values_are_rejected(helm, setting, field):
 
 
 def test_chart_crds_are_the_repository_crds():
-    source = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO_ROOT, "crds", "*.yaml")))
+    source = sorted(os.path.basename(p)
+                    for p in glob.glob(os.path.join(REPO_ROOT, "crds", "*.yaml")))
     copies = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CHART, "crds", "*.yaml")))
     assert copies == source
     for name in source:
@@ -501,15 +505,18 @@ CONTROLLER_ALLOWED = [
       for sub in ("", "/status") for verb in ("get", "list", "watch", "update", "patch")],
     *[(verb, "events.events.k8s.io", "serving") for verb in ("create", "patch")],
     *[(verb, "leases.coordination.k8s.io", NAMESPACE) for verb in ("get", "create", "update")],
-    *[(verb, "services", "serving") for verb in ("get", "list", "watch", "create", "patch", "delete")],
+    *[(verb, "services", "serving")
+      for verb in ("get", "list", "watch", "create", "patch", "delete")],
     *[(verb, "endpointslices.discovery.k8s.io", "serving")
       for verb in ("get", "list", "watch", "create", "update", "delete")],
 ]
 CONTROLLER_DENIED = [
-    ("get", "secrets", NAMESPACE), ("list", "secrets", "serving"), ("create", "pods/exec", "serving"),
+    ("get", "secrets", NAMESPACE), ("list", "secrets", "serving"),
+    ("create", "pods/exec", "serving"),
     ("create", "pods", "serving"), ("delete", "gpunodes.serving.tessera.io", None),
     ("create", "gpunodes.serving.tessera.io", None), ("update", "services", "serving"),
-    ("get", "leases.coordination.k8s.io", "kube-system"), ("delete", "leases.coordination.k8s.io", NAMESPACE),
+    ("get", "leases.coordination.k8s.io", "kube-system"),
+    ("delete", "leases.coordination.k8s.io", NAMESPACE),
     ("create", "clusterroles.rbac.authorization.k8s.io", None), ("delete", "namespaces", None),
 ]
 AGENT_ALLOWED = [
