@@ -13,15 +13,21 @@ import glob
 import importlib.util
 import json
 import os
+import random
 import re
 import shutil
+import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 import yaml
 
-from kube_fixture import REPO_ROOT, kube_control_plane  # noqa: F401 - a pytest fixture
+from agent_fixture import non_loopback_ipv4
+from conftest import BIN_DIR, stop_process
+from kube_fixture import REPO_ROOT, free_ports, kube_control_plane  # noqa: F401 - a fixture
 
 CHART = os.path.join(REPO_ROOT, "helm", "tessera")
 ALL_OPTIONS = os.path.join(REPO_ROOT, "tests", "fixtures", "helm", "all-options.yaml")
@@ -599,9 +605,11 @@ while True:
 
 
 def wait_until(predicate, what, timeout=10):
+    """`what` names the condition; a callable is called for it on failure."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: " + (what() if callable(what) else what))
         time.sleep(0.05)
 
 
@@ -659,3 +667,146 @@ def test_watchdog_gives_up_on_an_agent_that_cannot_start(tmp_path):
     assert unshare.returncode == 3, output
     assert output.count("starting it again") == 4, output
     assert "5 times in a row; giving up" in output
+
+
+# --- the real binaries with the chart's arguments and RBAC -----------------
+
+
+def service_account_kubeconfig(kube, account, path):
+    """A kubeconfig that authenticates as the chart's ServiceAccount, as the
+    pod's projected token would."""
+    namespace, name = account.split(":")
+    token = kube.kubectl("create", "token", name, "-n", namespace, "--duration=1h").stdout.strip()
+    with open(kube.ca_file, "rb") as f:
+        ca = base64.b64encode(f.read()).decode()
+    with open(path, "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "sa",
+                   "clusters": [{"name": "c", "cluster": {"server": kube.url,
+                                                          "certificate-authority-data": ca}}],
+                   "users": [{"name": name, "user": {"token": token}}],
+                   "contexts": [{"name": "sa", "context": {"cluster": "c", "user": name,
+                                                           "namespace": namespace}}]}, f)
+    return str(path)
+
+
+def pod_args(args, replacements, pod_ip):
+    """A container's args with the kubelet's $(VAR) expansion and the pod's
+    paths replaced by the test's."""
+    out = []
+    for arg in args:
+        flag, equals, value = arg.partition("=")
+        if flag in replacements:
+            replacement = replacements[flag]
+            if replacement is not None:
+                out.append(f"{flag}={replacement}" if equals else replacement)
+            continue
+        for name, value_of in (("$(NODE_NAME)", "chart-node"), ("$(POD_IP)", pod_ip),
+                               ("$(POD_NAME)", "tessera-controller-0")):
+            arg = arg.replace(name, value_of)
+        out.append(arg)
+    return out
+
+
+def http_ok(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return False
+
+
+def test_agent_and_controller_serve_a_deployment_with_the_charts_arguments_and_rbac(
+        kube, default_applied, tmp_path):
+    """tessera-agent and tessera-controller started with the arguments the
+    chart gives them (paths and the GPU backend swapped for the test's), as
+    the chart's ServiceAccounts: the agent publishes its GPUNode, the
+    controller leads, places a deployment, writes its status, events, router
+    Service and EndpointSlice, and drains it on deletion. What `kubectl auth
+    can-i` shows granted is here shown to be enough."""
+    for binary in ("tessera-agent", "tessera-controller", "tessera-engine-sim", "tessera-router"):
+        if not os.path.exists(os.path.join(BIN_DIR, binary)):
+            pytest.skip(f"no {binary} in {BIN_DIR}")
+    _, objects = default_applied
+    token = base64.b64decode(find(objects, "Secret", "tessera-agent-token")["data"]["token"])
+    token_file = tmp_path / "agent-token"
+    token_file.write_bytes(token)
+    config = yaml.safe_load(find(objects, "ConfigMap", "tessera-agent")["data"]["agent.yaml"])
+    # The engine image's vLLM is not here: the simulator stands in.
+    config["engines"]["sim"] = {"kind": "sim",
+                                "command": [os.path.join(BIN_DIR, "tessera-engine-sim")]}
+    first = random.randrange(21000, 59000, 100)
+    config["ports"] = f"{first}-{first + 99}"
+    (tmp_path / "agent.yaml").write_text(yaml.safe_dump(config))
+    agent_port, metrics_port = free_ports(2)
+    # A Service's endpoints may not be loopback addresses; the agent listens
+    # on every address, as in the chart.
+    pod_ip = non_loopback_ipv4()
+    if pod_ip is None:
+        pytest.skip("no non-loopback IPv4 address for the agent to advertise")
+    (agent_set,) = find(objects, "DaemonSet")
+    agent_args = pod_args(container(agent_set, "agent")["args"], {
+        "--listen": f"0.0.0.0:{agent_port}",
+        "--config": tmp_path / "agent.yaml",
+        "--gpu-backend": "sim",
+        "--state-dir": tmp_path / "state",
+        "--token-file": token_file,
+        "--in-cluster": "--kubeconfig=" + service_account_kubeconfig(
+            kube, f"{NAMESPACE}:tessera-agent", tmp_path / "agent-kubeconfig"),
+    }, pod_ip)
+    controller_args = pod_args(
+        container(find(objects, "Deployment", "tessera-controller"), "controller")["args"], {
+            "--agent-token-file": token_file,
+            "--metrics-listen": f"127.0.0.1:{metrics_port}",
+        }, pod_ip)
+    controller_args.append("--kubeconfig=" + service_account_kubeconfig(
+        kube, f"{NAMESPACE}:tessera-controller", tmp_path / "controller-kubeconfig"))
+
+    processes = []
+    sample = os.path.join(REPO_ROOT, "crds", "samples", "llama-3.1-8b-sim.yaml")
+    try:
+        for name, args in (("agent", agent_args), ("controller", controller_args)):
+            with open(tmp_path / f"{name}.log", "w") as log:
+                processes.append(subprocess.Popen(
+                    [os.path.join(BIN_DIR, f"tessera-{name}"), *args], stdout=log,
+                    stderr=subprocess.STDOUT))
+
+        def logs():
+            return "\n".join(f"--- {name}\n" + (tmp_path / f"{name}.log").read_text()[-3000:]
+                             for name in ("agent", "controller"))
+
+        wait_until(lambda: kube.kubectl("get", "gpunode", "chart-node", check=False)
+                   .returncode == 0, lambda: "the agent's GPUNode:\n" + logs(), timeout=20)
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{metrics_port}/healthz"),
+                   lambda: "the controller's /healthz:\n" + logs())
+        kube.kubectl("apply", "-n", "serving", "-f", sample)
+        ready = kube.kubectl("wait", "-n", "serving", "--for=condition=Ready", "md/llama-8b-sim",
+                             "--timeout=60s", check=False)
+        assert ready.returncode == 0, ready.stderr + logs()
+        lease = json.loads(kube.kubectl("get", "lease", "-n", NAMESPACE, "tessera-controller",
+                                        "-o", "json").stdout)
+        assert lease["spec"]["holderIdentity"] == "tessera-controller-0"
+        kube.kubectl("get", "service", "-n", "serving", "llama-8b-sim")
+        wait_until(lambda: kube.kubectl("get", "endpointslices", "-n", "serving", "-l",
+                                        "kubernetes.io/service-name=llama-8b-sim", "-o",
+                                        "name").stdout.strip(),
+                   lambda: "the router's EndpointSlice:\n" + logs())
+        events = kube.kubectl("get", "events.events.k8s.io", "-n", "serving", "-o",
+                              "jsonpath={.items[*].reason}").stdout.split()
+        assert "WorkerCreated" in events, events
+        node = json.loads(kube.kubectl("get", "gpunode", "chart-node", "-o", "json").stdout)
+        assert node["spec"]["agentEndpoint"] == f"http://{pod_ip}:{agent_port}"
+
+        kube.kubectl("delete", "-n", "serving", "md/llama-8b-sim", "--timeout=60s")
+        assert "Forbidden" not in logs() and "forbidden" not in logs(), logs()
+    finally:
+        kube.kubectl("delete", "-n", "serving", "md/llama-8b-sim", "--ignore-not-found",
+                     "--wait=false", check=False)
+        for process in reversed(processes):
+            stop_process(process)
+        state = tmp_path / "state" / "workers.json"
+        if state.exists():
+            for worker in json.loads(state.read_text())["workers"]:
+                try:
+                    os.killpg(worker["pid"], signal.SIGKILL)
+                except (KeyError, ProcessLookupError, PermissionError):
+                    pass
