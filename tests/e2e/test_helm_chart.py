@@ -3,8 +3,10 @@ by scripts/setup-helm.sh, and a real kube-apiserver: lint, render with the
 default values and with a values file that sets every value, reject bad
 values naming the field, apply what it renders with server-side apply (the
 monitoring objects validated by the Prometheus Operator's own CRDs), check
-the RBAC it grants with `kubectl auth can-i`, install and upgrade it with
-helm itself, and keep its CRDs and values reference current."""
+the RBAC it grants with `kubectl auth can-i` and by running the real agent
+and controller with its arguments as its ServiceAccounts, install and
+upgrade it with helm itself, run the agent container's watchdog as PID 1 of
+a PID namespace, and keep its CRDs and values reference current."""
 
 import base64
 import concurrent.futures
