@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from agent_fixture import TOKEN
+from conftest import free_port
 from controller_fixture import (FAST_FLAGS, Agent, Controller, condition, dump, kill_node, live,
                                 managed_workers, model_deployment, wait_until)
 
@@ -24,7 +25,8 @@ def start_cluster(tmp_path, names=("node-a", "node-b"), topology="2xmi300x:cpx/n
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     agents = [Agent(tmp_path / name, topology=topology, hostname=name) for name in names]
-    args = ["--manifests", str(manifests)]
+    metrics_port = free_port()
+    args = ["--manifests", str(manifests), "--metrics-listen", f"127.0.0.1:{metrics_port}"]
     for agent in agents:
         args += ["--agent", f"{agent.hostname}={agent.base_url}"]
     controller = Controller(tmp_path / "controller", args, flags=flags)
@@ -50,7 +52,15 @@ def start_cluster(tmp_path, names=("node-a", "node-b"), topology="2xmi300x:cpx/n
         for agent in agents:
             agent.destroy()
 
-    c.status, c.diagnostics, c.stop = status, diagnostics, stop
+    def metrics():
+        """The controller's /metrics as {series: value}."""
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            lines = response.read().decode().splitlines()
+        return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+                for line in lines if line and not line.startswith("#")}
+
+    c.status, c.diagnostics, c.stop, c.metrics = status, diagnostics, stop, metrics
     return c
 
 
@@ -102,6 +112,12 @@ def test_places_scales_rolls_out_and_deletes(cluster):
     assert status["observedGeneration"] == 2
     before = {w["id"] for w in managed_workers(cluster.agents, "llama")}
     assert len(before) == 3
+    series = 'namespace="default",deployment="llama",role="aggregated"'
+    scraped = cluster.metrics()
+    assert scraped[f"tessera_controller_deployment_replicas{{{series}}}"] == 3
+    assert scraped[f"tessera_controller_deployment_ready_replicas{{{series}}}"] == 3
+    assert scraped["tessera_controller_leader"] == 1
+    assert scraped['tessera_controller_agent_up{node="node-a"}'] == 1
 
     # Roll out a spec change: with maxSurge 1 and maxUnavailable 0, three
     # ready workers at every moment and never more than four.
@@ -115,6 +131,10 @@ def test_places_scales_rolls_out_and_deletes(cluster):
         updated = [w for w in workers if w["spec"]["engine"].get("maxModelLen") == 4096]
         if len(workers) == 3 and len(updated) == 3 and ready_count == 3:
             break
+        # Scrapes while passes run: the metrics server's thread reads the
+        # store and the fleet beside the reconciler (this suite runs under
+        # ThreadSanitizer too).
+        assert cluster.metrics()["tessera_controller_leader"] == 1
         time.sleep(0.05)
     else:
         raise AssertionError("rollout did not finish\n" + cluster.diagnostics())
