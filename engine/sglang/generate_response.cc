@@ -42,7 +42,7 @@ std::string GenerateOutput(std::string_view text, const MetaInfo& meta_info,
                      R"(,"completion_tokens":)" + std::to_string(meta_info.completion_tokens) +
                      R"(,"cached_tokens":)" + std::to_string(meta_info.cached_tokens);
   if (meta_info.e2e_latency) json += R"(,"e2e_latency":)" + Seconds(*meta_info.e2e_latency);
-  json += "}";
+  json += '}';
   if (index) json += R"(,"index":)" + std::to_string(*index);
   return json + "}";
 }
