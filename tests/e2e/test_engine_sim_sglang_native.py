@@ -218,3 +218,19 @@ def test_generate_through_the_pd_router(engine_sim, tmp_path):
         assert metric(decode, "sglang:generation_tokens_total") == 16
     finally:
         router.stop()
+
+
+def test_generate_failed_transfer_ends_with_an_abort(engine_sim):
+    decode = engine_sim(*WORKER, "--disaggregation-mode", "decode")
+    body = {"text": "hi", "bootstrap_host": "127.0.0.1", "bootstrap_port": 1, "bootstrap_room": 5}
+    # SGLang answers failures other than refusals as an output that ends in an abort.
+    reply = generate(decode.base_url, body)
+    assert reply.status_code == 200
+    finish = reply.json()["meta_info"]["finish_reason"]
+    assert finish["type"] == "abort" and finish["status_code"] == 500
+    assert "127.0.0.1:1" in finish["message"]
+    events, done = stream_generate(decode.base_url, {**body, "bootstrap_room": 6})
+    assert done and events[-1]["meta_info"]["finish_reason"]["type"] == "abort"
+    # Without the router's bootstrap fields a decode worker refuses, naming the field.
+    events, done = stream_generate(decode.base_url, {"text": "hi"})
+    assert done and "bootstrap_room" in events[0]["error"]["message"]
