@@ -201,6 +201,13 @@ StatusOr<GenerateRequest> ParseGenerateRequest(const json& body) {
         "a batch of " + std::to_string(batch_size) +
         " prompts is not supported by tessera-engine-sim; send one prompt per request");
   }
+  // A list of per-prompt values must have one for the one prompt.
+  for (const char* field : {"rid", "sampling_params"}) {
+    if (Present(body, field) && body[field].is_array() && body[field].size() != 1) {
+      return InvalidArgumentError(std::string(field) + ": a list must hold one value per prompt, " +
+                                  "got " + std::to_string(body[field].size()) + " for 1 prompt");
+    }
+  }
   if (Present(body, "rid")) request.rid = Single(body["rid"]).get<std::string>();
   if (Present(body, "sampling_params")) {
     TESSERA_RETURN_IF_ERROR(ReadSamplingParams(Single(body["sampling_params"]), request));

@@ -112,6 +112,10 @@ TEST(GenerateRequestTest, WhatTheSimulatorDoesNotRunIsRefusedByName) {
   EXPECT_NE(ValueError(json::parse(R"({"text":"a","sampling_params":{"max_new_tokens":0}})"))
                 .find("max_new_tokens: 0"),
             std::string::npos);
+  EXPECT_NE(ValueError(json::parse(R"({"text":"a","rid":["x","y"]})")).find("rid: a list"),
+            std::string::npos);
+  EXPECT_NE(ValueError(json::parse(R"({"text":"a","sampling_params":[]})")).find("sampling_params"),
+            std::string::npos);
   EXPECT_NE(ValueError(json::parse(R"({"input_ids":[1,-2]})")).find("input_ids"),
             std::string::npos);
   EXPECT_NE(ValueError(json::parse(R"({"text":"a","sampling_params":{"stop":[1]}})")).find("stop"),
