@@ -56,12 +56,13 @@ sanitize: sanitize-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
 
-# libFuzzer over what the agent and the router read from the network, each
-# target for a bounded time: worker specs alone, whole agent admin requests
-# from raw bytes, and the router's client requests and membership. New
+# libFuzzer over what the agent, the router and the engine simulator read
+# from the network, each target for a bounded time: worker specs alone,
+# whole agent admin requests from raw bytes, the router's client requests
+# and membership, and SGLang's /generate bodies. New
 # inputs that find new coverage are kept in the build tree, not the
 # repository.
-FUZZERS = worker_spec admin_request router_request
+FUZZERS = worker_spec admin_request router_request generate_request
 fuzz: sanitize-build
 	for fuzzer in $(FUZZERS); do \
 	  mkdir -p $(SANITIZE_DIR)/corpus/$$fuzzer && \

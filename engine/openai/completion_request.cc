@@ -141,6 +141,8 @@ const json* Scalar(const json& value) {
   return &value;
 }
 
+}  // namespace
+
 StatusOr<std::optional<Bootstrap>> ReadBootstrap(const json& body) {
   const auto host = body.find("bootstrap_host");
   if (host == body.end() || host->is_null()) return std::optional<Bootstrap>();
@@ -168,8 +170,6 @@ StatusOr<std::optional<Bootstrap>> ReadBootstrap(const json& body) {
                        : static_cast<uint64_t>(room_value->get<int64_t>());
   return std::optional<Bootstrap>(bootstrap);
 }
-
-}  // namespace
 
 StatusOr<CompletionRequest> ParseCompletionRequest(const json& body, Endpoint endpoint) {
   if (!body.is_object()) return FieldError("body", "must be a JSON object");

@@ -56,6 +56,12 @@ struct CompletionRequest {
 // ignored, as the engines do.
 StatusOr<CompletionRequest> ParseCompletionRequest(const nlohmann::json& body, Endpoint endpoint);
 
+// Reads SGLang's bootstrap_host, bootstrap_port and bootstrap_room from a
+// request body (each a scalar or a list of one): nullopt without
+// bootstrap_host. Shared by the OpenAI endpoints and SGLang's /generate,
+// which sglang-router fills alike.
+StatusOr<std::optional<Bootstrap>> ReadBootstrap(const nlohmann::json& body);
+
 // The field named at the start of a parse error, or "" when none is.
 std::string FieldOf(const Status& error);
 

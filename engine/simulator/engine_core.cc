@@ -130,9 +130,10 @@ StepOutcome EngineCore::Step() {
     } else if (produced >= sequence.max_output_tokens) {
       event.finish = FinishReason::kLength;
     }
+    // SGLang reports the prompt's cached tokens with every streamed token.
+    event.cached_prompt_tokens = sequence.cached_prompt_tokens;
     if (event.finish != FinishReason::kNone) {
       event.prompt_tokens = sequence.prompt_tokens;
-      event.cached_prompt_tokens = sequence.cached_prompt_tokens;
       event.preemptions = sequence.preemptions;
       if (event.finish == FinishReason::kLength && sequence.hold_kv_at_length) {
         event.held_blocks = sequence.blocks.blocks;

@@ -56,9 +56,10 @@ struct TokenEvent {
   int64_t output_index = 0;  // 0 for the first token
   std::string text;
   FinishReason finish = FinishReason::kNone;
+  // Of the prompt's tokens, those taken from the prefix cache; on every event.
+  int64_t cached_prompt_tokens = 0;
   // Set on the last event of a request.
   int64_t prompt_tokens = 0;
-  int64_t cached_prompt_tokens = 0;
   int64_t preemptions = 0;
   // Set on the last event of a request whose KV is held: its blocks.
   std::vector<BlockId> held_blocks{};

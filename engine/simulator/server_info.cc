@@ -1,5 +1,6 @@
 #include "engine/simulator/server_info.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -32,24 +33,45 @@ std::string ModelListBody(const SimulatorOptions& options, int64_t created) {
 
 std::string VersionBody() { return json{{"version", std::string(kVersion)}}.dump(); }
 
-std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& core, bool ready) {
+std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& core, bool ready,
+                           double last_gen_throughput) {
   const char* mode = options.disaggregation_mode == DisaggregationMode::kPrefill  ? "prefill"
                      : options.disaggregation_mode == DisaggregationMode::kDecode ? "decode"
                                                                                   : "null";
   const KvBlockManager& cache = core.kv_cache();
-  return json{{"model_path", options.model},
-              {"tokenizer_path", options.model},
-              {"served_model_name", options.served_model_names.front()},
-              {"tp_size", options.engine.memory.tensor_parallel_size},
-              {"dp_size", 1},
-              {"disaggregation_mode", mode},
-              {"disaggregation_bootstrap_port", options.disaggregation_bootstrap_port},
-              {"context_length", options.engine.memory.max_model_len},
-              {"max_running_requests", options.engine.scheduler.max_num_seqs},
-              {"max_total_num_tokens", cache.total_blocks() * cache.block_size()},
-              {"status", ready ? "ready" : "starting"},
-              {"version", std::string(kVersion)}}
-      .dump();
+  const int64_t max_total_num_tokens = cache.total_blocks() * cache.block_size();
+  const int64_t context_length = options.engine.memory.max_model_len;
+  // The scheduler's limits, as SGLang derives them: a request holds at most
+  // the context less one token, and its input five fewer.
+  const int64_t max_request_length = std::min(context_length - 1, max_total_num_tokens - 1);
+  json info = {{"model_path", options.model},
+               {"tokenizer_path", options.model},
+               {"served_model_name", options.served_model_names.front()},
+               {"tp_size", options.engine.memory.tensor_parallel_size},
+               {"dp_size", 1},
+               {"disaggregation_mode", mode},
+               {"disaggregation_bootstrap_port", options.disaggregation_bootstrap_port},
+               {"context_length", context_length},
+               {"max_running_requests", options.engine.scheduler.max_num_seqs},
+               {"max_total_num_tokens", max_total_num_tokens},
+               {"max_req_input_len", max_request_length - 5},
+               {"status", ready ? "ready" : "starting"},
+               {"version", std::string(kVersion)}};
+  // The scheduler's answer to GetInternalStateReq: the server arguments it
+  // shares with the model runner, and its throughput.
+  const json internal_state = {
+      {"attention_backend", "triton"},
+      {"chunked_prefill_size", options.engine.scheduler.max_num_batched_tokens},
+      {"disable_radix_cache", !options.engine.enable_prefix_caching},
+      {"enable_dp_attention", false},
+      {"speculative_accept_threshold_single", 1.0},
+      {"speculative_accept_threshold_acc", 1.0},
+      {"last_gen_throughput", last_gen_throughput}};
+  for (const auto& [key, value] : internal_state.items()) {
+    if (!info.contains(key)) info[key] = value;
+  }
+  info["internal_states"] = json::array({internal_state});
+  return info.dump();
 }
 
 std::string ModelInfoBody(const SimulatorOptions& options) {

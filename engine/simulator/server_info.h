@@ -21,8 +21,16 @@ std::string ModelListBody(const SimulatorOptions& options, int64_t created);
 std::string VersionBody();
 
 // /server_info: the parallel layout, limits and disaggregation role;
-// "status" says whether the engine has finished loading.
-std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& core, bool ready);
+// "status" says whether the engine has finished loading. The scheduler's
+// internal state (`last_gen_throughput`, tokens per simulated second, and
+// the server arguments it echoes) appears twice, as SGLang releases differ:
+// spread over the top level, as SGLang 0.4.6 answers and its bench_serving
+// reads, and as the one element of "internal_states" (one per
+// data-parallel rank), as later releases answer and their bench_serving
+// reads. "avg_spec_accept_length" is absent, as in SGLang without
+// speculative decoding.
+std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& core, bool ready,
+                           double last_gen_throughput);
 
 // /model_info.
 std::string ModelInfoBody(const SimulatorOptions& options);

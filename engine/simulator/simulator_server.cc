@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cinttypes>
 #include <cstdio>
 #include <utility>
 
@@ -9,6 +10,8 @@
 
 #include "base/yaml_json.h"
 #include "engine/fit/memory_fit.h"
+#include "engine/sglang/generate_request.h"
+#include "engine/sglang/generate_response.h"
 #include "engine/simulator/chat_prompt.h"
 #include "engine/simulator/context_length.h"
 #include "engine/simulator/server_info.h"
@@ -233,14 +236,19 @@ void SimulatorServer::Handle(const std::shared_ptr<HttpExchange>& exchange) {
     (void)exchange->Respond(std::move(response));
   } else if (get && path == "/version") {
     (void)exchange->Respond(HttpResponse::Json(200, VersionBody()));
+  } else if ((post || request.method == "PUT") && path == "/generate" &&
+             options_.flavor == Flavor::kSglang) {
+    HandleGenerate(exchange);
   } else if (get && (path == "/server_info" || path == "/get_server_info")) {
-    (void)exchange->Respond(HttpResponse::Json(200, ServerInfoBody(options_, *core_, ready_)));
+    (void)exchange->Respond(
+        HttpResponse::Json(200, ServerInfoBody(options_, *core_, ready_, last_gen_throughput_)));
   } else if (get && (path == "/model_info" || path == "/get_model_info")) {
     (void)exchange->Respond(HttpResponse::Json(200, ModelInfoBody(options_)));
   } else if (get && path == "/get_load") {
     (void)exchange->Respond(HttpResponse::Json(200, LoadBody(*core_, SimulatedNow())));
   } else if (path == "/v1/completions" || path == "/v1/chat/completions" || path == "/health" ||
-             path == "/v1/models" || path == "/metrics") {
+             path == "/v1/models" || path == "/metrics" ||
+             (path == "/generate" && options_.flavor == Flavor::kSglang)) {
     (void)exchange->Respond(HttpResponse::Json(405, R"({"detail":"Method Not Allowed"})"));
   } else {
     (void)exchange->Respond(HttpResponse::Json(404, R"({"detail":"Not Found"})"));
@@ -256,6 +264,121 @@ int64_t SimulatorServer::NaturalLength(bool ignore_eos) {
   // Geometric: each token is EOS with probability 1/mean.
   std::geometric_distribution<int64_t> length(1.0 / static_cast<double>(options_.mean_output_len));
   return 1 + length(random_);
+}
+
+void SimulatorServer::HandleGenerate(const std::shared_ptr<HttpExchange>& exchange) {
+  // Stamped before parsing: the simulator's own work is not the engine's.
+  const double arrival = SimulatedNow();
+  if (!ready_) {
+    (void)exchange->Respond(
+        HttpResponse::Json(503, sglang::ErrorBody("the engine is still loading")));
+    return;
+  }
+  if (dead_) {
+    (void)exchange->Respond(HttpResponse::Json(500, sglang::ErrorBody("the engine has died")));
+    return;
+  }
+  // FastAPI refuses what does not match GenerateReqInput's types with 422
+  // before SGLang sees it; SGLang refuses bad values with 400.
+  StatusOr<nlohmann::json> body = ParseJson(exchange->request().body);
+  if (!body.ok()) {
+    (void)exchange->Respond(HttpResponse::Json(
+        422, sglang::ValidationErrorBody("body", "JSON decode error: " + body.status().message(),
+                                         "{}")));
+    return;
+  }
+  if (const std::optional<sglang::SchemaError> error = sglang::CheckGenerateSchema(*body)) {
+    const std::string input = error->field == "body" ? body->dump() : (*body)[error->field].dump();
+    (void)exchange->Respond(
+        HttpResponse::Json(422, sglang::ValidationErrorBody(error->field, error->message, input)));
+    return;
+  }
+  const auto stream_field = body->find("stream");
+  const bool stream =
+      stream_field != body->end() && stream_field->is_boolean() && stream_field->get<bool>();
+  StatusOr<sglang::GenerateRequest> parsed = sglang::ParseGenerateRequest(*body);
+  if (!parsed.ok()) {
+    (void)exchange->Respond(GenerateRefusal(stream, parsed.status().message()));
+    return;
+  }
+  sglang::GenerateRequest& generate = *parsed;
+  if (options_.error_rate > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(random_) < options_.error_rate) {
+    metrics_.RecordError();
+    (void)exchange->Respond(
+        HttpResponse::Json(500, sglang::ErrorBody("injected failure (--error-rate)")));
+    return;
+  }
+
+  // SGLang takes input_ids over text when both are given.
+  std::vector<tokenizer::TokenId> prompt;
+  if (generate.input_ids) {
+    prompt.reserve(generate.input_ids->size());
+    for (int64_t token : *generate.input_ids) {
+      prompt.push_back(static_cast<tokenizer::TokenId>(token));
+    }
+  } else {
+    prompt = tokenizer::Tokenize(*generate.text);
+  }
+  const auto prompt_tokens = static_cast<int64_t>(prompt.size());
+  const int64_t context = options_.engine.memory.max_model_len;
+  // SGLang's tokenizer manager checks the prompt, and the prompt with
+  // max_new_tokens only when the client sent it; the scheduler then caps
+  // the default to what the context leaves.
+  if (prompt_tokens >= context) {
+    (void)exchange->Respond(
+        GenerateRefusal(stream, "The input (" + std::to_string(prompt_tokens) +
+                                    " tokens) is longer than the model's context length (" +
+                                    std::to_string(context) + " tokens)."));
+    return;
+  }
+  if (generate.max_new_tokens && *generate.max_new_tokens + prompt_tokens >= context) {
+    const int64_t requested = *generate.max_new_tokens;
+    (void)exchange->Respond(GenerateRefusal(
+        stream, "Requested token count exceeds the model's maximum context length of " +
+                    std::to_string(context) + " tokens. You requested a total of " +
+                    std::to_string(requested + prompt_tokens) +
+                    " tokens: " + std::to_string(prompt_tokens) +
+                    " tokens from the input messages and " + std::to_string(requested) +
+                    " tokens for the completion. Please reduce the number of tokens in the "
+                    "input messages or the completion to fit within the limit."));
+    return;
+  }
+  const int64_t max_tokens = generate.max_new_tokens ? *generate.max_new_tokens
+                             : generate.max_new_tokens_unbounded
+                                 ? context - prompt_tokens
+                                 : std::min(sglang::kDefaultMaxNewTokens, context - prompt_tokens);
+
+  std::string id;
+  if (generate.rid) {
+    if (active_.contains(*generate.rid)) {
+      (void)exchange->Respond(
+          GenerateRefusal(stream, "rid: request " + *generate.rid + " is already running"));
+      return;
+    }
+    id = *generate.rid;
+  } else {
+    // SGLang names a request by a random UUID's hex digits.
+    std::uniform_int_distribution<uint64_t> word;
+    std::array<char, 33> hex{};
+    (void)std::snprintf(hex.data(), hex.size(), "%016" PRIx64 "%016" PRIx64, word(random_),
+                        word(random_));
+    id = hex.data();
+  }
+  openai::CompletionRequest request;
+  request.model = options_.served_model_names.front();
+  request.max_tokens = max_tokens;
+  request.stream = generate.stream;
+  request.ignore_eos = generate.ignore_eos;
+  request.stop = generate.stop;
+  request.temperature = generate.temperature;
+  request.bootstrap = generate.bootstrap;
+  CompletionResponse response(
+      exchange, {openai::Endpoint::kCompletions, id, created_, request.model}, generate.stream,
+      /*include_usage=*/false, std::move(generate.stop),
+      GenerateFormat{
+          .batch = generate.batch, .max_new_tokens = max_tokens, .prompt_tokens = prompt_tokens});
+  Admit(exchange, request, std::move(prompt), max_tokens, std::move(response), arrival);
 }
 
 void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exchange,
@@ -306,22 +429,32 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     return;
   }
 
+  const bool chat = endpoint == openai::Endpoint::kChatCompletions;
+  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(++next_request_);
+  CompletionResponse response(exchange, {endpoint, id, created_, request.model}, request.stream,
+                              request.include_usage, request.stop);
+  Admit(exchange, request, std::move(prompt), max_tokens, std::move(response), arrival);
+}
+
+void SimulatorServer::Admit(const std::shared_ptr<HttpExchange>& exchange,
+                            const openai::CompletionRequest& request,
+                            std::vector<tokenizer::TokenId> prompt, int64_t max_tokens,
+                            CompletionResponse response, double arrival) {
+  const auto prompt_tokens = static_cast<int64_t>(prompt.size());
+  const std::string id = response.id();
   const DisaggregationMode mode = request.bootstrap && request.bootstrap->host == kFakeBootstrapHost
                                       ? DisaggregationMode::kNone
                                       : options_.disaggregation_mode;
   if (mode != DisaggregationMode::kNone && !request.bootstrap) {
-    (void)exchange->Respond(
-        Error(400, "BadRequestError",
-              std::string("bootstrap_room: required by a worker running with "
-                          "--disaggregation-mode ") +
-                  (mode == DisaggregationMode::kPrefill ? "prefill" : "decode") +
-                  "; send requests through a prefill/decode router",
-              "bootstrap_room"));
+    response.Refuse(400, "BadRequestError",
+                    std::string("bootstrap_room: required by a worker running with "
+                                "--disaggregation-mode ") +
+                        (mode == DisaggregationMode::kPrefill ? "prefill" : "decode") +
+                        "; send requests through a prefill/decode router",
+                    "bootstrap_room");
     return;
   }
 
-  const bool chat = endpoint == openai::Endpoint::kChatCompletions;
-  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(++next_request_);
   EngineRequest engine_request;
   engine_request.id = id;
   engine_request.prompt = std::move(prompt);
@@ -350,7 +483,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     Status opened =
         bootstrap_->Open(room, [this, id](const Status& status) { OnKvTransferred(id, status); });
     if (!opened.ok()) {
-      (void)exchange->Respond(Error(400, "BadRequestError", opened.message(), "bootstrap_room"));
+      response.Refuse(400, "BadRequestError", opened.message(), "bootstrap_room");
       return;
     }
     active.bootstrap_room = room;
@@ -359,13 +492,11 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     active.awaiting_kv = std::move(engine_request);
   } else if (Status added = Enqueue(std::move(engine_request), arrival); !added.ok()) {
     if (active.bootstrap_room) bootstrap_->Withdraw(*active.bootstrap_room);
-    (void)exchange->Respond(Error(400, "BadRequestError", added.message()));
+    response.Refuse(400, "BadRequestError", added.message());
     return;
   }
 
-  active.response =
-      CompletionResponse(exchange, {endpoint, id, created_, request.model}, request.stream,
-                         request.include_usage, std::move(request.stop));
+  active.response = std::move(response);
   active.prompt_tokens = prompt_tokens;
   active.max_tokens = max_tokens;
   active.arrival = arrival;
@@ -525,6 +656,19 @@ void SimulatorServer::FinishStep() {
     Deliver(event, now);
     ++generated;
   }
+  // SGLang's scheduler logs decode statistics every 40 steps
+  // (--decode-log-interval) and reports the last interval's throughput.
+  constexpr int64_t kDecodeLogInterval = 40;
+  ++interval_steps_;
+  interval_tokens_ += generated;
+  interval_seconds_ += step_.seconds;
+  if (interval_steps_ >= kDecodeLogInterval) {
+    last_gen_throughput_ =
+        interval_seconds_ > 0 ? static_cast<double>(interval_tokens_) / interval_seconds_ : 0;
+    interval_steps_ = 0;
+    interval_tokens_ = 0;
+    interval_seconds_ = 0;
+  }
   const KvBlockManager& cache = core_->kv_cache();
   metrics_.RecordStep(
       {.running = core_->running(),
@@ -554,7 +698,9 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   }
   request.last_token = now;
   if (!event.held_blocks.empty()) request.held_blocks = event.held_blocks;
-  const FinishReason finish = request.response.Append(event.text, event.finish);
+  request.cached_tokens = event.cached_prompt_tokens;
+  const FinishReason finish =
+      request.response.Append(event.text, event.finish, event.cached_prompt_tokens);
   // A stop string ended the output before the engine would have.
   if (event.finish == FinishReason::kNone && finish != FinishReason::kNone) {
     core_->Abort(event.request_id);
@@ -589,7 +735,10 @@ void SimulatorServer::Complete(ActiveRequest& request, FinishReason finish, doub
       core_->ReleaseHeldKv(id);
     }
   }
-  const openai::Usage usage = request.response.Finish(finish, request.prompt_tokens);
+  const openai::Usage usage =
+      request.response.Finish(finish, {.prompt_tokens = request.prompt_tokens,
+                                       .cached_tokens = request.cached_tokens,
+                                       .e2e_seconds = now - request.arrival});
   const double scheduled = request.scheduled >= 0 ? request.scheduled : request.arrival;
   metrics_.RecordFinished({.finish = finish,
                            .e2e_seconds = now - request.arrival,

@@ -1,5 +1,6 @@
-// tessera-engine-sim's HTTP face: the OpenAI endpoints, health, model list
-// and metrics of the engine it imitates, over an EngineCore that it steps in
+// tessera-engine-sim's HTTP face: the OpenAI endpoints (and SGLang's native
+// /generate in SGLang's flavor), health, model list and metrics of the
+// engine it imitates, over an EngineCore that it steps in
 // wall time (simulated time × --time-scale). Everything runs on one
 // io_context thread: requests arrive, steps are timed with a steady timer,
 // and each step's tokens are written when the step ends, so no locks are
@@ -72,6 +73,7 @@ class SimulatorServer {
     // request finished, for a decode worker to read.
     std::vector<BlockId> held_blocks;
     int64_t prompt_tokens = 0;
+    int64_t cached_tokens = 0;  // of the prompt, from the prefix cache
     int64_t max_tokens = 0;
     double arrival = 0;
     double scheduled = -1;
@@ -89,6 +91,14 @@ class SimulatorServer {
   void HandleHealth(const std::shared_ptr<http::HttpExchange>& exchange) const;
   void HandleCompletion(const std::shared_ptr<http::HttpExchange>& exchange,
                         openai::Endpoint endpoint);
+  // SGLang's native POST /generate.
+  void HandleGenerate(const std::shared_ptr<http::HttpExchange>& exchange);
+  // Runs a parsed, validated request whose answer `response` will write:
+  // checks its disaggregation role, hands it to the engine (or waits for
+  // its KV) and tracks it until it is answered.
+  void Admit(const std::shared_ptr<http::HttpExchange>& exchange,
+             const openai::CompletionRequest& request, std::vector<tokenizer::TokenId> prompt,
+             int64_t max_tokens, CompletionResponse response, double arrival);
   // When the simulated model would emit EOS: 0 for never (run to max_tokens).
   int64_t NaturalLength(bool ignore_eos);
 
@@ -149,6 +159,12 @@ class SimulatorServer {
   double last_enqueued_ = 0;  // simulated seconds; when a request last joined the core
   StepOutcome step_;          // the step in progress
   uint64_t next_request_ = 0;
+  // SGLang's last_gen_throughput: tokens per simulated second over its last
+  // decode log interval, and the interval being counted.
+  double last_gen_throughput_ = 0;
+  int64_t interval_steps_ = 0;
+  int64_t interval_tokens_ = 0;
+  double interval_seconds_ = 0;
   std::unordered_map<std::string, ActiveRequest> active_;
   // Exchanges a hung engine never answers; kept so their connections stay
   // open as a hung server's would.
