@@ -27,6 +27,7 @@
 #include "cli/bench/server_time.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
+#include "cli/bench/warm_up.h"
 #include "http/http_client.h"
 
 namespace tessera::cli {
@@ -74,6 +75,7 @@ struct BenchPlan {
   std::vector<int64_t> sweep;
   std::vector<bench::Expectation> expectations;
   double time_scale = 1.0;
+  int64_t warmup_requests = 1;
 };
 
 StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags) {
@@ -219,6 +221,10 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.run.num_prompts = static_cast<int64_t>(plan.prompts.size());
   plan.run.request_rate = rate;
   plan.time_scale = flags.time_scale;
+  if (flags.warmup_requests < 0) {
+    return InvalidArgumentError("--warmup-requests: must be 0 (no warm-up) or more");
+  }
+  plan.warmup_requests = flags.warmup_requests;
   plan.run.burstiness = flags.burstiness;
   plan.run.max_concurrency = flags.max_concurrency;
   std::array<char, 32> date{};
@@ -241,9 +247,15 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
   std::function<void(const bench::LoadProgress&)> on_progress;
   if (show_progress) on_progress = report;
-  TESSERA_ASSIGN_OR_RETURN(bench::LoadResult result,
-                           bench::RunLoad(plan.load, plan.prompts, plan.arrivals, on_progress,
-                                          std::chrono::milliseconds(terminal ? 200 : 1000)));
+  if (plan.warmup_requests > 0) {
+    err << "Warm-up: " << plan.warmup_requests
+        << (plan.warmup_requests == 1 ? " request" : " requests")
+        << " with the first prompt, excluded from the figures\n";
+  }
+  TESSERA_ASSIGN_OR_RETURN(
+      bench::LoadResult result,
+      bench::RunLoadAfterWarmup(plan.load, plan.prompts, plan.arrivals, plan.warmup_requests,
+                                on_progress, std::chrono::milliseconds(terminal ? 200 : 1000)));
   RunOutcome outcome;
   bench::ToServerTime(plan.time_scale, result.outcomes, result.duration_seconds);
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
@@ -362,6 +374,11 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--expect", flags.expect,
                     "Expected figures (SGLang's expected_results), FILE or FILE#PATH");
   bench->add_option("--request-timeout", flags.request_timeout, "Per request, e.g. 10m")
+      ->capture_default_str();
+  bench
+      ->add_option("--warmup-requests", flags.warmup_requests,
+                   "Copies of the first prompt sent before measuring and left out of every "
+                   "figure; the run stops if none succeeds. 0 skips the warm-up")
       ->capture_default_str();
   bench->add_flag("--disable-tqdm,--no-progress", flags.disable_progress, "No progress display");
   return bench;

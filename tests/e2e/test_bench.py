@@ -124,9 +124,52 @@ def test_expect_passes_and_fails(engine_sim, tmp_path):
     assert "FAIL: the result falls short" in failed.stdout
 
 
-def test_dead_endpoint_counts_every_request_as_failed():
+def counter_total(engine, name):
+    with urllib.request.urlopen(engine.base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") or line.startswith(name + " "))
+
+
+def test_warmup_request_is_sent_first_and_left_out_of_the_figures(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "8",
+                "--random-input-len", "64", "--random-output-len", "8", "--ignore-eos",
+                "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    assert "Warm-up: 1 request with the first prompt, excluded from the figures" in run.stderr
+    # The server answered nine requests; the result counts the eight measured.
+    assert counter_total(engine, "vllm:request_success_total") == 9
+    assert "Successful requests:                     8" in run.stdout
+    result = json.loads(result_file.read_text())
+    assert result["completed"] == 8 and len(result["ttfts"]) == 8
+    assert result["total_output_tokens"] == 8 * 8
+
+    skipped = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "8",
+                    "--random-input-len", "64", "--random-output-len", "8", "--ignore-eos",
+                    "--warmup-requests", "0")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "Warm-up" not in skipped.stderr
+    assert counter_total(engine, "vllm:request_success_total") == 9 + 8
+
+
+def test_failed_warmup_stops_the_run_before_measuring():
     run = bench(f"http://127.0.0.1:{free_port()}", "--model", "m", "--num-prompts", "5",
                 "--random-input-len", "8", "--random-output-len", "4")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "tessera bench: warm-up request failed: " in run.stderr
+    assert "refused" in run.stderr and "so the benchmark was not run" in run.stderr
+    assert "Serving Benchmark Result" not in run.stdout
+
+    negative = bench("http://127.0.0.1:1", "--model", "m", "--warmup-requests", "-1")
+    assert negative.returncode == 2
+    assert "--warmup-requests: must be 0 (no warm-up) or more" in negative.stderr
+
+
+def test_dead_endpoint_counts_every_request_as_failed():
+    run = bench(f"http://127.0.0.1:{free_port()}", "--model", "m", "--num-prompts", "5",
+                "--random-input-len", "8", "--random-output-len", "4", "--warmup-requests", "0")
     assert run.returncode == 0, run.stderr
     assert "Successful requests:                     0" in run.stdout
     assert "Failed requests:                         5" in run.stdout
@@ -136,7 +179,7 @@ def test_dead_endpoint_counts_every_request_as_failed():
 def test_server_errors_are_counted_with_their_reason(engine_sim):
     engine = engine_sim(*ENGINE, "--time-scale", "0.05", "--error-rate", "0.5", "--seed", "3")
     run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "40",
-                "--random-input-len", "32", "--random-output-len", "4")
+                "--random-input-len", "32", "--random-output-len", "4", "--warmup-requests", "0")
     assert run.returncode == 0, run.stderr
     failed = block_value(run.stdout, "Failed requests:")
     assert 8 <= failed <= 32
@@ -151,7 +194,8 @@ def test_stream_cut_midway_is_a_failure(engine_sim):
     killer.start()
     try:
         run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "4",
-                    "--random-input-len", "32", "--random-output-len", "2000", "--ignore-eos")
+                    "--random-input-len", "32", "--random-output-len", "2000", "--ignore-eos",
+                    "--warmup-requests", "0")
     finally:
         killer.cancel()
     assert run.returncode == 0, run.stderr
@@ -164,7 +208,8 @@ def test_hung_server_times_out_as_failures(engine_sim):
     time.sleep(1.5)  # the engine stops answering one second after it became ready
     started = time.monotonic()
     run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "3",
-                "--random-input-len", "8", "--random-output-len", "4", "--request-timeout", "2s")
+                "--random-input-len", "8", "--random-output-len", "4", "--request-timeout", "2s",
+                "--warmup-requests", "0")
     assert time.monotonic() - started < 30
     assert run.returncode == 0, run.stderr
     assert "Failed requests:                         3" in run.stdout
