@@ -78,12 +78,18 @@ struct BenchPlan {
   int64_t warmup_requests = 1;
 };
 
-StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags) {
+StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
+                                                   bench::Backend backend) {
   if (flags.dataset_name == "random") {
+    // The same command line draws the same workload as the engine's own
+    // client: SGLang reads --random-range-ratio differently from vLLM.
     return bench::RandomDataset({.num_prompts = flags.num_prompts,
                                  .input_len = flags.random_input_len,
                                  .output_len = flags.random_output_len,
                                  .range_ratio = flags.random_range_ratio,
+                                 .range_rule = backend == bench::Backend::kSglang
+                                                   ? bench::RangeRatioRule::kSglang
+                                                   : bench::RangeRatioRule::kVllm,
                                  .seed = flags.seed});
   }
   if (flags.dataset_name == "sharegpt") {
@@ -168,7 +174,7 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   }
 
   TESSERA_ASSIGN_OR_RETURN(const double rate, ParseNumber("--request-rate", flags.request_rate));
-  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags));
+  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags, plan.load.backend));
   TESSERA_ASSIGN_OR_RETURN(
       plan.arrivals, bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()),
                                            rate / flags.time_scale, flags.burstiness, flags.seed));
