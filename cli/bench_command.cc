@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 #include "cli/bench/random_dataset.h"
 #include "cli/bench/result_report.h"
 #include "cli/bench/server_time.h"
+#include "cli/bench/sglang_report.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
 #include "cli/bench/warm_up.h"
@@ -233,6 +235,10 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.warmup_requests = flags.warmup_requests;
   plan.run.burstiness = flags.burstiness;
   plan.run.max_concurrency = flags.max_concurrency;
+  plan.run.random_input_len = flags.random_input_len;
+  plan.run.random_output_len = flags.random_output_len;
+  plan.run.random_range_ratio = flags.random_range_ratio;
+  plan.run.sharegpt_output_len = flags.sharegpt_output_len;
   std::array<char, 32> date{};
   const std::time_t now = std::time(nullptr);
   std::tm local{};
@@ -244,8 +250,24 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
 
 struct RunOutcome {
   BenchmarkMetrics metrics;
+  // vLLM's keys, whatever the backend: what --expect and the sweep table read.
   json result;
+  // The block and the result file in the backend's own client's format.
+  std::string block;
+  json file_result;
 };
+
+// SGLang's accept length, which its client reads from /get_server_info
+// after the run; a server without that API (vLLM, an older SGLang) has none.
+std::optional<double> ServerAcceptLength(const bench::LoadOptions& load) {
+  StatusOr<http::HttpClientResponse> response = http::FetchAndWait(
+      {.url = load.base_url + "/get_server_info", .headers = load.headers},
+      {.connect_timeout = std::chrono::seconds(5), .read_timeout = std::chrono::seconds(10)});
+  if (!response.ok() || response->status != 200) return std::nullopt;
+  StatusOr<nlohmann::json> body = ParseJson(response->body);
+  if (!body.ok()) return std::nullopt;
+  return bench::AcceptLengthFromServerInfo(*body);
+}
 
 StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ostream& err) {
   const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
@@ -267,6 +289,16 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
+  if (plan.load.backend == bench::Backend::kSglang) {
+    bench::SglangFigures figures = bench::CalculateSglangFigures(result.outcomes, outcome.metrics);
+    figures.accept_length = ServerAcceptLength(plan.load);
+    outcome.block = bench::FormatSglangResultBlock(outcome.metrics, figures, plan.run);
+    outcome.file_result =
+        bench::SglangResultJson(outcome.metrics, figures, result.outcomes, plan.run);
+  } else {
+    outcome.block = bench::FormatResultBlock(outcome.metrics, plan.run);
+    outcome.file_result = outcome.result;
+  }
   return outcome;
 }
 
@@ -410,7 +442,7 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
       err << "tessera bench: " << run.status().message() << "\n";
       return kInvalidInput;
     }
-    out << bench::FormatResultBlock(run->metrics, plan->run);
+    out << run->block;
     if (plan->time_scale != 1.0) {
       out << "Times above are the server's: wall times divided by --time-scale " << plan->time_scale
           << "\n";
@@ -429,7 +461,7 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
   }
   if (!flags.result_file.empty()) {
     json document = json::array();
-    for (const RunOutcome& run : runs) document.push_back(run.result);
+    for (const RunOutcome& run : runs) document.push_back(run.file_result);
     const std::string text = (plan->sweep.empty() ? document[0] : document).dump(2) + "\n";
     if (Status written = WriteFileAtomically(flags.result_file, text); !written.ok()) {
       err << "tessera bench: --result-file: " << written.message() << "\n";

@@ -259,3 +259,67 @@ def test_sweep_prints_one_table_and_a_png_chart(engine_sim, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 640 and height >= 360
+
+
+SGLANG_KEYS = [
+    "backend", "dataset_name", "request_rate", "max_concurrency", "sharegpt_output_len",
+    "random_input_len", "random_output_len", "random_range_ratio", "duration", "completed",
+    "total_input_tokens", "total_output_tokens", "total_output_tokens_retokenized",
+    "request_throughput", "input_throughput", "output_throughput", "mean_e2e_latency_ms",
+    "median_e2e_latency_ms", "std_e2e_latency_ms", "p99_e2e_latency_ms", "mean_ttft_ms",
+    "median_ttft_ms", "std_ttft_ms", "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms",
+    "std_tpot_ms", "p99_tpot_ms", "mean_itl_ms", "median_itl_ms", "std_itl_ms", "p95_itl_ms",
+    "p99_itl_ms", "concurrency", "accept_length"]
+
+
+def test_sglang_backend_prints_sglangs_block_and_writes_its_keys(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--flavor", "sglang", "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    easy = tmp_path / "easy.json"
+    easy.write_text(json.dumps({"expected_results": {"auto": {
+        "output_throughput_per_sec": "1", "mean_ttft_ms": "600000"}}}))
+    run = bench(engine.base_url, "--backend", "sglang", "--model", "llama-3.1-8b",
+                "--num-prompts", "40", "--random-input-len", "64", "--random-output-len", "16",
+                "--random-range-ratio", "0.5", "--ignore-eos", "--max-concurrency", "8",
+                "--result-file", str(result_file), "--expect", str(easy))
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    for line in ("============ Serving Benchmark Result ============",
+                 "Backend:                                 sglang",
+                 "Traffic request rate:                    inf",
+                 "Max reqeuest concurrency:                8",
+                 "Successful requests:                     40",
+                 "Input token throughput (tok/s):",
+                 "Concurrency:",
+                 "----------------End-to-End Latency----------------",
+                 "Mean E2E Latency (ms):",
+                 "---------------Inter-Token Latency----------------",
+                 "P95 ITL (ms):", "Max ITL (ms):"):
+        assert line in out, out
+    assert "Failed requests:" not in out and "Peak output" not in out
+    assert "PASS: every expected figure was met" in out
+
+    result = json.loads(result_file.read_text())
+    assert list(result)[:len(SGLANG_KEYS)] == SGLANG_KEYS
+    assert result["backend"] == "sglang" and result["completed"] == 40
+    assert result["random_range_ratio"] == 0.5
+    assert result["accept_length"] is None  # the simulator does not speculate
+    assert result["mean_e2e_latency_ms"] == pytest.approx(
+        block_value(out, "Mean E2E Latency (ms):"), abs=0.01)
+    assert result["concurrency"] == pytest.approx(block_value(out, "Concurrency:"), abs=0.01)
+    # SGLang's range: lengths from [len * r, len], not vLLM's [len(1 - r), len(1 + r)].
+    assert all(16 <= n <= 64 for n in result["input_lens"]), result["input_lens"]
+    assert all(8 <= n <= 16 for n in result["output_lens"]), result["output_lens"]
+    assert min(result["output_lens"]) < 12
+
+
+def test_vllm_backend_writes_the_older_goodput_spelling_too(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    run = bench(engine.base_url, "--backend", "vllm", "--model", "llama-3.1-8b",
+                "--num-prompts", "8", "--random-input-len", "32", "--random-output-len", "4",
+                "--goodput", "ttft:600000", "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(result_file.read_text())
+    assert result["request_goodput"] == result["request_goodput:"] > 0
+    assert "Request goodput (req/s):" in run.stdout
