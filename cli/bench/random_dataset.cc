@@ -36,11 +36,11 @@ StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions&
   if (options.output_len <= 0) {
     return InvalidArgumentError("--random-output-len: must be positive");
   }
+  const bool sglang = options.range_rule == RangeRatioRule::kSglang;
+  const double ratio = options.range_ratio;
   // Negated so that NaN, which fails every comparison, is rejected too.
   // NOLINTNEXTLINE(readability-simplify-boolean-expr)
-  const bool sglang = options.range_rule == RangeRatioRule::kSglang;
-  if (!(options.range_ratio >= 0 &&
-        (sglang ? options.range_ratio <= 1 : options.range_ratio < 1))) {
+  if (!(ratio >= 0 && (sglang ? ratio <= 1 : ratio < 1))) {
     return InvalidArgumentError(std::string("--random-range-ratio: must be in ") +
                                 (sglang ? "[0, 1] with --backend sglang" : "[0, 1)") + ", got " +
                                 std::to_string(options.range_ratio));
