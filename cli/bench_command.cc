@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -25,8 +26,10 @@
 #include "cli/bench/random_dataset.h"
 #include "cli/bench/result_report.h"
 #include "cli/bench/server_time.h"
+#include "cli/bench/sglang_report.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
+#include "cli/bench/warm_up.h"
 #include "http/http_client.h"
 
 namespace tessera::cli {
@@ -74,14 +77,21 @@ struct BenchPlan {
   std::vector<int64_t> sweep;
   std::vector<bench::Expectation> expectations;
   double time_scale = 1.0;
+  int64_t warmup_requests = 1;
 };
 
-StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags) {
+StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
+                                                   bench::Backend backend) {
   if (flags.dataset_name == "random") {
+    // The same command line draws the same workload as the engine's own
+    // client: SGLang reads --random-range-ratio differently from vLLM.
     return bench::RandomDataset({.num_prompts = flags.num_prompts,
                                  .input_len = flags.random_input_len,
                                  .output_len = flags.random_output_len,
                                  .range_ratio = flags.random_range_ratio,
+                                 .range_rule = backend == bench::Backend::kSglang
+                                                   ? bench::RangeRatioRule::kSglang
+                                                   : bench::RangeRatioRule::kVllm,
                                  .seed = flags.seed});
   }
   if (flags.dataset_name == "sharegpt") {
@@ -166,7 +176,7 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   }
 
   TESSERA_ASSIGN_OR_RETURN(const double rate, ParseNumber("--request-rate", flags.request_rate));
-  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags));
+  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags, plan.load.backend));
   TESSERA_ASSIGN_OR_RETURN(
       plan.arrivals, bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()),
                                            rate / flags.time_scale, flags.burstiness, flags.seed));
@@ -219,8 +229,16 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.run.num_prompts = static_cast<int64_t>(plan.prompts.size());
   plan.run.request_rate = rate;
   plan.time_scale = flags.time_scale;
+  if (flags.warmup_requests < 0) {
+    return InvalidArgumentError("--warmup-requests: must be 0 (no warm-up) or more");
+  }
+  plan.warmup_requests = flags.warmup_requests;
   plan.run.burstiness = flags.burstiness;
   plan.run.max_concurrency = flags.max_concurrency;
+  plan.run.random_input_len = flags.random_input_len;
+  plan.run.random_output_len = flags.random_output_len;
+  plan.run.random_range_ratio = flags.random_range_ratio;
+  plan.run.sharegpt_output_len = flags.sharegpt_output_len;
   std::array<char, 32> date{};
   const std::time_t now = std::time(nullptr);
   std::tm local{};
@@ -232,8 +250,24 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
 
 struct RunOutcome {
   BenchmarkMetrics metrics;
+  // vLLM's keys, whatever the backend: what --expect and the sweep table read.
   json result;
+  // The block and the result file in the backend's own client's format.
+  std::string block;
+  json file_result;
 };
+
+// SGLang's accept length, which its client reads from /get_server_info
+// after the run; a server without that API (vLLM, an older SGLang) has none.
+std::optional<double> ServerAcceptLength(const bench::LoadOptions& load) {
+  StatusOr<http::HttpClientResponse> response = http::FetchAndWait(
+      {.url = load.base_url + "/get_server_info", .headers = load.headers},
+      {.connect_timeout = std::chrono::seconds(5), .read_timeout = std::chrono::seconds(10)});
+  if (!response.ok() || response->status != 200) return std::nullopt;
+  StatusOr<nlohmann::json> body = ParseJson(response->body);
+  if (!body.ok()) return std::nullopt;
+  return bench::AcceptLengthFromServerInfo(*body);
+}
 
 StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ostream& err) {
   const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
@@ -241,14 +275,30 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
   std::function<void(const bench::LoadProgress&)> on_progress;
   if (show_progress) on_progress = report;
-  TESSERA_ASSIGN_OR_RETURN(bench::LoadResult result,
-                           bench::RunLoad(plan.load, plan.prompts, plan.arrivals, on_progress,
-                                          std::chrono::milliseconds(terminal ? 200 : 1000)));
+  if (plan.warmup_requests > 0) {
+    err << "Warm-up: " << plan.warmup_requests
+        << (plan.warmup_requests == 1 ? " request" : " requests")
+        << " with the first prompt, excluded from the figures\n";
+  }
+  TESSERA_ASSIGN_OR_RETURN(
+      bench::LoadResult result,
+      bench::RunLoadAfterWarmup(plan.load, plan.prompts, plan.arrivals, plan.warmup_requests,
+                                on_progress, std::chrono::milliseconds(terminal ? 200 : 1000)));
   RunOutcome outcome;
   bench::ToServerTime(plan.time_scale, result.outcomes, result.duration_seconds);
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
+  if (plan.load.backend == bench::Backend::kSglang) {
+    bench::SglangFigures figures = bench::CalculateSglangFigures(result.outcomes, outcome.metrics);
+    figures.accept_length = ServerAcceptLength(plan.load);
+    outcome.block = bench::FormatSglangResultBlock(outcome.metrics, figures, plan.run);
+    outcome.file_result =
+        bench::SglangResultJson(outcome.metrics, figures, result.outcomes, plan.run);
+  } else {
+    outcome.block = bench::FormatResultBlock(outcome.metrics, plan.run);
+    outcome.file_result = outcome.result;
+  }
   return outcome;
 }
 
@@ -363,6 +413,11 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
                     "Expected figures (SGLang's expected_results), FILE or FILE#PATH");
   bench->add_option("--request-timeout", flags.request_timeout, "Per request, e.g. 10m")
       ->capture_default_str();
+  bench
+      ->add_option("--warmup-requests", flags.warmup_requests,
+                   "Copies of the first prompt sent before measuring and left out of every "
+                   "figure; the run stops if none succeeds. 0 skips the warm-up")
+      ->capture_default_str();
   bench->add_flag("--disable-tqdm,--no-progress", flags.disable_progress, "No progress display");
   return bench;
 }
@@ -387,7 +442,7 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
       err << "tessera bench: " << run.status().message() << "\n";
       return kInvalidInput;
     }
-    out << bench::FormatResultBlock(run->metrics, plan->run);
+    out << run->block;
     if (plan->time_scale != 1.0) {
       out << "Times above are the server's: wall times divided by --time-scale " << plan->time_scale
           << "\n";
@@ -406,7 +461,7 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
   }
   if (!flags.result_file.empty()) {
     json document = json::array();
-    for (const RunOutcome& run : runs) document.push_back(run.result);
+    for (const RunOutcome& run : runs) document.push_back(run.file_result);
     const std::string text = (plan->sweep.empty() ? document[0] : document).dump(2) + "\n";
     if (Status written = WriteFileAtomically(flags.result_file, text); !written.ok()) {
       err << "tessera bench: --result-file: " << written.message() << "\n";

@@ -51,6 +51,9 @@ struct BenchFlags {
   // --time-scale): the request rate is in the server's time and so is
   // every figure reported.
   double time_scale = 1.0;
+  // Copies of the first prompt sent and awaited before measuring, excluded
+  // from every figure; 0 skips the warm-up. SGLang's flag and default.
+  int64_t warmup_requests = 1;
   bool disable_progress = false;
 };
 
@@ -58,7 +61,8 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags);
 
 // Exit status: 0 when the run completed (and met --expect), 1 when it fell
 // short of --expect, 2 for invalid input (one line on `err` naming the
-// flag). Failed requests are part of the result, not an exit status.
+// flag) or a failed warm-up (nothing was measured). Failed requests of the
+// measured run are part of the result, not an exit status.
 int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& err);
 
 }  // namespace tessera::cli

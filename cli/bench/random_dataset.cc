@@ -9,16 +9,26 @@
 namespace tessera::bench {
 namespace {
 
-// numpy.random.randint(low, high + 1) with vLLM's bounds.
-int64_t DrawLength(std::mt19937_64& random, int64_t length, double range_ratio) {
-  const auto low =
-      std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(length) * (1 - range_ratio)));
-  const auto high =
-      std::max(low, static_cast<int64_t>(static_cast<double>(length) * (1 + range_ratio)));
-  return std::uniform_int_distribution<int64_t>(low, high)(random);
+// numpy.random.randint(low, high + 1), as both clients draw.
+int64_t DrawLength(std::mt19937_64& random, int64_t length, double range_ratio,
+                   RangeRatioRule rule) {
+  const LengthRange range = LengthBounds(length, range_ratio, rule);
+  return std::uniform_int_distribution<int64_t>(range.low, range.high)(random);
 }
 
 }  // namespace
+
+LengthRange LengthBounds(int64_t length, double range_ratio, RangeRatioRule rule) {
+  const auto scaled = [&](double factor) {
+    // Python's int() truncates, as static_cast does for these positive values.
+    return static_cast<int64_t>(static_cast<double>(length) * factor);
+  };
+  if (rule == RangeRatioRule::kSglang) {
+    return {.low = std::clamp<int64_t>(scaled(range_ratio), 1, length), .high = length};
+  }
+  const int64_t low = std::max<int64_t>(1, scaled(1 - range_ratio));
+  return {.low = low, .high = std::max(low, scaled(1 + range_ratio))};
+}
 
 StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions& options) {
   if (options.num_prompts <= 0) return InvalidArgumentError("--num-prompts: must be positive");
@@ -26,10 +36,13 @@ StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions&
   if (options.output_len <= 0) {
     return InvalidArgumentError("--random-output-len: must be positive");
   }
+  const bool sglang = options.range_rule == RangeRatioRule::kSglang;
+  const double ratio = options.range_ratio;
   // Negated so that NaN, which fails every comparison, is rejected too.
   // NOLINTNEXTLINE(readability-simplify-boolean-expr)
-  if (!(options.range_ratio >= 0 && options.range_ratio < 1)) {
-    return InvalidArgumentError("--random-range-ratio: must be in [0, 1), got " +
+  if (!(ratio >= 0 && (sglang ? ratio <= 1 : ratio < 1))) {
+    return InvalidArgumentError(std::string("--random-range-ratio: must be in ") +
+                                (sglang ? "[0, 1] with --backend sglang" : "[0, 1)") + ", got " +
                                 std::to_string(options.range_ratio));
   }
   std::mt19937_64 random(options.seed);
@@ -38,8 +51,10 @@ StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions&
   prompts.reserve(static_cast<size_t>(options.num_prompts));
   for (int64_t i = 0; i < options.num_prompts; ++i) {
     BenchmarkPrompt prompt;
-    prompt.prompt_len = DrawLength(random, options.input_len, options.range_ratio);
-    prompt.output_len = DrawLength(random, options.output_len, options.range_ratio);
+    prompt.prompt_len =
+        DrawLength(random, options.input_len, options.range_ratio, options.range_rule);
+    prompt.output_len =
+        DrawLength(random, options.output_len, options.range_ratio, options.range_rule);
     prompt.prompt = words.Words(prompt.prompt_len);
     prompts.push_back(std::move(prompt));
   }

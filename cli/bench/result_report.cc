@@ -89,13 +89,16 @@ std::string FormatResultBlock(const BenchmarkMetrics& metrics, const RunDescript
     }
   }
   block += std::string(kWidth, '=') + "\n";
-  if (!metrics.errors.empty()) {
-    block += "Failed requests by reason:\n";
-    for (const auto& [reason, count] : metrics.errors) {
-      block += "  " + std::to_string(count) + " × " + reason + "\n";
-    }
+  return block + FormatFailures(metrics);
+}
+
+std::string FormatFailures(const BenchmarkMetrics& metrics) {
+  if (metrics.errors.empty()) return "";
+  std::string text = "Failed requests by reason:\n";
+  for (const auto& [reason, count] : metrics.errors) {
+    text += "  " + std::to_string(count) + " × " + reason + "\n";
   }
-  return block;
+  return text;
 }
 
 nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
@@ -122,6 +125,8 @@ nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
       {"total_output_tokens", metrics.total_output},
       {"request_throughput", metrics.request_throughput},
       {"request_goodput", metrics.request_goodput ? json(*metrics.request_goodput) : json(nullptr)},
+      {"request_goodput:",
+       metrics.request_goodput ? json(*metrics.request_goodput) : json(nullptr)},
       {"output_throughput", metrics.output_throughput},
       {"total_token_throughput", metrics.total_token_throughput},
       {"max_output_tokens_per_s", metrics.max_output_tokens_per_s},

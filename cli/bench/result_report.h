@@ -32,12 +32,24 @@ struct RunDescription {
   std::vector<std::string> percentile_metrics;  // of ttft, tpot, itl, e2el
   std::vector<double> metric_percentiles;
   std::string date;  // "20261123-141500", as vLLM stamps results
+  // The workload's flags, which SGLang's result repeats.
+  int64_t random_input_len = 0;
+  int64_t random_output_len = 0;
+  double random_range_ratio = 0;
+  std::optional<int64_t> sharegpt_output_len;
 };
 
 // The block, ending with a line of '='. Failed requests are listed by reason
-// below it, so the block itself stays comparable line by line.
+// below it (FormatFailures), so the block itself stays comparable line by
+// line.
 std::string FormatResultBlock(const BenchmarkMetrics& metrics, const RunDescription& run);
 
+// "Failed requests by reason:" and one line per reason; empty without
+// failures.
+std::string FormatFailures(const BenchmarkMetrics& metrics);
+
+// vLLM's keys, and also "request_goodput:" (with the colon), the spelling
+// vLLM 0.8.x writes and scripts written against it read.
 nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
                                   const std::vector<RequestOutcome>& outcomes,
                                   const RunDescription& run);

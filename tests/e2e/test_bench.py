@@ -124,9 +124,52 @@ def test_expect_passes_and_fails(engine_sim, tmp_path):
     assert "FAIL: the result falls short" in failed.stdout
 
 
-def test_dead_endpoint_counts_every_request_as_failed():
+def counter_total(engine, name):
+    with urllib.request.urlopen(engine.base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") or line.startswith(name + " "))
+
+
+def test_warmup_request_is_sent_first_and_left_out_of_the_figures(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "8",
+                "--random-input-len", "64", "--random-output-len", "8", "--ignore-eos",
+                "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    assert "Warm-up: 1 request with the first prompt, excluded from the figures" in run.stderr
+    # The server answered nine requests; the result counts the eight measured.
+    assert counter_total(engine, "vllm:request_success_total") == 9
+    assert "Successful requests:                     8" in run.stdout
+    result = json.loads(result_file.read_text())
+    assert result["completed"] == 8 and len(result["ttfts"]) == 8
+    assert result["total_output_tokens"] == 8 * 8
+
+    skipped = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "8",
+                    "--random-input-len", "64", "--random-output-len", "8", "--ignore-eos",
+                    "--warmup-requests", "0")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "Warm-up" not in skipped.stderr
+    assert counter_total(engine, "vllm:request_success_total") == 9 + 8
+
+
+def test_failed_warmup_stops_the_run_before_measuring():
     run = bench(f"http://127.0.0.1:{free_port()}", "--model", "m", "--num-prompts", "5",
                 "--random-input-len", "8", "--random-output-len", "4")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "tessera bench: warm-up request failed: " in run.stderr
+    assert "refused" in run.stderr and "so the benchmark was not run" in run.stderr
+    assert "Serving Benchmark Result" not in run.stdout
+
+    negative = bench("http://127.0.0.1:1", "--model", "m", "--warmup-requests", "-1")
+    assert negative.returncode == 2
+    assert "--warmup-requests: must be 0 (no warm-up) or more" in negative.stderr
+
+
+def test_dead_endpoint_counts_every_request_as_failed():
+    run = bench(f"http://127.0.0.1:{free_port()}", "--model", "m", "--num-prompts", "5",
+                "--random-input-len", "8", "--random-output-len", "4", "--warmup-requests", "0")
     assert run.returncode == 0, run.stderr
     assert "Successful requests:                     0" in run.stdout
     assert "Failed requests:                         5" in run.stdout
@@ -136,7 +179,7 @@ def test_dead_endpoint_counts_every_request_as_failed():
 def test_server_errors_are_counted_with_their_reason(engine_sim):
     engine = engine_sim(*ENGINE, "--time-scale", "0.05", "--error-rate", "0.5", "--seed", "3")
     run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "40",
-                "--random-input-len", "32", "--random-output-len", "4")
+                "--random-input-len", "32", "--random-output-len", "4", "--warmup-requests", "0")
     assert run.returncode == 0, run.stderr
     failed = block_value(run.stdout, "Failed requests:")
     assert 8 <= failed <= 32
@@ -151,7 +194,8 @@ def test_stream_cut_midway_is_a_failure(engine_sim):
     killer.start()
     try:
         run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "4",
-                    "--random-input-len", "32", "--random-output-len", "2000", "--ignore-eos")
+                    "--random-input-len", "32", "--random-output-len", "2000", "--ignore-eos",
+                    "--warmup-requests", "0")
     finally:
         killer.cancel()
     assert run.returncode == 0, run.stderr
@@ -164,7 +208,8 @@ def test_hung_server_times_out_as_failures(engine_sim):
     time.sleep(1.5)  # the engine stops answering one second after it became ready
     started = time.monotonic()
     run = bench(engine.base_url, "--model", "llama-3.1-8b", "--num-prompts", "3",
-                "--random-input-len", "8", "--random-output-len", "4", "--request-timeout", "2s")
+                "--random-input-len", "8", "--random-output-len", "4", "--request-timeout", "2s",
+                "--warmup-requests", "0")
     assert time.monotonic() - started < 30
     assert run.returncode == 0, run.stderr
     assert "Failed requests:                         3" in run.stdout
@@ -214,3 +259,67 @@ def test_sweep_prints_one_table_and_a_png_chart(engine_sim, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 640 and height >= 360
+
+
+SGLANG_KEYS = [
+    "backend", "dataset_name", "request_rate", "max_concurrency", "sharegpt_output_len",
+    "random_input_len", "random_output_len", "random_range_ratio", "duration", "completed",
+    "total_input_tokens", "total_output_tokens", "total_output_tokens_retokenized",
+    "request_throughput", "input_throughput", "output_throughput", "mean_e2e_latency_ms",
+    "median_e2e_latency_ms", "std_e2e_latency_ms", "p99_e2e_latency_ms", "mean_ttft_ms",
+    "median_ttft_ms", "std_ttft_ms", "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms",
+    "std_tpot_ms", "p99_tpot_ms", "mean_itl_ms", "median_itl_ms", "std_itl_ms", "p95_itl_ms",
+    "p99_itl_ms", "concurrency", "accept_length"]
+
+
+def test_sglang_backend_prints_sglangs_block_and_writes_its_keys(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--flavor", "sglang", "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    easy = tmp_path / "easy.json"
+    easy.write_text(json.dumps({"expected_results": {"auto": {
+        "output_throughput_per_sec": "1", "mean_ttft_ms": "600000"}}}))
+    run = bench(engine.base_url, "--backend", "sglang", "--model", "llama-3.1-8b",
+                "--num-prompts", "40", "--random-input-len", "64", "--random-output-len", "16",
+                "--random-range-ratio", "0.5", "--ignore-eos", "--max-concurrency", "8",
+                "--result-file", str(result_file), "--expect", str(easy))
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    for line in ("============ Serving Benchmark Result ============",
+                 "Backend:                                 sglang",
+                 "Traffic request rate:                    inf",
+                 "Max reqeuest concurrency:                8",
+                 "Successful requests:                     40",
+                 "Input token throughput (tok/s):",
+                 "Concurrency:",
+                 "----------------End-to-End Latency----------------",
+                 "Mean E2E Latency (ms):",
+                 "---------------Inter-Token Latency----------------",
+                 "P95 ITL (ms):", "Max ITL (ms):"):
+        assert line in out, out
+    assert "Failed requests:" not in out and "Peak output" not in out
+    assert "PASS: every expected figure was met" in out
+
+    result = json.loads(result_file.read_text())
+    assert list(result)[:len(SGLANG_KEYS)] == SGLANG_KEYS
+    assert result["backend"] == "sglang" and result["completed"] == 40
+    assert result["random_range_ratio"] == 0.5
+    assert result["accept_length"] is None  # the simulator does not speculate
+    assert result["mean_e2e_latency_ms"] == pytest.approx(
+        block_value(out, "Mean E2E Latency (ms):"), abs=0.01)
+    assert result["concurrency"] == pytest.approx(block_value(out, "Concurrency:"), abs=0.01)
+    # SGLang's range: lengths from [len * r, len], not vLLM's [len(1 - r), len(1 + r)].
+    assert all(16 <= n <= 64 for n in result["input_lens"]), result["input_lens"]
+    assert all(8 <= n <= 16 for n in result["output_lens"]), result["output_lens"]
+    assert min(result["output_lens"]) < 12
+
+
+def test_vllm_backend_writes_the_older_goodput_spelling_too(engine_sim, tmp_path):
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05")
+    result_file = tmp_path / "result.json"
+    run = bench(engine.base_url, "--backend", "vllm", "--model", "llama-3.1-8b",
+                "--num-prompts", "8", "--random-input-len", "32", "--random-output-len", "4",
+                "--goodput", "ttft:600000", "--result-file", str(result_file))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(result_file.read_text())
+    assert result["request_goodput"] == result["request_goodput:"] > 0
+    assert "Request goodput (req/s):" in run.stdout

@@ -47,6 +47,66 @@ TEST(RandomDatasetTest, BadOptionsNameTheFlag) {
   EXPECT_THAT(RandomDataset({.input_len = -3}).status().message(), HasSubstr("--random-input-len"));
 }
 
+// Every length over many seeds lies in [low, high], and both ends are drawn.
+void ExpectLengthsSpan(RangeRatioRule rule, double ratio, int64_t input_low, int64_t input_high,
+                       int64_t output_low, int64_t output_high) {
+  int64_t shortest_input = input_high + 1;
+  int64_t longest_input = 0;
+  int64_t shortest_output = output_high + 1;
+  int64_t longest_output = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    StatusOr<std::vector<BenchmarkPrompt>> prompts = RandomDataset({.num_prompts = 50,
+                                                                    .input_len = 40,
+                                                                    .output_len = 20,
+                                                                    .range_ratio = ratio,
+                                                                    .range_rule = rule,
+                                                                    .seed = seed});
+    ASSERT_TRUE(prompts.ok()) << prompts.status();
+    for (const BenchmarkPrompt& prompt : *prompts) {
+      shortest_input = std::min(shortest_input, prompt.prompt_len);
+      longest_input = std::max(longest_input, prompt.prompt_len);
+      shortest_output = std::min(shortest_output, prompt.output_len);
+      longest_output = std::max(longest_output, prompt.output_len);
+    }
+  }
+  EXPECT_EQ(shortest_input, input_low);
+  EXPECT_EQ(longest_input, input_high);
+  EXPECT_EQ(shortest_output, output_low);
+  EXPECT_EQ(longest_output, output_high);
+}
+
+TEST(RandomDatasetTest, VllmRuleDrawsAroundTheLength) {
+  // [len·(1−r), len·(1+r)]: 40 → [30, 50], 20 → [15, 25].
+  ExpectLengthsSpan(RangeRatioRule::kVllm, 0.25, 30, 50, 15, 25);
+  ExpectLengthsSpan(RangeRatioRule::kVllm, 0.0, 40, 40, 20, 20);
+}
+
+TEST(RandomDatasetTest, SglangRuleDrawsBelowTheLength) {
+  // [len·r, len]: 40 → [10, 40], 20 → [5, 20].
+  ExpectLengthsSpan(RangeRatioRule::kSglang, 0.25, 10, 40, 5, 20);
+  // r = 1 is SGLang's fixed length; r = 0 its whole range, from 1 token.
+  ExpectLengthsSpan(RangeRatioRule::kSglang, 1.0, 40, 40, 20, 20);
+  ExpectLengthsSpan(RangeRatioRule::kSglang, 0.0, 1, 40, 1, 20);
+}
+
+TEST(RandomDatasetTest, LengthBoundsFollowEachClientsArithmetic) {
+  // int() truncation, as in both clients: 1024 · 0.3 = 307.2.
+  EXPECT_EQ(LengthBounds(1024, 0.3, RangeRatioRule::kSglang).low, 307);
+  EXPECT_EQ(LengthBounds(1024, 0.3, RangeRatioRule::kSglang).high, 1024);
+  EXPECT_EQ(LengthBounds(1024, 0.3, RangeRatioRule::kVllm).low, 716);
+  EXPECT_EQ(LengthBounds(1024, 0.3, RangeRatioRule::kVllm).high, 1331);
+  EXPECT_EQ(LengthBounds(1024, 0.5, RangeRatioRule::kSglang).low, 512);
+}
+
+TEST(RandomDatasetTest, SglangRuleAcceptsOneAndRejectsMore) {
+  EXPECT_TRUE(
+      RandomDataset({.num_prompts = 1, .range_ratio = 1.0, .range_rule = RangeRatioRule::kSglang})
+          .ok());
+  const Status too_large =
+      RandomDataset({.range_ratio = 1.5, .range_rule = RangeRatioRule::kSglang}).status();
+  EXPECT_THAT(too_large.message(), HasSubstr("--random-range-ratio: must be in [0, 1]"));
+}
+
 TEST(ShareGptDatasetTest, ReadsTheFixtureAndFiltersLikeVllm) {
   StatusOr<std::string> text =
       ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");

@@ -80,5 +80,81 @@ TEST(ResultReportTest, JsonUsesVllmKeys) {
   EXPECT_EQ(result["itls"][0].size(), 2u);
 }
 
+std::vector<std::string> Keys(const nlohmann::ordered_json& result) {
+  std::vector<std::string> keys;
+  for (const auto& item : result.items()) keys.push_back(item.key());
+  return keys;
+}
+
+// The whole key set in order, so a renamed or dropped key fails here.
+TEST(ResultReportTest, VllmJsonKeySetIsGolden) {
+  BenchmarkMetrics metrics;
+  metrics.request_goodput = 3.5;
+  for (LatencySummary* summary : {&metrics.ttft, &metrics.tpot, &metrics.itl, &metrics.e2el}) {
+    summary->percentiles_ms = {{99, 1}};
+  }
+  RunDescription run;
+  run.request_rate = 4;
+  const nlohmann::ordered_json result = ResultJson(metrics, {}, run);
+  const std::vector<std::string> expected = {"date",
+                                             "backend",
+                                             "model_id",
+                                             "tokenizer_id",
+                                             "base_url",
+                                             "endpoint",
+                                             "dataset_name",
+                                             "num_prompts",
+                                             "request_rate",
+                                             "burstiness",
+                                             "max_concurrency",
+                                             "duration",
+                                             "completed",
+                                             "failed",
+                                             "total_input_tokens",
+                                             "total_output_tokens",
+                                             "request_throughput",
+                                             "request_goodput",
+                                             "request_goodput:",
+                                             "output_throughput",
+                                             "total_token_throughput",
+                                             "max_output_tokens_per_s",
+                                             "max_concurrent_requests",
+                                             "mean_ttft_ms",
+                                             "median_ttft_ms",
+                                             "std_ttft_ms",
+                                             "p99_ttft_ms",
+                                             "mean_tpot_ms",
+                                             "median_tpot_ms",
+                                             "std_tpot_ms",
+                                             "p99_tpot_ms",
+                                             "mean_itl_ms",
+                                             "median_itl_ms",
+                                             "std_itl_ms",
+                                             "p99_itl_ms",
+                                             "mean_e2el_ms",
+                                             "median_e2el_ms",
+                                             "std_e2el_ms",
+                                             "p99_e2el_ms",
+                                             "input_lens",
+                                             "output_lens",
+                                             "ttfts",
+                                             "itls",
+                                             "latencies",
+                                             "start_times",
+                                             "generated_texts",
+                                             "errors"};
+  EXPECT_EQ(Keys(result), expected);
+}
+
+TEST(ResultReportTest, VllmOlderGoodputSpellingCarriesTheSameValue) {
+  BenchmarkMetrics metrics;
+  RunDescription run;
+  EXPECT_TRUE(ResultJson(metrics, {}, run)["request_goodput:"].is_null());
+  metrics.request_goodput = 3.5;
+  const nlohmann::ordered_json result = ResultJson(metrics, {}, run);
+  EXPECT_EQ(result["request_goodput:"], 3.5);
+  EXPECT_EQ(result["request_goodput"], 3.5);
+}
+
 }  // namespace
 }  // namespace tessera::bench

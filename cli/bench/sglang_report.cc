@@ -1,0 +1,222 @@
+#include "cli/bench/sglang_report.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/statistics.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
+
+namespace tessera::bench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr int kWidth = 50;
+
+// Python's "{s:{c}^{n}}".format(...): extra padding goes to the right.
+std::string Centered(const std::string& text, char fill) {
+  const int padding = std::max(0, kWidth - static_cast<int>(text.size()));
+  return std::string(static_cast<size_t>(padding / 2), fill) + text +
+         std::string(static_cast<size_t>(padding - padding / 2), fill) + "\n";
+}
+
+// "{:<40} {:<10}".
+std::string Line(const std::string& label, const std::string& value) {
+  std::array<char, 256> text{};
+  std::snprintf(text.data(), text.size(), "%-40s %-10s\n", label.c_str(), value.c_str());
+  return text.data();
+}
+
+// "{:<40} {:<10.2f}".
+std::string Line(const std::string& label, double value) {
+  std::array<char, 64> number{};
+  std::snprintf(number.data(), number.size(), "%.2f", value);
+  return Line(label, std::string(number.data()));
+}
+
+std::vector<double> Milliseconds(const std::vector<double>& seconds) {
+  std::vector<double> milliseconds(seconds.size());
+  std::transform(seconds.begin(), seconds.end(), milliseconds.begin(),
+                 [](double value) { return value * 1000; });
+  return milliseconds;
+}
+
+}  // namespace
+
+SglangFigures CalculateSglangFigures(const std::vector<RequestOutcome>& outcomes,
+                                     const BenchmarkMetrics& metrics) {
+  SglangFigures figures;
+  std::vector<double> ttfts;
+  std::vector<double> tpots;
+  std::vector<double> itls;
+  std::vector<double> latencies;
+  for (const RequestOutcome& outcome : outcomes) {
+    if (!outcome.success) continue;
+    figures.total_output_retokenized += tokenizer::CountTokens(outcome.generated_text);
+    ttfts.push_back(outcome.ttft);
+    // SGLang, like vLLM, has no TPOT for a request of one token.
+    if (outcome.output_tokens > 1) tpots.push_back(TimePerOutputToken(outcome));
+    itls.insert(itls.end(), outcome.itl.begin(), outcome.itl.end());
+    latencies.push_back(outcome.latency);
+  }
+  const std::vector<double> itl_ms = Milliseconds(itls);
+  figures.p99_ttft_ms = Percentile(Milliseconds(ttfts), 99);
+  figures.p99_tpot_ms = Percentile(Milliseconds(tpots), 99);
+  figures.p95_itl_ms = Percentile(itl_ms, 95);
+  figures.p99_itl_ms = Percentile(itl_ms, 99);
+  figures.max_itl_ms = itl_ms.empty() ? 0 : *std::max_element(itl_ms.begin(), itl_ms.end());
+  figures.p99_e2e_latency_ms = Percentile(Milliseconds(latencies), 99);
+  if (metrics.duration_seconds > 0) {
+    figures.input_throughput = static_cast<double>(metrics.total_input) / metrics.duration_seconds;
+    double latency_sum = 0;
+    for (const double latency : latencies) latency_sum += latency;
+    figures.concurrency = latency_sum / metrics.duration_seconds;
+  }
+  return figures;
+}
+
+std::optional<double> AcceptLengthFromServerInfo(const nlohmann::json& server_info) {
+  const auto read = [](const nlohmann::json& node) -> std::optional<double> {
+    if (!node.is_object()) return std::nullopt;
+    const auto it = node.find("avg_spec_accept_length");
+    if (it == node.end() || !it->is_number()) return std::nullopt;
+    return it->get<double>();
+  };
+  if (std::optional<double> top = read(server_info)) return top;
+  if (server_info.is_object() && server_info.contains("decode") &&
+      server_info["decode"].is_array() && !server_info["decode"].empty()) {
+    return read(server_info["decode"][0]);
+  }
+  return std::nullopt;
+}
+
+std::string PythonFloat(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // repr(): the shortest digits that read back as the same double.
+  std::array<char, 64> text{};
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text.data(), text.size(), "%.*g", precision, value);
+    if (std::strtod(text.data(), nullptr) == value) break;
+  }
+  std::string result = text.data();
+  if (result.find_first_of(".en") == std::string::npos) result += ".0";
+  return result;
+}
+
+std::string FormatSglangResultBlock(const BenchmarkMetrics& metrics, const SglangFigures& figures,
+                                    const RunDescription& run) {
+  std::string block = "\n" + Centered(" Serving Benchmark Result ", '=');
+  block += Line("Backend:", run.backend);
+  block += Line("Traffic request rate:", PythonFloat(run.request_rate));
+  block += Line("Max reqeuest concurrency:",
+                run.max_concurrency ? std::to_string(*run.max_concurrency) : "not set");
+  block += Line("Successful requests:", std::to_string(metrics.completed));
+  block += Line("Benchmark duration (s):", metrics.duration_seconds);
+  block += Line("Total input tokens:", std::to_string(metrics.total_input));
+  block += Line("Total generated tokens:", std::to_string(metrics.total_output));
+  block += Line("Total generated tokens (retokenized):",
+                std::to_string(figures.total_output_retokenized));
+  block += Line("Request throughput (req/s):", metrics.request_throughput);
+  block += Line("Input token throughput (tok/s):", figures.input_throughput);
+  block += Line("Output token throughput (tok/s):", metrics.output_throughput);
+  block += Line("Total token throughput (tok/s):", metrics.total_token_throughput);
+  block += Line("Concurrency:", figures.concurrency);
+  // SGLang prints it only when it is known and not zero.
+  if (figures.accept_length && *figures.accept_length != 0) {
+    block += Line("Accept length:", *figures.accept_length);
+  }
+  block += Centered("End-to-End Latency", '-');
+  block += Line("Mean E2E Latency (ms):", metrics.e2el.mean_ms);
+  block += Line("Median E2E Latency (ms):", metrics.e2el.median_ms);
+  block += Centered("Time to First Token", '-');
+  block += Line("Mean TTFT (ms):", metrics.ttft.mean_ms);
+  block += Line("Median TTFT (ms):", metrics.ttft.median_ms);
+  block += Line("P99 TTFT (ms):", figures.p99_ttft_ms);
+  block += Centered("Inter-Token Latency", '-');
+  block += Line("Mean ITL (ms):", metrics.itl.mean_ms);
+  block += Line("Median ITL (ms):", metrics.itl.median_ms);
+  block += Line("P95 ITL (ms):", figures.p95_itl_ms);
+  block += Line("P99 ITL (ms):", figures.p99_itl_ms);
+  block += Line("Max ITL (ms):", figures.max_itl_ms);
+  block += std::string(kWidth, '=') + "\n";
+  return block + FormatFailures(metrics);
+}
+
+json SglangResultJson(const BenchmarkMetrics& metrics, const SglangFigures& figures,
+                      const std::vector<RequestOutcome>& outcomes, const RunDescription& run) {
+  json result = {
+      {"backend", run.backend},
+      {"dataset_name", run.dataset_name},
+      {"request_rate", std::isfinite(run.request_rate) ? json(run.request_rate) : json("inf")},
+      {"max_concurrency", run.max_concurrency ? json(*run.max_concurrency) : json(nullptr)},
+      {"sharegpt_output_len",
+       run.sharegpt_output_len ? json(*run.sharegpt_output_len) : json(nullptr)},
+      {"random_input_len", run.random_input_len},
+      {"random_output_len", run.random_output_len},
+      {"random_range_ratio", run.random_range_ratio},
+      {"duration", metrics.duration_seconds},
+      {"completed", metrics.completed},
+      {"total_input_tokens", metrics.total_input},
+      {"total_output_tokens", metrics.total_output},
+      {"total_output_tokens_retokenized", figures.total_output_retokenized},
+      {"request_throughput", metrics.request_throughput},
+      {"input_throughput", figures.input_throughput},
+      {"output_throughput", metrics.output_throughput},
+      {"mean_e2e_latency_ms", metrics.e2el.mean_ms},
+      {"median_e2e_latency_ms", metrics.e2el.median_ms},
+      {"std_e2e_latency_ms", metrics.e2el.std_ms},
+      {"p99_e2e_latency_ms", figures.p99_e2e_latency_ms},
+      {"mean_ttft_ms", metrics.ttft.mean_ms},
+      {"median_ttft_ms", metrics.ttft.median_ms},
+      {"std_ttft_ms", metrics.ttft.std_ms},
+      {"p99_ttft_ms", figures.p99_ttft_ms},
+      {"mean_tpot_ms", metrics.tpot.mean_ms},
+      {"median_tpot_ms", metrics.tpot.median_ms},
+      {"std_tpot_ms", metrics.tpot.std_ms},
+      {"p99_tpot_ms", figures.p99_tpot_ms},
+      {"mean_itl_ms", metrics.itl.mean_ms},
+      {"median_itl_ms", metrics.itl.median_ms},
+      {"std_itl_ms", metrics.itl.std_ms},
+      {"p95_itl_ms", figures.p95_itl_ms},
+      {"p99_itl_ms", figures.p99_itl_ms},
+      {"concurrency", figures.concurrency},
+      {"accept_length", figures.accept_length ? json(*figures.accept_length) : json(nullptr)},
+  };
+  json input_lens = json::array();
+  json output_lens = json::array();
+  json ttfts = json::array();
+  json itls = json::array();
+  json generated_texts = json::array();
+  json errors = json::array();
+  json latencies = json::array();
+  json start_times = json::array();
+  for (const RequestOutcome& outcome : outcomes) {
+    input_lens.push_back(outcome.prompt_len);
+    // SGLang counts a failed request's output as 0 tokens.
+    output_lens.push_back(outcome.success ? outcome.output_tokens : 0);
+    ttfts.push_back(outcome.ttft);
+    itls.push_back(outcome.itl);
+    generated_texts.push_back(outcome.generated_text);
+    errors.push_back(outcome.error);
+    latencies.push_back(outcome.latency);
+    start_times.push_back(outcome.start_time);
+  }
+  result["input_lens"] = std::move(input_lens);
+  result["output_lens"] = std::move(output_lens);
+  result["ttfts"] = std::move(ttfts);
+  result["itls"] = std::move(itls);
+  result["generated_texts"] = std::move(generated_texts);
+  result["errors"] = std::move(errors);
+  result["failed"] = metrics.failed;
+  result["model_id"] = run.model;
+  result["date"] = run.date;
+  result["latencies"] = std::move(latencies);
+  result["start_times"] = std::move(start_times);
+  return result;
+}
+
+}  // namespace tessera::bench
