@@ -3,33 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
+
+#include "cli/bench/result_block.h"
 
 namespace tessera::bench {
 namespace {
-
-constexpr int kWidth = 50;
-
-// Python's "{s:{c}^{n}}".format(...): extra padding goes to the right.
-std::string Centered(const std::string& text, char fill) {
-  const int padding = std::max(0, kWidth - static_cast<int>(text.size()));
-  return std::string(static_cast<size_t>(padding / 2), fill) + text +
-         std::string(static_cast<size_t>(padding - padding / 2), fill) + "\n";
-}
-
-// "{:<40} {:<10}".
-std::string Line(const std::string& label, const std::string& value) {
-  std::array<char, 256> text{};
-  std::snprintf(text.data(), text.size(), "%-40s %-10s\n", label.c_str(), value.c_str());
-  return text.data();
-}
-
-// "{:<40} {:<10.2f}".
-std::string Line(const std::string& label, double value) {
-  std::array<char, 64> number{};
-  std::snprintf(number.data(), number.size(), "%.2f", value);
-  return Line(label, std::string(number.data()));
-}
 
 struct MetricName {
   const char* key;     // "ttft"
@@ -59,36 +37,38 @@ bool Selected(const RunDescription& run, std::string_view key) {
 }  // namespace
 
 std::string FormatResultBlock(const BenchmarkMetrics& metrics, const RunDescription& run) {
-  std::string block = Centered(" Serving Benchmark Result ", '=');
-  block += Line("Successful requests:", std::to_string(metrics.completed));
-  block += Line("Failed requests:", std::to_string(metrics.failed));
+  std::string block = ResultBlockRule(" Serving Benchmark Result ", '=');
+  block += ResultBlockLine("Successful requests:", std::to_string(metrics.completed));
+  block += ResultBlockLine("Failed requests:", std::to_string(metrics.failed));
   if (run.max_concurrency) {
-    block += Line("Maximum request concurrency:", std::to_string(*run.max_concurrency));
+    block += ResultBlockLine("Maximum request concurrency:", std::to_string(*run.max_concurrency));
   }
   if (std::isfinite(run.request_rate)) {
-    block += Line("Request rate configured (RPS):", run.request_rate);
+    block += ResultBlockLine("Request rate configured (RPS):", run.request_rate);
   }
-  block += Line("Benchmark duration (s):", metrics.duration_seconds);
-  block += Line("Total input tokens:", std::to_string(metrics.total_input));
-  block += Line("Total generated tokens:", std::to_string(metrics.total_output));
-  block += Line("Request throughput (req/s):", metrics.request_throughput);
-  if (metrics.request_goodput) block += Line("Request goodput (req/s):", *metrics.request_goodput);
-  block += Line("Output token throughput (tok/s):", metrics.output_throughput);
-  block += Line("Peak output token throughput (tok/s):", metrics.max_output_tokens_per_s);
-  block += Line("Peak concurrent requests:", metrics.max_concurrent_requests);
-  block += Line("Total token throughput (tok/s):", metrics.total_token_throughput);
+  block += ResultBlockLine("Benchmark duration (s):", metrics.duration_seconds);
+  block += ResultBlockLine("Total input tokens:", std::to_string(metrics.total_input));
+  block += ResultBlockLine("Total generated tokens:", std::to_string(metrics.total_output));
+  block += ResultBlockLine("Request throughput (req/s):", metrics.request_throughput);
+  if (metrics.request_goodput)
+    block += ResultBlockLine("Request goodput (req/s):", *metrics.request_goodput);
+  block += ResultBlockLine("Output token throughput (tok/s):", metrics.output_throughput);
+  block +=
+      ResultBlockLine("Peak output token throughput (tok/s):", metrics.max_output_tokens_per_s);
+  block += ResultBlockLine("Peak concurrent requests:", metrics.max_concurrent_requests);
+  block += ResultBlockLine("Total token throughput (tok/s):", metrics.total_token_throughput);
   for (const MetricName& metric : kMetrics) {
     if (!Selected(run, metric.key)) continue;
     const LatencySummary& summary = SummaryOf(metrics, metric.key);
     const std::string label = metric.label;
-    block += Centered(metric.header, '-');
-    block += Line("Mean " + label + " (ms):", summary.mean_ms);
-    block += Line("Median " + label + " (ms):", summary.median_ms);
+    block += ResultBlockRule(metric.header, '-');
+    block += ResultBlockLine("Mean " + label + " (ms):", summary.mean_ms);
+    block += ResultBlockLine("Median " + label + " (ms):", summary.median_ms);
     for (const auto& [percentile, value] : summary.percentiles_ms) {
-      block += Line("P" + PercentileLabel(percentile) + " " + label + " (ms):", value);
+      block += ResultBlockLine("P" + PercentileLabel(percentile) + " " + label + " (ms):", value);
     }
   }
-  block += std::string(kWidth, '=') + "\n";
+  block += std::string(kResultBlockWidth, '=') + "\n";
   return block + FormatFailures(metrics);
 }
 

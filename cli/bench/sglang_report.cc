@@ -7,35 +7,13 @@
 #include <cstdlib>
 
 #include "base/statistics.h"
+#include "cli/bench/result_block.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-constexpr int kWidth = 50;
-
-// Python's "{s:{c}^{n}}".format(...): extra padding goes to the right.
-std::string Centered(const std::string& text, char fill) {
-  const int padding = std::max(0, kWidth - static_cast<int>(text.size()));
-  return std::string(static_cast<size_t>(padding / 2), fill) + text +
-         std::string(static_cast<size_t>(padding - padding / 2), fill) + "\n";
-}
-
-// "{:<40} {:<10}".
-std::string Line(const std::string& label, const std::string& value) {
-  std::array<char, 256> text{};
-  std::snprintf(text.data(), text.size(), "%-40s %-10s\n", label.c_str(), value.c_str());
-  return text.data();
-}
-
-// "{:<40} {:<10.2f}".
-std::string Line(const std::string& label, double value) {
-  std::array<char, 64> number{};
-  std::snprintf(number.data(), number.size(), "%.2f", value);
-  return Line(label, std::string(number.data()));
-}
 
 std::vector<double> Milliseconds(const std::vector<double>& seconds) {
   std::vector<double> milliseconds(seconds.size());
@@ -109,40 +87,40 @@ std::string PythonFloat(double value) {
 
 std::string FormatSglangResultBlock(const BenchmarkMetrics& metrics, const SglangFigures& figures,
                                     const RunDescription& run) {
-  std::string block = "\n" + Centered(" Serving Benchmark Result ", '=');
-  block += Line("Backend:", run.backend);
-  block += Line("Traffic request rate:", PythonFloat(run.request_rate));
-  block += Line("Max reqeuest concurrency:",
-                run.max_concurrency ? std::to_string(*run.max_concurrency) : "not set");
-  block += Line("Successful requests:", std::to_string(metrics.completed));
-  block += Line("Benchmark duration (s):", metrics.duration_seconds);
-  block += Line("Total input tokens:", std::to_string(metrics.total_input));
-  block += Line("Total generated tokens:", std::to_string(metrics.total_output));
-  block += Line("Total generated tokens (retokenized):",
-                std::to_string(figures.total_output_retokenized));
-  block += Line("Request throughput (req/s):", metrics.request_throughput);
-  block += Line("Input token throughput (tok/s):", figures.input_throughput);
-  block += Line("Output token throughput (tok/s):", metrics.output_throughput);
-  block += Line("Total token throughput (tok/s):", metrics.total_token_throughput);
-  block += Line("Concurrency:", figures.concurrency);
+  std::string block = "\n" + ResultBlockRule(" Serving Benchmark Result ", '=');
+  block += ResultBlockLine("Backend:", run.backend);
+  block += ResultBlockLine("Traffic request rate:", PythonFloat(run.request_rate));
+  block += ResultBlockLine("Max reqeuest concurrency:",
+                           run.max_concurrency ? std::to_string(*run.max_concurrency) : "not set");
+  block += ResultBlockLine("Successful requests:", std::to_string(metrics.completed));
+  block += ResultBlockLine("Benchmark duration (s):", metrics.duration_seconds);
+  block += ResultBlockLine("Total input tokens:", std::to_string(metrics.total_input));
+  block += ResultBlockLine("Total generated tokens:", std::to_string(metrics.total_output));
+  block += ResultBlockLine("Total generated tokens (retokenized):",
+                           std::to_string(figures.total_output_retokenized));
+  block += ResultBlockLine("Request throughput (req/s):", metrics.request_throughput);
+  block += ResultBlockLine("Input token throughput (tok/s):", figures.input_throughput);
+  block += ResultBlockLine("Output token throughput (tok/s):", metrics.output_throughput);
+  block += ResultBlockLine("Total token throughput (tok/s):", metrics.total_token_throughput);
+  block += ResultBlockLine("Concurrency:", figures.concurrency);
   // SGLang prints it only when it is known and not zero.
   if (figures.accept_length && *figures.accept_length != 0) {
-    block += Line("Accept length:", *figures.accept_length);
+    block += ResultBlockLine("Accept length:", *figures.accept_length);
   }
-  block += Centered("End-to-End Latency", '-');
-  block += Line("Mean E2E Latency (ms):", metrics.e2el.mean_ms);
-  block += Line("Median E2E Latency (ms):", metrics.e2el.median_ms);
-  block += Centered("Time to First Token", '-');
-  block += Line("Mean TTFT (ms):", metrics.ttft.mean_ms);
-  block += Line("Median TTFT (ms):", metrics.ttft.median_ms);
-  block += Line("P99 TTFT (ms):", figures.p99_ttft_ms);
-  block += Centered("Inter-Token Latency", '-');
-  block += Line("Mean ITL (ms):", metrics.itl.mean_ms);
-  block += Line("Median ITL (ms):", metrics.itl.median_ms);
-  block += Line("P95 ITL (ms):", figures.p95_itl_ms);
-  block += Line("P99 ITL (ms):", figures.p99_itl_ms);
-  block += Line("Max ITL (ms):", figures.max_itl_ms);
-  block += std::string(kWidth, '=') + "\n";
+  block += ResultBlockRule("End-to-End Latency", '-');
+  block += ResultBlockLine("Mean E2E Latency (ms):", metrics.e2el.mean_ms);
+  block += ResultBlockLine("Median E2E Latency (ms):", metrics.e2el.median_ms);
+  block += ResultBlockRule("Time to First Token", '-');
+  block += ResultBlockLine("Mean TTFT (ms):", metrics.ttft.mean_ms);
+  block += ResultBlockLine("Median TTFT (ms):", metrics.ttft.median_ms);
+  block += ResultBlockLine("P99 TTFT (ms):", figures.p99_ttft_ms);
+  block += ResultBlockRule("Inter-Token Latency", '-');
+  block += ResultBlockLine("Mean ITL (ms):", metrics.itl.mean_ms);
+  block += ResultBlockLine("Median ITL (ms):", metrics.itl.median_ms);
+  block += ResultBlockLine("P95 ITL (ms):", figures.p95_itl_ms);
+  block += ResultBlockLine("P99 ITL (ms):", figures.p99_itl_ms);
+  block += ResultBlockLine("Max ITL (ms):", figures.max_itl_ms);
+  block += std::string(kResultBlockWidth, '=') + "\n";
   return block + FormatFailures(metrics);
 }
 
