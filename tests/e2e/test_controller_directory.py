@@ -192,17 +192,36 @@ def test_disaggregated_scale_and_node_loss(cluster):
     assert lost and all(w["state"] == "unknown" for w in lost)
 
 
+def processes(cluster):
+    """Each of llama's workers: its spec, engine process and the agent's
+    restarts of it."""
+    return {w["id"]: (w["spec"], w["pid"], w["restarts"])
+            for w in managed_workers(cluster.agents, "llama")}
+
+
+def assert_unchurned(before, after):
+    """The same workers with the same specs, and the same engine processes
+    unless the agent itself restarted one: under a sanitizer on two busy
+    cores an engine can miss the fixture's 300 ms liveness probes, which is
+    the agent's doing, not the controller's."""
+    assert after.keys() == before.keys()
+    for worker, (spec, pid, restarts) in before.items():
+        assert after[worker][0] == spec, worker
+        if after[worker][2] == restarts:
+            assert after[worker][1] == pid, worker
+
+
 def test_restart_churns_nothing_and_bad_manifests_keep_workers(cluster):
     manifest = cluster.manifests / "llama.yaml"
     write(manifest, dump(model_deployment("llama", replicas=2)))
     wait_until(lambda: ready(cluster, "llama", count=2), what="2 ready workers",
                diagnostics=cluster.diagnostics)
-    before = {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")}
+    before = processes(cluster)
 
     cluster.controller.kill9()
     cluster.controller.start()
     time.sleep(2)  # several poll periods of the new controller
-    assert {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")} == before
+    assert_unchurned(before, processes(cluster))
     assert "worker created" not in cluster.controller.log().split("controller running")[-1]
 
     # A manifest that no longer parses keeps the last good spec running.
@@ -212,7 +231,7 @@ def test_restart_churns_nothing_and_bad_manifests_keep_workers(cluster):
         lambda: (s := cluster.status("llama")) and condition(s, "Degraded").get("reason")
         == "InvalidSpec" and s, what="InvalidSpec", diagnostics=cluster.diagnostics)
     assert "llama.yaml" in condition(status, "Degraded")["message"]
-    assert {(w["id"], w["pid"]) for w in managed_workers(cluster.agents, "llama")} == before
+    assert_unchurned(before, processes(cluster))
 
     # A valid manifest the controller cannot place says why.
     write(cluster.manifests / "big.yaml", dump({
