@@ -133,7 +133,10 @@ std::string ControllerMetrics::Serialize() const {
                  "1 when the agent answered the controller's last poll", MetricType::Gauge);
       MetricFamily failures = Family("tessera_controller_agent_poll_failures_total",
                                      "Polls of the agent that failed", MetricType::Counter);
-      for (const std::shared_ptr<const NodeView>& node : fleet_->Snapshot()->nodes()) {
+      // Held for the loop: a temporary's nodes() would dangle once the
+      // monitor publishes its next view.
+      const std::shared_ptr<const FleetView> fleet = fleet_->Snapshot();
+      for (const std::shared_ptr<const NodeView>& node : fleet->nodes()) {
         const std::vector<ClientMetric::Label> labels = {{.name = "node", .value = node->name}};
         up.metric.push_back(
             Sample(labels, node->health == NodeHealth::kReachable ? 1 : 0, MetricType::Gauge));
