@@ -81,6 +81,23 @@ std::string FormatFailures(const BenchmarkMetrics& metrics) {
   return text;
 }
 
+PerRequestLists PerRequestListsOf(const std::vector<RequestOutcome>& outcomes,
+                                  bool failed_output_is_zero) {
+  PerRequestLists lists;
+  for (const RequestOutcome& outcome : outcomes) {
+    lists.input_lens.push_back(outcome.prompt_len);
+    lists.output_lens.push_back(failed_output_is_zero && !outcome.success ? 0
+                                                                          : outcome.output_tokens);
+    lists.ttfts.push_back(outcome.ttft);
+    lists.itls.push_back(outcome.itl);
+    lists.latencies.push_back(outcome.latency);
+    lists.start_times.push_back(outcome.start_time);
+    lists.generated_texts.push_back(outcome.generated_text);
+    lists.errors.push_back(outcome.error);
+  }
+  return lists;
+}
+
 nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
                                   const std::vector<RequestOutcome>& outcomes,
                                   const RunDescription& run) {
@@ -122,32 +139,15 @@ nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,
       result["p" + PercentileLabel(percentile) + "_" + key + "_ms"] = value;
     }
   }
-  json input_lens = json::array();
-  json output_lens = json::array();
-  json ttfts = json::array();
-  json itls = json::array();
-  json latencies = json::array();
-  json start_times = json::array();
-  json generated_texts = json::array();
-  json errors = json::array();
-  for (const RequestOutcome& outcome : outcomes) {
-    input_lens.push_back(outcome.prompt_len);
-    output_lens.push_back(outcome.output_tokens);
-    ttfts.push_back(outcome.ttft);
-    itls.push_back(outcome.itl);
-    latencies.push_back(outcome.latency);
-    start_times.push_back(outcome.start_time);
-    generated_texts.push_back(outcome.generated_text);
-    errors.push_back(outcome.error);
-  }
-  result["input_lens"] = std::move(input_lens);
-  result["output_lens"] = std::move(output_lens);
-  result["ttfts"] = std::move(ttfts);
-  result["itls"] = std::move(itls);
-  result["latencies"] = std::move(latencies);
-  result["start_times"] = std::move(start_times);
-  result["generated_texts"] = std::move(generated_texts);
-  result["errors"] = std::move(errors);
+  PerRequestLists lists = PerRequestListsOf(outcomes, /*failed_output_is_zero=*/false);
+  result["input_lens"] = std::move(lists.input_lens);
+  result["output_lens"] = std::move(lists.output_lens);
+  result["ttfts"] = std::move(lists.ttfts);
+  result["itls"] = std::move(lists.itls);
+  result["latencies"] = std::move(lists.latencies);
+  result["start_times"] = std::move(lists.start_times);
+  result["generated_texts"] = std::move(lists.generated_texts);
+  result["errors"] = std::move(lists.errors);
   return result;
 }
 

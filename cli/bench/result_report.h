@@ -48,6 +48,23 @@ std::string FormatResultBlock(const BenchmarkMetrics& metrics, const RunDescript
 // failures.
 std::string FormatFailures(const BenchmarkMetrics& metrics);
 
+// The per-request lists both clients' result files carry, one entry per
+// outcome in order; each client writes them under these names in an order
+// of its own. SGLang counts a failed request's output as 0 tokens, vLLM
+// counts what it received.
+struct PerRequestLists {
+  nlohmann::ordered_json input_lens = nlohmann::ordered_json::array();
+  nlohmann::ordered_json output_lens = nlohmann::ordered_json::array();
+  nlohmann::ordered_json ttfts = nlohmann::ordered_json::array();
+  nlohmann::ordered_json itls = nlohmann::ordered_json::array();
+  nlohmann::ordered_json latencies = nlohmann::ordered_json::array();
+  nlohmann::ordered_json start_times = nlohmann::ordered_json::array();
+  nlohmann::ordered_json generated_texts = nlohmann::ordered_json::array();
+  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+};
+PerRequestLists PerRequestListsOf(const std::vector<RequestOutcome>& outcomes,
+                                  bool failed_output_is_zero);
+
 // vLLM's keys, and also "request_goodput:" (with the colon), the spelling
 // vLLM 0.8.x writes and scripts written against it read.
 nlohmann::ordered_json ResultJson(const BenchmarkMetrics& metrics,

@@ -164,36 +164,18 @@ json SglangResultJson(const BenchmarkMetrics& metrics, const SglangFigures& figu
       {"concurrency", figures.concurrency},
       {"accept_length", figures.accept_length ? json(*figures.accept_length) : json(nullptr)},
   };
-  json input_lens = json::array();
-  json output_lens = json::array();
-  json ttfts = json::array();
-  json itls = json::array();
-  json generated_texts = json::array();
-  json errors = json::array();
-  json latencies = json::array();
-  json start_times = json::array();
-  for (const RequestOutcome& outcome : outcomes) {
-    input_lens.push_back(outcome.prompt_len);
-    // SGLang counts a failed request's output as 0 tokens.
-    output_lens.push_back(outcome.success ? outcome.output_tokens : 0);
-    ttfts.push_back(outcome.ttft);
-    itls.push_back(outcome.itl);
-    generated_texts.push_back(outcome.generated_text);
-    errors.push_back(outcome.error);
-    latencies.push_back(outcome.latency);
-    start_times.push_back(outcome.start_time);
-  }
-  result["input_lens"] = std::move(input_lens);
-  result["output_lens"] = std::move(output_lens);
-  result["ttfts"] = std::move(ttfts);
-  result["itls"] = std::move(itls);
-  result["generated_texts"] = std::move(generated_texts);
-  result["errors"] = std::move(errors);
+  PerRequestLists lists = PerRequestListsOf(outcomes, /*failed_output_is_zero=*/true);
+  result["input_lens"] = std::move(lists.input_lens);
+  result["output_lens"] = std::move(lists.output_lens);
+  result["ttfts"] = std::move(lists.ttfts);
+  result["itls"] = std::move(lists.itls);
+  result["generated_texts"] = std::move(lists.generated_texts);
+  result["errors"] = std::move(lists.errors);
   result["failed"] = metrics.failed;
   result["model_id"] = run.model;
   result["date"] = run.date;
-  result["latencies"] = std::move(latencies);
-  result["start_times"] = std::move(start_times);
+  result["latencies"] = std::move(lists.latencies);
+  result["start_times"] = std::move(lists.start_times);
   return result;
 }
 
