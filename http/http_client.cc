@@ -8,6 +8,24 @@
 #include "http/client_core.h"
 
 namespace tessera::http {
+namespace {
+
+// Handlers that gather the head and the whole body into `response`; the
+// caller adds on_complete.
+HttpCallHandlers CollectInto(const std::shared_ptr<HttpClientResponse>& response) {
+  HttpCallHandlers handlers;
+  handlers.on_head = [response](const HttpResponseHead& head) {
+    response->status = head.status;
+    response->headers = head.headers;
+  };
+  handlers.on_body = [response](std::string_view data,
+                                std::chrono::steady_clock::time_point /*arrival*/) {
+    response->body += data;
+  };
+  return handlers;
+}
+
+}  // namespace
 
 HttpClient::HttpClient(boost::asio::io_context& io_context, HttpClientOptions options)
     : core_(std::make_shared<ClientCore>(io_context, options)) {}
@@ -26,15 +44,7 @@ std::shared_ptr<HttpCall> HttpClient::Start(HttpClientRequest request, HttpCallH
 void HttpClient::Fetch(HttpClientRequest request,
                        std::function<void(StatusOr<HttpClientResponse> response)> on_done) {
   auto response = std::make_shared<HttpClientResponse>();
-  HttpCallHandlers handlers;
-  handlers.on_head = [response](const HttpResponseHead& head) {
-    response->status = head.status;
-    response->headers = head.headers;
-  };
-  handlers.on_body = [response](std::string_view data,
-                                std::chrono::steady_clock::time_point /*arrival*/) {
-    response->body += data;
-  };
+  HttpCallHandlers handlers = CollectInto(response);
   handlers.on_complete = [response, on_done = std::move(on_done)](const Status& status) {
     if (!on_done) return;
     if (status.ok()) {
@@ -53,15 +63,7 @@ StatusOr<HttpClientResponse> FetchAndWait(HttpClientRequest request, HttpClientO
   HttpClient client(io_context, options);
   auto response = std::make_shared<HttpClientResponse>();
   Status outcome = UnavailableError("no answer");
-  HttpCallHandlers handlers;
-  handlers.on_head = [response](const HttpResponseHead& head) {
-    response->status = head.status;
-    response->headers = head.headers;
-  };
-  handlers.on_body = [response](std::string_view data,
-                                std::chrono::steady_clock::time_point /*arrival*/) {
-    response->body += data;
-  };
+  HttpCallHandlers handlers = CollectInto(response);
   // The connection would stay pooled, and run() with it, until its idle
   // timeout: the answer is all this caller wants.
   handlers.on_complete = [&outcome, &io_context](const Status& status) {
