@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   clang-format clang-14 libclang-rt-14-dev
   libcpprest-dev libssl-dev libboost-dev
-  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libpcre2-dev libicu-dev
   prometheus-cpp-dev librocm-smi-dev
   libgtest-dev libgmock-dev zlib1g-dev
   python3 python3-venv
