@@ -454,8 +454,10 @@ Status ReadDecoder(const JsonFile& file, const std::optional<element>& value) {
 }
 
 struct Model {
-  std::unordered_map<std::string, TokenId, BytePairEncoder::StringHash, std::equal_to<>> vocabulary;
-  std::unordered_map<uint64_t, BytePairEncoder::Merge> merges;
+  // Tokens as tokenizer.json writes them (views into the parsed document).
+  std::vector<std::pair<std::string_view, TokenId>> vocabulary;
+  TokenIdTable id_by_token;
+  MergeTable merges;
   bool ignore_merges = false;
 };
 
@@ -504,16 +506,18 @@ StatusOr<Model> ReadModel(const JsonFile& file, const object& root) {
   if (!vocab_value) return file.Malformed("model.vocab", "is missing");
   TESSERA_ASSIGN_OR_RETURN(object vocab, file.Object(*vocab_value, "model.vocab"));
   model.vocabulary.reserve(vocab.size());
+  model.id_by_token = TokenIdTable(vocab.size());
   for (const auto [token, id_value] : vocab) {
     TESSERA_ASSIGN_OR_RETURN(TokenId id,
                              file.Id(id_value, "model.vocab[\"" + std::string(token) + "\"]"));
-    model.vocabulary.emplace(std::string(token), id);
+    model.vocabulary.emplace_back(token, id);
+    model.id_by_token.Set(token, id);
   }
 
   const std::optional<element> merges_value = JsonFile::Member(model_object, "merges");
   if (!merges_value) return file.Malformed("model.merges", "is missing");
   TESSERA_ASSIGN_OR_RETURN(array merges, file.Array(*merges_value, "model.merges"));
-  model.merges.reserve(merges.size());
+  model.merges = MergeTable(merges.size());
   uint32_t rank = 0;
   std::string merged;
   for (const element merge : merges) {
@@ -539,17 +543,14 @@ StatusOr<Model> ReadModel(const JsonFile& file, const object& root) {
     }
     merged.assign(left);
     merged.append(right);
-    auto left_id = model.vocabulary.find(left);
-    auto right_id = model.vocabulary.find(right);
-    auto merged_id = model.vocabulary.find(merged);
-    if (left_id == model.vocabulary.end() || right_id == model.vocabulary.end() ||
-        merged_id == model.vocabulary.end()) {
+    const std::optional<TokenId> left_id = model.id_by_token.Find(left);
+    const std::optional<TokenId> right_id = model.id_by_token.Find(right);
+    const std::optional<TokenId> merged_id = model.id_by_token.Find(merged);
+    if (!left_id || !right_id || !merged_id) {
       return file.Malformed(path, Quote(merge) + " names a token not in model.vocab");
     }
     // A pair listed twice keeps its later rank, as `tokenizers` builds its map.
-    model.merges.insert_or_assign(
-        BytePairEncoder::PairKey(left_id->second, right_id->second),
-        BytePairEncoder::Merge{.rank = rank, .merged = merged_id->second});
+    model.merges.Set(*left_id, *right_id, MergeTable::Merge{.rank = rank, .merged = *merged_id});
     ++rank;
   }
   return model;
@@ -710,16 +711,16 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
   for (const AddedToken& added : added_tokens) largest_id = std::max(largest_id, added.id);
   tokenizer->bytes_by_id_.resize(static_cast<size_t>(largest_id) + 1);
   tokenizer->id_exists_.resize(static_cast<size_t>(largest_id) + 1);
-  BytePairEncoder::VocabularyByBytes vocabulary_by_bytes;
-  vocabulary_by_bytes.reserve(model.vocabulary.size());
+  TokenIdTable vocabulary_by_bytes(model.vocabulary.size());
+  tokenizer->id_by_content_ = TokenIdTable(model.vocabulary.size() + added_tokens.size());
   for (const auto& [token, id] : model.vocabulary) {
     std::optional<std::string> bytes = FromByteLevel(token);
     tokenizer->id_exists_[id] = true;
     // `tokenizers`' ByteLevel decoder writes a token holding a character
     // outside the alphabet as its own UTF-8.
     tokenizer->bytes_by_id_[id] = bytes ? *bytes : token;
-    if (bytes) vocabulary_by_bytes.emplace(std::move(*bytes), id);
-    tokenizer->id_by_content_.emplace(token, id);
+    if (bytes) vocabulary_by_bytes.Set(*bytes, id);
+    tokenizer->id_by_content_.Set(token, id);
   }
   tokenizer->raw_added_tokens_ = std::make_unique<AddedTokenTrie>();
   tokenizer->normalized_added_tokens_ = std::make_unique<AddedTokenTrie>();
@@ -727,7 +728,7 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
     std::optional<std::string> bytes = FromByteLevel(added.content);
     tokenizer->id_exists_[added.id] = true;
     tokenizer->bytes_by_id_[added.id] = bytes ? *bytes : added.content;
-    tokenizer->id_by_content_.insert_or_assign(added.content, added.id);
+    tokenizer->id_by_content_.Set(added.content, added.id);
     if (added.normalized) {
       std::string content = added.content;
       for (const NormalizationForm form : parts.normalizers) content = Normalize(form, content);
@@ -865,9 +866,7 @@ std::string HuggingFaceTokenizer::Decode(std::span<const TokenId> ids) const {
 }
 
 std::optional<TokenId> HuggingFaceTokenizer::TokenIdOf(std::string_view content) const {
-  auto it = id_by_content_.find(content);
-  if (it == id_by_content_.end()) return std::nullopt;
-  return it->second;
+  return id_by_content_.Find(content);
 }
 
 std::span<const WordPiece> HuggingFaceTokenizer::WordPieces() const { return word_pieces_; }

@@ -35,12 +35,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
 #include "engine/tokenizer/byte_pair_encoder.h"
 #include "engine/tokenizer/regex.h"
+#include "engine/tokenizer/token_tables.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/unicode_text.h"
 
@@ -99,8 +99,7 @@ class HuggingFaceTokenizer final : public Tokenizer {
   std::unique_ptr<BytePairEncoder> encoder_;
   std::unique_ptr<AddedTokenTrie> raw_added_tokens_;
   std::unique_ptr<AddedTokenTrie> normalized_added_tokens_;
-  std::unordered_map<std::string, TokenId, BytePairEncoder::StringHash, std::equal_to<>>
-      id_by_content_;
+  TokenIdTable id_by_content_;
   // Indexed by id: the bytes Decode writes, and whether the id exists.
   std::vector<std::string> bytes_by_id_;
   std::vector<bool> id_exists_;
