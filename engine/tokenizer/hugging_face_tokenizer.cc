@@ -152,14 +152,15 @@ StatusOr<ParsedJson> ParseFile(const std::filesystem::path& path) {
 struct HuggingFaceTokenizer::AddedTokenTrie {
   struct Node {
     std::vector<std::pair<unsigned char, int>> children;  // Sorted by byte.
-    std::optional<TokenId> token;
+    const AddedToken* token = nullptr;
   };
   std::vector<Node> nodes{Node{}};
   std::array<bool, 256> can_begin{};
 
   bool empty() const { return nodes.size() == 1; }
 
-  void Add(std::string_view content, TokenId id) {
+  // `token` must outlive the trie.
+  void Add(std::string_view content, const AddedToken* token) {
     int node = 0;
     for (const char c : content) {
       const auto byte = static_cast<unsigned char>(c);
@@ -176,13 +177,13 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
       nodes.emplace_back();
       node = created;
     }
-    nodes[static_cast<size_t>(node)].token = id;
+    nodes[static_cast<size_t>(node)].token = token;
     if (!content.empty()) can_begin[static_cast<unsigned char>(content[0])] = true;
   }
 
-  // The length and id of the longest token at the start of `text`.
-  std::optional<std::pair<size_t, TokenId>> LongestAt(std::string_view text) const {
-    std::optional<std::pair<size_t, TokenId>> longest;
+  // The length and token of the longest token at the start of `text`.
+  std::optional<std::pair<size_t, const AddedToken*>> LongestAt(std::string_view text) const {
+    std::optional<std::pair<size_t, const AddedToken*>> longest;
     int node = 0;
     for (size_t i = 0; i < text.size(); ++i) {
       const auto byte = static_cast<unsigned char>(text[i]);
@@ -192,7 +193,9 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
                            [](const auto& child, unsigned char b) { return child.first < b; });
       if (it == children.end() || it->first != byte) break;
       node = it->second;
-      if (auto id = nodes[static_cast<size_t>(node)].token) longest = std::make_pair(i + 1, *id);
+      if (const AddedToken* token = nodes[static_cast<size_t>(node)].token) {
+        longest = std::make_pair(i + 1, token);
+      }
     }
     return longest;
   }
@@ -217,10 +220,23 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
         ++at;
         continue;
       }
-      if (at > stretch_begin) on_text(text.substr(stretch_begin, at - stretch_begin));
-      on_token(match->second);
-      at += match->first;
-      stretch_begin = at;
+      const AddedToken& token = *match->second;
+      size_t start = at;
+      size_t stop = at + match->first;
+      at = stop;
+      if (token.single_word && ((start > 0 && EndsWithWordCharacter(text.substr(0, start))) ||
+                                StartsWithWordCharacter(text.substr(stop)))) {
+        continue;  // Inside a word: the match is text.
+      }
+      if (token.lstrip) {
+        // Not into what an earlier token already took.
+        start = std::max(TrailingWhiteSpaceStart(text.substr(0, start)), stretch_begin);
+      }
+      if (token.rstrip) stop += LeadingWhiteSpaceLength(text.substr(stop));
+      if (start > stretch_begin) on_text(text.substr(stretch_begin, start - stretch_begin));
+      on_token(token.id);
+      at = stop;
+      stretch_begin = stop;
     }
     if (stretch_begin < text.size()) on_text(text.substr(stretch_begin));
   }
@@ -579,15 +595,12 @@ StatusOr<std::vector<HuggingFaceTokenizer::AddedToken>> ReadAddedTokens(const Js
                              file.OptionalBool(token, "special", path + ".special", false));
     TESSERA_ASSIGN_OR_RETURN(
         added.normalized, file.OptionalBool(token, "normalized", path + ".normalized", !special));
-    for (const std::string_view flag : {"lstrip", "rstrip", "single_word"}) {
-      const std::string flag_path = path + "." + std::string(flag);
-      TESSERA_ASSIGN_OR_RETURN(bool on, file.OptionalBool(token, flag, flag_path, false));
-      if (on) {
-        return file.Unsupported(flag_path, *JsonFile::Member(token, flag),
-                                "Tessera reads added tokens with lstrip, rstrip and single_word "
-                                "false");
-      }
-    }
+    TESSERA_ASSIGN_OR_RETURN(added.lstrip,
+                             file.OptionalBool(token, "lstrip", path + ".lstrip", false));
+    TESSERA_ASSIGN_OR_RETURN(added.rstrip,
+                             file.OptionalBool(token, "rstrip", path + ".rstrip", false));
+    TESSERA_ASSIGN_OR_RETURN(added.single_word,
+                             file.OptionalBool(token, "single_word", path + ".single_word", false));
     tokens.push_back(std::move(added));
   }
   return tokens;
@@ -703,7 +716,8 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
         ReadPostProcessor(file, *post_processor, "post_processor", &template_prefix));
   }
   TESSERA_RETURN_IF_ERROR(ReadDecoder(file, JsonFile::Member(root, "decoder")));
-  TESSERA_ASSIGN_OR_RETURN(std::vector<AddedToken> added_tokens, ReadAddedTokens(file, root));
+  TESSERA_ASSIGN_OR_RETURN(tokenizer->added_tokens_, ReadAddedTokens(file, root));
+  const std::vector<AddedToken>& added_tokens = tokenizer->added_tokens_;
 
   // Ids: the vocabulary's tokens in their bytes, then added tokens over them.
   TokenId largest_id = 0;
@@ -732,9 +746,9 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
     if (added.normalized) {
       std::string content = added.content;
       for (const NormalizationForm form : parts.normalizers) content = Normalize(form, content);
-      tokenizer->normalized_added_tokens_->Add(content, added.id);
+      tokenizer->normalized_added_tokens_->Add(content, &added);
     } else {
-      tokenizer->raw_added_tokens_->Add(added.content, added.id);
+      tokenizer->raw_added_tokens_->Add(added.content, &added);
     }
   }
 

@@ -18,7 +18,8 @@
 //   decoder        ByteLevel
 //   added_tokens   matched in the text before pre-tokenization, longest
 //                  first at the leftmost place; normalized ones after the
-//                  normalizer; lstrip, rstrip and single_word must be false
+//                  normalizer; lstrip, rstrip and single_word as `tokenizers`
+//                  applies them
 // and from tokenizer_config.json the rule transformers applies to the
 // LlamaTokenizerFast family: add_bos_token (default true) puts bos_token
 // before every sequence, whatever tokenizer.json's post-processor says.
@@ -79,6 +80,11 @@ class HuggingFaceTokenizer final : public Tokenizer {
     std::string content;
     TokenId id = 0;
     bool normalized = false;
+    // Whitespace before (after) a match is part of the token.
+    bool lstrip = false;
+    bool rstrip = false;
+    // Matches only where no word character touches it on either side.
+    bool single_word = false;
   };
   struct AddedTokenTrie;
 
@@ -97,6 +103,7 @@ class HuggingFaceTokenizer final : public Tokenizer {
   bool add_prefix_space_ = false;
   std::optional<Regex> byte_level_regex_;
   std::unique_ptr<BytePairEncoder> encoder_;
+  std::vector<AddedToken> added_tokens_;  // The tries below point into it.
   std::unique_ptr<AddedTokenTrie> raw_added_tokens_;
   std::unique_ptr<AddedTokenTrie> normalized_added_tokens_;
   TokenIdTable id_by_content_;

@@ -1,8 +1,10 @@
 #include "engine/tokenizer/unicode_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
@@ -56,7 +58,95 @@ const UNormalizer2* NormalizerFor(NormalizationForm form, UErrorCode* error) {
   return nullptr;
 }
 
+bool IsWhiteSpace(UChar32 c) { return c >= 0 && u_hasBinaryProperty(c, UCHAR_WHITE_SPACE) != 0; }
+
+bool IsWordCharacter(UChar32 c) {
+  if (c < 0) return false;
+  if (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) != 0) return true;
+  if (u_hasBinaryProperty(c, UCHAR_JOIN_CONTROL) != 0) return true;
+  switch (u_charType(c)) {
+    case U_NON_SPACING_MARK:
+    case U_COMBINING_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+    case U_DECIMAL_DIGIT_NUMBER:
+    case U_CONNECTOR_PUNCTUATION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The code point of the well-formed sequence at `begin`, `length` bytes.
+UChar32 DecodeAt(std::string_view text, size_t begin, size_t length) {
+  const auto byte = [&](size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(text[i]));
+  };
+  if (length == 1) return static_cast<UChar32>(byte(begin));
+  uint32_t value = byte(begin) & (0x7Fu >> length);
+  for (size_t i = 1; i < length; ++i) value = (value << 6u) | (byte(begin + i) & 0x3Fu);
+  return static_cast<UChar32>(value);
+}
+
+// The code point before `*end` in valid UTF-8 `text`, moving `*end` to
+// where it begins.
+UChar32 CodePointBefore(std::string_view text, size_t* end) {
+  size_t begin = *end - 1;
+  while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0u) == 0x80u) --begin;
+  const UChar32 c = DecodeAt(text, begin, *end - begin);
+  *end = begin;
+  return c;
+}
+
+// The code point at `*begin` in valid UTF-8 `text`, moving `*begin` past it.
+UChar32 CodePointAt(std::string_view text, size_t* begin) {
+  const auto lead = static_cast<unsigned char>(text[*begin]);
+  size_t length = 1;
+  if (lead >= 0xF0u) {
+    length = 4;
+  } else if (lead >= 0xE0u) {
+    length = 3;
+  } else if (lead >= 0xC0u) {
+    length = 2;
+  }
+  length = std::min(length, text.size() - *begin);
+  const UChar32 c = DecodeAt(text, *begin, length);
+  *begin += length;
+  return c;
+}
+
 }  // namespace
+
+size_t TrailingWhiteSpaceStart(std::string_view text) {
+  size_t start = text.size();
+  while (start > 0) {
+    size_t before = start;
+    if (!IsWhiteSpace(CodePointBefore(text, &before))) break;
+    start = before;
+  }
+  return start;
+}
+
+size_t LeadingWhiteSpaceLength(std::string_view text) {
+  size_t length = 0;
+  while (length < text.size()) {
+    size_t after = length;
+    if (!IsWhiteSpace(CodePointAt(text, &after))) break;
+    length = after;
+  }
+  return length;
+}
+
+bool StartsWithWordCharacter(std::string_view text) {
+  if (text.empty()) return false;
+  size_t begin = 0;
+  return IsWordCharacter(CodePointAt(text, &begin));
+}
+
+bool EndsWithWordCharacter(std::string_view text) {
+  if (text.empty()) return false;
+  size_t end = text.size();
+  return IsWordCharacter(CodePointBefore(text, &end));
+}
 
 bool IsAscii(std::string_view text) {
   for (const char c : text) {

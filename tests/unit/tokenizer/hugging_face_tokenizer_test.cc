@@ -85,9 +85,9 @@ struct Golden {
   std::string decoded;
 };
 
-std::vector<Golden> Goldens() {
+std::vector<Golden> Goldens(const std::string& file = "goldens.jsonl") {
   std::vector<Golden> goldens;
-  std::ifstream in(kFixture / "goldens.jsonl");
+  std::ifstream in(kFixture / file);
   std::string line;
   while (std::getline(in, line)) {
     const nlohmann::json entry = nlohmann::json::parse(line);
@@ -99,8 +99,8 @@ std::vector<Golden> Goldens() {
   return goldens;
 }
 
-void ExpectGoldens(const Tokenizer& tokenizer) {
-  const std::vector<Golden> goldens = Goldens();
+void ExpectGoldens(const Tokenizer& tokenizer, const std::string& file = "goldens.jsonl") {
+  const std::vector<Golden> goldens = Goldens(file);
   ASSERT_GE(goldens.size(), 15u);
   for (const Golden& golden : goldens) {
     EXPECT_EQ(tokenizer.Encode(golden.text), golden.ids) << golden.text;
@@ -114,6 +114,14 @@ TEST(HuggingFaceTokenizerTest, EncodesAndDecodesAsHuggingFaceTokenizersDoes) {
   auto tokenizer = LoadFixture();
   ASSERT_NE(tokenizer, nullptr);
   ExpectGoldens(*tokenizer);
+}
+
+TEST(HuggingFaceTokenizerTest, StripsAndMatchesWholeWordsAsHuggingFaceTokenizersDoes) {
+  // <mask> lstrip, <sep> rstrip, <both> both, qzx single_word.
+  auto tokenizer =
+      HuggingFaceTokenizer::Load(kFixture / "added_tokens_tokenizer.json", std::nullopt);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  ExpectGoldens(**tokenizer, "added_tokens_goldens.jsonl");
 }
 
 TEST(HuggingFaceTokenizerTest, ReadsMergesWrittenAsStrings) {
@@ -405,9 +413,6 @@ std::vector<Change> UnsupportedChanges() {
       {"WordPieceDecoder", "/decoder", R"({"type": "WordPiece"})",
        "decoder.type: \"WordPiece\" is not supported; Tessera reads the ByteLevel decoder"},
       {"NoDecoder", "/decoder", "null", "decoder: null is not supported"},
-      {"Lstrip", "/added_tokens/2/lstrip", "true", "added_tokens[2].lstrip: true is not supported"},
-      {"SingleWord", "/added_tokens/1/single_word", "true",
-       "added_tokens[1].single_word: true is not supported"},
   };
 }
 
@@ -463,6 +468,8 @@ std::vector<Change> MalformedChanges() {
       {"TemplateIdNotAToken", "/post_processor/special_tokens/<|begin_of_text|>/ids/0", "99999",
        "post_processor: puts id 99999 before a sequence, which is no token"},
       {"NormalizerNumber", "/normalizer", "3", "normalizer: must be an object, got 3"},
+      {"LstripString", "/added_tokens/2/lstrip", R"("yes")",
+       "added_tokens[2].lstrip: must be true or false, got \"yes\""},
       {"IgnoreMergesString", "/model/ignore_merges", R"("yes")",
        "model.ignore_merges: must be true or false, got \"yes\""},
   };
