@@ -115,7 +115,8 @@ void BytePairEncoder::ApplyMerges(std::string_view word, std::vector<TokenId>* i
 
   std::vector<Candidate> storage;
   storage.reserve(symbols.size());
-  std::priority_queue<Candidate> queue(std::less<Candidate>(), std::move(storage));
+  std::priority_queue<Candidate, std::vector<Candidate>, std::less<>> queue(std::less<>(),
+                                                                            std::move(storage));
   const auto consider = [&](int left) {
     const Symbol& symbol = symbols[static_cast<size_t>(left)];
     if (symbol.next < 0) return;

@@ -301,7 +301,7 @@ Status ReadSplit(const JsonFile& file, const object& split, const std::string& p
     literal = true;
   } else {
     return file.Malformed(path + ".pattern",
-                          "must hold \"Regex\" or \"String\", got " + Quote(*pattern_value));
+                          R"(must hold "Regex" or "String", got )" + Quote(*pattern_value));
   }
   const std::optional<element> behavior = JsonFile::Member(split, "behavior");
   if (!behavior) return file.Malformed(path + ".behavior", "is missing");
@@ -399,7 +399,7 @@ Status ReadTemplate(const JsonFile& file, const object& processor, const std::st
     const std::optional<element> special = JsonFile::Member(piece, "SpecialToken");
     if (!special) {
       return file.Malformed(item_path,
-                            "must hold \"Sequence\" or \"SpecialToken\", got " + Quote(item));
+                            R"(must hold "Sequence" or "SpecialToken", got )" + Quote(item));
     }
     if (seen_sequence) {
       return file.Unsupported(item_path, item,
@@ -555,7 +555,7 @@ StatusOr<Model> ReadModel(const JsonFile& file, const object& root) {
                pair.at(1).get_string().get(right) == simdjson::SUCCESS) {
     } else {
       return file.Malformed(path,
-                            "must be \"left right\" or [\"left\", \"right\"], got " + Quote(merge));
+                            R"(must be "left right" or ["left", "right"], got )" + Quote(merge));
     }
     merged.assign(left);
     merged.append(right);

@@ -58,6 +58,9 @@ const UNormalizer2* NormalizerFor(NormalizationForm form, UErrorCode* error) {
   return nullptr;
 }
 
+// U_FAILURE, without its UBool.
+bool Failed(UErrorCode error) { return error > U_ZERO_ERROR; }
+
 bool IsWhiteSpace(UChar32 c) { return c >= 0 && u_hasBinaryProperty(c, UCHAR_WHITE_SPACE) != 0; }
 
 bool IsWordCharacter(UChar32 c) {
@@ -149,10 +152,8 @@ bool EndsWithWordCharacter(std::string_view text) {
 }
 
 bool IsAscii(std::string_view text) {
-  for (const char c : text) {
-    if ((static_cast<unsigned char>(c) & 0x80u) != 0) return false;
-  }
-  return true;
+  return std::ranges::all_of(text,
+                             [](char c) { return (static_cast<unsigned char>(c) & 0x80u) == 0; });
 }
 
 bool IsValidUtf8(std::string_view text) {
@@ -191,14 +192,14 @@ std::string Normalize(NormalizationForm form, std::string_view text) {
   if (IsAscii(text)) return std::string(text);
   UErrorCode error = U_ZERO_ERROR;
   const UNormalizer2* normalizer = NormalizerFor(form, &error);
-  if (U_FAILURE(error) || normalizer == nullptr) return std::string(text);
+  if (Failed(error) || normalizer == nullptr) return std::string(text);
 
   // UTF-16 never has more code units than UTF-8 has bytes.
   std::vector<UChar> utf16(text.size() + 1);
   int32_t utf16_length = 0;
   u_strFromUTF8(utf16.data(), static_cast<int32_t>(utf16.size()), &utf16_length, text.data(),
                 static_cast<int32_t>(text.size()), &error);
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
 
   // Decomposition can grow text (by at most a factor of 18 in Unicode's own
   // bound for NFKD); ICU says how much room it needs when the first guess is
@@ -213,13 +214,13 @@ std::string Normalize(NormalizationForm form, std::string_view text) {
     normalized_length = unorm2_normalize(normalizer, utf16.data(), utf16_length, normalized.data(),
                                          static_cast<int32_t>(normalized.size()), &error);
   }
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
 
   std::string utf8(static_cast<size_t>(normalized_length) * 3 + 1, '\0');
   int32_t utf8_length = 0;
   u_strToUTF8(utf8.data(), static_cast<int32_t>(utf8.size()), &utf8_length, normalized.data(),
               normalized_length, &error);
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
   utf8.resize(static_cast<size_t>(utf8_length));
   return utf8;
 }

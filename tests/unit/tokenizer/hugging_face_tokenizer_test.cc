@@ -1,6 +1,7 @@
 #include "engine/tokenizer/hugging_face_tokenizer.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,8 +13,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <stdlib.h>
-
 namespace tessera::tokenizer {
 namespace {
 
@@ -23,7 +22,8 @@ using ::testing::IsEmpty;
 
 // tests/fixtures/tokenizers/make_tiny_bpe.py wrote both files with Hugging
 // Face `tokenizers`.
-const std::filesystem::path kFixture = TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe";
+const std::filesystem::path kFixture =  // NOLINT(cert-err58-cpp): a test's fixture path
+    TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe";
 
 constexpr TokenId kBeginOfText = 0;
 constexpr TokenId kEotId = 2;
@@ -329,13 +329,14 @@ TEST(HuggingFaceTokenizerTest, IsSafeToShareBetweenThreads) {
   auto tokenizer = LoadFixture();
   ASSERT_NE(tokenizer, nullptr);
   const std::vector<Golden> goldens = Goldens();
-  std::vector<std::thread> threads;
   std::vector<int> mismatches(4, 0);
-  for (size_t t = 0; t < mismatches.size(); ++t) {
-    threads.emplace_back([&, t] {
+  std::vector<std::thread> threads;
+  threads.reserve(mismatches.size());
+  for (int& thread_mismatches : mismatches) {
+    threads.emplace_back([&] {
       for (int round = 0; round < 50; ++round) {
         for (const Golden& golden : goldens) {
-          if (tokenizer->Encode(golden.text) != golden.ids) ++mismatches[t];
+          if (tokenizer->Encode(golden.text) != golden.ids) ++thread_mismatches;
         }
       }
     });
@@ -400,7 +401,7 @@ std::vector<Change> UnsupportedChanges() {
       {"SplitInverted", "/pre_tokenizer/pretokenizers/0/invert", "true",
        "pre_tokenizer.pretokenizers[0].invert: true is not supported"},
       {"SplitAfterByteLevel", "/pre_tokenizer/pretokenizers", "[" + byte_level + "," + split + "]",
-       "pre_tokenizer.pretokenizers[1]: {\"behavior\":\"Isolated\""},
+       R"(pre_tokenizer.pretokenizers[1]: {"behavior":"Isolated")"},
       {"NoByteLevel", "/pre_tokenizer", split, "pre_tokenizer: has no ByteLevel step"},
       {"NoPreTokenizer", "/pre_tokenizer", "null", "pre_tokenizer: has no ByteLevel step"},
       {"BertProcessing", "/post_processor", R"({"type": "BertProcessing"})",
@@ -449,7 +450,7 @@ std::vector<Change> MalformedChanges() {
       {"MergeOneToken", "/model/merges/0", R"("in")",
        "model.merges[0]: must be two tokens separated by one space, got \"in\""},
       {"MergeThreeTokens", "/model/merges/1", R"(["t", "h", "e"])",
-       "model.merges[1]: must be \"left right\" or [\"left\", \"right\"]"},
+       R"(model.merges[1]: must be "left right" or ["left", "right"])"},
       {"MergeUnknownToken", "/model/merges/2", R"(["Ġ", "☃"])",
        "model.merges[2]: [\"Ġ\",\"☃\"] names a token not in model.vocab"},
       {"MergesMissing", "/model/merges", "null", "model.merges: must be an array, got null"},
@@ -494,7 +495,7 @@ TEST(HuggingFaceTokenizerTest, MissingFilesAreNotFound) {
 TEST(HuggingFaceTokenizerTest, MalformedJsonIsAnErrorNamingTheFile) {
   const TemporaryDirectory directory;
   for (const std::string text :
-       {"", "{", "not json", "[1, 2]", "{\"model\": {\"vocab\": {}}", "null", "\"tokenizer\""}) {
+       {"", "{", "not json", "[1, 2]", R"({"model": {"vocab": {}})", "null", R"("tokenizer")"}) {
     const std::filesystem::path path = WriteText(directory, "tokenizer.json", text);
     auto tokenizer = HuggingFaceTokenizer::Load(path, std::nullopt);
     ASSERT_FALSE(tokenizer.ok()) << text;
