@@ -2,8 +2,8 @@
 // bench --tokenizer` and the engine simulator use: load time, and encode
 // throughput (MB/s, tokens/s) on English-like text and on a prompt built from
 // the tokenizer's word pieces, as the bench builds prompts of a given length.
-// The first pass over a text starts with an empty pre-token cache; the second
-// finds it warm.
+// The first pass over a text starts with an empty pre-token cache; the warm
+// figure is the fastest of three passes after it.
 //
 //   build/bin/tokenizer-throughput "$(scripts/setup-tokenizers.sh)"
 
@@ -136,7 +136,12 @@ int Run(const std::filesystem::path& directory, size_t megabytes, int64_t prompt
          {std::pair<std::string, const std::string*>{"English-like", &english},
           {"word-piece prompt", &prompt}}) {
       const Pass cold = Encode(*loaded, *text);
-      const Pass warm = Encode(*loaded, *text);
+      // The fastest of three, as the machine may be shared.
+      Pass warm = Encode(*loaded, *text);
+      for (int attempt = 1; attempt < 3; ++attempt) {
+        const Pass again = Encode(*loaded, *text);
+        if (again.seconds < warm.seconds) warm = again;
+      }
       table.AddRow({family, bench::Fixed(load_seconds * 1e3, 0), name,
                     bench::Grouped(static_cast<double>(cold.tokens)),
                     MegabytesPerSecond(text->size(), cold), TokensPerSecond(cold),

@@ -124,6 +124,14 @@ TEST(HuggingFaceTokenizerTest, StripsAndMatchesWholeWordsAsHuggingFaceTokenizers
   ExpectGoldens(**tokenizer, "added_tokens_goldens.jsonl");
 }
 
+TEST(HuggingFaceTokenizerTest, PreTokenizesAsGpt2WithByteLevelAlone) {
+  // GPT-2's pattern and a prefix space on every stretch between added tokens.
+  auto tokenizer = HuggingFaceTokenizer::Load(kFixture / "gpt2_style_tokenizer.json", std::nullopt);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  ExpectGoldens(**tokenizer, "gpt2_style_goldens.jsonl");
+  EXPECT_THAT((*tokenizer)->SequencePrefix(), IsEmpty());
+}
+
 TEST(HuggingFaceTokenizerTest, ReadsMergesWrittenAsStrings) {
   nlohmann::json json = FixtureJson();
   for (auto& merge : json["model"]["merges"]) {
