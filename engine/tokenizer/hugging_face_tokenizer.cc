@@ -723,16 +723,18 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
   TokenId largest_id = 0;
   for (const auto& [token, id] : model.vocabulary) largest_id = std::max(largest_id, id);
   for (const AddedToken& added : added_tokens) largest_id = std::max(largest_id, added.id);
-  tokenizer->bytes_by_id_.resize(static_cast<size_t>(largest_id) + 1);
-  tokenizer->id_exists_.resize(static_cast<size_t>(largest_id) + 1);
+  // What Decode writes for each id, gathered first and laid out end to end
+  // after: an id-indexed vector of strings would let a malformed file with
+  // a large id claim gigabytes.
+  std::vector<std::pair<TokenId, std::string>> decoded;
+  decoded.reserve(model.vocabulary.size() + added_tokens.size());
   TokenIdTable vocabulary_by_bytes(model.vocabulary.size());
   tokenizer->id_by_content_ = TokenIdTable(model.vocabulary.size() + added_tokens.size());
   for (const auto& [token, id] : model.vocabulary) {
     std::optional<std::string> bytes = FromByteLevel(token);
-    tokenizer->id_exists_[id] = true;
     // `tokenizers`' ByteLevel decoder writes a token holding a character
     // outside the alphabet as its own UTF-8.
-    tokenizer->bytes_by_id_[id] = bytes ? *bytes : token;
+    decoded.emplace_back(id, bytes ? *bytes : std::string(token));
     if (bytes) vocabulary_by_bytes.Set(*bytes, id);
     tokenizer->id_by_content_.Set(token, id);
   }
@@ -740,8 +742,7 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
   tokenizer->normalized_added_tokens_ = std::make_unique<AddedTokenTrie>();
   for (const AddedToken& added : added_tokens) {
     std::optional<std::string> bytes = FromByteLevel(added.content);
-    tokenizer->id_exists_[added.id] = true;
-    tokenizer->bytes_by_id_[added.id] = bytes ? *bytes : added.content;
+    decoded.emplace_back(added.id, bytes ? *bytes : added.content);
     tokenizer->id_by_content_.Set(added.content, added.id);
     if (added.normalized) {
       std::string content = added.content;
@@ -751,6 +752,26 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
       tokenizer->raw_added_tokens_->Add(added.content, &added);
     }
   }
+
+  // An added token's text wins over the vocabulary's for the same id, as in
+  // `tokenizers`' id_to_token.
+  std::stable_sort(decoded.begin(), decoded.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  tokenizer->id_exists_.assign(static_cast<size_t>(largest_id) + 1, false);
+  tokenizer->decode_offsets_.assign(static_cast<size_t>(largest_id) + 2, 0);
+  size_t next = 0;
+  for (TokenId id = 0; id <= largest_id; ++id) {
+    tokenizer->decode_offsets_[id] = static_cast<uint32_t>(tokenizer->decode_bytes_.size());
+    while (next < decoded.size() && decoded[next].first == id) {
+      if (next + 1 == decoded.size() || decoded[next + 1].first != id) {
+        tokenizer->decode_bytes_ += decoded[next].second;
+        tokenizer->id_exists_[id] = true;
+      }
+      ++next;
+    }
+  }
+  tokenizer->decode_offsets_[static_cast<size_t>(largest_id) + 1] =
+      static_cast<uint32_t>(tokenizer->decode_bytes_.size());
 
   tokenizer->normalizers_ = std::move(parts.normalizers);
   tokenizer->splits_ = std::move(parts.splits);
@@ -779,9 +800,9 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
   }
 
   TESSERA_ASSIGN_OR_RETURN(const Regex word_piece, Regex::Compile(R"(^ \p{L}+$)"));
-  for (TokenId id = 0; id < tokenizer->bytes_by_id_.size(); ++id) {
+  for (TokenId id = 0; id <= largest_id; ++id) {
     if (!tokenizer->id_exists_[id]) continue;
-    const std::string& text = tokenizer->bytes_by_id_[id];
+    const std::string text(tokenizer->BytesOf(id));
     if (text.size() < 2 || text[0] != ' ' || !IsValidUtf8(text)) continue;
     if (word_piece.FindAll(text).empty()) continue;
     const std::vector<TokenId> alone = tokenizer->Encode(text);
@@ -874,9 +895,14 @@ std::span<const TokenId> HuggingFaceTokenizer::SequencePrefix() const { return s
 std::string HuggingFaceTokenizer::Decode(std::span<const TokenId> ids) const {
   std::string bytes;
   for (const TokenId id : ids) {
-    if (id < id_exists_.size() && id_exists_[id]) bytes += bytes_by_id_[id];
+    if (id < id_exists_.size() && id_exists_[id]) bytes += BytesOf(id);
   }
   return ToValidUtf8(bytes);
+}
+
+std::string_view HuggingFaceTokenizer::BytesOf(TokenId id) const {
+  return std::string_view(decode_bytes_)
+      .substr(decode_offsets_[id], decode_offsets_[id + 1] - decode_offsets_[id]);
 }
 
 std::optional<TokenId> HuggingFaceTokenizer::TokenIdOf(std::string_view content) const {

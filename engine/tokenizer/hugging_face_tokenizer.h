@@ -96,6 +96,8 @@ class HuggingFaceTokenizer final : public Tokenizer {
   // Encodes normalized text free of added tokens.
   void EncodeNormalized(std::string_view text, std::vector<TokenId>* ids) const;
   void EncodePreToken(std::string_view piece, std::vector<TokenId>* ids) const;
+  // What Decode writes for `id`. Precondition: id_exists_[id].
+  std::string_view BytesOf(TokenId id) const;
 
   std::string name_;
   std::vector<NormalizationForm> normalizers_;
@@ -107,8 +109,11 @@ class HuggingFaceTokenizer final : public Tokenizer {
   std::unique_ptr<AddedTokenTrie> raw_added_tokens_;
   std::unique_ptr<AddedTokenTrie> normalized_added_tokens_;
   TokenIdTable id_by_content_;
-  // Indexed by id: the bytes Decode writes, and whether the id exists.
-  std::vector<std::string> bytes_by_id_;
+  // The bytes Decode writes for each id, end to end: those of id i are
+  // [decode_offsets_[i], decode_offsets_[i + 1]). Indexed by id, whether it
+  // exists.
+  std::string decode_bytes_;
+  std::vector<uint32_t> decode_offsets_;
   std::vector<bool> id_exists_;
   std::vector<TokenId> sequence_prefix_;
   std::vector<WordPiece> word_pieces_;

@@ -487,6 +487,15 @@ std::vector<Change> MalformedChanges() {
 INSTANTIATE_TEST_SUITE_P(EveryMalformedField, MalformedTokenizerTest,
                          ::testing::ValuesIn(MalformedChanges()), ChangeName);
 
+TEST(HuggingFaceTokenizerTest, ReadsSparseIds) {
+  nlohmann::json json = FixtureJson();
+  json["model"]["vocab"]["a"] = 16000000;
+  auto tokenizer = LoadJson(json);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  EXPECT_THAT((*tokenizer)->Encode("a"), ElementsAre(16000000));
+  EXPECT_EQ((*tokenizer)->Decode(std::vector<TokenId>{16000000, 15999999}), "a");
+}
+
 TEST(HuggingFaceTokenizerTest, MissingFilesAreNotFound) {
   auto tokenizer = HuggingFaceTokenizer::Load("/nonexistent/tokenizer.json", std::nullopt);
   ASSERT_FALSE(tokenizer.ok());
