@@ -34,6 +34,15 @@ void RaiseFileLimit() {
 }
 
 std::string RequestBody(const LoadOptions& options, const BenchmarkPrompt& prompt) {
+  if (options.backend == Backend::kSglang) {
+    // SGLang 0.4.6's bench_serving, async_request_sglang_generate.
+    nlohmann::ordered_json sampling = {{"temperature", 0.0},
+                                       {"max_new_tokens", prompt.output_len},
+                                       {"ignore_eos", options.ignore_eos}};
+    const nlohmann::ordered_json body = {
+        {"text", prompt.prompt}, {"sampling_params", std::move(sampling)}, {"stream", true}};
+    return body.dump();
+  }
   nlohmann::ordered_json body = {{"model", options.model}};
   if (IsChat(options.backend)) {
     body["messages"] = nlohmann::json::array({{{"role", "user"}, {"content", prompt.prompt}}});
@@ -154,7 +163,9 @@ class LoadRun {
         stream.saw_done = true;
         return;
       }
-      StatusOr<StreamChunk> chunk = parser_.Parse(event);
+      StatusOr<StreamChunk> chunk = options_.backend == Backend::kSglang
+                                        ? parser_.ParseGenerate(event)
+                                        : parser_.Parse(event);
       if (!chunk.ok()) {
         outcome.error = std::string(chunk.status().message());
         return;
@@ -173,7 +184,11 @@ class LoadRun {
         outcome.itl.push_back(Seconds(arrival - stream.last_event));
       }
       stream.last_event = arrival;
-      outcome.generated_text += chunk->text;
+      if (chunk->cumulative_text) {
+        outcome.generated_text = std::move(chunk->text);
+      } else {
+        outcome.generated_text += chunk->text;
+      }
       ++streamed_tokens_;
     });
   }
@@ -262,14 +277,22 @@ StatusOr<Backend> ParseBackend(std::string_view name) {
   if (name == "openai") return Backend::kOpenAi;
   if (name == "openai-chat") return Backend::kOpenAiChat;
   if (name == "vllm") return Backend::kVllm;
-  if (name == "sglang") return Backend::kSglang;
-  return InvalidArgumentError("--backend: must be one of openai, openai-chat, vllm, sglang; got " +
-                              std::string(name));
+  if (name == "sglang" || name == "sglang-native") return Backend::kSglang;
+  if (name == "sglang-oai") return Backend::kSglangOai;
+  return InvalidArgumentError(
+      "--backend: must be one of openai, openai-chat, vllm, sglang (sglang-native), sglang-oai; "
+      "got " +
+      std::string(name));
 }
 
 bool IsChat(Backend backend) { return backend == Backend::kOpenAiChat; }
 
+bool IsSglang(Backend backend) {
+  return backend == Backend::kSglang || backend == Backend::kSglangOai;
+}
+
 std::string_view DefaultEndpoint(Backend backend) {
+  if (backend == Backend::kSglang) return "/generate";
   return IsChat(backend) ? "/v1/chat/completions" : "/v1/completions";
 }
 
