@@ -225,7 +225,7 @@ std::string Verdict(const fit::FitRequest& request, const fit::FitReport& report
     if (request.pipeline_parallel_size == 1) {
       verdict += " (" + std::to_string(size) + " partitions)";
     }
-    verdict += ".";
+    verdict += '.';
   }
   return verdict;
 }
@@ -261,7 +261,7 @@ std::string ReportTable(const fit::FitRequest& request, const fit::FitReport& re
   if (request.draft) {
     text += " (draft " + Bytes(report.draft_kv_bytes) + ")";
   }
-  text += "\n";
+  text += '\n';
   if (pipelined) {
     text += "Pipeline   " + std::to_string(request.pipeline_parallel_size) +
             " stages; figures per partition of the stage whose cache holds the fewest tokens\n";

@@ -334,7 +334,7 @@ StatusOr<FitReport> EvaluateFit(const FitRequest& request) {
     report.draft_kv_bytes =
         request.concurrency * report.tokens_per_sequence * report.draft_kv_bytes_per_token;
     if (request.pipeline_parallel_size > 1) {
-      report.warnings.push_back(
+      report.warnings.emplace_back(
           "vLLM does not run speculative decoding with pipeline parallelism "
           "(vllm-project/vllm#14117); the draft is counted whole on every stage");
     }
