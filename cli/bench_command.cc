@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -30,6 +31,7 @@
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
 #include "cli/bench/warm_up.h"
+#include "engine/tokenizer/tokenizer_loader.h"
 #include "http/http_client.h"
 
 namespace tessera::cli {
@@ -78,10 +80,14 @@ struct BenchPlan {
   std::vector<bench::Expectation> expectations;
   double time_scale = 1.0;
   int64_t warmup_requests = 1;
+  // Building the prompts, which a real tokenizer must not make the
+  // bottleneck: its wall time, reported before the run.
+  double prompt_build_seconds = 0;
 };
 
-StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
-                                                   bench::Backend backend) {
+StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(
+    const BenchFlags& flags, bench::Backend backend,
+    const std::shared_ptr<const tokenizer::Tokenizer>& tokenizer) {
   if (flags.dataset_name == "random") {
     // The same command line draws the same workload as the engine's own
     // client: SGLang reads --random-range-ratio differently from vLLM.
@@ -89,10 +95,11 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
                                  .input_len = flags.random_input_len,
                                  .output_len = flags.random_output_len,
                                  .range_ratio = flags.random_range_ratio,
-                                 .range_rule = backend == bench::Backend::kSglang
+                                 .range_rule = bench::IsSglang(backend)
                                                    ? bench::RangeRatioRule::kSglang
                                                    : bench::RangeRatioRule::kVllm,
-                                 .seed = flags.seed});
+                                 .seed = flags.seed,
+                                 .tokenizer = tokenizer});
   }
   if (flags.dataset_name == "sharegpt") {
     if (flags.dataset_path.empty()) {
@@ -103,7 +110,8 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
     StatusOr<std::vector<BenchmarkPrompt>> prompts =
         bench::ShareGptDataset(*text, {.num_prompts = flags.num_prompts,
                                        .output_len = flags.sharegpt_output_len,
-                                       .seed = flags.seed});
+                                       .seed = flags.seed,
+                                       .tokenizer = tokenizer});
     if (!prompts.ok()) return prompts.status().WithContext("--dataset-path " + flags.dataset_path);
     return prompts;
   }
@@ -113,7 +121,8 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
                                        .system_prompt_len = flags.gsp_system_prompt_len,
                                        .question_len = flags.gsp_question_len,
                                        .output_len = flags.gsp_output_len,
-                                       .seed = flags.seed});
+                                       .seed = flags.seed,
+                                       .tokenizer = tokenizer});
   }
   return InvalidArgumentError(
       "--dataset-name: must be random, sharegpt or generated-shared-prefix; got " +
@@ -153,15 +162,23 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.load.endpoint = flags.endpoint.empty()
                            ? std::string(bench::DefaultEndpoint(plan.load.backend))
                            : flags.endpoint;
-  if (plan.load.endpoint != "/v1/completions" && plan.load.endpoint != "/v1/chat/completions") {
-    return InvalidArgumentError("--endpoint: must be /v1/completions or /v1/chat/completions");
+  if (plan.load.endpoint != "/v1/completions" && plan.load.endpoint != "/v1/chat/completions" &&
+      plan.load.endpoint != "/generate") {
+    return InvalidArgumentError(
+        "--endpoint: must be /v1/completions, /v1/chat/completions or /generate");
   }
-  if ((plan.load.endpoint == "/v1/chat/completions") != bench::IsChat(plan.load.backend)) {
-    return InvalidArgumentError("--endpoint: " + plan.load.endpoint +
-                                " does not go with --backend " + flags.backend +
-                                " (chat needs openai-chat)");
+  if (plan.load.endpoint != bench::DefaultEndpoint(plan.load.backend)) {
+    return InvalidArgumentError(
+        "--endpoint: " + plan.load.endpoint + " does not go with --backend " + flags.backend +
+        ", which sends to " + std::string(bench::DefaultEndpoint(plan.load.backend)));
   }
-  plan.load.ignore_eos = flags.ignore_eos;
+  if (flags.ignore_eos && flags.disable_ignore_eos) {
+    return InvalidArgumentError("--ignore-eos and --disable-ignore-eos: give one or the other");
+  }
+  // SGLang's client asks for the whole output length unless told not to;
+  // vLLM's only when told to.
+  plan.load.ignore_eos =
+      flags.ignore_eos || (bench::IsSglang(plan.load.backend) && !flags.disable_ignore_eos);
   if (!flags.api_key.empty()) {
     plan.load.headers.push_back({"Authorization", "Bearer " + flags.api_key});
   }
@@ -176,7 +193,14 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   }
 
   TESSERA_ASSIGN_OR_RETURN(const double rate, ParseNumber("--request-rate", flags.request_rate));
-  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags, plan.load.backend));
+  if (!flags.tokenizer.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(plan.load.tokenizer, tokenizer::LoadTokenizer(flags.tokenizer));
+  }
+  const auto building = std::chrono::steady_clock::now();
+  TESSERA_ASSIGN_OR_RETURN(plan.prompts,
+                           LoadPrompts(flags, plan.load.backend, plan.load.tokenizer));
+  plan.prompt_build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - building).count();
   TESSERA_ASSIGN_OR_RETURN(
       plan.arrivals, bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()),
                                            rate / flags.time_scale, flags.burstiness, flags.seed));
@@ -223,6 +247,7 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
 
   plan.run.backend = flags.backend;
   plan.run.model = plan.load.model;
+  plan.run.tokenizer = flags.tokenizer.empty() ? "tessera-stand-in" : flags.tokenizer;
   plan.run.base_url = plan.load.base_url;
   plan.run.endpoint = plan.load.endpoint;
   plan.run.dataset_name = flags.dataset_name;
@@ -275,6 +300,15 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
   std::function<void(const bench::LoadProgress&)> on_progress;
   if (show_progress) on_progress = report;
+  int64_t prompt_tokens = 0;
+  for (const BenchmarkPrompt& prompt : plan.prompts) prompt_tokens += prompt.prompt_len;
+  std::ostringstream built;
+  built << std::fixed << std::setprecision(3) << "Prompts: " << plan.prompts.size() << " ("
+        << prompt_tokens << " tokens) built with " << plan.run.tokenizer << " in "
+        << plan.prompt_build_seconds << " s (" << std::setprecision(0)
+        << static_cast<double>(prompt_tokens) / std::max(plan.prompt_build_seconds, 1e-9)
+        << " tokens/s)\n";
+  err << built.str();
   if (plan.warmup_requests > 0) {
     err << "Warm-up: " << plan.warmup_requests
         << (plan.warmup_requests == 1 ? " request" : " requests")
@@ -289,8 +323,9 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
-  if (plan.load.backend == bench::Backend::kSglang) {
-    bench::SglangFigures figures = bench::CalculateSglangFigures(result.outcomes, outcome.metrics);
+  if (bench::IsSglang(plan.load.backend)) {
+    bench::SglangFigures figures =
+        bench::CalculateSglangFigures(result.outcomes, outcome.metrics, *plan.load.tokenizer);
     figures.accept_length = ServerAcceptLength(plan.load);
     outcome.block = bench::FormatSglangResultBlock(outcome.metrics, figures, plan.run);
     outcome.file_result =
@@ -383,6 +418,10 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--gsp-system-prompt-len", flags.gsp_system_prompt_len)->capture_default_str();
   bench->add_option("--gsp-question-len", flags.gsp_question_len)->capture_default_str();
   bench->add_option("--gsp-output-len", flags.gsp_output_len)->capture_default_str();
+  bench->add_option("--tokenizer", flags.tokenizer,
+                    "The served model's tokenizer, to build and count prompts with: a "
+                    "tokenizer.json, a directory holding one, or a Hugging Face model id in the "
+                    "local cache (default: Tessera's stand-in, which tessera-engine-sim shares)");
   bench->add_option("--num-prompts", flags.num_prompts)->capture_default_str();
   bench->add_option("--max-concurrency", flags.max_concurrency, "Requests in flight at most");
   bench->add_option("--request-rate", flags.request_rate, "Requests per second, or inf")
@@ -403,7 +442,10 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--metric-percentiles", flags.metric_percentiles, "e.g. 50,90,99")
       ->capture_default_str();
   bench->add_option("--goodput", flags.goodput, "SLOs in ms, e.g. ttft:500 tpot:50");
-  bench->add_flag("--ignore-eos", flags.ignore_eos, "Ask for exactly the output length");
+  bench->add_flag("--ignore-eos", flags.ignore_eos,
+                  "Ask for exactly the output length (the default with the SGLang backends)");
+  bench->add_flag("--disable-ignore-eos", flags.disable_ignore_eos,
+                  "With the SGLang backends, let the model stop on its own, as SGLang's flag");
   bench->add_option("--result-file", flags.result_file, "Write the result JSON here");
   bench->add_option("--sweep-concurrency", flags.sweep_concurrency,
                     "Run the workload at each concurrency, e.g. 1,4,8,16,32");

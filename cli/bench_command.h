@@ -20,7 +20,8 @@ struct BenchFlags {
   int port = 8000;
   std::string endpoint;  // default: the backend's
   std::string backend = "vllm";
-  std::string model;  // default: the server's first model
+  std::string model;      // default: the server's first model
+  std::string tokenizer;  // default: the stand-in
   std::string api_key;
   std::string dataset_name = "random";
   std::string dataset_path;
@@ -42,6 +43,7 @@ struct BenchFlags {
   std::string metric_percentiles = "99";
   std::vector<std::string> goodput;
   bool ignore_eos = false;
+  bool disable_ignore_eos = false;  // SGLang's --disable-ignore-eos
   std::string result_file;
   std::string sweep_concurrency;
   std::string sweep_chart = "tessera-bench-sweep.png";

@@ -31,12 +31,14 @@ done
 # and helm (with the Prometheus Operator's CRDs) for the chart's, built from
 # their Go modules once and cached outside the clone; the
 # project's Python environment; playwright-core for the dashboard's browser
-# test, which drives the chromium above.
+# test, which drives the chromium above; the real tokenizers of Llama 3, Qwen
+# and DeepSeek for the tokenizer's and the benchmark clients' suites.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
   "$(dirname "$0")/setup-helm.sh" >/dev/null
   "$(dirname "$0")/setup-python.sh" >/dev/null
   "$(dirname "$0")/setup-browser.sh" >/dev/null
+  "$(dirname "$0")/setup-tokenizers.sh" >/dev/null
 }
 
 if ((${#missing[@]} == 0)); then

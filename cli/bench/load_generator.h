@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,17 +20,23 @@
 #include "base/status.h"
 #include "cli/bench/benchmark_prompt.h"
 #include "cli/bench/request_outcome.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
 #include "http/http_message.h"
 
 namespace tessera::bench {
 
-// Which request shape to send. vllm and sglang send OpenAI completions, as
-// vLLM's benchmark does for both.
-enum class Backend { kOpenAi, kOpenAiChat, kVllm, kSglang };
+// Which request shape to send, named as the engines' clients name them.
+// openai, vllm and sglang-oai send OpenAI completions; openai-chat, chat
+// completions; sglang (or sglang-native) SGLang's native /generate, as
+// SGLang's bench_serving does by default.
+enum class Backend { kOpenAi, kOpenAiChat, kVllm, kSglang, kSglangOai };
 
 // InvalidArgument lists the accepted names.
 StatusOr<Backend> ParseBackend(std::string_view name);
 bool IsChat(Backend backend);
+// sglang and sglang-oai: SGLang's client's rules (result format, length
+// range, warm-up length, ignore_eos by default).
+bool IsSglang(Backend backend);
 std::string_view DefaultEndpoint(Backend backend);
 
 struct LoadOptions {
@@ -41,6 +48,8 @@ struct LoadOptions {
   bool ignore_eos = false;
   std::chrono::milliseconds request_timeout{std::chrono::hours(6)};
   std::vector<http::HttpHeader> headers;  // e.g. Authorization
+  // Counts the output of a server that reports no usage.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 struct LoadProgress {
