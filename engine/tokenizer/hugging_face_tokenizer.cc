@@ -736,7 +736,7 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
     // outside the alphabet as its own UTF-8.
     decoded.emplace_back(id, bytes ? *bytes : std::string(token));
     if (bytes) vocabulary_by_bytes.Set(*bytes, id);
-    tokenizer->id_by_content_.Set(token, id);
+    tokenizer->id_by_content_.Set(bytes ? *bytes : std::string(token), id);
   }
   tokenizer->raw_added_tokens_ = std::make_unique<AddedTokenTrie>();
   tokenizer->normalized_added_tokens_ = std::make_unique<AddedTokenTrie>();
@@ -789,7 +789,11 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
     TESSERA_ASSIGN_OR_RETURN(
         std::optional<std::vector<TokenId>> config_prefix,
         ReadConfigPrefix(*tokenizer_config_json,
-                         [self](std::string_view content) { return self->TokenIdOf(content); }));
+                         // transformers names tokens as tokenizer.json writes them.
+                         [self](std::string_view token) {
+                           const std::optional<std::string> text = FromByteLevel(token);
+                           return self->TokenIdOf(text ? *text : token);
+                         }));
     if (config_prefix) tokenizer->sequence_prefix_ = std::move(*config_prefix);
   }
   for (const TokenId id : tokenizer->sequence_prefix_) {

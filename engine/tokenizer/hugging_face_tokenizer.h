@@ -67,8 +67,8 @@ class HuggingFaceTokenizer final : public Tokenizer {
   // tokenizer does not have are skipped. Unlike transformers' decode with
   // clean_up_tokenization_spaces, no space before punctuation is removed.
   std::string Decode(std::span<const TokenId> ids) const override;
-  // An added token's content, or a vocabulary token as tokenizer.json writes
-  // it (byte-level: "Ġthe" for " the").
+  // An added token by its content, or a vocabulary token by the text it
+  // stands for (" the", which tokenizer.json writes "Ġthe").
   std::optional<TokenId> TokenIdOf(std::string_view content) const override;
   // The vocabulary tokens whose text is one space and one or more letters
   // (\p{L}) and that encode alone to themselves, by id.

@@ -186,7 +186,8 @@ TEST(HuggingFaceTokenizerTest, MatchesAddedTokensInText) {
   EXPECT_EQ(tokenizer->Decode(cut_short), "<|eot_id");
   EXPECT_EQ(tokenizer->TokenIdOf("<|eot_id|>"), kEotId);
   EXPECT_EQ(tokenizer->TokenIdOf("<|begin_of_text|>"), kBeginOfText);
-  EXPECT_EQ(tokenizer->TokenIdOf("Ġthe"), tokenizer->Encode(" the").front());
+  EXPECT_EQ(tokenizer->TokenIdOf(" the"), tokenizer->Encode(" the").front());
+  EXPECT_EQ(tokenizer->TokenIdOf("Ġthe"), std::nullopt);  // tokenizer.json's spelling, not text
   EXPECT_EQ(tokenizer->TokenIdOf("<|no_such_token|>"), std::nullopt);
   EXPECT_EQ(tokenizer->Decode(std::vector<TokenId>{kEotId, 999999}), "<|eot_id|>");
 }
