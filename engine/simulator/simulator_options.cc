@@ -1,5 +1,8 @@
 #include "engine/simulator/simulator_options.h"
 
+#include <algorithm>
+#include <cstddef>
+
 #include <CLI/CLI.hpp>
 
 #include "base/numbers.h"
@@ -11,6 +14,133 @@
 
 namespace tessera::simulator {
 namespace {
+
+constexpr PassThroughFlag kTimingNeutralFlags[] = {
+    {"--trust-remote-code", false,
+     "lets Transformers run a model repository's own code; the simulator runs none"},
+    {"--disable-log-requests", false, "vLLM's per-request log lines"},
+    {"--enable-log-requests", false, "vLLM's per-request log lines (later releases)"},
+    {"--disable-log-stats", false, "vLLM's periodic statistics log; /metrics is served either way"},
+    {"--max-log-len", true, "how much of a prompt vLLM logs"},
+    {"--uvicorn-log-level", true, "the HTTP server's log level"},
+    {"--log-level", true, "SGLang's log level"},
+    {"--log-requests", false, "SGLang's per-request log lines"},
+    {"--enable-metrics", false, "SGLang serves /metrics only with it; the simulator always does"},
+    {"--disable-fastapi-docs", false, "the server's /docs pages"},
+    {"--download-dir", true,
+     "where weights are downloaded; the simulator reads none (--load-time is loading)"},
+    {"--load-format", true, "how weights are read from disk; --load-time is loading"},
+    {"--revision", true,
+     "which revision of the model repository; the architecture comes from the catalog"},
+    {"--tokenizer-revision", true, "which revision of the tokenizer files"},
+    {"--tokenizer-mode", true, "Hugging Face's fast or slow tokenizer: the same tokens"},
+    {"--generation-config", true, "default sampling parameters, which do not change timing"},
+    {"--chat-template", true,
+     "the template's text; chats are counted in the tokenizer family's shape"},
+    {"--response-role", true, "the role name in chat answers"},
+    {"--enable-auto-tool-choice", false, "tool calls are parsed out of the output text"},
+    {"--tool-call-parser", true, "tool calls are parsed out of the output text"},
+    {"--swap-space", true,
+     "CPU memory for V0's swap preemption of multi-sequence groups; a single sequence is "
+     "preempted by recompute, as in the simulator"},
+    {"--use-v2-block-manager", false, "vLLM 0.6's block manager choice; the paging is the same"},
+    {"--distributed-executor-backend", true,
+     "mp or ray: how the workers are started, not how fast they step"},
+    {"--disable-frontend-multiprocessing", false,
+     "whether vLLM's API server shares the engine's process"},
+    {"--skip-server-warmup", false, "SGLang's warm-up request before serving"},
+    {"--watchdog-timeout", true, "SGLang's hang watchdog"},
+    {"--disaggregation-transfer-backend", true,
+     "mooncake or nixl: the KV transport; its speed is --disaggregation-transfer-bandwidth"},
+    {"--disaggregation-ib-device", true,
+     "which NICs carry KV transfers; their speed is --disaggregation-transfer-bandwidth"},
+};
+
+constexpr PassThroughFlag kNotSimulatedFlags[] = {
+    {"--pipeline-parallel-size,--pp-size", true,
+     "pipeline parallelism: the step time is that of one stage holding every layer"},
+    {"--speculative-model", true, "vLLM 0.6-era speculative decoding (the draft model)"},
+    {"--num-speculative-tokens", true, "vLLM 0.6-era speculative decoding"},
+    {"--ngram-prompt-lookup-max", true, "vLLM 0.6-era n-gram speculative decoding"},
+    {"--ngram-prompt-lookup-min", true, "vLLM 0.6-era n-gram speculative decoding"},
+    {"--speculative-config", true, "vLLM V1 speculative decoding"},
+    {"--speculative-algorithm", true, "SGLang speculative decoding"},
+    {"--speculative-draft-model-path", true, "SGLang speculative decoding"},
+    {"--speculative-num-steps", true, "SGLang speculative decoding"},
+    {"--speculative-eagle-topk", true, "SGLang speculative decoding"},
+    {"--speculative-num-draft-tokens", true, "SGLang speculative decoding"},
+    {"--enforce-eager", false,
+     "no HIP/CUDA graphs, so slower launches; the step time assumes graphs"},
+    {"--disable-cuda-graph", false, "SGLang's --enforce-eager; the step time assumes graphs"},
+    {"--disable-custom-all-reduce", false,
+     "RCCL/NCCL instead of the custom all-reduce; the all-reduce cost is one figure per GPU "
+     "family"},
+    {"--attention-backend", true,
+     "which attention kernels; the step time has one efficiency per GPU family"},
+    {"--schedule-policy", true,
+     "SGLang's queue order (lpm, fcfs, ...); the simulator serves first come, first served"},
+    {"--api-key", true, "requests' Authorization header is not checked"},
+    {"--ssl-keyfile", true, "the simulator serves plain HTTP"},
+    {"--ssl-certfile", true, "the simulator serves plain HTTP"},
+};
+
+// vLLM's argument parser reads "--flag_name" as "--flag-name" and has
+// multi-letter short forms, which CLI11 does not.
+std::vector<std::string> NormalizeEngineSpellings(const std::vector<std::string>& args) {
+  std::vector<std::string> normalized;
+  normalized.reserve(args.size());
+  for (const std::string& arg : args) {
+    if (arg == "-tp") {
+      normalized.emplace_back("--tensor-parallel-size");
+    } else if (arg == "-pp") {
+      normalized.emplace_back("--pipeline-parallel-size");
+    } else if (arg == "-q") {
+      normalized.emplace_back("--quantization");
+    } else if (arg.starts_with("--")) {
+      std::string flag = arg;
+      const size_t name_end = std::min(flag.find('='), flag.size());
+      std::replace(flag.begin(), flag.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');
+      normalized.push_back(std::move(flag));
+    } else {
+      normalized.push_back(arg);
+    }
+  }
+  return normalized;
+}
+
+struct GivenPassThrough {
+  const PassThroughFlag* flag = nullptr;
+  CLI::Option* option = nullptr;
+};
+
+void AddPassThroughFlags(CLI::App& app, std::span<const PassThroughFlag> flags,
+                         std::string_view group, std::vector<GivenPassThrough>& added) {
+  for (const PassThroughFlag& flag : flags) {
+    CLI::Option* option = flag.takes_value ? app.add_option(std::string(flag.names))
+                                           : app.add_flag(std::string(flag.names));
+    option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->group(std::string(group))
+        ->description(std::string(flag.reason));
+    added.push_back({&flag, option});
+  }
+}
+
+// "--name value" (or "--name") for each pass-through flag the command line gave.
+std::vector<std::string> Given(const std::vector<GivenPassThrough>& flags) {
+  std::vector<std::string> given;
+  for (const GivenPassThrough& entry : flags) {
+    if (entry.option->count() == 0) continue;
+    std::string text = entry.option->get_name();
+    if (entry.flag->takes_value && !entry.option->results().empty()) {
+      const std::string& value = entry.option->results().back();
+      // One pipeline stage is what the simulator models.
+      if (text == "--pipeline-parallel-size" && value == "1") continue;
+      text += " " + value;
+    }
+    given.push_back(std::move(text));
+  }
+  return given;
+}
 
 struct RawFlags {
   std::string model;
@@ -25,7 +155,9 @@ struct RawFlags {
   double gpu_memory_utilization = fit::kDefaultGpuMemoryUtilization;
   std::string dtype = "auto";
   std::string kv_cache_dtype = "auto";
+  std::string quantization;
   bool enable_prefix_caching = true;
+  bool disable_radix_cache = false;
   bool enable_chunked_prefill = true;
   int64_t num_scheduler_steps = 1;
   std::string hardware = "mi300x";
@@ -126,16 +258,21 @@ Status ReadKvTransferFlags(const RawFlags& raw, const EnvironmentLookup& environ
 
 }  // namespace
 
+std::span<const PassThroughFlag> TimingNeutralFlags() { return kTimingNeutralFlags; }
+std::span<const PassThroughFlag> NotSimulatedFlags() { return kNotSimulatedFlags; }
+
 StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
                                                  std::string& help_text,
                                                  const EnvironmentLookup& environment) {
   CLI::App app("An OpenAI-compatible LLM engine simulator with a calibrated performance model",
                "tessera-engine-sim");
+  // Collected rather than refused by CLI11 so that the error can name the flag.
   app.allow_extras();
   RawFlags raw;
-  app.add_option("--model", raw.model, "Catalog name, Hugging Face id or model directory")
+  app.add_option("--model,--model-path", raw.model,
+                 "Catalog name, Hugging Face id or model directory")
       ->required();
-  app.add_option("--tokenizer", raw.tokenizer,
+  app.add_option("--tokenizer,--tokenizer-path", raw.tokenizer,
                  "Count prompts and make output with this model's tokenizer: a tokenizer.json, a "
                  "directory holding one, or a Hugging Face model id in the local cache "
                  "(default: Tessera's stand-in, which tessera bench shares)");
@@ -160,7 +297,11 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
       ->capture_default_str();
   app.add_option("--dtype", raw.dtype)->capture_default_str();
   app.add_option("--kv-cache-dtype", raw.kv_cache_dtype)->capture_default_str();
+  app.add_option("--quantization", raw.quantization,
+                 "fp8: 8-bit weights (as --dtype fp8); other methods are not simulated");
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
+  app.add_flag("--disable-radix-cache", raw.disable_radix_cache,
+               "SGLang's --no-enable-prefix-caching");
   app.add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", raw.enable_chunked_prefill);
   app.add_option("--num-scheduler-steps", raw.num_scheduler_steps, "vLLM V0 multi-step")
       ->check(CLI::PositiveNumber);
@@ -169,7 +310,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--flavor", raw.flavor, "Which engine to behave like")
       ->check(CLI::IsMember({"vllm", "sglang"}))
       ->capture_default_str();
-  app.add_option("--seed", raw.seed)->capture_default_str();
+  app.add_option("--seed,--random-seed", raw.seed)->capture_default_str();
   app.add_option("--time-scale", raw.time_scale, "Wall seconds per simulated second")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -207,9 +348,16 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--kv-abort-request-timeout", raw.kv_abort_request_timeout,
                  "How long a prefill worker holds KV blocks nobody reads (default: "
                  "$VLLM_NIXL_ABORT_REQUEST_TIMEOUT seconds, else 480s)");
+  std::vector<GivenPassThrough> timing_neutral;
+  std::vector<GivenPassThrough> not_simulated;
+  AddPassThroughFlags(app, kTimingNeutralFlags, "Engine flags that do not change timing",
+                      timing_neutral);
+  AddPassThroughFlags(app, kNotSimulatedFlags, "Engine flags accepted but not simulated",
+                      not_simulated);
 
   try {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    const std::vector<std::string> normalized = NormalizeEngineSpellings(args);
+    std::vector<std::string> reversed(normalized.rbegin(), normalized.rend());
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     help_text = app.help();
@@ -218,8 +366,24 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
     return InvalidArgumentError(error.what());
   }
 
+  if (const std::vector<std::string> extras = app.remaining(); !extras.empty()) {
+    const auto flag = std::find_if(extras.begin(), extras.end(),
+                                   [](const std::string& arg) { return arg.starts_with("-"); });
+    if (flag == extras.end()) {
+      return InvalidArgumentError("unexpected argument " + Quote(extras.front()) +
+                                  " (the model is given with --model)");
+    }
+    const std::string name = flag->substr(0, flag->find('='));
+    return InvalidArgumentError(
+        name +
+        ": not a flag of vLLM or SGLang that tessera-engine-sim knows; docs/engine-simulator.md "
+        "lists the engine flags it models, those it accepts without effect on timing, and those "
+        "it accepts but does not simulate");
+  }
+
   SimulatorOptions options;
-  options.ignored_flags = app.remaining();
+  options.timing_neutral_flags = Given(timing_neutral);
+  options.not_simulated_flags = Given(not_simulated);
   options.model = raw.model;
   options.served_model_names =
       raw.served_model_names.empty() ? std::vector<std::string>{raw.model} : raw.served_model_names;
@@ -260,6 +424,12 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
     if (!type.ok()) return Flag("dtype", type.status());
     engine.memory.weight_type = *type;
   }
+  if (raw.quantization == "fp8") {
+    // vLLM and SGLang quantize the weights to FP8 E4M3 at load time.
+    engine.memory.weight_type = hardware::DataType::kFloat8E4M3;
+  } else if (!raw.quantization.empty()) {
+    options.not_simulated_flags.push_back("--quantization " + raw.quantization);
+  }
   StatusOr<hardware::DataType> kv_type =
       hardware::ParseKvCacheDataType(raw.kv_cache_dtype, engine.memory.weight_type);
   if (!kv_type.ok()) return Flag("kv-cache-dtype", kv_type.status());
@@ -279,7 +449,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.scheduler.max_model_len = engine.memory.max_model_len;
   engine.scheduler.enable_chunked_prefill = raw.enable_chunked_prefill;
   engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
-  engine.enable_prefix_caching = raw.enable_prefix_caching;
+  engine.enable_prefix_caching = raw.enable_prefix_caching && !raw.disable_radix_cache;
   engine.seed = raw.seed;
   if (!raw.tokenizer.empty()) {
     TESSERA_ASSIGN_OR_RETURN(engine.tokenizer,

@@ -11,7 +11,9 @@
 namespace tessera::simulator {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 // `environment`: the variables set, none by default, whatever the process has.
 StatusOr<SimulatorOptions> Parse(std::vector<std::string> extra,
@@ -110,6 +112,92 @@ TEST(SimulatorOptionsTest, BadKvTransferSettingsNameTheFlagOrVariable) {
               HasSubstr("VLLM_NIXL_SIDE_CHANNEL_PORT: must be a port"));
   EXPECT_THAT(Parse({}, {{"VLLM_NIXL_ABORT_REQUEST_TIMEOUT", "8m"}}).status().message(),
               HasSubstr("VLLM_NIXL_ABORT_REQUEST_TIMEOUT: must be a whole number of seconds"));
+}
+
+TEST(SimulatorOptionsTest, AFlagNeitherEngineHasIsAnErrorNamingIt) {
+  StatusOr<SimulatorOptions> options = Parse({"--tensor-parallel-size", "1", "--frobnicate", "3"});
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--frobnicate: not a flag of vLLM or SGLang"));
+  EXPECT_THAT(Parse({"--frobnicate=3"}).status().message(), HasSubstr("--frobnicate:"));
+  EXPECT_THAT(Parse({"llama-3.1-8b"}).status().message(),
+              HasSubstr("unexpected argument \"llama-3.1-8b\""));
+}
+
+TEST(SimulatorOptionsTest, EveryListedEngineFlagIsAccepted) {
+  for (const PassThroughFlag& flag : TimingNeutralFlags()) {
+    const std::string name(flag.names.substr(0, flag.names.find(',')));
+    std::vector<std::string> extra = {name};
+    if (flag.takes_value) extra.emplace_back("x");
+    StatusOr<SimulatorOptions> options = Parse(extra);
+    ASSERT_TRUE(options.ok()) << name << ": " << options.status();
+    EXPECT_THAT(options->timing_neutral_flags, ElementsAre(flag.takes_value ? name + " x" : name));
+    EXPECT_THAT(options->not_simulated_flags, IsEmpty()) << name;
+  }
+  for (const PassThroughFlag& flag : NotSimulatedFlags()) {
+    const std::string name(flag.names.substr(0, flag.names.find(',')));
+    std::vector<std::string> extra = {name};
+    if (flag.takes_value) extra.emplace_back("2");
+    StatusOr<SimulatorOptions> options = Parse(extra);
+    ASSERT_TRUE(options.ok()) << name << ": " << options.status();
+    EXPECT_THAT(options->not_simulated_flags, ElementsAre(flag.takes_value ? name + " 2" : name));
+  }
+}
+
+TEST(SimulatorOptionsTest, ContractFlagsNotSimulatedAreNamedWithTheirValues) {
+  StatusOr<SimulatorOptions> options =
+      Parse({"--pipeline-parallel-size", "4", "--speculative-model", "llama-3.2-1b",
+             "--num-speculative-tokens", "5", "--trust-remote-code"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_THAT(options->not_simulated_flags,
+              ElementsAre("--pipeline-parallel-size 4", "--speculative-model llama-3.2-1b",
+                          "--num-speculative-tokens 5"));
+  EXPECT_THAT(options->timing_neutral_flags, ElementsAre("--trust-remote-code"));
+  // SGLang's spelling, and one stage, which is what the simulator models.
+  EXPECT_THAT(Parse({"--pp-size", "2"})->not_simulated_flags,
+              ElementsAre("--pipeline-parallel-size 2"));
+  EXPECT_THAT(Parse({"--pipeline-parallel-size", "1"})->not_simulated_flags, IsEmpty());
+  EXPECT_THAT(
+      Parse({"--speculative-config", R"({"method": "ngram", "num_speculative_tokens": 3})"})
+          ->not_simulated_flags,
+      ElementsAre(R"(--speculative-config {"method": "ngram", "num_speculative_tokens": 3})"));
+}
+
+TEST(SimulatorOptionsTest, QuantizationFp8IsModelledAsEightBitWeights) {
+  StatusOr<SimulatorOptions> options = Parse({"--quantization", "fp8"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->engine.memory.weight_type, hardware::DataType::kFloat8E4M3);
+  EXPECT_THAT(options->not_simulated_flags, IsEmpty());
+  StatusOr<SimulatorOptions> awq = Parse({"--quantization", "awq"});
+  ASSERT_TRUE(awq.ok()) << awq.status();
+  EXPECT_EQ(awq->engine.memory.weight_type, hardware::DataType::kBFloat16);
+  EXPECT_THAT(awq->not_simulated_flags, ElementsAre("--quantization awq"));
+}
+
+TEST(SimulatorOptionsTest, VllmSpellingsOfTheSeedCommandLineParse) {
+  // vllm serve -tp 8 ... --num-scheduler-steps 12 --gpu_memory_utilization=0.96
+  StatusOr<SimulatorOptions> options =
+      Parse({"-tp", "8", "--num-scheduler-steps", "12", "--gpu_memory_utilization=0.96",
+             "--max-num-seqs", "2048"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->engine.memory.tensor_parallel_size, 8);
+  EXPECT_EQ(options->engine.scheduler.num_scheduler_steps, 12);
+  EXPECT_DOUBLE_EQ(options->engine.memory.gpu_memory_utilization, 0.96);
+  EXPECT_EQ(options->engine.scheduler.max_num_seqs, 2048);
+  EXPECT_THAT(Parse({"-pp", "2"})->not_simulated_flags, ElementsAre("--pipeline-parallel-size 2"));
+}
+
+TEST(SimulatorOptionsTest, SglangArgvParses) {
+  std::string help;
+  StatusOr<SimulatorOptions> options = ParseSimulatorOptions(
+      {"--model-path", "llama-3.1-8b", "--hardware", "mi300x:cpx", "--tp-size", "1",
+       "--context-length", "4096", "--mem-fraction-static", "0.9", "--disable-radix-cache",
+       "--enable-metrics", "--chunked-prefill-size", "4096", "--random-seed", "7"},
+      help, [](const char*) -> std::optional<std::string> { return std::nullopt; });
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->engine.enable_prefix_caching);
+  EXPECT_EQ(options->engine.scheduler.max_num_batched_tokens, 4096);
+  EXPECT_EQ(options->engine.seed, 7u);
+  EXPECT_THAT(options->timing_neutral_flags, ElementsAre("--enable-metrics"));
 }
 
 }  // namespace
