@@ -1,6 +1,7 @@
 #include "engine/simulator/engine_core.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "hardware/gpu_catalog.h"
@@ -110,7 +111,7 @@ StepOutcome EngineCore::Step() {
   total_preemptions_ += batch.preemptions;
   outcome.shape = batch.shape;
   outcome.cost = performance_.Cost(batch.shape);
-  outcome.seconds = outcome.cost.total_seconds;
+  outcome.seconds = batch.first_of_run ? outcome.cost.total_seconds : outcome.cost.device_seconds();
   scheduler_->Complete(batch);
 
   std::vector<std::string> finished;
@@ -144,6 +145,18 @@ StepOutcome EngineCore::Step() {
       }
     }
     outcome.tokens.push_back(std::move(event));
+  }
+  outcome.sampled_tokens = static_cast<int64_t>(outcome.tokens.size());
+  if (!config_.multi_step_stream_outputs && config_.scheduler.num_scheduler_steps > 1) {
+    std::move(outcome.tokens.begin(), outcome.tokens.end(), std::back_inserter(undelivered_));
+    outcome.tokens.clear();
+    // The run ends at its last step, or earlier when all of it has finished.
+    // (A run emptied by aborts is flushed by the next Step, which has no
+    // batch.)
+    const bool run_ends =
+        batch.empty() || batch.last_of_run ||
+        scheduler_->running() == static_cast<int64_t>(finished.size() + held.size());
+    if (run_ends) outcome.tokens = std::exchange(undelivered_, {});
   }
   for (const std::string& id : finished) Abort(id);
   for (const std::string& id : held) {

@@ -27,6 +27,10 @@ struct EngineConfig {
   SchedulerConfig scheduler;
   bool enable_prefix_caching = true;
   int64_t block_size = fit::kKvBlockTokens;
+  // vLLM V0's --multi-step-stream-outputs: with multi-step scheduling, each
+  // step's tokens go to the client as the step ends (vLLM's default); when
+  // false, a run's tokens are held and sent together when the run ends.
+  bool multi_step_stream_outputs = true;
   uint64_t seed = 0;
   // Counts prompts and makes the output text: a model's own with
   // --tokenizer, else the stand-in.
@@ -70,12 +74,18 @@ struct TokenEvent {
 };
 
 struct StepOutcome {
+  // The step's duration: its whole cost when it begins a run of steps (every
+  // step without multi-step scheduling), else only its device time.
   double seconds = 0;
   StepCost cost;
   StepShape shape;
   int64_t preemptions = 0;
   std::vector<std::string> admitted;  // requests this step began (or resumed) computing
+  // Tokens delivered when this step ends: its own, or with multi-step
+  // scheduling and --no-multi-step-stream-outputs, the whole run's at its end.
   std::vector<TokenEvent> tokens;
+  // Tokens this step sampled (those delivered now or held for the run's end).
+  int64_t sampled_tokens = 0;
 };
 
 class EngineCore {
@@ -95,11 +105,13 @@ class EngineCore {
   // Returns false when it holds none (never held, or released already).
   bool ReleaseHeldKv(const std::string& request_id);
 
-  // Plans and costs one step and returns the tokens it produced. Precondition:
-  // !idle().
+  // Plans and costs one step and returns the tokens it delivers. Precondition:
+  // !idle(). A step with nothing to compute (its run's sequences were all
+  // aborted) takes no time and delivers what the run held back.
   StepOutcome Step();
 
-  bool idle() const { return scheduler_->idle(); }
+  // Nothing to compute and no token held back for delivery.
+  bool idle() const { return scheduler_->idle() && undelivered_.empty(); }
   int64_t running() const { return scheduler_->running(); }
   int64_t waiting() const { return scheduler_->waiting(); }
   const KvBlockManager& kv_cache() const { return *kv_cache_; }
@@ -121,6 +133,8 @@ class EngineCore {
   tokenizer::TextGenerator output_text_;
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
   std::unordered_map<std::string, SequenceBlocks> held_kv_;
+  // Multi-step without streamed outputs: tokens sampled in the current run.
+  std::vector<TokenEvent> undelivered_;
   int64_t total_preemptions_ = 0;
 };
 

@@ -160,6 +160,8 @@ struct RawFlags {
   bool disable_radix_cache = false;
   bool enable_chunked_prefill = true;
   int64_t num_scheduler_steps = 1;
+  std::string multi_step_stream_outputs = "true";
+  bool no_multi_step_stream_outputs = false;
   std::string hardware = "mi300x";
   std::string flavor = "vllm";
   uint64_t seed = 0;
@@ -303,8 +305,14 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_flag("--disable-radix-cache", raw.disable_radix_cache,
                "SGLang's --no-enable-prefix-caching");
   app.add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", raw.enable_chunked_prefill);
-  app.add_option("--num-scheduler-steps", raw.num_scheduler_steps, "vLLM V0 multi-step")
+  app.add_option("--num-scheduler-steps", raw.num_scheduler_steps,
+                 "vLLM V0 multi-step: schedule once per this many steps")
       ->check(CLI::PositiveNumber);
+  app.add_option("--multi-step-stream-outputs", raw.multi_step_stream_outputs,
+                 "vLLM V0: false holds a multi-step run's tokens until the run ends")
+      ->expected(0, 1)
+      ->default_str("true");
+  app.add_flag("--no-multi-step-stream-outputs", raw.no_multi_step_stream_outputs);
   app.add_option("--hardware", raw.hardware, "GPU and partition: mi300x, mi300x:cpx, ...")
       ->capture_default_str();
   app.add_option("--flavor", raw.flavor, "Which engine to behave like")
@@ -439,17 +447,45 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.memory.partition = *partition;
   engine.memory.tensor_parallel_size = raw.tensor_parallel_size;
   engine.memory.gpu_memory_utilization = raw.gpu_memory_utilization;
-  engine.memory.max_num_batched_tokens = raw.max_num_batched_tokens;
   engine.memory.max_model_len =
       raw.max_model_len > 0 ? raw.max_model_len : engine.memory.model.max_position_embeddings;
+  bool enable_chunked_prefill = raw.enable_chunked_prefill;
+  bool enable_prefix_caching = raw.enable_prefix_caching && !raw.disable_radix_cache;
+  int64_t max_num_batched_tokens = raw.max_num_batched_tokens;
+  if (raw.num_scheduler_steps > 1) {
+    // --num-scheduler-steps exists only in vLLM V0, so V0's defaults apply:
+    // chunked prefill only for contexts over 32K on NVIDIA GPUs (never on
+    // ROCm), and, multi-step chunking no prompt, a token budget of the
+    // whole context.
+    if (app.get_option("--enable-chunked-prefill")->count() == 0) {
+      enable_chunked_prefill = engine.memory.max_model_len > 32768 &&
+                               !engine.memory.partition.gpu->name.starts_with("mi");
+    }
+    if (app.get_option("--max-num-batched-tokens")->count() == 0) {
+      max_num_batched_tokens = std::max<int64_t>(engine.memory.max_model_len, 2048);
+    }
+    // V0 caches prefixes only when asked.
+    if (app.get_option("--enable-prefix-caching")->count() == 0) enable_prefix_caching = false;
+  }
+  bool stream_outputs = !raw.no_multi_step_stream_outputs;
+  if (const std::string& value = raw.multi_step_stream_outputs; !value.empty() && value != "true") {
+    if (value == "false" || value == "False") {
+      stream_outputs = false;
+    } else if (value != "True") {
+      return Flag("multi-step-stream-outputs",
+                  InvalidArgumentError("must be true or false, got " + Quote(value)));
+    }
+  }
+  engine.multi_step_stream_outputs = stream_outputs;
+  engine.memory.max_num_batched_tokens = max_num_batched_tokens;
   // vLLM sizes activations for its largest batch of sequences.
   engine.memory.concurrency = 1;
   engine.scheduler.max_num_seqs = raw.max_num_seqs;
-  engine.scheduler.max_num_batched_tokens = raw.max_num_batched_tokens;
+  engine.scheduler.max_num_batched_tokens = max_num_batched_tokens;
   engine.scheduler.max_model_len = engine.memory.max_model_len;
-  engine.scheduler.enable_chunked_prefill = raw.enable_chunked_prefill;
+  engine.scheduler.enable_chunked_prefill = enable_chunked_prefill;
   engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
-  engine.enable_prefix_caching = raw.enable_prefix_caching && !raw.disable_radix_cache;
+  engine.enable_prefix_caching = enable_prefix_caching;
   engine.seed = raw.seed;
   if (!raw.tokenizer.empty()) {
     TESSERA_ASSIGN_OR_RETURN(engine.tokenizer,

@@ -200,5 +200,44 @@ TEST(SimulatorOptionsTest, SglangArgvParses) {
   EXPECT_THAT(options->timing_neutral_flags, ElementsAre("--enable-metrics"));
 }
 
+TEST(SimulatorOptionsTest, NumSchedulerStepsSelectsVllmV0sDefaults) {
+  StatusOr<SimulatorOptions> rocm = Parse({"--num-scheduler-steps", "12"});
+  ASSERT_TRUE(rocm.ok()) << rocm.status();
+  const EngineConfig& engine = rocm->engine;
+  EXPECT_FALSE(engine.scheduler.enable_chunked_prefill);  // never by default on ROCm
+  EXPECT_EQ(engine.scheduler.max_num_batched_tokens, engine.scheduler.max_model_len);
+  EXPECT_FALSE(engine.enable_prefix_caching);
+  EXPECT_TRUE(engine.multi_step_stream_outputs);
+  // What the command line says wins.
+  StatusOr<SimulatorOptions> explicit_flags =
+      Parse({"--num-scheduler-steps", "8", "--enable-chunked-prefill", "--max-num-batched-tokens",
+             "2048", "--enable-prefix-caching", "--multi-step-stream-outputs", "false"});
+  ASSERT_TRUE(explicit_flags.ok()) << explicit_flags.status();
+  EXPECT_TRUE(explicit_flags->engine.scheduler.enable_chunked_prefill);
+  EXPECT_EQ(explicit_flags->engine.scheduler.max_num_batched_tokens, 2048);
+  EXPECT_TRUE(explicit_flags->engine.enable_prefix_caching);
+  EXPECT_FALSE(explicit_flags->engine.multi_step_stream_outputs);
+  EXPECT_FALSE(Parse({"--no-multi-step-stream-outputs"})->engine.multi_step_stream_outputs);
+  EXPECT_TRUE(Parse({"--multi-step-stream-outputs"})->engine.multi_step_stream_outputs);
+  // On an NVIDIA GPU, V0 chunks prefills of contexts over 32K.
+  std::string help;
+  StatusOr<SimulatorOptions> hopper = ParseSimulatorOptions(
+      {"--model", "llama-3.1-8b", "--hardware", "h100", "--num-scheduler-steps", "4",
+       "--max-model-len", "65536"},
+      help, [](const char*) -> std::optional<std::string> { return std::nullopt; });
+  ASSERT_TRUE(hopper.ok()) << hopper.status();
+  EXPECT_TRUE(hopper->engine.scheduler.enable_chunked_prefill);
+  // Without multi-step, the simulator's defaults are vLLM V1's.
+  StatusOr<SimulatorOptions> v1 = Parse({});
+  EXPECT_TRUE(v1->engine.scheduler.enable_chunked_prefill);
+  EXPECT_EQ(v1->engine.scheduler.max_num_batched_tokens, 8192);
+  EXPECT_TRUE(v1->engine.enable_prefix_caching);
+}
+
+TEST(SimulatorOptionsTest, MultiStepStreamOutputsMustBeABoolean) {
+  EXPECT_THAT(Parse({"--multi-step-stream-outputs", "maybe"}).status().message(),
+              HasSubstr("--multi-step-stream-outputs: must be true or false, got \"maybe\""));
+}
+
 }  // namespace
 }  // namespace tessera::simulator
