@@ -23,13 +23,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "base/statistics.h"
 #include "base/strings.h"
 #include "engine/simulator/engine_core.h"
@@ -136,7 +137,13 @@ std::vector<Conversation> ShareGptStandIn(uint64_t seed) {
 int Run(std::vector<std::string> flags) {
   int64_t concurrency = 128;
   if (flags.size() >= 2 && flags[0] == "--max-concurrency") {
-    concurrency = std::max<int64_t>(1, std::atoll(flags[1].c_str()));
+    const std::optional<int64_t> parsed = ParseInteger<int64_t>(flags[1]);
+    if (!parsed || *parsed < 1) {
+      std::fprintf(stderr,
+                   "engine-sim-calibration: --max-concurrency: must be a positive integer\n");
+      return 2;
+    }
+    concurrency = *parsed;
     flags.erase(flags.begin(), flags.begin() + 2);
   }
   // VLLM_USE_TRITON_FLASH_ATTN=0 vllm serve -tp 8 meta-llama/Llama-3.1-70B-Instruct
@@ -276,7 +283,7 @@ int Run(std::vector<std::string> flags) {
   bool within = true;
   for (const Row& row : rows) {
     const double error = (row.simulated - row.reference) / row.reference * 100.0;
-    std::string bound = "";
+    std::string bound;
     if (row.bound > 0) {
       const bool ok = std::abs(error) <= row.bound;
       within = within && ok;

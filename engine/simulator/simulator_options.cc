@@ -1,6 +1,7 @@
 #include "engine/simulator/simulator_options.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 
 #include <CLI/CLI.hpp>
@@ -15,7 +16,7 @@
 namespace tessera::simulator {
 namespace {
 
-constexpr PassThroughFlag kTimingNeutralFlags[] = {
+constexpr auto kTimingNeutralFlags = std::to_array<PassThroughFlag>({
     {"--trust-remote-code", false,
      "lets Transformers run a model repository's own code; the simulator runs none"},
     {"--disable-log-requests", false, "vLLM's per-request log lines"},
@@ -54,9 +55,9 @@ constexpr PassThroughFlag kTimingNeutralFlags[] = {
      "mooncake or nixl: the KV transport; its speed is --disaggregation-transfer-bandwidth"},
     {"--disaggregation-ib-device", true,
      "which NICs carry KV transfers; their speed is --disaggregation-transfer-bandwidth"},
-};
+});
 
-constexpr PassThroughFlag kNotSimulatedFlags[] = {
+constexpr auto kNotSimulatedFlags = std::to_array<PassThroughFlag>({
     {"--pipeline-parallel-size,--pp-size", true,
      "pipeline parallelism: the step time is that of one stage holding every layer"},
     {"--speculative-model", true, "vLLM 0.6-era speculative decoding (the draft model)"},
@@ -82,7 +83,7 @@ constexpr PassThroughFlag kNotSimulatedFlags[] = {
     {"--api-key", true, "requests' Authorization header is not checked"},
     {"--ssl-keyfile", true, "the simulator serves plain HTTP"},
     {"--ssl-certfile", true, "the simulator serves plain HTTP"},
-};
+});
 
 // vLLM's argument parser reads "--flag_name" as "--flag-name" and has
 // multi-letter short forms, which CLI11 does not.
@@ -376,7 +377,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
 
   if (const std::vector<std::string> extras = app.remaining(); !extras.empty()) {
     const auto flag = std::find_if(extras.begin(), extras.end(),
-                                   [](const std::string& arg) { return arg.starts_with("-"); });
+                                   [](const std::string& arg) { return arg.starts_with('-'); });
     if (flag == extras.end()) {
       return InvalidArgumentError("unexpected argument " + Quote(extras.front()) +
                                   " (the model is given with --model)");
