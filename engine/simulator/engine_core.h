@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +24,21 @@
 
 namespace tessera::simulator {
 
+// Speculative decoding as vLLM runs it with a draft model or n-gram lookup:
+// every decode step, a proposer guesses `num_speculative_tokens` tokens per
+// sequence, the target model scores them and the sequence's last token in one
+// step, and the sequence emits the accepted guesses plus one token of the
+// target's own.
+struct SpeculativeDecoding {
+  // The draft model, run at the target's tensor-parallel size; absent for
+  // n-gram lookup, which proposes on the host at no GPU cost.
+  std::optional<model::ModelArchitecture> draft_model;
+  int64_t num_speculative_tokens = 1;
+  // Probability that a proposed token is accepted, given that those before
+  // it were (what a draft model's agreement with the target comes to).
+  double acceptance_rate = 0.7;
+};
+
 struct EngineConfig {
   fit::FitRequest memory;  // model, types, partition, TP, utilization, max_model_len
   SchedulerConfig scheduler;
@@ -31,6 +48,7 @@ struct EngineConfig {
   // step's tokens go to the client as the step ends (vLLM's default); when
   // false, a run's tokens are held and sent together when the run ends.
   bool multi_step_stream_outputs = true;
+  std::optional<SpeculativeDecoding> speculative;
   uint64_t seed = 0;
   // Counts prompts and makes the output text: a model's own with
   // --tokenizer, else the stand-in.
@@ -86,6 +104,13 @@ struct StepOutcome {
   std::vector<TokenEvent> tokens;
   // Tokens this step sampled (those delivered now or held for the run's end).
   int64_t sampled_tokens = 0;
+  // Speculative decoding: tokens proposed, those the target accepted, and
+  // those emitted (accepted ones plus the target's own, one per sequence).
+  int64_t draft_tokens = 0;
+  int64_t accepted_tokens = 0;
+  int64_t emitted_tokens = 0;
+  // Of `seconds`, the proposer's (the draft model's steps).
+  double draft_seconds = 0;
 };
 
 class EngineCore {
@@ -124,12 +149,20 @@ class EngineCore {
 
  private:
   EngineCore(const EngineConfig& config, std::unique_ptr<KvBlockManager> kv_cache,
-             PerformanceModel model);
+             PerformanceModel model, std::optional<PerformanceModel> draft);
+  // Speculative decoding: how many of `proposed` tokens the target accepts.
+  int64_t AcceptedTokens(int64_t proposed);
+  // Speculative decoding with a draft model: its share of `batch`'s time.
+  double DraftSeconds(const ScheduledBatch& batch) const;
+  // Samples `sequence`'s next token and says whether it ends the output.
+  TokenEvent NextToken(Sequence& sequence);
 
   EngineConfig config_;
   std::unique_ptr<KvBlockManager> kv_cache_;
   std::unique_ptr<Scheduler> scheduler_;
   PerformanceModel performance_;
+  std::optional<PerformanceModel> draft_performance_;
+  std::mt19937_64 acceptance_random_;
   tokenizer::TextGenerator output_text_;
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
   std::unordered_map<std::string, SequenceBlocks> held_kv_;

@@ -70,7 +70,7 @@ void Scheduler::AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_
       return;
     }
     AddToShape(batch, sequence, new_tokens);
-    batch.sequences.push_back({&sequence, new_tokens, /*admitted=*/true});
+    batch.sequences.push_back({.sequence = &sequence, .new_tokens = new_tokens, .admitted = true});
     budget -= new_tokens;
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
@@ -81,10 +81,15 @@ void Scheduler::ScheduleRunning(ScheduledBatch& batch, int64_t& budget, int64_t 
   for (size_t index = 0; index < running_.size() && budget > 0; ++index) {
     Sequence& sequence = *running_[index];
     const int64_t new_tokens = std::min(sequence.pending_tokens(), budget);
-    if (!ReserveOrPreempt(sequence, new_tokens + lookahead, batch)) break;
-    AddToShape(batch, sequence, new_tokens);
-    batch.sequences.push_back({&sequence, new_tokens});
-    budget -= new_tokens;
+    // A decode verifies the proposed tokens after its last one.
+    const int64_t speculative = sequence.pending_tokens() == 1 && sequence.output_tokens() > 0
+                                    ? config_.num_speculative_tokens
+                                    : 0;
+    if (!ReserveOrPreempt(sequence, new_tokens + speculative + lookahead, batch)) break;
+    AddToShape(batch, sequence, new_tokens + speculative);
+    batch.sequences.push_back(
+        {.sequence = &sequence, .new_tokens = new_tokens, .speculative_tokens = speculative});
+    budget -= new_tokens;  // vLLM budgets proposals as lookahead slots, not tokens
   }
 }
 

@@ -50,11 +50,17 @@ struct SchedulerConfig {
   int64_t max_model_len = 4096;
   bool enable_chunked_prefill = true;
   int64_t num_scheduler_steps = 1;
+  // Speculative decoding: each decoding sequence's step verifies this many
+  // proposed tokens after its last one, and reserves KV for them.
+  int64_t num_speculative_tokens = 0;
 };
 
 struct ScheduledSequence {
   Sequence* sequence = nullptr;
   int64_t new_tokens = 0;
+  // Speculative decoding: proposed tokens verified after the new one (a
+  // decode's), computed in the step; those accepted become computed tokens.
+  int64_t speculative_tokens = 0;
   bool admitted = false;  // moved from waiting to running by this step
 };
 

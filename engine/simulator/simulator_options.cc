@@ -5,10 +5,13 @@
 #include <cstddef>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include "base/json_fields.h"
 #include "base/numbers.h"
 #include "base/strings.h"
 #include "base/units.h"
+#include "base/yaml_json.h"
 #include "engine/model/resolve_model.h"
 #include "engine/tokenizer/tokenizer_loader.h"
 #include "hardware/gpu_catalog.h"
@@ -60,11 +63,10 @@ constexpr auto kTimingNeutralFlags = std::to_array<PassThroughFlag>({
 constexpr auto kNotSimulatedFlags = std::to_array<PassThroughFlag>({
     {"--pipeline-parallel-size,--pp-size", true,
      "pipeline parallelism: the step time is that of one stage holding every layer"},
-    {"--speculative-model", true, "vLLM 0.6-era speculative decoding (the draft model)"},
-    {"--num-speculative-tokens", true, "vLLM 0.6-era speculative decoding"},
-    {"--ngram-prompt-lookup-max", true, "vLLM 0.6-era n-gram speculative decoding"},
-    {"--ngram-prompt-lookup-min", true, "vLLM 0.6-era n-gram speculative decoding"},
-    {"--speculative-config", true, "vLLM V1 speculative decoding"},
+    {"--ngram-prompt-lookup-max", true,
+     "the n-gram window; the share of proposals accepted is --speculative-acceptance-rate"},
+    {"--ngram-prompt-lookup-min", true,
+     "the n-gram window; the share of proposals accepted is --speculative-acceptance-rate"},
     {"--speculative-algorithm", true, "SGLang speculative decoding"},
     {"--speculative-draft-model-path", true, "SGLang speculative decoding"},
     {"--speculative-num-steps", true, "SGLang speculative decoding"},
@@ -157,6 +159,10 @@ struct RawFlags {
   std::string dtype = "auto";
   std::string kv_cache_dtype = "auto";
   std::string quantization;
+  std::string speculative_model;
+  int64_t num_speculative_tokens = 0;
+  std::string speculative_config;
+  double speculative_acceptance_rate = 0.7;
   bool enable_prefix_caching = true;
   bool disable_radix_cache = false;
   bool enable_chunked_prefill = true;
@@ -259,6 +265,71 @@ Status ReadKvTransferFlags(const RawFlags& raw, const EnvironmentLookup& environ
   return OkStatus();
 }
 
+// vLLM's speculative decoding flags: 0.6's --speculative-model and
+// --num-speculative-tokens, or V1's --speculative-config JSON. Methods other
+// than a draft model and n-gram lookup are accepted but not simulated.
+StatusOr<std::optional<SpeculativeDecoding>> ReadSpeculativeFlags(const RawFlags& raw,
+                                                                  SimulatorOptions& options) {
+  std::string method;
+  std::string model;
+  int64_t tokens = raw.num_speculative_tokens;
+  if (!raw.speculative_config.empty()) {
+    if (!raw.speculative_model.empty()) {
+      return Flag("speculative-config",
+                  InvalidArgumentError("give it or --speculative-model, not both"));
+    }
+    StatusOr<nlohmann::json> parsed = ParseJson(raw.speculative_config);
+    if (!parsed.ok()) return Flag("speculative-config", parsed.status());
+    JsonFields fields(*parsed, "");
+    std::optional<std::string> given_method;
+    std::optional<std::string> given_model;
+    fields.Optional("method", given_method);
+    fields.Optional("model", given_model);
+    std::optional<int64_t> given_tokens;
+    fields.Optional("num_speculative_tokens", given_tokens, 1, 1024);
+    if (Status finished = fields.FinishIgnoringUnknown(); !finished.ok()) {
+      return Flag("speculative-config", finished);
+    }
+    model = given_model.value_or("");
+    method = given_method.value_or(model.empty() ? "" : "draft_model");
+    if (method != "draft_model" && method != "ngram") {
+      options.not_simulated_flags.push_back("--speculative-config " + raw.speculative_config);
+      return std::optional<SpeculativeDecoding>();
+    }
+    if (!given_tokens) {
+      return Flag("speculative-config",
+                  InvalidArgumentError("num_speculative_tokens: is required"));
+    }
+    tokens = *given_tokens;
+  } else if (!raw.speculative_model.empty()) {
+    if (tokens == 0) {
+      return Flag("num-speculative-tokens", InvalidArgumentError("is required with "
+                                                                 "--speculative-model"));
+    }
+    method = raw.speculative_model == "[ngram]" ? "ngram" : "draft_model";
+    model = raw.speculative_model;
+  } else {
+    if (tokens > 0) {
+      return Flag("num-speculative-tokens", InvalidArgumentError("needs --speculative-model"));
+    }
+    return std::optional<SpeculativeDecoding>();
+  }
+  SpeculativeDecoding speculative;
+  speculative.num_speculative_tokens = tokens;
+  speculative.acceptance_rate = raw.speculative_acceptance_rate;
+  if (method == "draft_model") {
+    const std::string_view flag =
+        raw.speculative_config.empty() ? "speculative-model" : "speculative-config";
+    if (model.empty()) {
+      return Flag(flag, InvalidArgumentError("model: is required with method draft_model"));
+    }
+    StatusOr<model::ModelArchitecture> draft = model::ResolveModel(model);
+    if (!draft.ok()) return Flag(flag, draft.status());
+    speculative.draft_model = *std::move(draft);
+  }
+  return std::optional<SpeculativeDecoding>(std::move(speculative));
+}
+
 }  // namespace
 
 std::span<const PassThroughFlag> TimingNeutralFlags() { return kTimingNeutralFlags; }
@@ -302,6 +373,18 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--kv-cache-dtype", raw.kv_cache_dtype)->capture_default_str();
   app.add_option("--quantization", raw.quantization,
                  "fp8: 8-bit weights (as --dtype fp8); other methods are not simulated");
+  app.add_option("--speculative-model", raw.speculative_model,
+                 "vLLM 0.6 speculative decoding: the draft model, or [ngram]");
+  app.add_option("--num-speculative-tokens", raw.num_speculative_tokens,
+                 "vLLM 0.6 speculative decoding: tokens proposed per step")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--speculative-config", raw.speculative_config,
+                 "vLLM V1 speculative decoding: JSON with method (draft_model or ngram), model and "
+                 "num_speculative_tokens");
+  app.add_option("--speculative-acceptance-rate", raw.speculative_acceptance_rate,
+                 "Probability that a proposed token is accepted, given those before it were")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
   app.add_flag("--disable-radix-cache", raw.disable_radix_cache,
                "SGLang's --no-enable-prefix-caching");
@@ -487,6 +570,15 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.scheduler.enable_chunked_prefill = enable_chunked_prefill;
   engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
   engine.enable_prefix_caching = enable_prefix_caching;
+  TESSERA_ASSIGN_OR_RETURN(engine.speculative, ReadSpeculativeFlags(raw, options));
+  if (engine.speculative) {
+    if (raw.num_scheduler_steps > 1) {
+      return Flag("num-scheduler-steps",
+                  InvalidArgumentError("vLLM does not run multi-step scheduling with speculative "
+                                       "decoding"));
+    }
+    engine.scheduler.num_speculative_tokens = engine.speculative->num_speculative_tokens;
+  }
   engine.seed = raw.seed;
   if (!raw.tokenizer.empty()) {
     TESSERA_ASSIGN_OR_RETURN(engine.tokenizer,

@@ -140,10 +140,12 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
       options_(std::move(options)),
       logger_(std::move(logger)),
       core_(std::move(core)),
-      metrics_(options_.flavor, options_.served_model_names.front(),
-               options_.engine.memory.max_model_len,
-               core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
-               options_.kv_transfer.has_value()),
+      metrics_(
+          options_.flavor, options_.served_model_names.front(),
+          options_.engine.memory.max_model_len,
+          core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
+          options_.kv_transfer.has_value(),
+          options_.engine.speculative ? options_.engine.speculative->num_speculative_tokens : 0),
       on_fatal_(std::move(on_fatal)),
       load_timer_(io_context),
       step_timer_(io_context),
@@ -681,7 +683,10 @@ void SimulatorServer::FinishStep() {
        .preemptions = core_->total_preemptions(),
        .iteration_tokens = step_.shape.new_tokens,
        .generation_throughput =
-           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0});
+           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0,
+       .draft_tokens = step_.draft_tokens,
+       .accepted_tokens = step_.accepted_tokens,
+       .emitted_tokens = step_.emitted_tokens});
   MaybeStartStep();
 }
 

@@ -412,5 +412,86 @@ TEST(EngineCoreTest, HeldBackTokensOfARunEmptiedByAbortsAreStillDelivered) {
   EXPECT_TRUE(engine->idle());
 }
 
+EngineConfig SpeculativeEngine(int64_t tokens, double acceptance, bool draft_model) {
+  EngineConfig config = SmallEngine();
+  SpeculativeDecoding speculative;
+  speculative.num_speculative_tokens = tokens;
+  speculative.acceptance_rate = acceptance;
+  if (draft_model) speculative.draft_model = *model::FindCatalogModel("llama-3.1-8b");
+  config.speculative = speculative;
+  config.scheduler.num_speculative_tokens = tokens;
+  return config;
+}
+
+TEST(EngineCoreTest, SpeculativeDecodingEmitsTheAcceptedProposalsAndOneMore) {
+  auto engine = *EngineCore::Create(SpeculativeEngine(3, 1.0, /*draft_model=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 10)).ok());
+  const StepOutcome prefill = engine->Step();  // the prompt; nothing proposed yet
+  EXPECT_EQ(prefill.tokens.size(), 1u);
+  EXPECT_EQ(prefill.draft_tokens, 0);
+  const StepOutcome decode = engine->Step();
+  // The target scores the last token and three proposals in one step.
+  EXPECT_EQ(decode.shape.new_tokens, 4);
+  EXPECT_EQ(decode.draft_tokens, 3);
+  EXPECT_EQ(decode.accepted_tokens, 3);
+  EXPECT_EQ(decode.emitted_tokens, 4);
+  ASSERT_EQ(decode.tokens.size(), 4u);
+  EXPECT_EQ(decode.tokens[0].output_index, 1);
+  EXPECT_EQ(decode.tokens[3].output_index, 4);
+  EXPECT_EQ(engine->Step().tokens.size(), 4u);  // tokens 5-8
+  // The token limit cuts the last step short.
+  const StepOutcome last = engine->Step();
+  ASSERT_EQ(last.tokens.size(), 1u);
+  EXPECT_EQ(last.tokens[0].finish, FinishReason::kLength);
+  EXPECT_TRUE(engine->idle());
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+TEST(EngineCoreTest, SpeculativeDecodingAcceptsAPrefixOfTheProposals) {
+  // With acceptance a, the expected accepted tokens of k proposals are
+  // a + a^2 + ... + a^k: 0.5 + 0.25 + 0.125 + 0.0625 for k = 4, a = 0.5.
+  auto engine = *EngineCore::Create(SpeculativeEngine(4, 0.5, /*draft_model=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 3000)).ok());
+  engine->Step();
+  int64_t steps = 0;
+  int64_t accepted = 0;
+  for (; steps < 500; ++steps) {
+    const StepOutcome step = engine->Step();
+    accepted += step.accepted_tokens;
+    EXPECT_EQ(step.emitted_tokens, step.accepted_tokens + 1);
+  }
+  EXPECT_NEAR(static_cast<double>(accepted) / static_cast<double>(steps), 0.9375, 0.12);
+  FinishReason finish = FinishReason::kNone;
+  int64_t last_index = -1;
+  while (!engine->idle()) {
+    for (const TokenEvent& event : engine->Step().tokens) {
+      finish = event.finish;
+      last_index = event.output_index;
+    }
+  }
+  EXPECT_EQ(finish, FinishReason::kLength);
+  EXPECT_EQ(last_index, 2999);
+}
+
+TEST(EngineCoreTest, ADraftModelAddsItsOwnStepsToTheTime) {
+  auto ngram = *EngineCore::Create(SpeculativeEngine(4, 0.0, /*draft_model=*/false));
+  auto draft = *EngineCore::Create(SpeculativeEngine(4, 0.0, /*draft_model=*/true));
+  for (EngineCore* engine : {ngram.get(), draft.get()}) {
+    ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  }
+  const StepOutcome ngram_prefill = ngram->Step();
+  const StepOutcome draft_prefill = draft->Step();
+  EXPECT_EQ(ngram_prefill.draft_seconds, 0);
+  EXPECT_GT(draft_prefill.draft_seconds, 0);  // the draft model prefills too
+  const StepOutcome ngram_decode = ngram->Step();
+  const StepOutcome draft_decode = draft->Step();
+  EXPECT_EQ(ngram_decode.shape.new_tokens, draft_decode.shape.new_tokens);
+  EXPECT_DOUBLE_EQ(ngram_decode.seconds, ngram_decode.cost.total_seconds);
+  // Four proposal steps of the draft model, each at least its fixed costs.
+  EXPECT_GT(draft_decode.draft_seconds, 4 * 0.005);
+  EXPECT_DOUBLE_EQ(draft_decode.seconds,
+                   draft_decode.cost.total_seconds + draft_decode.draft_seconds);
+}
+
 }  // namespace
 }  // namespace tessera::simulator

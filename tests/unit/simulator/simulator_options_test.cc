@@ -144,22 +144,81 @@ TEST(SimulatorOptionsTest, EveryListedEngineFlagIsAccepted) {
 }
 
 TEST(SimulatorOptionsTest, ContractFlagsNotSimulatedAreNamedWithTheirValues) {
-  StatusOr<SimulatorOptions> options =
-      Parse({"--pipeline-parallel-size", "4", "--speculative-model", "llama-3.2-1b",
-             "--num-speculative-tokens", "5", "--trust-remote-code"});
+  StatusOr<SimulatorOptions> options = Parse(
+      {"--pipeline-parallel-size", "4", "--speculative-algorithm", "EAGLE", "--trust-remote-code"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_THAT(options->not_simulated_flags,
-              ElementsAre("--pipeline-parallel-size 4", "--speculative-model llama-3.2-1b",
-                          "--num-speculative-tokens 5"));
+              ElementsAre("--pipeline-parallel-size 4", "--speculative-algorithm EAGLE"));
   EXPECT_THAT(options->timing_neutral_flags, ElementsAre("--trust-remote-code"));
   // SGLang's spelling, and one stage, which is what the simulator models.
   EXPECT_THAT(Parse({"--pp-size", "2"})->not_simulated_flags,
               ElementsAre("--pipeline-parallel-size 2"));
   EXPECT_THAT(Parse({"--pipeline-parallel-size", "1"})->not_simulated_flags, IsEmpty());
+  // vLLM V1's EAGLE is accepted, not simulated.
+  StatusOr<SimulatorOptions> eagle =
+      Parse({"--speculative-config",
+             R"({"method": "eagle", "model": "x", "num_speculative_tokens": 3})"});
+  ASSERT_TRUE(eagle.ok()) << eagle.status();
+  EXPECT_FALSE(eagle->engine.speculative);
   EXPECT_THAT(
-      Parse({"--speculative-config", R"({"method": "ngram", "num_speculative_tokens": 3})"})
-          ->not_simulated_flags,
-      ElementsAre(R"(--speculative-config {"method": "ngram", "num_speculative_tokens": 3})"));
+      eagle->not_simulated_flags,
+      ElementsAre(
+          R"(--speculative-config {"method": "eagle", "model": "x", "num_speculative_tokens": 3})"));
+}
+
+TEST(SimulatorOptionsTest, SpeculativeDecodingWithADraftModelOrNgrams) {
+  StatusOr<SimulatorOptions> draft =
+      Parse({"--speculative-model", "llama-3.1-8b", "--num-speculative-tokens", "5",
+             "--speculative-acceptance-rate", "0.6"});
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  ASSERT_TRUE(draft->engine.speculative);
+  EXPECT_TRUE(draft->engine.speculative->draft_model);
+  EXPECT_EQ(draft->engine.speculative->num_speculative_tokens, 5);
+  EXPECT_DOUBLE_EQ(draft->engine.speculative->acceptance_rate, 0.6);
+  EXPECT_EQ(draft->engine.scheduler.num_speculative_tokens, 5);
+  EXPECT_THAT(draft->not_simulated_flags, IsEmpty());
+
+  StatusOr<SimulatorOptions> ngram =
+      Parse({"--speculative-model", "[ngram]", "--num-speculative-tokens", "3",
+             "--ngram-prompt-lookup-max", "4"});
+  ASSERT_TRUE(ngram.ok()) << ngram.status();
+  ASSERT_TRUE(ngram->engine.speculative);
+  EXPECT_FALSE(ngram->engine.speculative->draft_model);
+  EXPECT_THAT(ngram->not_simulated_flags, ElementsAre("--ngram-prompt-lookup-max 4"));
+
+  StatusOr<SimulatorOptions> v1 =
+      Parse({"--speculative-config",
+             R"({"method": "draft_model", "model": "llama-3.1-8b", "num_speculative_tokens": 4})"});
+  ASSERT_TRUE(v1.ok()) << v1.status();
+  ASSERT_TRUE(v1->engine.speculative);
+  EXPECT_TRUE(v1->engine.speculative->draft_model);
+  EXPECT_EQ(v1->engine.speculative->num_speculative_tokens, 4);
+  EXPECT_FALSE(
+      Parse({"--speculative-config", R"({"method": "ngram", "num_speculative_tokens": 2})"})
+          ->engine.speculative->draft_model);
+}
+
+TEST(SimulatorOptionsTest, BadSpeculativeFlagsNameTheFlag) {
+  EXPECT_THAT(Parse({"--num-speculative-tokens", "3"}).status().message(),
+              HasSubstr("--num-speculative-tokens: needs --speculative-model"));
+  EXPECT_THAT(Parse({"--speculative-model", "llama-3.1-8b"}).status().message(),
+              HasSubstr("--num-speculative-tokens: is required with --speculative-model"));
+  EXPECT_THAT(Parse({"--speculative-model", "no-such-model", "--num-speculative-tokens", "3"})
+                  .status()
+                  .message(),
+              HasSubstr("--speculative-model"));
+  EXPECT_THAT(Parse({"--speculative-config", "{"}).status().message(),
+              HasSubstr("--speculative-config"));
+  EXPECT_THAT(Parse({"--speculative-config", R"({"method": "ngram"})"}).status().message(),
+              HasSubstr("--speculative-config: num_speculative_tokens: is required"));
+  EXPECT_THAT(Parse({"--speculative-model", "[ngram]", "--num-speculative-tokens", "3",
+                     "--num-scheduler-steps", "8"})
+                  .status()
+                  .message(),
+              HasSubstr("--num-scheduler-steps: vLLM does not run multi-step scheduling with "
+                        "speculative decoding"));
+  EXPECT_THAT(Parse({"--speculative-acceptance-rate", "1.5"}).status().message(),
+              HasSubstr("--speculative-acceptance-rate"));
 }
 
 TEST(SimulatorOptionsTest, QuantizationFp8IsModelledAsEightBitWeights) {
