@@ -42,8 +42,18 @@ def run_requests(engine):
 
 
 @pytest.mark.skipif(SANITIZED, reason="sanitizer overhead distorts wall-clock timing")
-def test_time_scale_preserves_simulated_figures(engine_sim):
-    flags = ("--hardware", "mi300x:cpx", "--max-model-len", "4096", "--no-enable-prefix-caching")
+@pytest.mark.parametrize("engine_flags", [
+    (),
+    # vLLM V0 multi-step: runs of steps, tokens streamed each step or held
+    # to the run's end.
+    ("--num-scheduler-steps", "8"),
+    ("--num-scheduler-steps", "8", "--multi-step-stream-outputs", "false"),
+    # Speculative decoding with a draft model.
+    ("--speculative-model", "llama-3.1-8b", "--num-speculative-tokens", "3"),
+], ids=["single-step", "multi-step", "multi-step-bursts", "speculative"])
+def test_time_scale_preserves_simulated_figures(engine_sim, engine_flags):
+    flags = ("--hardware", "mi300x:cpx", "--max-model-len", "4096", "--no-enable-prefix-caching",
+             *engine_flags)
     real_time = run_requests(engine_sim(*flags, "--time-scale", "1.0"))
     fast = run_requests(engine_sim(*flags, "--time-scale", "0.1"))
     print("time-scale 1.0:", real_time, "\ntime-scale 0.1:", fast)
