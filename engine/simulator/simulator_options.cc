@@ -536,6 +536,11 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   bool enable_chunked_prefill = raw.enable_chunked_prefill;
   bool enable_prefix_caching = raw.enable_prefix_caching && !raw.disable_radix_cache;
   int64_t max_num_batched_tokens = raw.max_num_batched_tokens;
+  if (raw.num_scheduler_steps > 1 && options.flavor == Flavor::kSglang) {
+    return Flag("num-scheduler-steps",
+                InvalidArgumentError("is vLLM V0's multi-step scheduling, which SGLang does not "
+                                     "have (--flavor sglang)"));
+  }
   if (raw.num_scheduler_steps > 1) {
     // --num-scheduler-steps exists only in vLLM V0, so V0's defaults apply:
     // chunked prefill only for contexts over 32K on NVIDIA GPUs (never on

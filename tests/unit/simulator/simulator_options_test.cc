@@ -293,6 +293,13 @@ TEST(SimulatorOptionsTest, NumSchedulerStepsSelectsVllmV0sDefaults) {
   EXPECT_TRUE(v1->engine.enable_prefix_caching);
 }
 
+TEST(SimulatorOptionsTest, SglangHasNoMultiStepScheduling) {
+  EXPECT_THAT(Parse({"--flavor", "sglang", "--num-scheduler-steps", "4"}).status().message(),
+              HasSubstr("--num-scheduler-steps: is vLLM V0's multi-step scheduling, which SGLang "
+                        "does not have"));
+  EXPECT_TRUE(Parse({"--flavor", "sglang", "--num-scheduler-steps", "1"}).ok());
+}
+
 TEST(SimulatorOptionsTest, MultiStepStreamOutputsMustBeABoolean) {
   EXPECT_THAT(Parse({"--multi-step-stream-outputs", "maybe"}).status().message(),
               HasSubstr("--multi-step-stream-outputs: must be true or false, got \"maybe\""));
