@@ -27,6 +27,7 @@
 #include <numbers>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -209,14 +210,19 @@ int Run(std::vector<std::string> flags) {
     }
     now += step.seconds;
     ++steps;
+    // The server sends a request's tokens of one step as one chunk, which
+    // the client times once.
+    std::set<std::string> chunked;
     for (const simulator::TokenEvent& event : step.tokens) {
       RequestTiming& timing = timings[event.request_id];
-      if (timing.first_token < 0) {
-        timing.first_token = now;
-      } else {
-        timing.gaps.push_back(now - timing.last_token);
+      if (chunked.insert(event.request_id).second) {
+        if (timing.first_token < 0) {
+          timing.first_token = now;
+        } else {
+          timing.gaps.push_back(now - timing.last_token);
+        }
+        timing.last_token = now;
       }
-      timing.last_token = now;
       ++timing.output_tokens;
       if (event.finish != simulator::FinishReason::kNone && sent < kRequests) send();
     }

@@ -4,7 +4,10 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -654,11 +657,28 @@ void SimulatorServer::FinishStep() {
     const auto it = active_.find(id);
     if (it != active_.end() && it->second.scheduled < 0) it->second.scheduled = step_started_;
   }
-  int64_t generated = 0;
-  for (const TokenEvent& event : step_.tokens) {
-    Deliver(event, now);
-    ++generated;
+  // A request's tokens of one step (speculative decoding's accepted ones, a
+  // multi-step run's held ones) go out as one chunk, as vLLM's output
+  // processor makes one delta of them.
+  std::vector<std::pair<TokenEvent, int64_t>> chunks;
+  std::unordered_map<std::string, size_t> chunk_of;
+  for (TokenEvent& event : step_.tokens) {
+    const auto [it, added] = chunk_of.try_emplace(event.request_id, chunks.size());
+    if (added) {
+      chunks.emplace_back(std::move(event), 1);
+      continue;
+    }
+    auto& [chunk, tokens] = chunks[it->second];
+    chunk.text += event.text;
+    chunk.finish = event.finish;
+    chunk.prompt_tokens = event.prompt_tokens;
+    chunk.preemptions = event.preemptions;
+    chunk.cached_prompt_tokens = event.cached_prompt_tokens;
+    chunk.held_blocks = std::move(event.held_blocks);
+    ++tokens;
   }
+  const auto generated = static_cast<int64_t>(step_.tokens.size());
+  for (const auto& [chunk, tokens] : chunks) Deliver(chunk, now, tokens);
   // SGLang's scheduler logs decode statistics every 40 steps
   // (--decode-log-interval) and reports the last interval's throughput.
   constexpr int64_t kDecodeLogInterval = 40;
@@ -690,7 +710,7 @@ void SimulatorServer::FinishStep() {
   MaybeStartStep();
 }
 
-void SimulatorServer::Deliver(const TokenEvent& event, double now) {
+void SimulatorServer::Deliver(const TokenEvent& event, double now, int64_t tokens) {
   const auto it = active_.find(event.request_id);
   if (it == active_.end()) return;  // aborted while the step ran
   ActiveRequest& request = it->second;
@@ -706,7 +726,7 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   if (!event.held_blocks.empty()) request.held_blocks = event.held_blocks;
   request.cached_tokens = event.cached_prompt_tokens;
   const FinishReason finish =
-      request.response.Append(event.text, event.finish, event.cached_prompt_tokens);
+      request.response.Append(event.text, event.finish, event.cached_prompt_tokens, tokens);
   // A stop string ended the output before the engine would have.
   if (event.finish == FinishReason::kNone && finish != FinishReason::kNone) {
     core_->Abort(event.request_id);
