@@ -52,8 +52,8 @@ void CompletionResponse::BeginOutput() {
 }
 
 FinishReason CompletionResponse::Append(std::string_view text, FinishReason finish,
-                                        int64_t cached_tokens) {
-  ++tokens_;
+                                        int64_t cached_tokens, int64_t tokens) {
+  tokens_ += tokens;
   cached_tokens_ = cached_tokens;
   std::string piece(text);
   if (!stop_.empty()) {

@@ -65,14 +65,17 @@ class CompletionResponse {
   // chat's assistant role with the first output, not on arrival, and clients
   // time the first token from that chunk.
   void BeginOutput();
-  // Appends one token's text, which ends the output when `finish` is not
-  // kNone. A stop string ends it before the string: what of the piece comes
+  // Appends the text of `tokens` tokens (one chunk of a stream: an engine
+  // sends what a sequence produced in one step, or in one multi-step run
+  // delivered at its end, together), which ends the output when `finish` is
+  // not kNone. A stop string ends it before the string: what of the piece comes
   // before it is kept (a stop string may straddle earlier pieces, already
   // sent, so only this piece can be cut). Returns how the output ends after
   // this piece: kStop when a stop string ended it, else `finish`.
   // `cached_tokens` is how many prompt tokens came from the prefix cache,
   // which SGLang's stream reports with each token.
-  FinishReason Append(std::string_view text, FinishReason finish, int64_t cached_tokens = 0);
+  FinishReason Append(std::string_view text, FinishReason finish, int64_t cached_tokens = 0,
+                      int64_t tokens = 1);
   // Ends the answer with `finish` and the usage it reports, which is
   // returned: the prompt's tokens and the output's (at least one).
   openai::Usage Finish(FinishReason finish, const Completion& completion);

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,11 +24,31 @@
 
 namespace tessera::simulator {
 
+// Speculative decoding as vLLM runs it with a draft model or n-gram lookup:
+// every decode step, a proposer guesses `num_speculative_tokens` tokens per
+// sequence, the target model scores them and the sequence's last token in one
+// step, and the sequence emits the accepted guesses plus one token of the
+// target's own.
+struct SpeculativeDecoding {
+  // The draft model, run at the target's tensor-parallel size; absent for
+  // n-gram lookup, which proposes on the host at no GPU cost.
+  std::optional<model::ModelArchitecture> draft_model;
+  int64_t num_speculative_tokens = 1;
+  // Probability that a proposed token is accepted, given that those before
+  // it were (what a draft model's agreement with the target comes to).
+  double acceptance_rate = 0.7;
+};
+
 struct EngineConfig {
   fit::FitRequest memory;  // model, types, partition, TP, utilization, max_model_len
   SchedulerConfig scheduler;
   bool enable_prefix_caching = true;
   int64_t block_size = fit::kKvBlockTokens;
+  // vLLM V0's --multi-step-stream-outputs: with multi-step scheduling, each
+  // step's tokens go to the client as the step ends (vLLM's default); when
+  // false, a run's tokens are held and sent together when the run ends.
+  bool multi_step_stream_outputs = true;
+  std::optional<SpeculativeDecoding> speculative;
   uint64_t seed = 0;
   // Counts prompts and makes the output text: a model's own with
   // --tokenizer, else the stand-in.
@@ -70,12 +92,25 @@ struct TokenEvent {
 };
 
 struct StepOutcome {
+  // The step's duration: its whole cost when it begins a run of steps (every
+  // step without multi-step scheduling), else only its device time.
   double seconds = 0;
   StepCost cost;
   StepShape shape;
   int64_t preemptions = 0;
   std::vector<std::string> admitted;  // requests this step began (or resumed) computing
+  // Tokens delivered when this step ends: its own, or with multi-step
+  // scheduling and --no-multi-step-stream-outputs, the whole run's at its end.
   std::vector<TokenEvent> tokens;
+  // Tokens this step sampled (those delivered now or held for the run's end).
+  int64_t sampled_tokens = 0;
+  // Speculative decoding: tokens proposed, those the target accepted, and
+  // those emitted (accepted ones plus the target's own, one per sequence).
+  int64_t draft_tokens = 0;
+  int64_t accepted_tokens = 0;
+  int64_t emitted_tokens = 0;
+  // Of `seconds`, the proposer's (the draft model's steps).
+  double draft_seconds = 0;
 };
 
 class EngineCore {
@@ -95,11 +130,13 @@ class EngineCore {
   // Returns false when it holds none (never held, or released already).
   bool ReleaseHeldKv(const std::string& request_id);
 
-  // Plans and costs one step and returns the tokens it produced. Precondition:
-  // !idle().
+  // Plans and costs one step and returns the tokens it delivers. Precondition:
+  // !idle(). A step with nothing to compute (its run's sequences were all
+  // aborted) takes no time and delivers what the run held back.
   StepOutcome Step();
 
-  bool idle() const { return scheduler_->idle(); }
+  // Nothing to compute and no token held back for delivery.
+  bool idle() const { return scheduler_->idle() && undelivered_.empty(); }
   int64_t running() const { return scheduler_->running(); }
   int64_t waiting() const { return scheduler_->waiting(); }
   const KvBlockManager& kv_cache() const { return *kv_cache_; }
@@ -112,15 +149,25 @@ class EngineCore {
 
  private:
   EngineCore(const EngineConfig& config, std::unique_ptr<KvBlockManager> kv_cache,
-             PerformanceModel model);
+             PerformanceModel model, std::optional<PerformanceModel> draft);
+  // Speculative decoding: how many of `proposed` tokens the target accepts.
+  int64_t AcceptedTokens(int64_t proposed);
+  // Speculative decoding with a draft model: its share of `batch`'s time.
+  double DraftSeconds(const ScheduledBatch& batch) const;
+  // Samples `sequence`'s next token and says whether it ends the output.
+  TokenEvent NextToken(Sequence& sequence);
 
   EngineConfig config_;
   std::unique_ptr<KvBlockManager> kv_cache_;
   std::unique_ptr<Scheduler> scheduler_;
   PerformanceModel performance_;
+  std::optional<PerformanceModel> draft_performance_;
+  std::mt19937_64 acceptance_random_;
   tokenizer::TextGenerator output_text_;
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
   std::unordered_map<std::string, SequenceBlocks> held_kv_;
+  // Multi-step without streamed outputs: tokens sampled in the current run.
+  std::vector<TokenEvent> undelivered_;
   int64_t total_preemptions_ = 0;
 };
 

@@ -53,8 +53,13 @@ enum class Metric : size_t {
   kKvTransferBytes,
   kKvTransferFailures,
   kKvExpiredRequests,
+  kSpecDecodeAcceptanceRate,
+  kSpecDecodeEfficiency,
+  kSpecDecodeAcceptedTokens,
+  kSpecDecodeDraftTokens,
+  kSpecDecodeEmittedTokens,
 };
-constexpr size_t kMetricCount = static_cast<size_t>(Metric::kKvExpiredRequests) + 1;
+constexpr size_t kMetricCount = static_cast<size_t>(Metric::kSpecDecodeEmittedTokens) + 1;
 
 enum class Type { kGauge, kCounter, kHistogram };
 
@@ -114,6 +119,9 @@ struct MetricFamily {
   // Registered only on an engine with a KV connector, as vLLM registers its
   // connector's metrics.
   bool kv_connector_only = false;
+  // Registered only on an engine that decodes speculatively, as vLLM V0
+  // reports them only then.
+  bool speculative_only = false;
 };
 
 // Every family of both engines. Within a type, the exposition lists
@@ -291,6 +299,30 @@ constexpr auto kFamilies = std::to_array<MetricFamily>({
               .help = "Number of requests that had their KV expire. NOTE: This metric is tracked "
                       "on the P instance."},
      .kv_connector_only = true},
+    {.metric = Metric::kSpecDecodeAcceptanceRate,
+     .type = Type::kGauge,
+     .vllm = {.name = "vllm:spec_decode_draft_acceptance_rate",
+              .help = "Speulative token acceptance rate."},  // vLLM V0's own spelling
+     .speculative_only = true},
+    {.metric = Metric::kSpecDecodeEfficiency,
+     .type = Type::kGauge,
+     .vllm = {.name = "vllm:spec_decode_efficiency",
+              .help = "Speculative decoding system efficiency."},
+     .speculative_only = true},
+    {.metric = Metric::kSpecDecodeAcceptedTokens,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:spec_decode_num_accepted_tokens_total",
+              .help = "Number of accepted tokens."},
+     .speculative_only = true},
+    {.metric = Metric::kSpecDecodeDraftTokens,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:spec_decode_num_draft_tokens_total", .help = "Number of draft tokens."},
+     .speculative_only = true},
+    {.metric = Metric::kSpecDecodeEmittedTokens,
+     .type = Type::kCounter,
+     .vllm = {.name = "vllm:spec_decode_num_emitted_tokens_total",
+              .help = "Number of emitted tokens."},
+     .speculative_only = true},
 });
 
 // vLLM's 1-2-5 series up to max_model_len, for token-count histograms.
@@ -339,6 +371,10 @@ struct EngineMetrics::Instruments {
   int64_t reported_queries = 0;
   int64_t reported_hits = 0;
   int64_t reported_preemptions = 0;
+  int64_t num_speculative_tokens = 0;
+  int64_t draft_tokens = 0;  // cumulative, for the gauges
+  int64_t accepted_tokens = 0;
+  int64_t emitted_tokens = 0;
 
   void Set(Metric metric, double value) const {
     if (prometheus::Gauge* gauge = gauges[static_cast<size_t>(metric)]) gauge->Set(value);
@@ -354,14 +390,17 @@ struct EngineMetrics::Instruments {
 };
 
 EngineMetrics::EngineMetrics(Flavor flavor, const std::string& model_name, int64_t max_model_len,
-                             int64_t max_total_tokens, bool kv_connector)
+                             int64_t max_total_tokens, bool kv_connector,
+                             int64_t num_speculative_tokens)
     : registry_(std::make_shared<prometheus::Registry>()),
       instruments_(std::make_unique<Instruments>()) {
+  instruments_->num_speculative_tokens = num_speculative_tokens;
   prometheus::Registry& registry = *registry_;
   Instruments& instruments = *instruments_;
   for (const MetricFamily& family : kFamilies) {
     const Spelling& spelling = flavor == Flavor::kVllm ? family.vllm : family.sglang;
     if (spelling.name.empty() || (family.kv_connector_only && !kv_connector)) continue;
+    if (family.speculative_only && num_speculative_tokens == 0) continue;
     const std::string name(spelling.name);
     const std::string help(spelling.help);
     const Labels labels = LabelsOf(flavor, spelling.labels, model_name);
@@ -424,6 +463,24 @@ void EngineMetrics::RecordStep(const StepMetrics& step) {
   instruments.reported_preemptions = step.preemptions;
   if (step.iteration_tokens > 0) {
     instruments.Observe(Metric::kIterationTokens, static_cast<double>(step.iteration_tokens));
+  }
+  if (step.draft_tokens > 0) {
+    instruments.Increment(Metric::kSpecDecodeDraftTokens, static_cast<double>(step.draft_tokens));
+    instruments.Increment(Metric::kSpecDecodeAcceptedTokens,
+                          static_cast<double>(step.accepted_tokens));
+    instruments.Increment(Metric::kSpecDecodeEmittedTokens,
+                          static_cast<double>(step.emitted_tokens));
+    instruments.draft_tokens += step.draft_tokens;
+    instruments.accepted_tokens += step.accepted_tokens;
+    instruments.emitted_tokens += step.emitted_tokens;
+    // vLLM V0: accepted over proposed, and emitted over what k proposals per
+    // sequence and step could emit at most, k + 1.
+    const auto k = static_cast<double>(instruments.num_speculative_tokens);
+    const auto draft = static_cast<double>(instruments.draft_tokens);
+    instruments.Set(Metric::kSpecDecodeAcceptanceRate,
+                    static_cast<double>(instruments.accepted_tokens) / draft);
+    instruments.Set(Metric::kSpecDecodeEfficiency,
+                    static_cast<double>(instruments.emitted_tokens) / (draft / k * (k + 1)));
   }
 }
 

@@ -32,6 +32,11 @@ struct StepMetrics {
   int64_t preemptions = 0;           // cumulative
   int64_t iteration_tokens = 0;      // tokens computed in this step
   double generation_throughput = 0;  // tokens/s over the step
+  // Speculative decoding, in this step: tokens proposed, accepted, and
+  // emitted by the sequences that proposed.
+  int64_t draft_tokens = 0;
+  int64_t accepted_tokens = 0;
+  int64_t emitted_tokens = 0;
 };
 
 struct FinishedRequestMetrics {
@@ -49,9 +54,12 @@ struct FinishedRequestMetrics {
 class EngineMetrics {
  public:
   // `kv_connector`: the engine runs vLLM's NixlConnector, whose metrics
-  // exist only then.
+  // exist only then. `num_speculative_tokens` > 0: the engine decodes
+  // speculatively with that many proposals, and vLLM's spec_decode metrics
+  // exist.
   EngineMetrics(Flavor flavor, const std::string& model_name, int64_t max_model_len,
-                int64_t max_total_tokens, bool kv_connector = false);
+                int64_t max_total_tokens, bool kv_connector = false,
+                int64_t num_speculative_tokens = 0);
   ~EngineMetrics();
   EngineMetrics(const EngineMetrics&) = delete;
   EngineMetrics& operator=(const EngineMetrics&) = delete;

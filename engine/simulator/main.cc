@@ -36,9 +36,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   tessera::Logger logger = tessera::Logger().WithComponent("engine-sim");
-  if (!options->ignored_flags.empty()) {
-    logger.Warning("accepted but not simulated",
-                   {{"flags", tessera::Join(options->ignored_flags, " ")}});
+  for (const std::string& flag : options->not_simulated_flags) {
+    logger.Warning("accepted but not simulated", {{"flag", flag}});
+  }
+  if (!options->timing_neutral_flags.empty()) {
+    logger.Info("accepted; no effect on timing",
+                {{"flags", tessera::Join(options->timing_neutral_flags, " ")}});
   }
 
   boost::asio::io_context io_context(1);

@@ -44,9 +44,17 @@ struct StepCost {
   double memory_seconds = 0;
   double communication_seconds = 0;
   double overhead_seconds = 0;
+  // Of the overhead, the host's share: scheduling and preparing the step's
+  // inputs, and processing its outputs (per step and per sequence). The
+  // rest, kernel launches per layer, is spent on the GPU's timeline.
+  // Multi-step scheduling overlaps the host's share with the GPU's next
+  // step, so only a run's first step pays it.
+  double host_seconds = 0;
   // max(compute, memory) + communication + overhead: compute and memory
   // traffic overlap; all-reduces and launches do not.
   double total_seconds = 0;
+  // What a step inside a multi-step run costs: total less the host's share.
+  double device_seconds() const { return total_seconds - host_seconds; }
 };
 
 class PerformanceModel {

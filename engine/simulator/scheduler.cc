@@ -1,6 +1,7 @@
 #include "engine/simulator/scheduler.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace tessera::simulator {
@@ -69,41 +70,75 @@ void Scheduler::AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_
       return;
     }
     AddToShape(batch, sequence, new_tokens);
-    batch.sequences.push_back({&sequence, new_tokens, /*admitted=*/true});
+    batch.sequences.push_back({.sequence = &sequence, .new_tokens = new_tokens, .admitted = true});
     budget -= new_tokens;
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
   }
 }
 
-ScheduledBatch Scheduler::Schedule() {
-  ScheduledBatch batch;
-  // A multi-step window ends early when nothing is left running in it.
-  if (running_.empty()) steps_until_admission_ = 0;
-  const bool may_admit = steps_until_admission_ == 0;
-  if (!config_.enable_chunked_prefill) {
-    // vLLM V0: whole prompts must fit one step, and prefills go first.
-    int64_t budget = std::max(config_.max_num_batched_tokens, config_.max_model_len);
-    if (may_admit) {
-      AdmitWaiting(batch, budget, /*whole_prompts_only=*/true);
-      if (!batch.empty()) return batch;
-    }
-  }
-  int64_t budget = config_.max_num_batched_tokens;
+void Scheduler::ScheduleRunning(ScheduledBatch& batch, int64_t& budget, int64_t lookahead) {
   for (size_t index = 0; index < running_.size() && budget > 0; ++index) {
     Sequence& sequence = *running_[index];
     const int64_t new_tokens = std::min(sequence.pending_tokens(), budget);
-    if (!ReserveOrPreempt(sequence, new_tokens, batch)) break;
-    AddToShape(batch, sequence, new_tokens);
-    batch.sequences.push_back({&sequence, new_tokens});
-    budget -= new_tokens;
+    // A decode verifies the proposed tokens after its last one.
+    const int64_t speculative = sequence.pending_tokens() == 1 && sequence.output_tokens() > 0
+                                    ? config_.num_speculative_tokens
+                                    : 0;
+    if (!ReserveOrPreempt(sequence, new_tokens + speculative + lookahead, batch)) break;
+    AddToShape(batch, sequence, new_tokens + speculative);
+    batch.sequences.push_back(
+        {.sequence = &sequence, .new_tokens = new_tokens, .speculative_tokens = speculative});
+    budget -= new_tokens;  // vLLM budgets proposals as lookahead slots, not tokens
   }
-  if (config_.enable_chunked_prefill && may_admit && batch.preemptions == 0) {
+}
+
+ScheduledBatch Scheduler::Schedule() {
+  if (config_.num_scheduler_steps > 1) return ScheduleMultiStep();
+  ScheduledBatch batch;
+  if (!config_.enable_chunked_prefill) {
+    // vLLM V0: whole prompts must fit one step, and prefills go first.
+    int64_t budget = std::max(config_.max_num_batched_tokens, config_.max_model_len);
+    AdmitWaiting(batch, budget, /*whole_prompts_only=*/true);
+    if (!batch.empty()) return batch;
+  }
+  int64_t budget = config_.max_num_batched_tokens;
+  ScheduleRunning(batch, budget, /*lookahead=*/0);
+  if (config_.enable_chunked_prefill && batch.preemptions == 0) {
     AdmitWaiting(batch, budget, /*whole_prompts_only=*/false);
   }
-  if (config_.num_scheduler_steps > 1 && !batch.empty()) {
-    steps_until_admission_ =
-        may_admit ? config_.num_scheduler_steps - 1 : steps_until_admission_ - 1;
+  return batch;
+}
+
+ScheduledBatch Scheduler::ScheduleMultiStep() {
+  ScheduledBatch batch;
+  // A run ends early when every sequence in it has finished.
+  if (running_.empty()) steps_left_in_run_ = 0;
+  if (steps_left_in_run_ > 0) {
+    // Mid-run: the GPU advances every sequence of the run by one token
+    // without the scheduler.
+    batch.first_of_run = false;
+    --steps_left_in_run_;
+    batch.last_of_run = steps_left_in_run_ == 0;
+    int64_t budget = std::numeric_limits<int64_t>::max();
+    ScheduleRunning(batch, budget, /*lookahead=*/0);
+    return batch;
+  }
+  const int64_t steps = config_.num_scheduler_steps;
+  if (!config_.enable_chunked_prefill) {
+    int64_t budget = std::max(config_.max_num_batched_tokens, config_.max_model_len);
+    AdmitWaiting(batch, budget, /*whole_prompts_only=*/true);
+    if (!batch.empty()) return batch;  // a prefill run is one step
+    budget = config_.max_num_batched_tokens;
+    ScheduleRunning(batch, budget, /*lookahead=*/steps - 1);
+  } else {
+    int64_t budget = config_.max_num_batched_tokens;
+    ScheduleRunning(batch, budget, /*lookahead=*/steps - 1);
+    if (batch.preemptions == 0) AdmitWaiting(batch, budget, /*whole_prompts_only=*/true);
+  }
+  if (!batch.empty()) {
+    steps_left_in_run_ = steps - 1;
+    batch.last_of_run = false;
   }
   return batch;
 }

@@ -7,9 +7,24 @@
 //   max_num_seqs; a prefill that does not fit the remaining budget is
 //   chunked;
 //   without chunked prefill (vLLM V0): a step is either all prefills (whole
-//   prompts, taken first whenever one can be admitted) or all decodes;
-//   multi-step scheduling (--num-scheduler-steps N): new sequences are
-//   admitted only every N steps.
+//   prompts, taken first whenever one can be admitted) or all decodes.
+//
+// Multi-step scheduling (vLLM V0's --num-scheduler-steps N) schedules once
+// per run of steps, as vLLM 0.6's LLMEngine.step calls Scheduler.schedule
+// only when the previous run has no steps left:
+//
+//   without chunked prefill (Scheduler._schedule_default): a run of whole
+//   prefills is one step (prefills get no lookahead slots); otherwise the
+//   running sequences decode for N steps, with KV reserved up front for
+//   all N tokens (N - 1 lookahead slots);
+//   with chunked prefill (_schedule_chunked_prefill): a run is N steps; the
+//   first computes the decodes and whole prompts of newly admitted
+//   sequences (multi-step does not chunk a prompt: one that does not fit
+//   the remaining budget waits for the next run), the other N - 1 decode
+//   every sequence of the run.
+//
+// Nothing joins a run after its first step; a sequence that finishes
+// mid-run leaves, and its slot stays empty until the next run.
 //
 // When the KV cache runs out, the most recently admitted running sequence is
 // preempted: its blocks are freed and it returns to the head of the waiting
@@ -35,11 +50,17 @@ struct SchedulerConfig {
   int64_t max_model_len = 4096;
   bool enable_chunked_prefill = true;
   int64_t num_scheduler_steps = 1;
+  // Speculative decoding: each decoding sequence's step verifies this many
+  // proposed tokens after its last one, and reserves KV for them.
+  int64_t num_speculative_tokens = 0;
 };
 
 struct ScheduledSequence {
   Sequence* sequence = nullptr;
   int64_t new_tokens = 0;
+  // Speculative decoding: proposed tokens verified after the new one (a
+  // decode's), computed in the step; those accepted become computed tokens.
+  int64_t speculative_tokens = 0;
   bool admitted = false;  // moved from waiting to running by this step
 };
 
@@ -47,6 +68,11 @@ struct ScheduledBatch {
   std::vector<ScheduledSequence> sequences;
   int64_t preemptions = 0;
   StepShape shape;
+  // Multi-step: whether this step begins a run (the scheduler ran and the
+  // host prepared the inputs) and whether it is the run's last. A
+  // single-step engine's every step is both.
+  bool first_of_run = true;
+  bool last_of_run = true;
 
   bool empty() const { return sequences.empty(); }
 };
@@ -86,6 +112,10 @@ class Scheduler {
   void Preempt(Sequence& sequence);
   // Admits waiting sequences into `batch` within `budget` tokens.
   void AdmitWaiting(ScheduledBatch& batch, int64_t& budget, bool whole_prompts_only);
+  // Running sequences, in admission order, each with its pending tokens
+  // within `budget`, reserving `lookahead` more tokens of KV beyond them.
+  void ScheduleRunning(ScheduledBatch& batch, int64_t& budget, int64_t lookahead);
+  ScheduledBatch ScheduleMultiStep();
   std::unique_ptr<Sequence> Take(const std::string& id, bool release_blocks);
   static void AddToShape(ScheduledBatch& batch, const Sequence& sequence, int64_t new_tokens);
 
@@ -93,7 +123,7 @@ class Scheduler {
   KvBlockManager& kv_cache_;
   std::deque<std::unique_ptr<Sequence>> waiting_;
   std::vector<std::unique_ptr<Sequence>> running_;
-  int64_t steps_until_admission_ = 0;
+  int64_t steps_left_in_run_ = 0;  // multi-step: steps after the current one
 };
 
 }  // namespace tessera::simulator

@@ -1,16 +1,149 @@
 #include "engine/simulator/simulator_options.h"
 
-#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cstddef>
 
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/json_fields.h"
 #include "base/numbers.h"
 #include "base/strings.h"
 #include "base/units.h"
+#include "base/yaml_json.h"
 #include "engine/model/resolve_model.h"
 #include "engine/tokenizer/tokenizer_loader.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
 namespace {
+
+constexpr auto kTimingNeutralFlags = std::to_array<PassThroughFlag>({
+    {"--trust-remote-code", false,
+     "lets Transformers run a model repository's own code; the simulator runs none"},
+    {"--disable-log-requests", false, "vLLM's per-request log lines"},
+    {"--enable-log-requests", false, "vLLM's per-request log lines (later releases)"},
+    {"--disable-log-stats", false, "vLLM's periodic statistics log; /metrics is served either way"},
+    {"--max-log-len", true, "how much of a prompt vLLM logs"},
+    {"--uvicorn-log-level", true, "the HTTP server's log level"},
+    {"--log-level", true, "SGLang's log level"},
+    {"--log-requests", false, "SGLang's per-request log lines"},
+    {"--enable-metrics", false, "SGLang serves /metrics only with it; the simulator always does"},
+    {"--disable-fastapi-docs", false, "the server's /docs pages"},
+    {"--download-dir", true,
+     "where weights are downloaded; the simulator reads none (--load-time is loading)"},
+    {"--load-format", true, "how weights are read from disk; --load-time is loading"},
+    {"--revision", true,
+     "which revision of the model repository; the architecture comes from the catalog"},
+    {"--tokenizer-revision", true, "which revision of the tokenizer files"},
+    {"--tokenizer-mode", true, "Hugging Face's fast or slow tokenizer: the same tokens"},
+    {"--generation-config", true, "default sampling parameters, which do not change timing"},
+    {"--chat-template", true,
+     "the template's text; chats are counted in the tokenizer family's shape"},
+    {"--response-role", true, "the role name in chat answers"},
+    {"--enable-auto-tool-choice", false, "tool calls are parsed out of the output text"},
+    {"--tool-call-parser", true, "tool calls are parsed out of the output text"},
+    {"--swap-space", true,
+     "CPU memory for V0's swap preemption of multi-sequence groups; a single sequence is "
+     "preempted by recompute, as in the simulator"},
+    {"--use-v2-block-manager", false, "vLLM 0.6's block manager choice; the paging is the same"},
+    {"--distributed-executor-backend", true,
+     "mp or ray: how the workers are started, not how fast they step"},
+    {"--disable-frontend-multiprocessing", false,
+     "whether vLLM's API server shares the engine's process"},
+    {"--skip-server-warmup", false, "SGLang's warm-up request before serving"},
+    {"--watchdog-timeout", true, "SGLang's hang watchdog"},
+    {"--disaggregation-transfer-backend", true,
+     "mooncake or nixl: the KV transport; its speed is --disaggregation-transfer-bandwidth"},
+    {"--disaggregation-ib-device", true,
+     "which NICs carry KV transfers; their speed is --disaggregation-transfer-bandwidth"},
+});
+
+constexpr auto kNotSimulatedFlags = std::to_array<PassThroughFlag>({
+    {"--pipeline-parallel-size,--pp-size", true,
+     "pipeline parallelism: the step time is that of one stage holding every layer"},
+    {"--ngram-prompt-lookup-max", true,
+     "the n-gram window; the share of proposals accepted is --speculative-acceptance-rate"},
+    {"--ngram-prompt-lookup-min", true,
+     "the n-gram window; the share of proposals accepted is --speculative-acceptance-rate"},
+    {"--speculative-algorithm", true, "SGLang speculative decoding"},
+    {"--speculative-draft-model-path", true, "SGLang speculative decoding"},
+    {"--speculative-num-steps", true, "SGLang speculative decoding"},
+    {"--speculative-eagle-topk", true, "SGLang speculative decoding"},
+    {"--speculative-num-draft-tokens", true, "SGLang speculative decoding"},
+    {"--enforce-eager", false,
+     "no HIP/CUDA graphs, so slower launches; the step time assumes graphs"},
+    {"--disable-cuda-graph", false, "SGLang's --enforce-eager; the step time assumes graphs"},
+    {"--disable-custom-all-reduce", false,
+     "RCCL/NCCL instead of the custom all-reduce; the all-reduce cost is one figure per GPU "
+     "family"},
+    {"--attention-backend", true,
+     "which attention kernels; the step time has one efficiency per GPU family"},
+    {"--schedule-policy", true,
+     "SGLang's queue order (lpm, fcfs, ...); the simulator serves first come, first served"},
+    {"--api-key", true, "requests' Authorization header is not checked"},
+    {"--ssl-keyfile", true, "the simulator serves plain HTTP"},
+    {"--ssl-certfile", true, "the simulator serves plain HTTP"},
+});
+
+// vLLM's argument parser reads "--flag_name" as "--flag-name" and has
+// multi-letter short forms, which CLI11 does not.
+std::vector<std::string> NormalizeEngineSpellings(const std::vector<std::string>& args) {
+  std::vector<std::string> normalized;
+  normalized.reserve(args.size());
+  for (const std::string& arg : args) {
+    if (arg == "-tp") {
+      normalized.emplace_back("--tensor-parallel-size");
+    } else if (arg == "-pp") {
+      normalized.emplace_back("--pipeline-parallel-size");
+    } else if (arg == "-q") {
+      normalized.emplace_back("--quantization");
+    } else if (arg.starts_with("--")) {
+      std::string flag = arg;
+      const size_t name_end = std::min(flag.find('='), flag.size());
+      std::replace(flag.begin(), flag.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');
+      normalized.push_back(std::move(flag));
+    } else {
+      normalized.push_back(arg);
+    }
+  }
+  return normalized;
+}
+
+struct GivenPassThrough {
+  const PassThroughFlag* flag = nullptr;
+  CLI::Option* option = nullptr;
+};
+
+void AddPassThroughFlags(CLI::App& app, std::span<const PassThroughFlag> flags,
+                         std::string_view group, std::vector<GivenPassThrough>& added) {
+  for (const PassThroughFlag& flag : flags) {
+    CLI::Option* option = flag.takes_value ? app.add_option(std::string(flag.names))
+                                           : app.add_flag(std::string(flag.names));
+    option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->group(std::string(group))
+        ->description(std::string(flag.reason));
+    added.push_back({&flag, option});
+  }
+}
+
+// "--name value" (or "--name") for each pass-through flag the command line gave.
+std::vector<std::string> Given(const std::vector<GivenPassThrough>& flags) {
+  std::vector<std::string> given;
+  for (const GivenPassThrough& entry : flags) {
+    if (entry.option->count() == 0) continue;
+    std::string text = entry.option->get_name();
+    if (entry.flag->takes_value && !entry.option->results().empty()) {
+      const std::string& value = entry.option->results().back();
+      // One pipeline stage is what the simulator models.
+      if (text == "--pipeline-parallel-size" && value == "1") continue;
+      text += " " + value;
+    }
+    given.push_back(std::move(text));
+  }
+  return given;
+}
 
 struct RawFlags {
   std::string model;
@@ -25,9 +158,17 @@ struct RawFlags {
   double gpu_memory_utilization = fit::kDefaultGpuMemoryUtilization;
   std::string dtype = "auto";
   std::string kv_cache_dtype = "auto";
+  std::string quantization;
+  std::string speculative_model;
+  int64_t num_speculative_tokens = 0;
+  std::string speculative_config;
+  double speculative_acceptance_rate = 0.7;
   bool enable_prefix_caching = true;
+  bool disable_radix_cache = false;
   bool enable_chunked_prefill = true;
   int64_t num_scheduler_steps = 1;
+  std::string multi_step_stream_outputs = "true";
+  bool no_multi_step_stream_outputs = false;
   std::string hardware = "mi300x";
   std::string flavor = "vllm";
   uint64_t seed = 0;
@@ -124,18 +265,88 @@ Status ReadKvTransferFlags(const RawFlags& raw, const EnvironmentLookup& environ
   return OkStatus();
 }
 
+// vLLM's speculative decoding flags: 0.6's --speculative-model and
+// --num-speculative-tokens, or V1's --speculative-config JSON. Methods other
+// than a draft model and n-gram lookup are accepted but not simulated.
+StatusOr<std::optional<SpeculativeDecoding>> ReadSpeculativeFlags(const RawFlags& raw,
+                                                                  SimulatorOptions& options) {
+  std::string method;
+  std::string model;
+  int64_t tokens = raw.num_speculative_tokens;
+  if (!raw.speculative_config.empty()) {
+    if (!raw.speculative_model.empty()) {
+      return Flag("speculative-config",
+                  InvalidArgumentError("give it or --speculative-model, not both"));
+    }
+    StatusOr<nlohmann::json> parsed = ParseJson(raw.speculative_config);
+    if (!parsed.ok()) return Flag("speculative-config", parsed.status());
+    JsonFields fields(*parsed, "");
+    std::optional<std::string> given_method;
+    std::optional<std::string> given_model;
+    fields.Optional("method", given_method);
+    fields.Optional("model", given_model);
+    std::optional<int64_t> given_tokens;
+    fields.Optional("num_speculative_tokens", given_tokens, 1, 1024);
+    if (Status finished = fields.FinishIgnoringUnknown(); !finished.ok()) {
+      return Flag("speculative-config", finished);
+    }
+    model = given_model.value_or("");
+    method = given_method.value_or(model.empty() ? "" : "draft_model");
+    if (method != "draft_model" && method != "ngram") {
+      options.not_simulated_flags.push_back("--speculative-config " + raw.speculative_config);
+      return std::optional<SpeculativeDecoding>();
+    }
+    if (!given_tokens) {
+      return Flag("speculative-config",
+                  InvalidArgumentError("num_speculative_tokens: is required"));
+    }
+    tokens = *given_tokens;
+  } else if (!raw.speculative_model.empty()) {
+    if (tokens == 0) {
+      return Flag("num-speculative-tokens", InvalidArgumentError("is required with "
+                                                                 "--speculative-model"));
+    }
+    method = raw.speculative_model == "[ngram]" ? "ngram" : "draft_model";
+    model = raw.speculative_model;
+  } else {
+    if (tokens > 0) {
+      return Flag("num-speculative-tokens", InvalidArgumentError("needs --speculative-model"));
+    }
+    return std::optional<SpeculativeDecoding>();
+  }
+  SpeculativeDecoding speculative;
+  speculative.num_speculative_tokens = tokens;
+  speculative.acceptance_rate = raw.speculative_acceptance_rate;
+  if (method == "draft_model") {
+    const std::string_view flag =
+        raw.speculative_config.empty() ? "speculative-model" : "speculative-config";
+    if (model.empty()) {
+      return Flag(flag, InvalidArgumentError("model: is required with method draft_model"));
+    }
+    StatusOr<model::ModelArchitecture> draft = model::ResolveModel(model);
+    if (!draft.ok()) return Flag(flag, draft.status());
+    speculative.draft_model = *std::move(draft);
+  }
+  return std::optional<SpeculativeDecoding>(std::move(speculative));
+}
+
 }  // namespace
+
+std::span<const PassThroughFlag> TimingNeutralFlags() { return kTimingNeutralFlags; }
+std::span<const PassThroughFlag> NotSimulatedFlags() { return kNotSimulatedFlags; }
 
 StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>& args,
                                                  std::string& help_text,
                                                  const EnvironmentLookup& environment) {
   CLI::App app("An OpenAI-compatible LLM engine simulator with a calibrated performance model",
                "tessera-engine-sim");
+  // Collected rather than refused by CLI11 so that the error can name the flag.
   app.allow_extras();
   RawFlags raw;
-  app.add_option("--model", raw.model, "Catalog name, Hugging Face id or model directory")
+  app.add_option("--model,--model-path", raw.model,
+                 "Catalog name, Hugging Face id or model directory")
       ->required();
-  app.add_option("--tokenizer", raw.tokenizer,
+  app.add_option("--tokenizer,--tokenizer-path", raw.tokenizer,
                  "Count prompts and make output with this model's tokenizer: a tokenizer.json, a "
                  "directory holding one, or a Hugging Face model id in the local cache "
                  "(default: Tessera's stand-in, which tessera bench shares)");
@@ -160,16 +371,38 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
       ->capture_default_str();
   app.add_option("--dtype", raw.dtype)->capture_default_str();
   app.add_option("--kv-cache-dtype", raw.kv_cache_dtype)->capture_default_str();
-  app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
-  app.add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", raw.enable_chunked_prefill);
-  app.add_option("--num-scheduler-steps", raw.num_scheduler_steps, "vLLM V0 multi-step")
+  app.add_option("--quantization", raw.quantization,
+                 "fp8: 8-bit weights (as --dtype fp8); other methods are not simulated");
+  app.add_option("--speculative-model", raw.speculative_model,
+                 "vLLM 0.6 speculative decoding: the draft model, or [ngram]");
+  app.add_option("--num-speculative-tokens", raw.num_speculative_tokens,
+                 "vLLM 0.6 speculative decoding: tokens proposed per step")
       ->check(CLI::PositiveNumber);
+  app.add_option("--speculative-config", raw.speculative_config,
+                 "vLLM V1 speculative decoding: JSON with method (draft_model or ngram), model and "
+                 "num_speculative_tokens");
+  app.add_option("--speculative-acceptance-rate", raw.speculative_acceptance_rate,
+                 "Probability that a proposed token is accepted, given those before it were")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
+  app.add_flag("--disable-radix-cache", raw.disable_radix_cache,
+               "SGLang's --no-enable-prefix-caching");
+  app.add_flag("--enable-chunked-prefill,!--no-enable-chunked-prefill", raw.enable_chunked_prefill);
+  app.add_option("--num-scheduler-steps", raw.num_scheduler_steps,
+                 "vLLM V0 multi-step: schedule once per this many steps")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--multi-step-stream-outputs", raw.multi_step_stream_outputs,
+                 "vLLM V0: false holds a multi-step run's tokens until the run ends")
+      ->expected(0, 1)
+      ->default_str("true");
+  app.add_flag("--no-multi-step-stream-outputs", raw.no_multi_step_stream_outputs);
   app.add_option("--hardware", raw.hardware, "GPU and partition: mi300x, mi300x:cpx, ...")
       ->capture_default_str();
   app.add_option("--flavor", raw.flavor, "Which engine to behave like")
       ->check(CLI::IsMember({"vllm", "sglang"}))
       ->capture_default_str();
-  app.add_option("--seed", raw.seed)->capture_default_str();
+  app.add_option("--seed,--random-seed", raw.seed)->capture_default_str();
   app.add_option("--time-scale", raw.time_scale, "Wall seconds per simulated second")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -207,9 +440,16 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--kv-abort-request-timeout", raw.kv_abort_request_timeout,
                  "How long a prefill worker holds KV blocks nobody reads (default: "
                  "$VLLM_NIXL_ABORT_REQUEST_TIMEOUT seconds, else 480s)");
+  std::vector<GivenPassThrough> timing_neutral;
+  std::vector<GivenPassThrough> not_simulated;
+  AddPassThroughFlags(app, kTimingNeutralFlags, "Engine flags that do not change timing",
+                      timing_neutral);
+  AddPassThroughFlags(app, kNotSimulatedFlags, "Engine flags accepted but not simulated",
+                      not_simulated);
 
   try {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    const std::vector<std::string> normalized = NormalizeEngineSpellings(args);
+    std::vector<std::string> reversed(normalized.rbegin(), normalized.rend());
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     help_text = app.help();
@@ -218,8 +458,24 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
     return InvalidArgumentError(error.what());
   }
 
+  if (const std::vector<std::string> extras = app.remaining(); !extras.empty()) {
+    const auto flag = std::find_if(extras.begin(), extras.end(),
+                                   [](const std::string& arg) { return arg.starts_with('-'); });
+    if (flag == extras.end()) {
+      return InvalidArgumentError("unexpected argument " + Quote(extras.front()) +
+                                  " (the model is given with --model)");
+    }
+    const std::string name = flag->substr(0, flag->find('='));
+    return InvalidArgumentError(
+        name +
+        ": not a flag of vLLM or SGLang that tessera-engine-sim knows; docs/engine-simulator.md "
+        "lists the engine flags it models, those it accepts without effect on timing, and those "
+        "it accepts but does not simulate");
+  }
+
   SimulatorOptions options;
-  options.ignored_flags = app.remaining();
+  options.timing_neutral_flags = Given(timing_neutral);
+  options.not_simulated_flags = Given(not_simulated);
   options.model = raw.model;
   options.served_model_names =
       raw.served_model_names.empty() ? std::vector<std::string>{raw.model} : raw.served_model_names;
@@ -260,6 +516,12 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
     if (!type.ok()) return Flag("dtype", type.status());
     engine.memory.weight_type = *type;
   }
+  if (raw.quantization == "fp8") {
+    // vLLM and SGLang quantize the weights to FP8 E4M3 at load time.
+    engine.memory.weight_type = hardware::DataType::kFloat8E4M3;
+  } else if (!raw.quantization.empty()) {
+    options.not_simulated_flags.push_back("--quantization " + raw.quantization);
+  }
   StatusOr<hardware::DataType> kv_type =
       hardware::ParseKvCacheDataType(raw.kv_cache_dtype, engine.memory.weight_type);
   if (!kv_type.ok()) return Flag("kv-cache-dtype", kv_type.status());
@@ -269,17 +531,59 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.memory.partition = *partition;
   engine.memory.tensor_parallel_size = raw.tensor_parallel_size;
   engine.memory.gpu_memory_utilization = raw.gpu_memory_utilization;
-  engine.memory.max_num_batched_tokens = raw.max_num_batched_tokens;
   engine.memory.max_model_len =
       raw.max_model_len > 0 ? raw.max_model_len : engine.memory.model.max_position_embeddings;
+  bool enable_chunked_prefill = raw.enable_chunked_prefill;
+  bool enable_prefix_caching = raw.enable_prefix_caching && !raw.disable_radix_cache;
+  int64_t max_num_batched_tokens = raw.max_num_batched_tokens;
+  if (raw.num_scheduler_steps > 1 && options.flavor == Flavor::kSglang) {
+    return Flag("num-scheduler-steps",
+                InvalidArgumentError("is vLLM V0's multi-step scheduling, which SGLang does not "
+                                     "have (--flavor sglang)"));
+  }
+  if (raw.num_scheduler_steps > 1) {
+    // --num-scheduler-steps exists only in vLLM V0, so V0's defaults apply:
+    // chunked prefill only for contexts over 32K on NVIDIA GPUs (never on
+    // ROCm), and, multi-step chunking no prompt, a token budget of the
+    // whole context.
+    if (app.get_option("--enable-chunked-prefill")->count() == 0) {
+      enable_chunked_prefill = engine.memory.max_model_len > 32768 &&
+                               !engine.memory.partition.gpu->name.starts_with("mi");
+    }
+    if (app.get_option("--max-num-batched-tokens")->count() == 0) {
+      max_num_batched_tokens = std::max<int64_t>(engine.memory.max_model_len, 2048);
+    }
+    // V0 caches prefixes only when asked.
+    if (app.get_option("--enable-prefix-caching")->count() == 0) enable_prefix_caching = false;
+  }
+  bool stream_outputs = !raw.no_multi_step_stream_outputs;
+  if (const std::string& value = raw.multi_step_stream_outputs; !value.empty() && value != "true") {
+    if (value == "false" || value == "False") {
+      stream_outputs = false;
+    } else if (value != "True") {
+      return Flag("multi-step-stream-outputs",
+                  InvalidArgumentError("must be true or false, got " + Quote(value)));
+    }
+  }
+  engine.multi_step_stream_outputs = stream_outputs;
+  engine.memory.max_num_batched_tokens = max_num_batched_tokens;
   // vLLM sizes activations for its largest batch of sequences.
   engine.memory.concurrency = 1;
   engine.scheduler.max_num_seqs = raw.max_num_seqs;
-  engine.scheduler.max_num_batched_tokens = raw.max_num_batched_tokens;
+  engine.scheduler.max_num_batched_tokens = max_num_batched_tokens;
   engine.scheduler.max_model_len = engine.memory.max_model_len;
-  engine.scheduler.enable_chunked_prefill = raw.enable_chunked_prefill;
+  engine.scheduler.enable_chunked_prefill = enable_chunked_prefill;
   engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
-  engine.enable_prefix_caching = raw.enable_prefix_caching;
+  engine.enable_prefix_caching = enable_prefix_caching;
+  TESSERA_ASSIGN_OR_RETURN(engine.speculative, ReadSpeculativeFlags(raw, options));
+  if (engine.speculative) {
+    if (raw.num_scheduler_steps > 1) {
+      return Flag("num-scheduler-steps",
+                  InvalidArgumentError("vLLM does not run multi-step scheduling with speculative "
+                                       "decoding"));
+    }
+    engine.scheduler.num_speculative_tokens = engine.speculative->num_speculative_tokens;
+  }
   engine.seed = raw.seed;
   if (!raw.tokenizer.empty()) {
     TESSERA_ASSIGN_OR_RETURN(engine.tokenizer,

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/environment.h"
@@ -59,12 +61,36 @@ struct SimulatorOptions {
   // Simulated time a prefill worker holds KV blocks for a decode worker that
   // has not read them (VLLM_NIXL_ABORT_REQUEST_TIMEOUT).
   std::chrono::duration<double> kv_abort_request_timeout{480};
-  // Flags the simulator accepted but does not model, for a start-up warning.
-  std::vector<std::string> ignored_flags;
+  // Engine flags given that would change a real engine's timing but that the
+  // simulator does not model, each with its value ("--pipeline-parallel-size
+  // 4"), for a start-up warning that names them.
+  std::vector<std::string> not_simulated_flags;
+  // Engine flags given that do not change timing, for a start-up note.
+  std::vector<std::string> timing_neutral_flags;
 };
 
+// A real vLLM or SGLang flag that the simulator accepts by name without
+// modelling it.
+struct PassThroughFlag {
+  std::string_view names;  // one flag, or aliases: "--pipeline-parallel-size,--pp-size"
+  bool takes_value = false;
+  std::string_view reason;  // why it is accepted, for the docs and the warning
+};
+
+// Flags of vLLM and SGLang that do not change an engine's timing (logging,
+// where weights come from, request parsing): accepted and noted at start-up.
+std::span<const PassThroughFlag> TimingNeutralFlags();
+// Flags that change a real engine's timing or behaviour but that the
+// simulator does not model yet: accepted, and named in a start-up warning as
+// "accepted but not simulated".
+std::span<const PassThroughFlag> NotSimulatedFlags();
+
 // Parses argv (without the program name). For --help, fills `help_text` and
-// returns Cancelled. Errors name the flag ("--time-scale: must be positive").
+// returns Cancelled. Errors name the flag ("--time-scale: must be positive");
+// a flag that is neither the simulator's own, nor one it models, nor on the
+// two lists above is an error naming it. As vLLM does, "--flag_name" means
+// "--flag-name", and "-tp"/"-pp"/"-q" are the short forms of
+// --tensor-parallel-size, --pipeline-parallel-size and --quantization.
 // vLLM's NIXL environment variables are read from `environment`; a flag
 // overrides its variable.
 StatusOr<SimulatorOptions> ParseSimulatorOptions(

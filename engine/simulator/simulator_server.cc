@@ -4,7 +4,10 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -140,10 +143,12 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
       options_(std::move(options)),
       logger_(std::move(logger)),
       core_(std::move(core)),
-      metrics_(options_.flavor, options_.served_model_names.front(),
-               options_.engine.memory.max_model_len,
-               core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
-               options_.kv_transfer.has_value()),
+      metrics_(
+          options_.flavor, options_.served_model_names.front(),
+          options_.engine.memory.max_model_len,
+          core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
+          options_.kv_transfer.has_value(),
+          options_.engine.speculative ? options_.engine.speculative->num_speculative_tokens : 0),
       on_fatal_(std::move(on_fatal)),
       load_timer_(io_context),
       step_timer_(io_context),
@@ -652,11 +657,28 @@ void SimulatorServer::FinishStep() {
     const auto it = active_.find(id);
     if (it != active_.end() && it->second.scheduled < 0) it->second.scheduled = step_started_;
   }
-  int64_t generated = 0;
-  for (const TokenEvent& event : step_.tokens) {
-    Deliver(event, now);
-    ++generated;
+  // A request's tokens of one step (speculative decoding's accepted ones, a
+  // multi-step run's held ones) go out as one chunk, as vLLM's output
+  // processor makes one delta of them.
+  std::vector<std::pair<TokenEvent, int64_t>> chunks;
+  std::unordered_map<std::string, size_t> chunk_of;
+  for (TokenEvent& event : step_.tokens) {
+    const auto [it, added] = chunk_of.try_emplace(event.request_id, chunks.size());
+    if (added) {
+      chunks.emplace_back(std::move(event), 1);
+      continue;
+    }
+    auto& [chunk, tokens] = chunks[it->second];
+    chunk.text += event.text;
+    chunk.finish = event.finish;
+    chunk.prompt_tokens = event.prompt_tokens;
+    chunk.preemptions = event.preemptions;
+    chunk.cached_prompt_tokens = event.cached_prompt_tokens;
+    chunk.held_blocks = std::move(event.held_blocks);
+    ++tokens;
   }
+  const auto generated = static_cast<int64_t>(step_.tokens.size());
+  for (const auto& [chunk, tokens] : chunks) Deliver(chunk, now, tokens);
   // SGLang's scheduler logs decode statistics every 40 steps
   // (--decode-log-interval) and reports the last interval's throughput.
   constexpr int64_t kDecodeLogInterval = 40;
@@ -681,11 +703,14 @@ void SimulatorServer::FinishStep() {
        .preemptions = core_->total_preemptions(),
        .iteration_tokens = step_.shape.new_tokens,
        .generation_throughput =
-           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0});
+           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0,
+       .draft_tokens = step_.draft_tokens,
+       .accepted_tokens = step_.accepted_tokens,
+       .emitted_tokens = step_.emitted_tokens});
   MaybeStartStep();
 }
 
-void SimulatorServer::Deliver(const TokenEvent& event, double now) {
+void SimulatorServer::Deliver(const TokenEvent& event, double now, int64_t tokens) {
   const auto it = active_.find(event.request_id);
   if (it == active_.end()) return;  // aborted while the step ran
   ActiveRequest& request = it->second;
@@ -701,7 +726,7 @@ void SimulatorServer::Deliver(const TokenEvent& event, double now) {
   if (!event.held_blocks.empty()) request.held_blocks = event.held_blocks;
   request.cached_tokens = event.cached_prompt_tokens;
   const FinishReason finish =
-      request.response.Append(event.text, event.finish, event.cached_prompt_tokens);
+      request.response.Append(event.text, event.finish, event.cached_prompt_tokens, tokens);
   // A stop string ended the output before the engine would have.
   if (event.finish == FinishReason::kNone && finish != FinishReason::kNone) {
     core_->Abort(event.request_id);

@@ -108,7 +108,9 @@ class SimulatorServer {
   // Plans the next step unless one is running or nothing is queued.
   void MaybeStartStep();
   void FinishStep();
-  void Deliver(const TokenEvent& event, double now);
+  // Delivers one chunk: `event`'s text stands for `tokens` tokens of its
+  // request, sampled in one step (or held through a multi-step run).
+  void Deliver(const TokenEvent& event, double now, int64_t tokens = 1);
   void Complete(ActiveRequest& request, FinishReason finish, double now);
   // Answers `request` with an error (as the last event of a started stream)
   // and forgets it.

@@ -198,3 +198,28 @@ def test_model_that_does_not_fit_exits_with_the_arithmetic():
                              "--hardware", "mi300x:cpx"], capture_output=True, text=True, timeout=10)
     assert result.returncode == 1
     assert "exceed" in result.stderr
+
+
+def test_engine_flags_are_modelled_noted_warned_or_refused(engine_sim):
+    import os
+    from conftest import BIN_DIR
+    # A flag neither vLLM nor SGLang has stops start-up, named.
+    result = subprocess.run([os.path.join(BIN_DIR, "tessera-engine-sim"), "--model",
+                             "llama-3.1-8b", *FAST, "--pipeline-paralel-size", "4"],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 2, result.stderr
+    assert "--pipeline-paralel-size: not a flag of vLLM or SGLang" in result.stderr
+    # A real engine command line runs: what is not simulated is named in a
+    # warning, what does not change timing in a note, and the rest is modelled.
+    engine = engine_sim(*FAST, "--pipeline-parallel-size", "4", "--trust-remote-code",
+                        "--disable-log-requests", "--swap-space", "16", "--enforce-eager",
+                        "--quantization", "fp8", "--num-scheduler-steps", "4")
+    answer = client(engine).completions.create(model="llama-3.1-8b", prompt="hello",
+                                               max_tokens=8)
+    assert answer.usage.completion_tokens == 8
+    engine.stop()
+    output = engine.output()
+    assert 'msg="accepted but not simulated" flag="--pipeline-parallel-size 4"' in output
+    assert 'msg="accepted but not simulated" flag=--enforce-eager' in output
+    assert "--trust-remote-code --disable-log-requests --swap-space 16" in output
+    assert "--quantization" not in output

@@ -1,6 +1,8 @@
 #include "engine/simulator/engine_core.h"
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -264,17 +266,231 @@ TEST(EngineCoreTest, NoChunkedPrefillRunsPrefillOnlySteps) {
   EXPECT_EQ(decode.shape.new_tokens, 2);
 }
 
-TEST(EngineCoreTest, MultiStepAdmitsOnlyAtWindowBoundaries) {
+EngineConfig MultiStepEngine(int64_t steps, bool chunked_prefill) {
   EngineConfig config = SmallEngine();
-  config.scheduler.num_scheduler_steps = 4;
+  config.scheduler.num_scheduler_steps = steps;
+  config.scheduler.enable_chunked_prefill = chunked_prefill;
+  config.scheduler.max_num_batched_tokens = 4096;
+  return config;
+}
+
+TEST(EngineCoreTest, MultiStepWithoutChunkedPrefillRunsPrefillsAloneAndDecodesInRuns) {
+  auto engine = *EngineCore::Create(MultiStepEngine(4, /*chunked_prefill=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  // A run of prefills is one step: prefills have no lookahead slots.
+  const StepOutcome prefill = engine->Step();
+  EXPECT_EQ(prefill.shape.new_tokens, 100);
+  ASSERT_EQ(prefill.tokens.size(), 1u);
+  // Then a's decodes run four steps; b, arriving mid-run, waits for the run's end.
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  ASSERT_TRUE(engine->Add(Request("b", 100, 20, 500)).ok());
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  EXPECT_EQ(engine->Step().shape.sequences, 1);
+  // Next schedule: b's prefill alone, a's decode waits.
+  const StepOutcome next = engine->Step();
+  EXPECT_EQ(next.shape.sequences, 1);
+  EXPECT_EQ(next.shape.new_tokens, 100);
+  EXPECT_EQ(next.admitted, std::vector<std::string>{"b"});
+  const StepOutcome decodes = engine->Step();
+  EXPECT_EQ(decodes.shape.sequences, 2);
+  EXPECT_EQ(decodes.shape.new_tokens, 2);
+}
+
+TEST(EngineCoreTest, MultiStepWithChunkedPrefillAdmitsWholePromptsAtARunsFirstStep) {
+  auto engine = *EngineCore::Create(MultiStepEngine(3, /*chunked_prefill=*/true));
+  ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  EXPECT_EQ(engine->Step().shape.new_tokens, 100);  // a's prompt, the run's first step
+  ASSERT_TRUE(engine->Add(Request("b", 50, 20, 500)).ok());
+  // The run's other steps decode a alone.
+  EXPECT_EQ(engine->Step().shape.new_tokens, 1);
+  EXPECT_EQ(engine->Step().shape.new_tokens, 1);
+  // The next run's first step: a's decode and b's whole prompt together.
+  const StepOutcome mixed = engine->Step();
+  EXPECT_EQ(mixed.shape.sequences, 2);
+  EXPECT_EQ(mixed.shape.new_tokens, 51);
+  // b decodes in the rest of the run.
+  EXPECT_EQ(engine->Step().shape.new_tokens, 2);
+}
+
+TEST(EngineCoreTest, MultiStepDoesNotChunkAPromptOverTheBudget) {
+  EngineConfig config = MultiStepEngine(2, /*chunked_prefill=*/true);
+  config.scheduler.max_num_batched_tokens = 120;
+  auto engine = *EngineCore::Create(config);
+  ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  ASSERT_TRUE(engine->Add(Request("b", 100, 20, 500)).ok());
+  // b does not fit what a left of the budget: it waits whole for a later run.
+  const StepOutcome first = engine->Step();
+  EXPECT_EQ(first.shape.sequences, 1);
+  EXPECT_EQ(first.shape.new_tokens, 100);
+  EXPECT_EQ(engine->Step().shape.new_tokens, 1);
+  const StepOutcome next = engine->Step();
+  EXPECT_EQ(next.shape.sequences, 2);
+  EXPECT_EQ(next.shape.new_tokens, 101);
+}
+
+TEST(EngineCoreTest, MultiStepPaysTheHostOverheadOncePerRun) {
+  auto engine = *EngineCore::Create(MultiStepEngine(4, /*chunked_prefill=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 30)).ok());
+  engine->Step();  // prefill
+  const StepOutcome first = engine->Step();
+  EXPECT_GT(first.cost.host_seconds, 0);
+  EXPECT_DOUBLE_EQ(first.seconds, first.cost.total_seconds);
+  for (int step = 0; step < 3; ++step) {
+    const StepOutcome inside = engine->Step();
+    EXPECT_DOUBLE_EQ(inside.seconds, inside.cost.device_seconds());
+    EXPECT_LT(inside.seconds, inside.cost.total_seconds);
+  }
+  const StepOutcome next_run = engine->Step();
+  EXPECT_DOUBLE_EQ(next_run.seconds, next_run.cost.total_seconds);
+
+  // A single-step engine pays it every step.
+  auto single = *EngineCore::Create(MultiStepEngine(1, /*chunked_prefill=*/false));
+  ASSERT_TRUE(single->Add(Request("a", 10, 30)).ok());
+  single->Step();
+  for (int step = 0; step < 4; ++step) {
+    const StepOutcome outcome = single->Step();
+    EXPECT_DOUBLE_EQ(outcome.seconds, outcome.cost.total_seconds);
+  }
+}
+
+// Times at which `id`'s tokens were delivered, stepping until idle.
+std::vector<double> DeliveryTimes(EngineCore& engine, const std::string& id) {
+  std::vector<double> times;
+  double now = 0;
+  while (!engine.idle()) {
+    const StepOutcome step = engine.Step();
+    now += step.seconds;
+    for (const TokenEvent& event : step.tokens) {
+      if (event.request_id == id) times.push_back(now);
+    }
+  }
+  return times;
+}
+
+TEST(EngineCoreTest, MultiStepStreamsEachStepsTokensByDefault) {
+  auto engine = *EngineCore::Create(MultiStepEngine(4, /*chunked_prefill=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 9)).ok());
+  const std::vector<double> times = DeliveryTimes(*engine, "a");
+  ASSERT_EQ(times.size(), 9u);
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GT(times[i], times[i - 1]) << i;
+}
+
+TEST(EngineCoreTest, MultiStepWithoutStreamedOutputsDeliversARunsTokensInOneBurst) {
+  EngineConfig config = MultiStepEngine(4, /*chunked_prefill=*/false);
+  config.multi_step_stream_outputs = false;
+  auto engine = *EngineCore::Create(config);
+  // The prefill run (one token), two runs of four, and one cut short by the
+  // token limit.
+  ASSERT_TRUE(engine->Add(Request("a", 10, 11)).ok());
+  const std::vector<double> times = DeliveryTimes(*engine, "a");
+  ASSERT_EQ(times.size(), 11u);
+  EXPECT_LT(times[0], times[1]);
+  for (size_t i = 2; i <= 4; ++i) EXPECT_DOUBLE_EQ(times[i], times[1]) << i;
+  EXPECT_LT(times[4], times[5]);
+  for (size_t i = 6; i <= 8; ++i) EXPECT_DOUBLE_EQ(times[i], times[5]) << i;
+  EXPECT_LT(times[8], times[9]);
+  EXPECT_DOUBLE_EQ(times[10], times[9]);
+}
+
+TEST(EngineCoreTest, HeldBackTokensOfARunEmptiedByAbortsAreStillDelivered) {
+  EngineConfig config = MultiStepEngine(4, /*chunked_prefill=*/false);
+  config.multi_step_stream_outputs = false;
   auto engine = *EngineCore::Create(config);
   ASSERT_TRUE(engine->Add(Request("a", 10, 20)).ok());
-  engine->Step();  // admits a; window of 4 begins
-  ASSERT_TRUE(engine->Add(Request("b", 10, 20, 500)).ok());
-  EXPECT_EQ(engine->Step().shape.sequences, 1);
-  EXPECT_EQ(engine->Step().shape.sequences, 1);
-  EXPECT_EQ(engine->Step().shape.sequences, 1);
-  EXPECT_EQ(engine->Step().shape.sequences, 2);  // next boundary
+  ASSERT_TRUE(engine->Add(Request("b", 10, 3, 500)).ok());
+  engine->Step();                              // both prefills, a run of one step: delivered
+  EXPECT_TRUE(engine->Step().tokens.empty());  // b's second token, held
+  EXPECT_TRUE(engine->Step().tokens.empty());  // b's last, held: a still runs
+  engine->Abort("a");
+  ASSERT_FALSE(engine->idle());
+  const StepOutcome flush = engine->Step();
+  EXPECT_EQ(flush.seconds, 0);
+  int64_t delivered = 0;
+  for (const TokenEvent& event : flush.tokens) delivered += event.request_id == "b" ? 1 : 0;
+  EXPECT_EQ(delivered, 2);
+  EXPECT_TRUE(engine->idle());
+}
+
+EngineConfig SpeculativeEngine(int64_t tokens, double acceptance, bool draft_model) {
+  EngineConfig config = SmallEngine();
+  SpeculativeDecoding speculative;
+  speculative.num_speculative_tokens = tokens;
+  speculative.acceptance_rate = acceptance;
+  if (draft_model) speculative.draft_model = *model::FindCatalogModel("llama-3.1-8b");
+  config.speculative = speculative;
+  config.scheduler.num_speculative_tokens = tokens;
+  return config;
+}
+
+TEST(EngineCoreTest, SpeculativeDecodingEmitsTheAcceptedProposalsAndOneMore) {
+  auto engine = *EngineCore::Create(SpeculativeEngine(3, 1.0, /*draft_model=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 10)).ok());
+  const StepOutcome prefill = engine->Step();  // the prompt; nothing proposed yet
+  EXPECT_EQ(prefill.tokens.size(), 1u);
+  EXPECT_EQ(prefill.draft_tokens, 0);
+  const StepOutcome decode = engine->Step();
+  // The target scores the last token and three proposals in one step.
+  EXPECT_EQ(decode.shape.new_tokens, 4);
+  EXPECT_EQ(decode.draft_tokens, 3);
+  EXPECT_EQ(decode.accepted_tokens, 3);
+  EXPECT_EQ(decode.emitted_tokens, 4);
+  ASSERT_EQ(decode.tokens.size(), 4u);
+  EXPECT_EQ(decode.tokens[0].output_index, 1);
+  EXPECT_EQ(decode.tokens[3].output_index, 4);
+  EXPECT_EQ(engine->Step().tokens.size(), 4u);  // tokens 5-8
+  // The token limit cuts the last step short.
+  const StepOutcome last = engine->Step();
+  ASSERT_EQ(last.tokens.size(), 1u);
+  EXPECT_EQ(last.tokens[0].finish, FinishReason::kLength);
+  EXPECT_TRUE(engine->idle());
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+TEST(EngineCoreTest, SpeculativeDecodingAcceptsAPrefixOfTheProposals) {
+  // With acceptance a, the expected accepted tokens of k proposals are
+  // a + a^2 + ... + a^k: 0.5 + 0.25 + 0.125 + 0.0625 for k = 4, a = 0.5.
+  auto engine = *EngineCore::Create(SpeculativeEngine(4, 0.5, /*draft_model=*/false));
+  ASSERT_TRUE(engine->Add(Request("a", 10, 3000)).ok());
+  engine->Step();
+  int64_t steps = 0;
+  int64_t accepted = 0;
+  for (; steps < 500; ++steps) {
+    const StepOutcome step = engine->Step();
+    accepted += step.accepted_tokens;
+    EXPECT_EQ(step.emitted_tokens, step.accepted_tokens + 1);
+  }
+  EXPECT_NEAR(static_cast<double>(accepted) / static_cast<double>(steps), 0.9375, 0.12);
+  FinishReason finish = FinishReason::kNone;
+  int64_t last_index = -1;
+  while (!engine->idle()) {
+    for (const TokenEvent& event : engine->Step().tokens) {
+      finish = event.finish;
+      last_index = event.output_index;
+    }
+  }
+  EXPECT_EQ(finish, FinishReason::kLength);
+  EXPECT_EQ(last_index, 2999);
+}
+
+TEST(EngineCoreTest, ADraftModelAddsItsOwnStepsToTheTime) {
+  auto ngram = *EngineCore::Create(SpeculativeEngine(4, 0.0, /*draft_model=*/false));
+  auto draft = *EngineCore::Create(SpeculativeEngine(4, 0.0, /*draft_model=*/true));
+  for (EngineCore* engine : {ngram.get(), draft.get()}) {
+    ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  }
+  const StepOutcome ngram_prefill = ngram->Step();
+  const StepOutcome draft_prefill = draft->Step();
+  EXPECT_EQ(ngram_prefill.draft_seconds, 0);
+  EXPECT_GT(draft_prefill.draft_seconds, 0);  // the draft model prefills too
+  const StepOutcome ngram_decode = ngram->Step();
+  const StepOutcome draft_decode = draft->Step();
+  EXPECT_EQ(ngram_decode.shape.new_tokens, draft_decode.shape.new_tokens);
+  EXPECT_DOUBLE_EQ(ngram_decode.seconds, ngram_decode.cost.total_seconds);
+  // Four proposal steps of the draft model, each at least its fixed costs.
+  EXPECT_GT(draft_decode.draft_seconds, 4 * 0.005);
+  EXPECT_DOUBLE_EQ(draft_decode.seconds,
+                   draft_decode.cost.total_seconds + draft_decode.draft_seconds);
 }
 
 }  // namespace

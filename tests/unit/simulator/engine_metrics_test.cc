@@ -77,6 +77,25 @@ TEST(EngineMetricsTest, NixlConnectorMetricsExistOnlyWithTheConnector) {
   EXPECT_THAT(sglang.Serialize(), ::testing::Not(HasSubstr("nixl")));
 }
 
+// vLLM V0's speculative decoding metrics, only on an engine that proposes.
+TEST(EngineMetricsTest, SpeculativeDecodingMetricsFollowVllm) {
+  EXPECT_THAT(EngineMetrics(Flavor::kVllm, "llama", 4096, 1000).Serialize(),
+              ::testing::Not(HasSubstr("spec_decode")));
+  EngineMetrics metrics(Flavor::kVllm, "llama", 4096, 1000, /*kv_connector=*/false,
+                        /*num_speculative_tokens=*/4);
+  // Two sequences proposing four tokens each, then one: 12 proposed, 6
+  // accepted, 9 emitted of at most 15.
+  metrics.RecordStep({.draft_tokens = 8, .accepted_tokens = 5, .emitted_tokens = 7});
+  metrics.RecordStep({.draft_tokens = 4, .accepted_tokens = 1, .emitted_tokens = 2});
+  const std::string text = metrics.Serialize();
+  const std::string labels = R"({engine="0",model_name="llama"})";
+  EXPECT_THAT(text, HasSubstr("vllm:spec_decode_num_draft_tokens_total" + labels + " 12\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:spec_decode_num_accepted_tokens_total" + labels + " 6\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:spec_decode_num_emitted_tokens_total" + labels + " 9\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:spec_decode_draft_acceptance_rate" + labels + " 0.5\n"));
+  EXPECT_THAT(text, HasSubstr("vllm:spec_decode_efficiency" + labels + " 0.6\n"));
+}
+
 TEST(EngineMetricsTest, LabelsFollowEachEngine) {
   const std::string vllm = EngineMetrics(Flavor::kVllm, "llama", 4096, 1000).Serialize();
   EXPECT_THAT(vllm, HasSubstr("vllm:num_requests_running{engine=\"0\",model_name=\"llama\"} 0\n"));
