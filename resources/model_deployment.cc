@@ -21,7 +21,9 @@ constexpr int kMaxPartitionsPerWorker = 64;
 constexpr int kMaxSpeculativeTokens = 16;
 constexpr int kMaxSchedulerSteps = 64;
 constexpr int64_t kMaxBatchedTokens = 100'000'000;
+// The CRD's bounds, which keep its CEL rules' cost within the API server's.
 constexpr size_t kMaxExtraArgs = 64;
+constexpr size_t kMaxExtraArgLength = 256;
 constexpr std::array<std::string_view, 6> kKvCacheDtypes = {"auto",     "fp8",      "fp8_e4m3",
                                                             "fp8_e5m2", "bfloat16", "float16"};
 constexpr std::array<std::string_view, 3> kWeightDtypes = {"bfloat16", "float16", "fp8"};
@@ -173,6 +175,13 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   if (engine.extra_args.size() > kMaxExtraArgs) {
     return InvalidArgumentError("spec.engine.extraArgs: at most " + std::to_string(kMaxExtraArgs) +
                                 " elements, got " + std::to_string(engine.extra_args.size()));
+  }
+  for (size_t i = 0; i < engine.extra_args.size(); ++i) {
+    if (engine.extra_args[i].size() > kMaxExtraArgLength) {
+      return InvalidArgumentError("spec.engine.extraArgs[" + std::to_string(i) + "]: at most " +
+                                  std::to_string(kMaxExtraArgLength) + " characters, got " +
+                                  std::to_string(engine.extra_args[i].size()));
+    }
   }
   TESSERA_RETURN_IF_ERROR(
       wire::CheckEngineExtraArguments(engine.kind, engine.extra_args, "spec.engine.extraArgs"));

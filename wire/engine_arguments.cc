@@ -251,9 +251,8 @@ Status CheckEngineExtraArguments(EngineKind kind, const std::vector<std::string>
                                   " is not accepted; spell the flag out (--name) from " + engine +
                                   "'s allow-list (" + std::string(kExtraArgumentsDoc) + ")");
     }
-    const size_t equals = argument.find('=');
-    const std::string_view flag = std::string_view(argument).substr(0, equals);
-    after_flag = equals == std::string::npos;
+    const std::string_view flag = std::string_view(argument).substr(0, argument.find('='));
+    after_flag = true;
     if (const ReservedFlag* reserved = Reserved(kind, flag); reserved != nullptr) {
       return InvalidArgumentError(field + ": " + std::string(flag) + " is set by Tessera from " +
                                   std::string(reserved->source) +

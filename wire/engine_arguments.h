@@ -7,9 +7,10 @@
 // extraArgs are argv elements, never a shell line. They are read as flags:
 //   - an element starting with "--" is a flag, "--name" or "--name=value";
 //     its name must be on the engine's allow-list;
-//   - the elements after a flag (up to the next flag) are its values;
-//   - a value with no flag before it (a positional argument, a second
-//     model) and a short option ("-tp") are refused.
+//   - the other elements are values of the flags before them: the first
+//     element must be a flag (so no positional argument, such as a second
+//     model, leads the list), and a short option ("-tp") is refused.
+// The CRD's CEL rules check the same (crds/serving.tessera.io_modeldeployments.yaml).
 // Flags Tessera sets itself from the spec (port, host, model, parallel
 // sizes, speculative decoding, ...) are refused with the field that sets
 // them, so extraArgs can never contradict what placement decided.
