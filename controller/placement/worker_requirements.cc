@@ -45,6 +45,8 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
   fit::FitRequest request;
   request.model = model;
   request.weight_type = model.weight_type;
+  // spec.model.dtype fp8 quantizes the weights as they load: a byte each.
+  if (spec.model.dtype == "fp8") request.weight_type = hardware::DataType::kFloat8E4M3;
   StatusOr<hardware::DataType> kv_type = hardware::ParseKvCacheDataType(
       spec.engine.kv_cache_dtype.value_or("auto"), model.weight_type);
   if (!kv_type.ok()) return kv_type.status().WithContext("spec.engine.kvCacheDtype");
@@ -57,6 +59,9 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
         " tokens");
   }
   request.concurrency = spec.engine.concurrency;
+  if (spec.engine.max_num_batched_tokens) {
+    request.max_num_batched_tokens = *spec.engine.max_num_batched_tokens;
+  }
   request.gpu_memory_utilization =
       spec.engine.gpu_memory_utilization.value_or(fit::kDefaultGpuMemoryUtilization);
   return request;
@@ -79,14 +84,30 @@ StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model
                                            const resources::ModelDeploymentSpec& spec,
                                            wire::WorkerRole role) {
   TESSERA_ASSIGN_OR_RETURN(fit::FitRequest request, FitRequestFor(model, spec));
-  const int size = spec.Role(role).tensor_parallel_size;
-  if (Status valid = model::CheckTensorParallelSize(model, size); !valid.ok()) {
-    return valid.WithContext("spec." + std::string(resources::RoleKey(role)) +
-                             ".tensorParallelSize");
+  const resources::RoleSpec& role_spec = spec.Role(role);
+  const std::string path = "spec." + std::string(resources::RoleKey(role));
+  if (Status valid = model::CheckTensorParallelSize(model, role_spec.tensor_parallel_size);
+      !valid.ok()) {
+    return valid.WithContext(path + ".tensorParallelSize");
   }
-  return WorkerRequirement{.tensor_parallel_size = size,
-                           .max_model_len = request.max_model_len,
-                           .min_partition_vram_bytes = fit::RequiredPartitionBytes(request, size)};
+  if (role_spec.pipeline_parallel_size > model.num_layers) {
+    return InvalidArgumentError(
+        path + ".pipelineParallelSize: " + std::to_string(role_spec.pipeline_parallel_size) +
+        " stages exceed the model's " + std::to_string(model.num_layers) + " layers");
+  }
+  // PIPELINE PARALLEL FIT (issue 21): engine/fit's FitRequest has no
+  // pipeline_parallel_size yet. Until it does, the weights and KV cache are
+  // spread over all tensorParallelSize × pipelineParallelSize partitions as
+  // if they were one tensor-parallel group, which matches layer-wise
+  // stages up to the embeddings' placement and errs large when KV heads
+  // are fewer than the partitions (each rank then holds a whole head). The
+  // draft model of spec.engine.speculative is not counted either. Once fit
+  // takes them: set request.pipeline_parallel_size and the draft model here
+  // and pass role_spec.tensor_parallel_size.
+  return WorkerRequirement{
+      .partitions = role_spec.Partitions(),
+      .max_model_len = request.max_model_len,
+      .min_partition_vram_bytes = fit::RequiredPartitionBytes(request, role_spec.Partitions())};
 }
 
 std::optional<int> SmallestFittingTensorParallelSize(const model::ModelArchitecture& model,
