@@ -295,7 +295,7 @@ INVALID = [
      mutate_spec(worker={"replicas": 1, "tensorParallelSize": 16, "pipelineParallelSize": 8}),
      "spec.worker.pipelineParallelSize",
      ["spec.worker.pipelineParallelSize: tensorParallelSize × pipelineParallelSize is the "
-      "partitions a worker holds, at most 64, got 128"]),
+      "partitions a worker holds, at most 64"]),
     ("model-dtype-int4", mutate_spec(model={"source": "m", "dtype": "int4"}), "spec.model.dtype",
      ['spec.model.dtype: Unsupported value: "int4"']),
     ("speculative-method-unknown",

@@ -1,9 +1,14 @@
 #include "wire/engine_arguments.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "base/file.h"
+#include "base/yaml_json.h"
 
 namespace tessera::wire {
 namespace {
@@ -77,6 +82,50 @@ TEST(EngineArgumentsTest, ListsAreSortedAndDisjointFromWhatTesseraSets) {
     for (std::string_view flag : allowed) {
       EXPECT_TRUE(Check(kind, {std::string(flag)}).ok()) << flag;
     }
+  }
+}
+
+// The CRD's CEL rules spell the allow-lists out again as regular
+// expressions, for the API server: they must list the same flags.
+TEST(EngineArgumentsTest, TheCrdsCelRulesListTheSameFlags) {
+  StatusOr<std::string> text =
+      ReadFile(TESSERA_SOURCE_DIR "/crds/serving.tessera.io_modeldeployments.yaml");
+  ASSERT_TRUE(text.ok()) << text.status();
+  StatusOr<nlohmann::json> crd = YamlToJson(*text);
+  ASSERT_TRUE(crd.ok()) << crd.status();
+  const nlohmann::json& rules = crd->at("spec")
+                                    .at("versions")
+                                    .at(0)
+                                    .at("schema")
+                                    .at("openAPIV3Schema")
+                                    .at("properties")
+                                    .at("spec")
+                                    .at("properties")
+                                    .at("engine")
+                                    .at("x-kubernetes-validations");
+  for (EngineKind kind : {EngineKind::kVllm, EngineKind::kSglang, EngineKind::kSim}) {
+    const std::string name(EngineKindName(kind));
+    std::set<std::string> listed;
+    for (const nlohmann::json& rule : rules) {
+      const std::string& message = rule.value("messageExpression", "");
+      if (message.find("is not on " + name + "\\'s extraArgs allow-list") == std::string::npos) {
+        continue;
+      }
+      // The first expression of the rule is the allow-list: ^--(a|b|c)(=.*)?$
+      const std::string& expression = rule.at("rule").get<std::string>();
+      const size_t start = expression.find("a.matches('^--(") + 15;
+      const size_t end = expression.find(")(=.*)?$'", start);
+      ASSERT_NE(end, std::string::npos) << expression;
+      std::string names = expression.substr(start, end - start);
+      size_t position = 0;
+      while (position <= names.size()) {
+        const size_t bar = std::min(names.find('|', position), names.size());
+        listed.insert("--" + names.substr(position, bar - position));
+        position = bar + 1;
+      }
+    }
+    const std::vector<std::string_view> allowed = AllowedExtraFlags(kind);
+    EXPECT_EQ(listed, std::set<std::string>(allowed.begin(), allowed.end())) << name;
   }
 }
 
