@@ -1,6 +1,7 @@
 #include "wire/engine_arguments.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 
 #include "base/strings.h"
@@ -20,7 +21,7 @@ constexpr std::string_view kAgent = "the agent";
 constexpr std::string_view kSpeculative = "spec.engine.speculative";
 
 // vLLM's names; tessera-engine-sim takes the same.
-constexpr ReservedFlag kVllmReserved[] = {
+constexpr auto kVllmReserved = std::to_array<ReservedFlag>({
     {"--model", "spec.model.source"},
     {"--host", kAgent},
     {"--port", kAgent},
@@ -44,9 +45,9 @@ constexpr ReservedFlag kVllmReserved[] = {
     {"--max-num-batched-tokens", "spec.engine.maxNumBatchedTokens"},
     {"--quantization", "spec.model.dtype"},
     {"--dtype", "spec.model.dtype"},
-};
+});
 
-constexpr ReservedFlag kSimOnlyReserved[] = {
+constexpr auto kSimOnlyReserved = std::to_array<ReservedFlag>({
     {"--tp", "tensorParallelSize"},
     {"--tp-size", "tensorParallelSize"},
     {"--context-length", "spec.engine.maxModelLen"},
@@ -58,9 +59,9 @@ constexpr ReservedFlag kSimOnlyReserved[] = {
     {"--disaggregation-bootstrap-port", kAgent},
     {"--kv-side-channel-host", kAgent},
     {"--kv-side-channel-port", kAgent},
-};
+});
 
-constexpr ReservedFlag kSglangReserved[] = {
+constexpr auto kSglangReserved = std::to_array<ReservedFlag>({
     {"--model-path", "spec.model.source"},
     {"--model", "spec.model.source"},
     {"--served-model-name", "spec.model.servedName"},
@@ -85,14 +86,14 @@ constexpr ReservedFlag kSglangReserved[] = {
     {"--speculative-num-steps", kSpeculative},
     {"--speculative-eagle-topk", kSpeculative},
     {"--speculative-num-draft-tokens", kSpeculative},
-};
+});
 
 // Reviewed: each changes how the engine schedules, logs or parses, within
 // the partitions the worker holds. Left out on purpose: flags that run code
 // from the model or a path (--trust-remote-code, --worker-cls, chat
 // templates and plugins), that use more devices than the worker holds
 // (data parallelism), or that move the engine off what the agent watches.
-constexpr std::string_view kVllmAllowed[] = {
+constexpr auto kVllmAllowed = std::to_array<std::string_view>({
     "--block-size",
     "--cuda-graph-sizes",
     "--disable-async-output-proc",
@@ -124,9 +125,9 @@ constexpr std::string_view kVllmAllowed[] = {
     "--tokenizer-mode",
     "--tool-call-parser",
     "--uvicorn-log-level",
-};
+});
 
-constexpr std::string_view kSglangAllowed[] = {
+constexpr auto kSglangAllowed = std::to_array<std::string_view>({
     "--attention-backend",
     "--cuda-graph-max-bs",
     "--disable-cuda-graph",
@@ -154,11 +155,11 @@ constexpr std::string_view kSglangAllowed[] = {
     "--tool-call-parser",
     "--torch-compile-max-bs",
     "--watchdog-timeout",
-};
+});
 
 // The simulator's own knobs (time scale, fault injection) and the vLLM
 // flags it models.
-constexpr std::string_view kSimAllowed[] = {
+constexpr auto kSimAllowed = std::to_array<std::string_view>({
     "--disaggregation-timeout",
     "--disaggregation-transfer-bandwidth",
     "--enable-chunked-prefill",
@@ -174,7 +175,7 @@ constexpr std::string_view kSimAllowed[] = {
     "--seed",
     "--time-scale",
     "--tokenizer",
-};
+});
 
 std::span<const std::string_view> Allowed(EngineKind kind) {
   switch (kind) {
@@ -215,7 +216,32 @@ const ReservedFlag* Reserved(EngineKind kind, std::string_view flag) {
 bool LooksLikeFlag(std::string_view argument) {
   if (argument.size() < 2 || argument[0] != '-') return false;
   if (argument[1] == '-') return true;
-  return !(argument[1] >= '0' && argument[1] <= '9') && argument[1] != '.';
+  const bool number = (argument[1] >= '0' && argument[1] <= '9') || argument[1] == '.';
+  return !number;
+}
+
+Status NotAFlag(const std::string& field, const std::string& argument, const std::string& engine) {
+  return InvalidArgumentError(field + ": " + Quote(argument) +
+                              " is not a flag and follows none: extraArgs are --flags from " +
+                              engine + "'s allow-list and their values (" +
+                              std::string(kExtraArgumentsDoc) + ")");
+}
+
+Status ShortOption(const std::string& field, const std::string& argument,
+                   const std::string& engine) {
+  return InvalidArgumentError(field + ": short option " + Quote(argument) +
+                              " is not accepted; spell the flag out (--name) from " + engine +
+                              "'s allow-list (" + std::string(kExtraArgumentsDoc) + ")");
+}
+
+Status SetByTessera(const std::string& field, std::string_view flag, std::string_view source) {
+  return InvalidArgumentError(field + ": " + std::string(flag) + " is set by Tessera from " +
+                              std::string(source) + " and cannot be given in extraArgs");
+}
+
+Status NotAllowed(const std::string& field, std::string_view flag, const std::string& engine) {
+  return InvalidArgumentError(field + ": " + std::string(flag) + " is not on " + engine +
+                              "'s extraArgs allow-list (" + std::string(kExtraArgumentsDoc) + ")");
 }
 
 }  // namespace
@@ -238,30 +264,17 @@ Status CheckEngineExtraArguments(EngineKind kind, const std::vector<std::string>
       return InvalidArgumentError(field + ": must not contain a NUL character");
     }
     if (!LooksLikeFlag(argument)) {
-      if (!after_flag) {
-        return InvalidArgumentError(field + ": " + Quote(argument) +
-                                    " is not a flag and follows none: extraArgs are --flags from " +
-                                    engine + "'s allow-list and their values (" +
-                                    std::string(kExtraArgumentsDoc) + ")");
-      }
+      if (!after_flag) return NotAFlag(field, argument, engine);
       continue;
     }
-    if (!argument.starts_with("--")) {
-      return InvalidArgumentError(field + ": short option " + Quote(argument) +
-                                  " is not accepted; spell the flag out (--name) from " + engine +
-                                  "'s allow-list (" + std::string(kExtraArgumentsDoc) + ")");
-    }
+    if (!argument.starts_with("--")) return ShortOption(field, argument, engine);
     const std::string_view flag = std::string_view(argument).substr(0, argument.find('='));
     after_flag = true;
     if (const ReservedFlag* reserved = Reserved(kind, flag); reserved != nullptr) {
-      return InvalidArgumentError(field + ": " + std::string(flag) + " is set by Tessera from " +
-                                  std::string(reserved->source) +
-                                  " and cannot be given in extraArgs");
+      return SetByTessera(field, flag, reserved->source);
     }
     if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end()) {
-      return InvalidArgumentError(field + ": " + std::string(flag) + " is not on " + engine +
-                                  "'s extraArgs allow-list (" + std::string(kExtraArgumentsDoc) +
-                                  ")");
+      return NotAllowed(field, flag, engine);
     }
   }
   return OkStatus();
