@@ -271,6 +271,20 @@ json RoleSpecToJson(const RoleSpec& role) {
   return result;
 }
 
+// Neither vLLM nor SGLang runs speculative decoding across pipeline stages
+// (vLLM refuses the pair at start-up).
+Status CheckSpeculativeWithoutPipeline(const ModelDeploymentSpec& spec) {
+  if (!spec.engine.speculative) return OkStatus();
+  for (WorkerRole role : spec.Roles()) {
+    if (spec.Role(role).pipeline_parallel_size > 1) {
+      return InvalidArgumentError(
+          "spec.engine.speculative: speculative decoding cannot be combined with "
+          "pipelineParallelSize above 1 (the engines do not run the two together)");
+    }
+  }
+  return OkStatus();
+}
+
 // vLLM takes the draft model's tensor-parallel size as 1 or the target's.
 Status CheckDraftTensorParallelSize(const ModelDeploymentSpec& spec) {
   if (!spec.engine.speculative || !spec.engine.speculative->draft_tensor_parallel_size) {
@@ -403,6 +417,7 @@ StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& spec_json)
                                 Quote(mode));
   }
   TESSERA_RETURN_IF_ERROR(CheckDraftTensorParallelSize(spec));
+  TESSERA_RETURN_IF_ERROR(CheckSpeculativeWithoutPipeline(spec));
   TESSERA_RETURN_IF_ERROR(ReadPlacement(placement, spec.placement));
   TESSERA_RETURN_IF_ERROR(ReadRollout(rollout, spec.rollout));
   TESSERA_ASSIGN_OR_RETURN(spec.router,

@@ -345,6 +345,14 @@ INVALID = [
      "spec.engine.numSchedulerSteps",
      ["spec.engine.numSchedulerSteps: Forbidden: spec.engine.numSchedulerSteps: multi-step "
       "scheduling (above 1) cannot be combined with spec.engine.speculative (vLLM refuses it)"]),
+    ("speculative-with-pipeline-stages",
+     lambda body: (mutate_engine(kind="vllm", speculative={
+         "method": "ngram", "numSpeculativeTokens": 5})(body),
+                   mutate_spec(worker={"replicas": 1, "tensorParallelSize": 2,
+                                       "pipelineParallelSize": 4})(body)),
+     "spec.engine.speculative",
+     ["spec.engine.speculative: Forbidden: spec.engine.speculative: speculative decoding cannot "
+      "be combined with pipelineParallelSize above 1"]),
     ("scheduler-steps-with-sglang", mutate_engine(kind="sglang", numSchedulerSteps=1),
      "spec.engine.numSchedulerSteps",
      ["spec.engine.numSchedulerSteps: SGLang has no multi-step scheduling; remove it for kind "

@@ -125,16 +125,14 @@ TEST_F(ReconcilerTest, DisaggregatedGroupsStayOnOneGpu) {
 }
 
 // Seed 001: Llama 70B as TP 2 × PP 4 over one MI300X's 8 CPX partitions,
-// FP8 weights quantized on load, a 1B draft model proposing 5 tokens.
+// FP8 weights quantized on load and a chunked-prefill budget.
 TEST_F(ReconcilerTest, APipelineParallelWorkerHoldsTensorTimesPipelinePartitions) {
   agents_.AddNode("node-a", 2, 8, 24 * kGiB);
   store_.Apply(
       "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
       "metadata: {name: llama}\n"
       "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-70b, dtype: fp8}\n"
-      "  engine: {kind: vllm, maxModelLen: 4096, kvCacheDtype: fp8, maxNumBatchedTokens: 4096,\n"
-      "           speculative: {method: draft, draftModel: meta-llama/Llama-3.2-1B-Instruct,\n"
-      "                         numSpeculativeTokens: 5}}\n"
+      "  engine: {kind: vllm, maxModelLen: 4096, kvCacheDtype: fp8, maxNumBatchedTokens: 4096}\n"
       "  worker: {replicas: 2, tensorParallelSize: 2, pipelineParallelSize: 4}\n");
   Pass();
   ASSERT_EQ(agents_.Node("node-a").workers.size(), 2U) << Condition("Unschedulable").message;
@@ -149,9 +147,6 @@ TEST_F(ReconcilerTest, APipelineParallelWorkerHoldsTensorTimesPipelinePartitions
     EXPECT_EQ(settings.pipeline_parallel_size, 4);
     EXPECT_EQ(settings.quantization, "fp8");
     EXPECT_EQ(settings.max_num_batched_tokens, 4096);
-    ASSERT_TRUE(settings.speculative.has_value());
-    EXPECT_EQ(settings.speculative->draft_model, "meta-llama/Llama-3.2-1B-Instruct");
-    EXPECT_EQ(settings.speculative->num_speculative_tokens, 5);
     // What the agent reads back is what was sent.
     StatusOr<wire::WorkerSpec> again =
         wire::WorkerSpecFromJson(wire::WorkerSpecToJson(worker.spec));
@@ -160,6 +155,27 @@ TEST_F(ReconcilerTest, APipelineParallelWorkerHoldsTensorTimesPipelinePartitions
   }
   EXPECT_EQ(held.size(), 16U);
   EXPECT_EQ(Condition("Unschedulable").status, "False");
+}
+
+TEST_F(ReconcilerTest, SpeculativeDecodingReachesTheWorkerSpec) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  store_.Apply(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+      "metadata: {name: llama}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-8b}\n"
+      "  engine: {kind: vllm, maxModelLen: 4096, numSchedulerSteps: 1,\n"
+      "           speculative: {method: draft, draftModel: meta-llama/Llama-3.2-1B-Instruct,\n"
+      "                         numSpeculativeTokens: 5}}\n"
+      "  worker: {replicas: 1}\n");
+  Pass();
+  ASSERT_EQ(agents_.Node("node-a").workers.size(), 1U) << Condition("Unschedulable").message;
+  const wire::EngineSettings& settings =
+      agents_.Node("node-a").workers.begin()->second.spec.settings;
+  ASSERT_TRUE(settings.speculative.has_value());
+  EXPECT_EQ(settings.speculative->method, "draft");
+  EXPECT_EQ(settings.speculative->draft_model, "meta-llama/Llama-3.2-1B-Instruct");
+  EXPECT_EQ(settings.speculative->num_speculative_tokens, 5);
+  EXPECT_EQ(settings.num_scheduler_steps, 1);
 }
 
 TEST_F(ReconcilerTest, APipelineParallelWorkerWaitsForAllItsPartitions) {

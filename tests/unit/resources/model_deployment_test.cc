@@ -99,9 +99,9 @@ spec:
   EXPECT_EQ(deployment->ServedName(), "llama-8b");
 }
 
-// Seed 001: TP2 × PP4 on one MI300X, a 1B draft model proposing 5 tokens;
-// seed 000: FP8 weights and an FP8 KV cache.
-TEST(ModelDeploymentTest, ReadsParallelismSpeculationAndQuantization) {
+// Seed 001: a 1B draft model proposing 5 tokens; seed 000: FP8 weights and
+// an FP8 KV cache.
+TEST(ModelDeploymentTest, ReadsSpeculationAndQuantization) {
   StatusOr<ModelDeployment> deployment = Parse(R"(
 apiVersion: serving.tessera.io/v1alpha1
 kind: ModelDeployment
@@ -116,12 +116,12 @@ spec:
     speculative: {method: draft, draftModel: meta-llama/Llama-3.2-1B-Instruct,
                   numSpeculativeTokens: 5, draftTensorParallelSize: 1}
     extraArgs: [--max-num-seqs, "256", --enforce-eager]
-  worker: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 4}
+  worker: {replicas: 1, tensorParallelSize: 8}
 )");
   ASSERT_TRUE(deployment.ok()) << deployment.status();
   const ModelDeploymentSpec& spec = deployment->spec;
   EXPECT_EQ(spec.model.dtype, "fp8");
-  EXPECT_EQ(spec.Role(WorkerRole::kAggregated).pipeline_parallel_size, 4);
+  EXPECT_EQ(spec.Role(WorkerRole::kAggregated).pipeline_parallel_size, 1);
   EXPECT_EQ(spec.Role(WorkerRole::kAggregated).Partitions(), 8);
   EXPECT_EQ(spec.engine.max_num_batched_tokens, 8192);
   EXPECT_EQ(spec.engine.num_scheduler_steps, 1);
@@ -132,6 +132,31 @@ spec:
   EXPECT_EQ(spec.engine.speculative->draft_tensor_parallel_size, 1);
   StatusOr<ModelDeploymentSpec> again =
       ModelDeploymentSpecFromJson(ModelDeploymentSpecToJson(spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, spec);
+}
+
+// Seed 001: TP 2 × PP 4 on one MI300X.
+TEST(ModelDeploymentTest, ReadsPipelineParallelSizePerRole) {
+  StatusOr<ModelDeployment> deployment = Parse(R"(
+apiVersion: serving.tessera.io/v1alpha1
+kind: ModelDeployment
+metadata: {name: llama-70b}
+spec:
+  model: {source: meta-llama/Llama-3.3-70B-Instruct}
+  engine: {kind: vllm, numSchedulerSteps: 12}
+  mode: disaggregated
+  prefill: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 4}
+  decode: {replicas: 1, tensorParallelSize: 8}
+)");
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  const ModelDeploymentSpec& spec = deployment->spec;
+  EXPECT_EQ(spec.Role(WorkerRole::kPrefill).pipeline_parallel_size, 4);
+  EXPECT_EQ(spec.Role(WorkerRole::kPrefill).Partitions(), 8);
+  EXPECT_EQ(spec.Role(WorkerRole::kDecode).pipeline_parallel_size, 1);
+  const nlohmann::json json = ModelDeploymentSpecToJson(spec);
+  EXPECT_EQ(json.at("prefill").at("pipelineParallelSize"), 4);
+  StatusOr<ModelDeploymentSpec> again = ModelDeploymentSpecFromJson(json);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, spec);
 }
@@ -271,6 +296,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "1}\n",
                 "spec.engine.numSchedulerSteps: multi-step scheduling (above 1) cannot be "
                 "combined with spec.engine.speculative (vLLM refuses it)"},
+        BadSpec{"SpeculativeWithPipelineStages",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram, "
+                "numSpeculativeTokens: 5}}\n  mode: disaggregated\n  prefill: {replicas: 1}\n  "
+                "decode: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 2}\n",
+                "spec.engine.speculative: speculative decoding cannot be combined with "
+                "pipelineParallelSize above 1"},
         BadSpec{"SchedulerStepsWithSglang",
                 "  model: {source: m}\n  engine: {kind: sglang, numSchedulerSteps: 1}\n  "
                 "worker: {replicas: 1}\n",
