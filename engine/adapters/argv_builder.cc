@@ -79,6 +79,14 @@ StatusOr<std::optional<std::string>> EngineKvCacheDtype(const std::optional<std:
                               "; expected fp8 or one of " + Join(accepted, ", "));
 }
 
+Status CheckSpeculativeWithoutPipeline(const wire::EngineSettings& settings,
+                                       std::string_view engine) {
+  if (!settings.speculative || settings.pipeline_parallel_size == 1) return OkStatus();
+  return InvalidArgumentError("engine.speculative: " + std::string(engine) +
+                              " does not run speculative decoding with pipelineParallelSize " +
+                              std::to_string(settings.pipeline_parallel_size));
+}
+
 bool SpeaksVllmV1(const EngineInstallation& installation) {
   return !installation.version || *installation.version >= kVllmV1;
 }

@@ -44,6 +44,12 @@ StatusOr<std::optional<std::string>> EngineKvCacheDtype(const std::optional<std:
                                                         const std::vector<std::string>& accepted,
                                                         std::string_view fp8_alias);
 
+// InvalidArgument naming engine.speculative when `settings` asks for
+// speculative decoding across pipeline stages, which neither vLLM nor
+// SGLang runs (vLLM refuses it at start-up: a crash loop, not an error).
+Status CheckSpeculativeWithoutPipeline(const wire::EngineSettings& settings,
+                                       std::string_view engine);
+
 // Whether `installation` speaks vLLM V1's flags (from 0.8, or no version
 // given) rather than the 0.6-era V0 ones.
 bool SpeaksVllmV1(const EngineInstallation& installation);

@@ -28,6 +28,7 @@ StatusOr<LaunchPlan> SglangAdapter::Plan(const EngineInstallation& installation,
                                               {"auto", "fp8_e4m3", "fp8_e5m2"}, "fp8_e4m3"));
   TESSERA_RETURN_IF_ERROR(wire::CheckEngineExtraArguments(wire::EngineKind::kSglang,
                                                           settings.extra_args, "engine.extraArgs"));
+  TESSERA_RETURN_IF_ERROR(CheckSpeculativeWithoutPipeline(settings, "SGLang"));
   if (settings.num_scheduler_steps != 1) {
     return InvalidArgumentError("engine.numSchedulerSteps: SGLang has no multi-step scheduling");
   }

@@ -15,6 +15,7 @@ StatusOr<LaunchPlan> VllmAdapter::Plan(const EngineInstallation& installation,
                                               {"auto", "fp8", "fp8_e4m3", "fp8_e5m2"}, "fp8"));
   TESSERA_RETURN_IF_ERROR(wire::CheckEngineExtraArguments(wire::EngineKind::kVllm,
                                                           settings.extra_args, "engine.extraArgs"));
+  TESSERA_RETURN_IF_ERROR(CheckSpeculativeWithoutPipeline(settings, "vLLM"));
   const bool v1 = SpeaksVllmV1(installation);
   if (settings.num_scheduler_steps != 1 && v1) {
     return InvalidArgumentError("engine.numSchedulerSteps: " + DescribeVllmRelease(installation) +

@@ -134,44 +134,50 @@ TEST(VllmServingFlagsTest, MultiStepSchedulingIsRefusedOnV1NamingTheRelease) {
                         "no version: V1 spellings) has no multi-step scheduling"));
 }
 
-TEST(VllmServingFlagsTest, DraftModelOnV0) {
+// Speculative settings on the TP 2 worker of a four-instance comparison.
+wire::EngineSettings SpeculativeSettings() {
   wire::EngineSettings settings = PipelineSettings();
+  settings.pipeline_parallel_size = 1;
+  return settings;
+}
+
+TEST(VllmServingFlagsTest, DraftModelOnV0) {
+  wire::EngineSettings settings = SpeculativeSettings();
   for (int64_t tokens : {5, 10}) {
     for (const char* draft : {"meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.1-8B"}) {
       settings.speculative = Draft(draft, tokens);
-      EXPECT_THAT(Argv(Vllm(kVllm066), settings),
-                  ElementsAre("vllm", "serve", "meta-llama/Llama-3.3-70B-Instruct", "--host",
-                              "0.0.0.0", "--port", "20001", "--tensor-parallel-size", "2",
-                              "--pipeline-parallel-size", "4", "--speculative-model", draft,
-                              "--num-speculative-tokens", std::to_string(tokens)));
+      EXPECT_THAT(
+          Argv(Vllm(kVllm066), settings),
+          ElementsAre("vllm", "serve", "meta-llama/Llama-3.3-70B-Instruct", "--host", "0.0.0.0",
+                      "--port", "20001", "--tensor-parallel-size", "2", "--speculative-model",
+                      draft, "--num-speculative-tokens", std::to_string(tokens)));
     }
   }
 }
 
 TEST(VllmServingFlagsTest, DraftTensorParallelSizeOnV0) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.speculative = Draft("meta-llama/Llama-3.2-1B-Instruct", 5);
   settings.speculative->draft_tensor_parallel_size = 1;
   EXPECT_THAT(Argv(Vllm(kVllm066), settings),
               ElementsAre("vllm", "serve", "meta-llama/Llama-3.3-70B-Instruct", "--host", "0.0.0.0",
-                          "--port", "20001", "--tensor-parallel-size", "2",
-                          "--pipeline-parallel-size", "4", "--speculative-model",
+                          "--port", "20001", "--tensor-parallel-size", "2", "--speculative-model",
                           "meta-llama/Llama-3.2-1B-Instruct", "--num-speculative-tokens", "5",
                           "--speculative-draft-tensor-parallel-size", "1"));
 }
 
 TEST(VllmServingFlagsTest, NgramOnV0) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.speculative = {.method = "ngram", .num_speculative_tokens = 5};
-  EXPECT_THAT(Argv(Vllm(kVllm066), settings),
-              ElementsAre("vllm", "serve", "meta-llama/Llama-3.3-70B-Instruct", "--host", "0.0.0.0",
-                          "--port", "20001", "--tensor-parallel-size", "2",
-                          "--pipeline-parallel-size", "4", "--speculative-model", "[ngram]",
-                          "--num-speculative-tokens", "5", "--ngram-prompt-lookup-max", "4"));
+  EXPECT_THAT(
+      Argv(Vllm(kVllm066), settings),
+      ElementsAre("vllm", "serve", "meta-llama/Llama-3.3-70B-Instruct", "--host", "0.0.0.0",
+                  "--port", "20001", "--tensor-parallel-size", "2", "--speculative-model",
+                  "[ngram]", "--num-speculative-tokens", "5", "--ngram-prompt-lookup-max", "4"));
 }
 
 TEST(VllmServingFlagsTest, SpeculativeConfigOnV1) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.speculative = Draft("meta-llama/Llama-3.2-1B-Instruct", 5);
   const std::vector<std::string> expected = {
       "vllm",
@@ -183,8 +189,6 @@ TEST(VllmServingFlagsTest, SpeculativeConfigOnV1) {
       "20001",
       "--tensor-parallel-size",
       "2",
-      "--pipeline-parallel-size",
-      "4",
       "--speculative-config",
       R"({"method":"draft_model","model":"meta-llama/Llama-3.2-1B-Instruct","num_speculative_tokens":5})"};
   EXPECT_EQ(Argv(Vllm(kVllm090), settings), expected);
@@ -214,6 +218,17 @@ TEST(VllmServingFlagsTest, ExtraArgsOffTheAllowListAreRefusedAtLaunch) {
               HasSubstr("engine.extraArgs[0]: --pipeline-parallel-size is set by Tessera"));
 }
 
+TEST(ServingFlagsTest, SpeculativeDecodingAcrossPipelineStagesIsRefused) {
+  wire::EngineSettings settings = PipelineSettings();
+  settings.speculative = Draft("meta-llama/Llama-3.2-1B-Instruct", 5);
+  EXPECT_THAT(PlanError(Vllm(kVllm066), settings).message(),
+              HasSubstr("engine.speculative: vLLM does not run speculative decoding with "
+                        "pipelineParallelSize 4"));
+  EXPECT_THAT(PlanError(Sglang(), settings).message(),
+              HasSubstr("engine.speculative: SGLang does not run speculative decoding with "
+                        "pipelineParallelSize 4"));
+}
+
 // --- SGLang -------------------------------------------------------------------
 
 TEST(SglangServingFlagsTest, PipelineParallelWithFp8WeightsAndAChunkedPrefillBudget) {
@@ -231,7 +246,7 @@ TEST(SglangServingFlagsTest, PipelineParallelWithFp8WeightsAndAChunkedPrefillBud
 }
 
 TEST(SglangServingFlagsTest, SpeculativeAlgorithms) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.pipeline_parallel_size = 1;
   settings.tensor_parallel_size = 8;
   const std::vector<std::string> head = {"python3",
@@ -270,7 +285,7 @@ TEST(SglangServingFlagsTest, SpeculativeAlgorithms) {
 }
 
 TEST(SglangServingFlagsTest, RefusesWhatSglangHasNot) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.num_scheduler_steps = 8;
   EXPECT_THAT(PlanError(Sglang(), settings).message(),
               HasSubstr("engine.numSchedulerSteps: SGLang has no multi-step scheduling"));
@@ -301,7 +316,7 @@ TEST(SimServingFlagsTest, TakesVllmsNames) {
 }
 
 TEST(SimServingFlagsTest, SpeculativeSpellingFollowsTheEntrysVersion) {
-  wire::EngineSettings settings = PipelineSettings();
+  wire::EngineSettings settings = SpeculativeSettings();
   settings.speculative = Draft("meta-llama/Llama-3.2-1B-Instruct", 5);
   const std::vector<std::string> v1 = Argv(Sim(), settings);
   EXPECT_THAT(
