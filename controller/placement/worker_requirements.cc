@@ -67,6 +67,28 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
   return request;
 }
 
+// A draft model of the catalog (or the Hugging Face cache) and its KV cache
+// take their share of each partition. An EAGLE head, or a draft Tessera
+// cannot resolve, is not counted: placement then errs small by its size.
+StatusOr<std::optional<fit::DraftModel>> DraftFor(const model::ModelArchitecture& target,
+                                                  const wire::SpeculativeDecoding& speculative) {
+  if (speculative.method != "draft") return std::optional<fit::DraftModel>();
+  StatusOr<model::ModelArchitecture> draft = model::ResolveModel(speculative.draft_model);
+  if (!draft.ok()) return std::optional<fit::DraftModel>();
+  if (draft->vocab_size != target.vocab_size) {
+    return InvalidArgumentError("spec.engine.speculative.draftModel: " + draft->name +
+                                "'s vocabulary of " + std::to_string(draft->vocab_size) +
+                                " tokens differs from " + target.name + "'s " +
+                                std::to_string(target.vocab_size) +
+                                "; a draft must propose tokens of the served model's vocabulary");
+  }
+  return std::optional<fit::DraftModel>(
+      fit::DraftModel{.model = *draft,
+                      .weight_type = draft->weight_type,
+                      .num_speculative_tokens = speculative.num_speculative_tokens,
+                      .tensor_parallel_size = speculative.draft_tensor_parallel_size});
+}
+
 }  // namespace
 
 StatusOr<model::ModelArchitecture> ResolveDeploymentModel(
@@ -95,19 +117,15 @@ StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model
         path + ".pipelineParallelSize: " + std::to_string(role_spec.pipeline_parallel_size) +
         " stages exceed the model's " + std::to_string(model.num_layers) + " layers");
   }
-  // PIPELINE PARALLEL FIT (issue 21): engine/fit's FitRequest has no
-  // pipeline_parallel_size yet. Until it does, the weights and KV cache are
-  // spread over all tensorParallelSize × pipelineParallelSize partitions as
-  // if they were one tensor-parallel group, which matches layer-wise
-  // stages up to the embeddings' placement and errs large when KV heads
-  // are fewer than the partitions (each rank then holds a whole head). The
-  // draft model of spec.engine.speculative is not counted either. Once fit
-  // takes them: set request.pipeline_parallel_size and the draft model here
-  // and pass role_spec.tensor_parallel_size.
-  return WorkerRequirement{
-      .partitions = role_spec.Partitions(),
-      .max_model_len = request.max_model_len,
-      .min_partition_vram_bytes = fit::RequiredPartitionBytes(request, role_spec.Partitions())};
+  request.tensor_parallel_size = role_spec.tensor_parallel_size;
+  request.pipeline_parallel_size = role_spec.pipeline_parallel_size;
+  if (spec.engine.speculative) {
+    TESSERA_ASSIGN_OR_RETURN(request.draft, DraftFor(model, *spec.engine.speculative));
+  }
+  return WorkerRequirement{.partitions = role_spec.Partitions(),
+                           .max_model_len = request.max_model_len,
+                           .min_partition_vram_bytes = fit::RequiredPartitionBytes(
+                               request, role_spec.tensor_parallel_size)};
 }
 
 std::optional<int> SmallestFittingTensorParallelSize(const model::ModelArchitecture& model,
