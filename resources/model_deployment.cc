@@ -5,6 +5,7 @@
 
 #include "base/json_fields.h"
 #include "base/strings.h"
+#include "wire/engine_arguments.h"
 #include "wire/engine_environment.h"
 
 namespace tessera::resources {
@@ -15,6 +16,14 @@ using wire::WorkerRole;
 
 constexpr int kMaxReplicas = 10'000;
 constexpr int kMaxTensorParallelSize = 64;
+// Partitions one worker may hold (the agent's limit too).
+constexpr int kMaxPartitionsPerWorker = 64;
+constexpr int kMaxSpeculativeTokens = 16;
+constexpr int kMaxSchedulerSteps = 64;
+constexpr int64_t kMaxBatchedTokens = 100'000'000;
+// The CRD's bounds, which keep its CEL rules' cost within the API server's.
+constexpr size_t kMaxExtraArgs = 64;
+constexpr size_t kMaxExtraArgLength = 256;
 constexpr std::array<std::string_view, 6> kKvCacheDtypes = {"auto",     "fp8",      "fp8_e4m3",
                                                             "fp8_e5m2", "bfloat16", "float16"};
 constexpr std::array<std::string_view, 3> kWeightDtypes = {"bfloat16", "float16", "fp8"};
@@ -65,11 +74,46 @@ Status ReadModel(const json* object, ModelSpec& model) {
   fields.Required("source", model.source);
   fields.Optional("servedName", model.served_name);
   const json* architecture = fields.Child("architecture");
+  fields.Optional("dtype", model.dtype);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
+  if (model.dtype && !OneOf(kWeightDtypes, *model.dtype)) {
+    return InvalidArgumentError("spec.model.dtype: must be one of " + Listed(kWeightDtypes) +
+                                ", got " + Quote(*model.dtype));
+  }
   if (architecture != nullptr) {
     TESSERA_ASSIGN_OR_RETURN(model.architecture, ReadArchitecture(*architecture));
   }
   return OkStatus();
+}
+
+StatusOr<wire::SpeculativeDecoding> ReadSpeculative(const json& object) {
+  JsonFields fields(object, "spec.engine.speculative");
+  wire::SpeculativeDecoding speculative;
+  int tokens = 0;
+  std::optional<int64_t> draft_size;
+  fields.Required("method", speculative.method);
+  fields.Optional("draftModel", speculative.draft_model);
+  fields.Required("numSpeculativeTokens", tokens, 1, kMaxSpeculativeTokens);
+  fields.Optional("draftTensorParallelSize", draft_size, 1, kMaxTensorParallelSize);
+  TESSERA_RETURN_IF_ERROR(fields.Finish());
+  speculative.num_speculative_tokens = tokens;
+  speculative.draft_tensor_parallel_size = draft_size;
+  if (!wire::IsSpeculativeMethod(speculative.method)) {
+    return InvalidArgumentError(
+        "spec.engine.speculative.method: must be one of draft, ngram, eagle, got " +
+        Quote(speculative.method));
+  }
+  const bool needs_draft = wire::SpeculativeMethodNeedsDraftModel(speculative.method);
+  if (needs_draft && speculative.draft_model.empty()) {
+    return InvalidArgumentError(
+        "spec.engine.speculative.draftModel: is required for method draft and eagle");
+  }
+  if (!needs_draft && !speculative.draft_model.empty()) {
+    return InvalidArgumentError(
+        "spec.engine.speculative.draftModel: method ngram proposes tokens from the prompt and "
+        "uses no draft model");
+  }
+  return speculative;
 }
 
 Status ReadEngine(const json* object, EngineSpec& engine) {
@@ -82,6 +126,9 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   fields.Optional("maxModelLen", engine.max_model_len, 1, 100'000'000);
   fields.Optional("gpuMemoryUtilization", engine.gpu_memory_utilization, 0.0, 1.0);
   fields.Optional("enablePrefixCaching", engine.enable_prefix_caching);
+  const json* speculative = fields.Child("speculative");
+  fields.Optional("numSchedulerSteps", engine.num_scheduler_steps, 1, kMaxSchedulerSteps);
+  fields.Optional("maxNumBatchedTokens", engine.max_num_batched_tokens, 1, kMaxBatchedTokens);
   fields.Optional("concurrency", concurrency, 1, 1 << 20);
   fields.Optional("startupTimeoutSeconds", engine.startup_timeout_seconds, 1, 24 * 3600);
   fields.Optional("extraArgs", engine.extra_args);
@@ -104,12 +151,40 @@ Status ReadEngine(const json* object, EngineSpec& engine) {
   if (engine.gpu_memory_utilization && *engine.gpu_memory_utilization <= 0) {
     return InvalidArgumentError("spec.engine.gpuMemoryUtilization: must be above 0 and at most 1");
   }
+  if (speculative != nullptr) {
+    TESSERA_ASSIGN_OR_RETURN(engine.speculative, ReadSpeculative(*speculative));
+  }
+  // The combinations the engines refuse at start-up, refused here (and by
+  // the CRD's CEL rules, with the same messages) before a worker crash-loops.
+  if (engine.num_scheduler_steps && engine.kind == wire::EngineKind::kSglang) {
+    return InvalidArgumentError(
+        "spec.engine.numSchedulerSteps: SGLang has no multi-step scheduling; remove it for kind "
+        "sglang");
+  }
+  if (engine.num_scheduler_steps.value_or(1) > 1 && engine.speculative) {
+    return InvalidArgumentError(
+        "spec.engine.numSchedulerSteps: multi-step scheduling (above 1) cannot be combined with "
+        "spec.engine.speculative (vLLM refuses it)");
+  }
+  if (engine.speculative && engine.speculative->draft_tensor_parallel_size &&
+      engine.kind == wire::EngineKind::kSglang) {
+    return InvalidArgumentError(
+        "spec.engine.speculative.draftTensorParallelSize: SGLang runs the draft model at the "
+        "worker's tensorParallelSize; remove it for kind sglang");
+  }
+  if (engine.extra_args.size() > kMaxExtraArgs) {
+    return InvalidArgumentError("spec.engine.extraArgs: at most " + std::to_string(kMaxExtraArgs) +
+                                " elements, got " + std::to_string(engine.extra_args.size()));
+  }
   for (size_t i = 0; i < engine.extra_args.size(); ++i) {
-    if (engine.extra_args[i].find('\0') != std::string::npos) {
-      return InvalidArgumentError("spec.engine.extraArgs[" + std::to_string(i) +
-                                  "]: must not contain a NUL character");
+    if (engine.extra_args[i].size() > kMaxExtraArgLength) {
+      return InvalidArgumentError("spec.engine.extraArgs[" + std::to_string(i) + "]: at most " +
+                                  std::to_string(kMaxExtraArgLength) + " characters, got " +
+                                  std::to_string(engine.extra_args[i].size()));
     }
   }
+  TESSERA_RETURN_IF_ERROR(
+      wire::CheckEngineExtraArguments(engine.kind, engine.extra_args, "spec.engine.extraArgs"));
   return wire::CheckEngineEnvironment(engine.env, "spec.engine.env");
 }
 
@@ -117,14 +192,23 @@ StatusOr<RoleSpec> ReadRole(const json& object, const std::string& path) {
   RoleSpec role;
   JsonFields fields(object, path);
   std::optional<int> tensor_parallel_size;
+  std::optional<int> pipeline_parallel_size;
   fields.Required("replicas", role.replicas, 0, kMaxReplicas);
   fields.Optional("tensorParallelSize", tensor_parallel_size, 1, kMaxTensorParallelSize);
+  fields.Optional("pipelineParallelSize", pipeline_parallel_size, 1, kMaxPartitionsPerWorker);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
   if (tensor_parallel_size) role.tensor_parallel_size = *tensor_parallel_size;
+  if (pipeline_parallel_size) role.pipeline_parallel_size = *pipeline_parallel_size;
   const int size = role.tensor_parallel_size;
   if ((size & (size - 1)) != 0) {
     return InvalidArgumentError(path + ".tensorParallelSize: must be a power of two, got " +
                                 std::to_string(size));
+  }
+  if (role.Partitions() > kMaxPartitionsPerWorker) {
+    return InvalidArgumentError(
+        path + ".pipelineParallelSize: tensorParallelSize × pipelineParallelSize is the " +
+        "partitions a worker holds, at most " + std::to_string(kMaxPartitionsPerWorker) + ", got " +
+        std::to_string(role.Partitions()));
   }
   return role;
 }
@@ -179,7 +263,43 @@ Status ReadRollout(const json* object, RolloutSpec& rollout) {
 }
 
 json RoleSpecToJson(const RoleSpec& role) {
-  return {{"replicas", role.replicas}, {"tensorParallelSize", role.tensor_parallel_size}};
+  json result = {{"replicas", role.replicas}, {"tensorParallelSize", role.tensor_parallel_size}};
+  // Left out at its default, so the spec hash of a manifest written before
+  // the field existed does not change.
+  if (role.pipeline_parallel_size != 1)
+    result["pipelineParallelSize"] = role.pipeline_parallel_size;
+  return result;
+}
+
+// Neither vLLM nor SGLang runs speculative decoding across pipeline stages
+// (vLLM refuses the pair at start-up).
+Status CheckSpeculativeWithoutPipeline(const ModelDeploymentSpec& spec) {
+  if (!spec.engine.speculative) return OkStatus();
+  for (WorkerRole role : spec.Roles()) {
+    if (spec.Role(role).pipeline_parallel_size > 1) {
+      return InvalidArgumentError(
+          "spec.engine.speculative: speculative decoding cannot be combined with "
+          "pipelineParallelSize above 1 (the engines do not run the two together)");
+    }
+  }
+  return OkStatus();
+}
+
+// vLLM takes the draft model's tensor-parallel size as 1 or the target's.
+Status CheckDraftTensorParallelSize(const ModelDeploymentSpec& spec) {
+  if (!spec.engine.speculative || !spec.engine.speculative->draft_tensor_parallel_size) {
+    return OkStatus();
+  }
+  const int64_t draft = *spec.engine.speculative->draft_tensor_parallel_size;
+  if (draft == 1) return OkStatus();
+  for (WorkerRole role : spec.Roles()) {
+    if (spec.Role(role).tensor_parallel_size != draft) {
+      return InvalidArgumentError(
+          "spec.engine.speculative.draftTensorParallelSize: must be 1 or the tensorParallelSize "
+          "of every role");
+    }
+  }
+  return OkStatus();
 }
 
 int IntField(const json& object, const char* key) {
@@ -296,6 +416,8 @@ StatusOr<ModelDeploymentSpec> ModelDeploymentSpecFromJson(const json& spec_json)
     return InvalidArgumentError("spec.mode: must be aggregated or disaggregated, got " +
                                 Quote(mode));
   }
+  TESSERA_RETURN_IF_ERROR(CheckDraftTensorParallelSize(spec));
+  TESSERA_RETURN_IF_ERROR(CheckSpeculativeWithoutPipeline(spec));
   TESSERA_RETURN_IF_ERROR(ReadPlacement(placement, spec.placement));
   TESSERA_RETURN_IF_ERROR(ReadRollout(rollout, spec.rollout));
   TESSERA_ASSIGN_OR_RETURN(spec.router,
@@ -339,6 +461,7 @@ StatusOr<ModelDeployment> ModelDeploymentFromJson(const json& object) {
 json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec) {
   json model = {{"source", spec.model.source}};
   if (!spec.model.served_name.empty()) model["servedName"] = spec.model.served_name;
+  if (spec.model.dtype) model["dtype"] = *spec.model.dtype;
   if (spec.model.architecture) {
     const ArchitectureSpec& architecture = *spec.model.architecture;
     json entry = {
@@ -368,6 +491,20 @@ json ModelDeploymentSpecToJson(const ModelDeploymentSpec& spec) {
   }
   if (settings.startup_timeout_seconds) {
     engine["startupTimeoutSeconds"] = *settings.startup_timeout_seconds;
+  }
+  if (settings.speculative) {
+    const wire::SpeculativeDecoding& speculative = *settings.speculative;
+    json entry = {{"method", speculative.method},
+                  {"numSpeculativeTokens", speculative.num_speculative_tokens}};
+    if (!speculative.draft_model.empty()) entry["draftModel"] = speculative.draft_model;
+    if (speculative.draft_tensor_parallel_size) {
+      entry["draftTensorParallelSize"] = *speculative.draft_tensor_parallel_size;
+    }
+    engine["speculative"] = std::move(entry);
+  }
+  if (settings.num_scheduler_steps) engine["numSchedulerSteps"] = *settings.num_scheduler_steps;
+  if (settings.max_num_batched_tokens) {
+    engine["maxNumBatchedTokens"] = *settings.max_num_batched_tokens;
   }
   json placement = {{"nodeSelector", spec.placement.node_selector},
                     {"spread", spec.placement.spread}};

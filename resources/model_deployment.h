@@ -22,6 +22,7 @@
 #include "resources/router_spec.h"
 #include "wire/engine_kind.h"
 #include "wire/worker_role.h"
+#include "wire/worker_spec.h"
 
 namespace tessera::resources {
 
@@ -55,6 +56,11 @@ struct ModelSpec {
   std::string source{};       // what the engine loads: a Hugging Face id or a path on the node
   std::string served_name{};  // empty: metadata.name
   std::optional<ArchitectureSpec> architecture{};
+  // The weight type to serve in: "fp8" quantizes a checkpoint that does not
+  // ship in FP8 as it loads (a checkpoint that does keeps its own scales);
+  // "bfloat16" or "float16" is the type the engine computes in. Unset: as
+  // the checkpoint ships.
+  std::optional<std::string> dtype{};
   friend bool operator==(const ModelSpec&, const ModelSpec&) = default;
 };
 
@@ -64,8 +70,13 @@ struct EngineSpec {
   std::optional<int> max_model_len{};
   std::optional<double> gpu_memory_utilization{};
   std::optional<bool> enable_prefix_caching{};
+  std::optional<wire::SpeculativeDecoding> speculative{};
+  std::optional<int> num_scheduler_steps{};  // vLLM V0 multi-step scheduling
+  // Tokens one scheduler step may batch: the chunked-prefill budget.
+  std::optional<int64_t> max_num_batched_tokens{};
   int concurrency = 1;  // full-length sequences each worker's KV cache must hold
   std::optional<int> startup_timeout_seconds{};
+  // Flags from the engine's allow-list (wire/engine_arguments.h).
   std::vector<std::string> extra_args{};
   std::map<std::string, std::string> env{};
   friend bool operator==(const EngineSpec&, const EngineSpec&) = default;
@@ -74,6 +85,9 @@ struct EngineSpec {
 struct RoleSpec {
   int replicas = 0;
   int tensor_parallel_size = 1;
+  int pipeline_parallel_size = 1;
+  // Each worker holds one partition per rank.
+  int Partitions() const { return tensor_parallel_size * pipeline_parallel_size; }
   friend bool operator==(const RoleSpec&, const RoleSpec&) = default;
 };
 

@@ -13,34 +13,111 @@ namespace {
 
 constexpr int kMaxPort = 65535;
 constexpr int kMaxTensorParallel = 64;
+constexpr int64_t kMaxSpeculativeTokens = 16;
+constexpr int64_t kMaxSchedulerSteps = 64;
+constexpr int64_t kMaxBatchedTokens = 100'000'000;
 
 bool IsIdCharacter(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+StatusOr<SpeculativeDecoding> ReadSpeculative(const nlohmann::json& json) {
+  JsonFields fields(json, "engine.speculative");
+  SpeculativeDecoding speculative;
+  std::optional<int64_t> tokens;
+  fields.Required("method", speculative.method);
+  fields.Optional("draftModel", speculative.draft_model);
+  fields.Optional("numSpeculativeTokens", tokens, 1, kMaxSpeculativeTokens);
+  fields.Optional("draftTensorParallelSize", speculative.draft_tensor_parallel_size, 1,
+                  kMaxTensorParallel);
+  if (!tokens) fields.Fail("numSpeculativeTokens", "is required");
+  TESSERA_RETURN_IF_ERROR(fields.Finish());
+  speculative.num_speculative_tokens = *tokens;
+  if (!IsSpeculativeMethod(speculative.method)) {
+    return InvalidArgumentError("engine.speculative.method: must be draft, ngram or eagle, got " +
+                                Quote(speculative.method));
+  }
+  if (SpeculativeMethodNeedsDraftModel(speculative.method) && speculative.draft_model.empty()) {
+    return InvalidArgumentError("engine.speculative.draftModel: is required for method " +
+                                speculative.method);
+  }
+  if (!SpeculativeMethodNeedsDraftModel(speculative.method) && !speculative.draft_model.empty()) {
+    return InvalidArgumentError("engine.speculative.draftModel: method " + speculative.method +
+                                " uses no draft model");
+  }
+  return speculative;
 }
 
 Status ReadEngine(const nlohmann::json& json, WorkerSpec& spec) {
   JsonFields fields(json, "engine");
   EngineSettings& settings = spec.settings;
   std::optional<int> tensor_parallel_size;
+  std::optional<int64_t> pipeline_parallel_size;
+  std::optional<int64_t> scheduler_steps;
   fields.Required("kind", spec.engine);
   fields.Required("model", settings.model);
   fields.Optional("servedModelName", settings.served_model_name);
   fields.Optional("tensorParallelSize", tensor_parallel_size, 1, kMaxTensorParallel);
+  fields.Optional("pipelineParallelSize", pipeline_parallel_size, 1, kMaxTensorParallel);
   fields.Optional("maxModelLen", settings.max_model_len, 1, 100'000'000);
   fields.Optional("kvCacheDtype", settings.kv_cache_dtype);
   fields.Optional("gpuMemoryUtilization", settings.gpu_memory_utilization, 0.01, 1.0);
   fields.Optional("enablePrefixCaching", settings.enable_prefix_caching);
+  fields.Optional("quantization", settings.quantization);
+  fields.Optional("dtype", settings.dtype);
+  const nlohmann::json* speculative = fields.Child("speculative");
+  fields.Optional("numSchedulerSteps", scheduler_steps, 1, kMaxSchedulerSteps);
+  fields.Optional("maxNumBatchedTokens", settings.max_num_batched_tokens, 1, kMaxBatchedTokens);
   fields.Optional("extraArgs", settings.extra_args);
   fields.Optional("env", settings.env);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
 
+  // A worker holds tensorParallelSize × pipelineParallelSize partitions:
+  // one rank on each.
   const auto partitions = static_cast<int>(spec.partitions.size());
-  if (tensor_parallel_size && *tensor_parallel_size != partitions) {
-    return InvalidArgumentError("engine.tensorParallelSize: must equal the number of partitions (" +
-                                std::to_string(partitions) + "), got " +
-                                std::to_string(*tensor_parallel_size));
+  if (pipeline_parallel_size && !spec.partitions.empty()) {
+    if (partitions % *pipeline_parallel_size != 0) {
+      return InvalidArgumentError(
+          "engine.pipelineParallelSize: must divide the number of "
+          "partitions (" +
+          std::to_string(partitions) + "), got " + std::to_string(*pipeline_parallel_size));
+    }
+    settings.pipeline_parallel_size = *pipeline_parallel_size;
+  } else if (pipeline_parallel_size && *pipeline_parallel_size != 1) {
+    return InvalidArgumentError(
+        "engine.pipelineParallelSize: a " + std::string(WorkerRoleName(spec.role)) +
+        " worker runs on no partition, got " + std::to_string(*pipeline_parallel_size));
   }
-  settings.tensor_parallel_size = partitions;
+  const auto stages = static_cast<int>(settings.pipeline_parallel_size);
+  if (tensor_parallel_size && *tensor_parallel_size * stages != partitions) {
+    return InvalidArgumentError(
+        stages == 1
+            ? "engine.tensorParallelSize: must equal the number of partitions (" +
+                  std::to_string(partitions) + "), got " + std::to_string(*tensor_parallel_size)
+            : "engine.tensorParallelSize: times pipelineParallelSize (" + std::to_string(stages) +
+                  ") must equal the number of partitions (" + std::to_string(partitions) +
+                  "), got " + std::to_string(*tensor_parallel_size));
+  }
+  settings.tensor_parallel_size = partitions / stages;
+  if (scheduler_steps) settings.num_scheduler_steps = *scheduler_steps;
+  if (speculative != nullptr) {
+    TESSERA_ASSIGN_OR_RETURN(settings.speculative, ReadSpeculative(*speculative));
+    const std::optional<int64_t>& draft_size = settings.speculative->draft_tensor_parallel_size;
+    if (draft_size && *draft_size != 1 && *draft_size != settings.tensor_parallel_size) {
+      return InvalidArgumentError(
+          "engine.speculative.draftTensorParallelSize: must be 1 or the worker's "
+          "tensorParallelSize (" +
+          std::to_string(settings.tensor_parallel_size) + "), got " + std::to_string(*draft_size));
+    }
+  }
+  if (settings.quantization && *settings.quantization != "fp8") {
+    return InvalidArgumentError("engine.quantization: must be fp8, got " +
+                                Quote(*settings.quantization));
+  }
+  if (settings.dtype && *settings.dtype != "bfloat16" && *settings.dtype != "float16") {
+    return InvalidArgumentError("engine.dtype: must be bfloat16 or float16, got " +
+                                Quote(*settings.dtype));
+  }
   TESSERA_RETURN_IF_ERROR(CheckEngineEnvironment(settings.env, "engine.env"));
   for (size_t i = 0; i < settings.extra_args.size(); ++i) {
     if (settings.extra_args[i].find('\0') != std::string::npos) {
@@ -88,6 +165,14 @@ Status ReadPartitions(const nlohmann::json* json, WorkerSpec& spec) {
 }
 
 }  // namespace
+
+bool IsSpeculativeMethod(std::string_view method) {
+  return method == "draft" || method == "ngram" || method == "eagle";
+}
+
+bool SpeculativeMethodNeedsDraftModel(std::string_view method) {
+  return method == "draft" || method == "eagle";
+}
 
 Status ValidateWorkerId(std::string_view id) {
   if (id.empty() || id.size() > kMaxWorkerIdLength) {
@@ -158,6 +243,27 @@ nlohmann::json WorkerSpecToJson(const WorkerSpec& spec) {
   }
   if (settings.enable_prefix_caching) {
     engine["enablePrefixCaching"] = *settings.enable_prefix_caching;
+  }
+  // Settings at their defaults are left out, so a worker spec written before
+  // they existed reads back (and hashes) the same: no rollout on upgrade.
+  if (settings.pipeline_parallel_size != 1) {
+    engine["pipelineParallelSize"] = settings.pipeline_parallel_size;
+  }
+  if (settings.quantization) engine["quantization"] = *settings.quantization;
+  if (settings.dtype) engine["dtype"] = *settings.dtype;
+  if (settings.speculative) {
+    const SpeculativeDecoding& speculative = *settings.speculative;
+    nlohmann::json entry = {{"method", speculative.method},
+                            {"numSpeculativeTokens", speculative.num_speculative_tokens}};
+    if (!speculative.draft_model.empty()) entry["draftModel"] = speculative.draft_model;
+    if (speculative.draft_tensor_parallel_size) {
+      entry["draftTensorParallelSize"] = *speculative.draft_tensor_parallel_size;
+    }
+    engine["speculative"] = std::move(entry);
+  }
+  if (settings.num_scheduler_steps != 1) engine["numSchedulerSteps"] = settings.num_scheduler_steps;
+  if (settings.max_num_batched_tokens) {
+    engine["maxNumBatchedTokens"] = *settings.max_num_batched_tokens;
   }
   nlohmann::json json = {
       {"deployment", spec.deployment},     {"namespace", spec.namespace_name},

@@ -4,8 +4,12 @@
 //    "partitions": [0],
 //    "engine": {"kind": "sim", "model": "meta-llama/Llama-3.1-8B-Instruct",
 //               "servedModelName": "llama-8b", "tensorParallelSize": 1,
-//               "maxModelLen": 8192, "kvCacheDtype": "fp8",
+//               "pipelineParallelSize": 1, "maxModelLen": 8192, "kvCacheDtype": "fp8",
 //               "gpuMemoryUtilization": 0.9, "enablePrefixCaching": true,
+//               "quantization": "fp8", "numSchedulerSteps": 1,
+//               "maxNumBatchedTokens": 8192,
+//               "speculative": {"method": "draft", "draftModel": "meta-llama/Llama-3.2-1B",
+//                               "numSpeculativeTokens": 5},
 //               "extraArgs": [], "env": {}},
 //    "bootstrapPort": 8998, "startupTimeoutSeconds": 1200,
 //    "managedBy": "tessera-controller"}
@@ -15,11 +19,13 @@
 //
 // A router (role "router") runs on no partition: its `partitions` is empty
 // or absent, and it has no `tensorParallelSize`. Every other role needs at
-// least one partition.
+// least one partition, and tensorParallelSize × pipelineParallelSize of
+// them.
 
 #ifndef TESSERA_WIRE_WORKER_SPEC_H_
 #define TESSERA_WIRE_WORKER_SPEC_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,16 +39,44 @@
 
 namespace tessera::wire {
 
+// Speculative decoding: a draft model (or n-gram lookup) proposes tokens the
+// served model verifies in one step.
+struct SpeculativeDecoding {
+  std::string method{};       // "draft", "ngram" or "eagle"
+  std::string draft_model{};  // path or Hugging Face id; empty for ngram
+  int64_t num_speculative_tokens = 1;
+  // The draft model's tensor-parallel size (vLLM): 1 or the worker's.
+  std::optional<int64_t> draft_tensor_parallel_size{};
+
+  friend bool operator==(const SpeculativeDecoding&, const SpeculativeDecoding&) = default;
+};
+
+// The methods of SpeculativeDecoding, and whether each needs a draft model.
+bool IsSpeculativeMethod(std::string_view method);
+bool SpeculativeMethodNeedsDraftModel(std::string_view method);
+
 // The engine settings of one worker, from its spec.
 struct EngineSettings {
   std::string model{};              // path or Hugging Face id
   std::string served_model_name{};  // empty: the engine's default (the model)
-  int tensor_parallel_size = 1;     // the number of partitions once parsed: 0 for a router
+  // partitions / pipeline_parallel_size once parsed: 0 for a router.
+  int tensor_parallel_size = 1;
+  int64_t pipeline_parallel_size = 1;
   std::optional<int> max_model_len{};
   std::optional<std::string> kv_cache_dtype{};  // "auto", "fp8", "fp8_e4m3", "fp8_e5m2", "bf16"
   std::optional<double> gpu_memory_utilization{};
   std::optional<bool> enable_prefix_caching{};
-  std::vector<std::string> extra_args{};  // appended verbatim, each one argv element
+  // Weights quantized on load ("fp8"); unset: as the checkpoint ships.
+  std::optional<std::string> quantization{};
+  // The dtype the engine computes in ("bfloat16", "float16"); unset: the
+  // checkpoint's.
+  std::optional<std::string> dtype{};
+  std::optional<SpeculativeDecoding> speculative{};
+  int64_t num_scheduler_steps = 1;  // vLLM V0 multi-step scheduling
+  std::optional<int64_t> max_num_batched_tokens{};
+  // Appended after Tessera's flags, each one argv element; the adapters
+  // check them against the engine's allow-list (wire/engine_arguments.h).
+  std::vector<std::string> extra_args{};
   std::map<std::string, std::string> env{};
 
   friend bool operator==(const EngineSettings&, const EngineSettings&) = default;

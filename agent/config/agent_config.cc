@@ -62,11 +62,18 @@ StatusOr<adapters::EngineInstallation> ReadEngine(const std::string& name,
   adapters::EngineInstallation installation{.name = name};
   std::string kind = name;
   std::string flavor = "vllm";
+  std::optional<std::string> version;
   fields.Optional("kind", kind);
   fields.Optional("command", installation.command);
   fields.Optional("env", installation.env);
   fields.Optional("flavor", flavor);
+  fields.Optional("version", version);
   TESSERA_RETURN_IF_ERROR(fields.Finish());
+  if (version) {
+    StatusOr<adapters::EngineVersion> parsed = adapters::ParseEngineVersion(*version);
+    if (!parsed.ok()) return parsed.status().WithContext(fields.PathOf("version"));
+    installation.version = *parsed;
+  }
   StatusOr<wire::EngineKind> parsed_kind = wire::ParseEngineKind(kind);
   if (!parsed_kind.ok()) return parsed_kind.status().WithContext(fields.PathOf("kind"));
   installation.kind = *parsed_kind;

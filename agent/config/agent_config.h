@@ -2,7 +2,8 @@
 // are supervised, and the resources the agent hands out.
 //
 //   engines:
-//     vllm:   {kind: vllm, command: [/opt/vllm/bin/vllm], env: {VLLM_USE_V1: "1"}}
+//     vllm:   {kind: vllm, command: [/opt/vllm/bin/vllm], version: "0.9.0",
+//              env: {VLLM_USE_V1: "1"}}
 //     sglang: {kind: sglang, command: [python3, -m, sglang.launch_server]}
 //     sim:    {kind: sim, command: [tessera-engine-sim, --time-scale, "0.1"], flavor: vllm}
 //     tessera-router: {kind: tessera-router, command: [/opt/tessera/bin/tessera-router]}
@@ -11,9 +12,13 @@
 //   logs: {maxBytes: 64MiB, maxFiles: 3}
 //   scrapePeriod: 2s
 //
-// Every key is optional. Without an `engines` section the agent allows only
-// the simulator installed beside it. Whatever the section says, the agent
-// runs routers (tessera-router, role router, no partitions): with the
+// Every key is optional. An engine's `version` picks flag spellings that
+// changed between releases (vLLM before 0.8 takes --speculative-model and
+// --num-scheduler-steps; from 0.8 --speculative-config); without it the
+// adapters use the current ones.
+//
+// Without an `engines` section the agent allows only the simulator installed beside it. Whatever
+// the section says, the agent runs routers (tessera-router, role router, no partitions): with the
 // `tessera-router` installed beside it unless an entry of kind
 // tessera-router names another program. Every agent can host a
 // deployment's router because it needs no GPU and is Tessera's own binary,

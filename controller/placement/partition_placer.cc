@@ -27,8 +27,9 @@ std::string SelectorText(const std::map<std::string, std::string>& selector) {
 }
 
 std::string PartitionsNeeded(const PlacementRequest& request) {
-  std::string text = std::to_string(request.tensor_parallel_size) +
-                     (request.tensor_parallel_size == 1 ? " partition" : " partitions") + " of ≥ " +
+  std::string text = std::to_string(request.partitions_per_worker) +
+                     (request.partitions_per_worker == 1 ? " partition" : " partitions") +
+                     " of ≥ " +
                      FormatBytes(static_cast<uint64_t>(request.min_partition_vram_bytes));
   if (const std::string mode = ModeText(request); !mode.empty()) text += " (" + mode + ")";
   return text;
@@ -93,7 +94,7 @@ int PartitionPlacer::EligibleFree(const GpuFree& gpu, const PlacementRequest& re
 
 std::optional<PartitionPlacer::Candidate> PartitionPlacer::BestGroupOn(
     NodeFree& node, const PlacementRequest& request) {
-  const int size = request.tensor_parallel_size;
+  const int size = request.partitions_per_worker;
   int total = 0;
   Candidate candidate{.node = &node, .gpu = -1, .leftover_in_gpu = 0};
   int best_count = 0;
@@ -115,7 +116,7 @@ std::optional<PartitionPlacer::Candidate> PartitionPlacer::BestGroupOn(
 
 std::vector<int> PartitionPlacer::Take(const Candidate& candidate,
                                        const PlacementRequest& request) {
-  const auto size = static_cast<size_t>(request.tensor_parallel_size);
+  const auto size = static_cast<size_t>(request.partitions_per_worker);
   std::vector<GpuFree*> order;
   if (candidate.gpu >= 0) {
     order.push_back(&candidate.node->gpus[static_cast<size_t>(candidate.gpu)]);
@@ -140,7 +141,7 @@ std::vector<int> PartitionPlacer::Take(const Candidate& candidate,
     });
   }
   std::sort(partitions.begin(), partitions.end());
-  candidate.node->free_total -= request.tensor_parallel_size;
+  candidate.node->free_total -= request.partitions_per_worker;
   return partitions;
 }
 
@@ -154,7 +155,7 @@ PlacementResult PartitionPlacer::Place(const PlacementRequest& request) {
     return std::make_tuple(on_node, candidate.leftover_in_gpu, candidate.node->free_total, name);
   };
   for (NodeFree& node : nodes_) {
-    if (node.free_total < request.tensor_parallel_size || !Matches(*node.node, request) ||
+    if (node.free_total < request.partitions_per_worker || !Matches(*node.node, request) ||
         request.excluded_nodes.contains(node.node->name)) {
       continue;
     }
@@ -225,7 +226,7 @@ PlacementFailure PartitionPlacer::Explain(const PlacementRequest& request) const
     return {"ModelTooLarge", needs + "; the largest partition has " +
                                  FormatBytes(static_cast<uint64_t>(largest_partition))};
   }
-  if (most_on_one_node < request.tensor_parallel_size) {
+  if (most_on_one_node < request.partitions_per_worker) {
     return {"InsufficientPartitions",
             needs + "; the most any node has is " + std::to_string(most_on_one_node)};
   }

@@ -1,6 +1,6 @@
 // Chooses partitions for new workers.
 //
-// A worker needs `tensor_parallel_size` free partitions on one node, each
+// A worker needs `partitions_per_worker` free partitions on one node, each
 // with at least the VRAM its share of the model needs, in the required
 // partition mode, on a node whose labels match the selector. Among the
 // nodes that can host it:
@@ -30,7 +30,8 @@ namespace tessera::controller {
 
 struct PlacementRequest {
   std::string role{};  // for messages: "decode"
-  int tensor_parallel_size = 1;
+  // tensorParallelSize × pipelineParallelSize: one partition per rank.
+  int partitions_per_worker = 1;
   int64_t min_partition_vram_bytes = 0;
   std::optional<hardware::ComputePartition> compute_partition{};
   std::optional<hardware::MemoryPartition> memory_partition{};

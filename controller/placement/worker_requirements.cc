@@ -45,6 +45,8 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
   fit::FitRequest request;
   request.model = model;
   request.weight_type = model.weight_type;
+  // spec.model.dtype fp8 quantizes the weights as they load: a byte each.
+  if (spec.model.dtype == "fp8") request.weight_type = hardware::DataType::kFloat8E4M3;
   StatusOr<hardware::DataType> kv_type = hardware::ParseKvCacheDataType(
       spec.engine.kv_cache_dtype.value_or("auto"), model.weight_type);
   if (!kv_type.ok()) return kv_type.status().WithContext("spec.engine.kvCacheDtype");
@@ -57,9 +59,34 @@ StatusOr<fit::FitRequest> FitRequestFor(const model::ModelArchitecture& model,
         " tokens");
   }
   request.concurrency = spec.engine.concurrency;
+  if (spec.engine.max_num_batched_tokens) {
+    request.max_num_batched_tokens = *spec.engine.max_num_batched_tokens;
+  }
   request.gpu_memory_utilization =
       spec.engine.gpu_memory_utilization.value_or(fit::kDefaultGpuMemoryUtilization);
   return request;
+}
+
+// A draft model of the catalog (or the Hugging Face cache) and its KV cache
+// take their share of each partition. An EAGLE head, or a draft Tessera
+// cannot resolve, is not counted: placement then errs small by its size.
+StatusOr<std::optional<fit::DraftModel>> DraftFor(const model::ModelArchitecture& target,
+                                                  const wire::SpeculativeDecoding& speculative) {
+  if (speculative.method != "draft") return std::optional<fit::DraftModel>();
+  StatusOr<model::ModelArchitecture> draft = model::ResolveModel(speculative.draft_model);
+  if (!draft.ok()) return std::optional<fit::DraftModel>();
+  if (draft->vocab_size != target.vocab_size) {
+    return InvalidArgumentError("spec.engine.speculative.draftModel: " + draft->name +
+                                "'s vocabulary of " + std::to_string(draft->vocab_size) +
+                                " tokens differs from " + target.name + "'s " +
+                                std::to_string(target.vocab_size) +
+                                "; a draft must propose tokens of the served model's vocabulary");
+  }
+  return std::optional<fit::DraftModel>(
+      fit::DraftModel{.model = *draft,
+                      .weight_type = draft->weight_type,
+                      .num_speculative_tokens = speculative.num_speculative_tokens,
+                      .tensor_parallel_size = speculative.draft_tensor_parallel_size});
 }
 
 }  // namespace
@@ -79,14 +106,26 @@ StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model
                                            const resources::ModelDeploymentSpec& spec,
                                            wire::WorkerRole role) {
   TESSERA_ASSIGN_OR_RETURN(fit::FitRequest request, FitRequestFor(model, spec));
-  const int size = spec.Role(role).tensor_parallel_size;
-  if (Status valid = model::CheckTensorParallelSize(model, size); !valid.ok()) {
-    return valid.WithContext("spec." + std::string(resources::RoleKey(role)) +
-                             ".tensorParallelSize");
+  const resources::RoleSpec& role_spec = spec.Role(role);
+  const std::string path = "spec." + std::string(resources::RoleKey(role));
+  if (Status valid = model::CheckTensorParallelSize(model, role_spec.tensor_parallel_size);
+      !valid.ok()) {
+    return valid.WithContext(path + ".tensorParallelSize");
   }
-  return WorkerRequirement{.tensor_parallel_size = size,
+  if (role_spec.pipeline_parallel_size > model.num_layers) {
+    return InvalidArgumentError(
+        path + ".pipelineParallelSize: " + std::to_string(role_spec.pipeline_parallel_size) +
+        " stages exceed the model's " + std::to_string(model.num_layers) + " layers");
+  }
+  request.tensor_parallel_size = role_spec.tensor_parallel_size;
+  request.pipeline_parallel_size = role_spec.pipeline_parallel_size;
+  if (spec.engine.speculative) {
+    TESSERA_ASSIGN_OR_RETURN(request.draft, DraftFor(model, *spec.engine.speculative));
+  }
+  return WorkerRequirement{.partitions = role_spec.Partitions(),
                            .max_model_len = request.max_model_len,
-                           .min_partition_vram_bytes = fit::RequiredPartitionBytes(request, size)};
+                           .min_partition_vram_bytes = fit::RequiredPartitionBytes(
+                               request, role_spec.tensor_parallel_size)};
 }
 
 std::optional<int> SmallestFittingTensorParallelSize(const model::ModelArchitecture& model,

@@ -21,7 +21,8 @@ StatusOr<model::ModelArchitecture> ResolveDeploymentModel(
     const resources::ModelDeploymentSpec& spec);
 
 struct WorkerRequirement {
-  int tensor_parallel_size = 1;
+  // tensorParallelSize × pipelineParallelSize, all on one node.
+  int partitions = 1;
   int64_t max_model_len = 0;
   // Every partition of the worker's group must have at least this much VRAM.
   int64_t min_partition_vram_bytes = 0;
@@ -29,7 +30,7 @@ struct WorkerRequirement {
 
 // InvalidArgument naming the spec field when the engine settings do not
 // suit the model (maxModelLen beyond its context, a tensor-parallel size
-// that does not divide its heads).
+// that does not divide its heads, more pipeline stages than layers).
 StatusOr<WorkerRequirement> RequirementFor(const model::ModelArchitecture& model,
                                            const resources::ModelDeploymentSpec& spec,
                                            wire::WorkerRole role);

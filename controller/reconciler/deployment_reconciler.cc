@@ -298,7 +298,7 @@ bool DeploymentReconciler::PrepareEnginePlacement(Pass& pass, WorkerRole role,
     pass.unschedulable.emplace_back("InvalidSpec", requirement.status().message());
     return false;
   }
-  request.tensor_parallel_size = requirement->tensor_parallel_size;
+  request.partitions_per_worker = requirement->partitions;
   request.min_partition_vram_bytes = requirement->min_partition_vram_bytes;
   request.compute_partition = spec.placement.compute_partition;
   request.memory_partition = spec.placement.memory_partition;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/adapters/engine_version.h"
 #include "wire/engine_kind.h"
 
 namespace tessera::adapters {
@@ -23,6 +24,9 @@ struct EngineInstallation {
   std::map<std::string, std::string> env{};
   // The simulator shows vLLM's or SGLang's health semantics and metric names.
   wire::MetricDialect sim_flavor = wire::MetricDialect::kVllm;
+  // The engine's release, where flags are spelt differently across
+  // releases. Unset: the current spellings (vLLM V1).
+  std::optional<EngineVersion> version{};
 };
 
 // Where the worker runs on this node.

@@ -12,19 +12,21 @@ import openai
 import pytest
 import yaml
 
-from agent_fixture import TOKEN
-from conftest import free_port
+from agent_fixture import FAST_CONFIG, ROUTER_COMMAND, TOKEN
+from conftest import BIN_DIR, free_port
 from controller_fixture import (FAST_FLAGS, Agent, Controller, condition, dump, kill_node, live,
                                 managed_workers, model_deployment, wait_until)
 
 
 def start_cluster(tmp_path, names=("node-a", "node-b"), topology="2xmi300x:cpx/nps4",
-                  flags=FAST_FLAGS):
-    """Agents of `topology` and a controller reading manifests from
+                  flags=FAST_FLAGS, agent_config=None):
+    """Agents of `topology` (configured by `agent_config`, the agent
+    fixture's default when None) and a controller reading manifests from
     tmp_path/manifests."""
     manifests = tmp_path / "manifests"
     manifests.mkdir()
-    agents = [Agent(tmp_path / name, topology=topology, hostname=name) for name in names]
+    agents = [Agent(tmp_path / name, topology=topology, hostname=name, config=agent_config)
+              for name in names]
     metrics_port = free_port()
     args = ["--manifests", str(manifests), "--metrics-listen", f"127.0.0.1:{metrics_port}"]
     for agent in agents:
@@ -357,3 +359,111 @@ def test_an_openai_client_streams_a_chat_through_the_endpoint(cluster):
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     assert len(chunks) > 1, "streamed, not one answer"
     assert text
+
+
+# --- issue 21: pipeline parallelism, speculative decoding, engine flags ----------
+
+
+def engine_argv(worker):
+    """The argv the agent launched a worker's engine with."""
+    with open(f"/proc/{worker['pid']}/cmdline", "rb") as f:
+        return f.read().decode().split("\0")[:-1]
+
+
+def flag(argv, name):
+    """The value after `name` in `argv`."""
+    assert name in argv, f"{name} not in {argv}"
+    return argv[argv.index(name) + 1]
+
+
+def serving_deployments(cluster):
+    """Seed 001's shapes on the simulator: Llama 3.1 8B as TP 2 × PP 4 with a
+    chunked-prefill budget and an allowed extra flag, and one with a 1B draft
+    model proposing 5 tokens and FP8 weights quantized on load."""
+    write(cluster.manifests / "pipeline.yaml", dump(model_deployment(
+        "pipeline", replicas=1, worker={"replicas": 1, "tensorParallelSize": 2,
+                                        "pipelineParallelSize": 4},
+        engine={"kind": "sim", "maxModelLen": 8192, "maxNumBatchedTokens": 4096,
+                "extraArgs": ["--max-num-seqs", "64"]})))
+    write(cluster.manifests / "speculative.yaml", dump(model_deployment(
+        "speculative", replicas=1,
+        model={"source": "meta-llama/Llama-3.1-8B-Instruct", "dtype": "fp8"},
+        engine={"kind": "sim", "maxModelLen": 8192,
+                "speculative": {"method": "draft", "draftModel": "meta-llama/Llama-3.2-1B-Instruct",
+                                "numSpeculativeTokens": 5}})))
+    for name in ("pipeline", "speculative"):
+        wait_until(lambda name=name: ready(cluster, name, count=1), what=f"{name} ready",
+                   diagnostics=cluster.diagnostics)
+    (pipeline,) = managed_workers(cluster.agents, "pipeline")
+    (speculative,) = managed_workers(cluster.agents, "speculative")
+    return pipeline, speculative
+
+
+def test_pipeline_parallel_and_speculative_workers_are_placed_and_launched(cluster):
+    pipeline, speculative = serving_deployments(cluster)
+
+    # TP 2 × PP 4: eight partitions, one whole CPX MI300X.
+    partitions = pipeline["spec"]["partitions"]
+    assert len(partitions) == 8, pipeline
+    assert len({p // 8 for p in partitions}) == 1, f"{partitions} span GPUs"
+    engine = pipeline["spec"]["engine"]
+    assert (engine["tensorParallelSize"], engine["pipelineParallelSize"]) == (2, 4), engine
+    status = cluster.status("pipeline")
+    assert sorted(status["workers"][0]["partitions"]) == sorted(partitions)
+    argv = engine_argv(pipeline)
+    assert flag(argv, "--tensor-parallel-size") == "2"
+    assert flag(argv, "--pipeline-parallel-size") == "4"
+    assert flag(argv, "--max-num-batched-tokens") == "4096"
+    assert argv[-2:] == ["--max-num-seqs", "64"], "extraArgs come last"
+    assert "--speculative-config" not in argv and "--quantization" not in argv
+
+    # The draft model reaches the simulator in vLLM V1's spelling (the agent's
+    # sim entry gives no version), the FP8 weights as --quantization.
+    assert len(speculative["spec"]["partitions"]) == 1
+    argv = engine_argv(speculative)
+    assert flag(argv, "--quantization") == "fp8"
+    assert json.loads(flag(argv, "--speculative-config")) == {
+        "method": "draft_model", "model": "meta-llama/Llama-3.2-1B-Instruct",
+        "num_speculative_tokens": 5}
+    assert "--pipeline-parallel-size" not in argv
+
+    # The workers serve.
+    for worker in (pipeline, speculative):
+        client = openai.OpenAI(base_url=worker["url"] + "/v1", api_key="unused")
+        reply = client.completions.create(model=worker["spec"]["deployment"], prompt="hello",
+                                          max_tokens=4)
+        assert reply.usage.completion_tokens == 4
+
+
+def test_an_engine_entry_of_a_0_6_era_release_gets_its_spellings(tmp_path):
+    config = FAST_CONFIG.format(simulator=os.path.join(BIN_DIR, "tessera-engine-sim"),
+                                first=21000, last=21099, router=json.dumps(ROUTER_COMMAND))
+    config = config.replace("  sim:\n    kind: sim\n",
+                            "  sim:\n    kind: sim\n    version: 0.6.6.post1\n", 1)
+    assert "version: 0.6.6" in config
+    cluster = start_cluster(tmp_path, names=("node-a",), agent_config=config)
+    try:
+        _, speculative = serving_deployments(cluster)
+        argv = engine_argv(speculative)
+        assert flag(argv, "--speculative-model") == "meta-llama/Llama-3.2-1B-Instruct"
+        assert flag(argv, "--num-speculative-tokens") == "5"
+        assert "--speculative-config" not in argv
+    finally:
+        cluster.stop()
+
+
+def test_extra_args_off_the_allow_list_keep_the_last_good_spec(cluster):
+    manifest = cluster.manifests / "llama.yaml"
+    write(manifest, dump(model_deployment("llama", replicas=1)))
+    wait_until(lambda: ready(cluster, "llama", count=1), what="1 ready worker",
+               diagnostics=cluster.diagnostics)
+    before = processes(cluster)
+    write(manifest, dump(model_deployment(
+        "llama", replicas=1, engine={"kind": "sim", "maxModelLen": 8192,
+                                     "extraArgs": ["--seed", "1", "--trust-remote-code"]})))
+    status = wait_until(
+        lambda: (s := cluster.status("llama")) and condition(s, "Degraded").get("reason")
+        == "InvalidSpec" and s, what="InvalidSpec", diagnostics=cluster.diagnostics)
+    assert ("spec.engine.extraArgs[2]: --trust-remote-code is not on sim's extraArgs allow-list "
+            "(docs/resources.md#extra-engine-arguments)") in condition(status, "Degraded")["message"]
+    assert_unchurned(before, processes(cluster))

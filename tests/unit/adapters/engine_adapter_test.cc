@@ -59,8 +59,10 @@ TEST(SglangAdapterTest, PrefillGetsDisaggregationFlagsAndBootstrapPort) {
   EngineInstallation sglang{.name = "sglang",
                             .kind = wire::EngineKind::kSglang,
                             .command = {"python3", "-m", "sglang.launch_server"}};
+  wire::EngineSettings settings = Settings();
+  settings.extra_args = {"--random-seed", "7"};  // SGLang's name for vLLM's --seed
   StatusOr<LaunchPlan> plan = AdapterFor(wire::EngineKind::kSglang)
-                                  .Plan(sglang, Settings(), wire::WorkerRole::kPrefill, Context());
+                                  .Plan(sglang, settings, wire::WorkerRole::kPrefill, Context());
   ASSERT_TRUE(plan.ok()) << plan.status();
   const std::vector<std::string>& argv = plan->argv;
   EXPECT_THAT(std::vector<std::string>(argv.begin(), argv.begin() + 5),

@@ -124,6 +124,121 @@ TEST_F(ReconcilerTest, DisaggregatedGroupsStayOnOneGpu) {
   EXPECT_EQ(Status().roles.at(wire::WorkerRole::kPrefill).replicas, 1);
 }
 
+// Seed 001: Llama 70B as TP 2 × PP 4 over one MI300X's 8 CPX partitions,
+// FP8 weights quantized on load and a chunked-prefill budget.
+TEST_F(ReconcilerTest, APipelineParallelWorkerHoldsTensorTimesPipelinePartitions) {
+  agents_.AddNode("node-a", 2, 8, 24 * kGiB);
+  store_.Apply(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+      "metadata: {name: llama}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-70b, dtype: fp8}\n"
+      "  engine: {kind: vllm, maxModelLen: 4096, kvCacheDtype: fp8, maxNumBatchedTokens: 4096}\n"
+      "  worker: {replicas: 2, tensorParallelSize: 2, pipelineParallelSize: 4}\n");
+  Pass();
+  ASSERT_EQ(agents_.Node("node-a").workers.size(), 2U) << Condition("Unschedulable").message;
+  std::set<int> held;
+  for (const auto& [id, worker] : agents_.Node("node-a").workers) {
+    ASSERT_EQ(worker.spec.partitions.size(), 8U) << id;
+    // One whole GPU each.
+    EXPECT_EQ(worker.spec.partitions.front() / 8, worker.spec.partitions.back() / 8) << id;
+    held.insert(worker.spec.partitions.begin(), worker.spec.partitions.end());
+    const wire::EngineSettings& settings = worker.spec.settings;
+    EXPECT_EQ(settings.tensor_parallel_size, 2);
+    EXPECT_EQ(settings.pipeline_parallel_size, 4);
+    EXPECT_EQ(settings.quantization, "fp8");
+    EXPECT_EQ(settings.max_num_batched_tokens, 4096);
+    // What the agent reads back is what was sent.
+    StatusOr<wire::WorkerSpec> again =
+        wire::WorkerSpecFromJson(wire::WorkerSpecToJson(worker.spec));
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(*again, worker.spec);
+  }
+  EXPECT_EQ(held.size(), 16U);
+  EXPECT_EQ(Condition("Unschedulable").status, "False");
+}
+
+TEST_F(ReconcilerTest, SpeculativeDecodingReachesTheWorkerSpec) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  store_.Apply(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+      "metadata: {name: llama}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-8b}\n"
+      "  engine: {kind: vllm, maxModelLen: 4096, numSchedulerSteps: 1,\n"
+      "           speculative: {method: draft, draftModel: meta-llama/Llama-3.2-1B-Instruct,\n"
+      "                         numSpeculativeTokens: 5}}\n"
+      "  worker: {replicas: 1}\n");
+  Pass();
+  ASSERT_EQ(agents_.Node("node-a").workers.size(), 1U) << Condition("Unschedulable").message;
+  const wire::EngineSettings& settings =
+      agents_.Node("node-a").workers.begin()->second.spec.settings;
+  ASSERT_TRUE(settings.speculative.has_value());
+  EXPECT_EQ(settings.speculative->method, "draft");
+  EXPECT_EQ(settings.speculative->draft_model, "meta-llama/Llama-3.2-1B-Instruct");
+  EXPECT_EQ(settings.speculative->num_speculative_tokens, 5);
+  EXPECT_EQ(settings.num_scheduler_steps, 1);
+}
+
+TEST_F(ReconcilerTest, APipelineParallelWorkerWaitsForAllItsPartitions) {
+  agents_.AddNode("node-a", 1, 4, 24 * kGiB);
+  store_.Apply(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+      "metadata: {name: llama}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-8b}\n"
+      "  engine: {kind: sim, maxModelLen: 4096}\n"
+      "  worker: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 4}\n");
+  Pass();
+  EXPECT_EQ(agents_.TotalPuts(), 0);
+  EXPECT_EQ(Condition("Unschedulable").reason, "InsufficientPartitions");
+  EXPECT_THAT(Condition("Unschedulable").message, HasSubstr("worker: needs 8 partitions"));
+}
+
+TEST_F(ReconcilerTest, MorePipelineStagesThanLayersIsAnInvalidSpec) {
+  agents_.AddNode("node-a", 8, 8, 24 * kGiB);
+  store_.Apply(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+      "metadata: {name: llama}\n"
+      "spec:\n  router: {replicas: 0}\n  model: {source: llama-3.1-8b}\n"
+      "  engine: {kind: sim, maxModelLen: 4096}\n"
+      "  worker: {replicas: 1, pipelineParallelSize: 64}\n");
+  Pass();
+  EXPECT_EQ(agents_.TotalPuts(), 0);
+  EXPECT_EQ(Condition("Unschedulable").reason, "InvalidSpec");
+  EXPECT_THAT(
+      Condition("Unschedulable").message,
+      HasSubstr("spec.worker.pipelineParallelSize: 64 stages exceed the model's 32 layers"));
+}
+
+// A checkpoint that ships in FP8 keeps its own scales: no --quantization.
+TEST_F(ReconcilerTest, ModelDtypeBecomesQuantizationOrComputeDtype) {
+  agents_.AddNode("node-a", 1, 8, 24 * kGiB);
+  const auto apply = [this](std::string_view name, std::string_view source,
+                            std::string_view dtype) {
+    store_.Apply(
+        "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\n"
+        "metadata: {name: " +
+        std::string(name) +
+        "}\n"
+        "spec:\n  router: {replicas: 0}\n  model: {source: " +
+        std::string(source) + ", dtype: " + std::string(dtype) +
+        "}\n"
+        "  engine: {kind: sim, maxModelLen: 4096}\n  worker: {replicas: 1}\n");
+    Pass();
+    for (const auto& [id, worker] : agents_.Node("node-a").workers) {
+      if (worker.spec.deployment == name) return worker.spec.settings;
+    }
+    ADD_FAILURE() << name << " has no worker";
+    return wire::EngineSettings{};
+  };
+  wire::EngineSettings settings = apply("a", "llama-3.1-8b", "fp8");
+  EXPECT_EQ(settings.quantization, "fp8");
+  EXPECT_FALSE(settings.dtype.has_value());
+  settings = apply("b", "amd/Llama-3.1-8B-Instruct-FP8-KV", "fp8");
+  EXPECT_FALSE(settings.quantization.has_value());
+  settings = apply("c", "llama-3.1-8b", "float16");
+  EXPECT_FALSE(settings.quantization.has_value());
+  EXPECT_EQ(settings.dtype, "float16");
+}
+
 TEST_F(ReconcilerTest, UnschedulableSaysWhyWithTheArithmetic) {
   agents_.AddNode("node-a", 1, 8, 24 * kGiB);
   store_.Apply(

@@ -44,7 +44,7 @@ void Hold(NodeView& node, std::initializer_list<int> partitions) {
 
 PlacementRequest Request(int size, int64_t vram = 20 * kGiB) {
   return {.role = "decode",
-          .tensor_parallel_size = size,
+          .partitions_per_worker = size,
           .min_partition_vram_bytes = vram,
           .compute_partition = std::nullopt,
           .memory_partition = std::nullopt,

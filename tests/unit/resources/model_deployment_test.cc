@@ -99,6 +99,92 @@ spec:
   EXPECT_EQ(deployment->ServedName(), "llama-8b");
 }
 
+// Seed 001: a 1B draft model proposing 5 tokens; seed 000: FP8 weights and
+// an FP8 KV cache.
+TEST(ModelDeploymentTest, ReadsSpeculationAndQuantization) {
+  StatusOr<ModelDeployment> deployment = Parse(R"(
+apiVersion: serving.tessera.io/v1alpha1
+kind: ModelDeployment
+metadata: {name: llama-70b}
+spec:
+  model: {source: meta-llama/Llama-3.3-70B-Instruct, dtype: fp8}
+  engine:
+    kind: vllm
+    kvCacheDtype: fp8
+    maxNumBatchedTokens: 8192
+    numSchedulerSteps: 1
+    speculative: {method: draft, draftModel: meta-llama/Llama-3.2-1B-Instruct,
+                  numSpeculativeTokens: 5, draftTensorParallelSize: 1}
+    extraArgs: [--max-num-seqs, "256", --enforce-eager]
+  worker: {replicas: 1, tensorParallelSize: 8}
+)");
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  const ModelDeploymentSpec& spec = deployment->spec;
+  EXPECT_EQ(spec.model.dtype, "fp8");
+  EXPECT_EQ(spec.Role(WorkerRole::kAggregated).pipeline_parallel_size, 1);
+  EXPECT_EQ(spec.Role(WorkerRole::kAggregated).Partitions(), 8);
+  EXPECT_EQ(spec.engine.max_num_batched_tokens, 8192);
+  EXPECT_EQ(spec.engine.num_scheduler_steps, 1);
+  ASSERT_TRUE(spec.engine.speculative.has_value());
+  EXPECT_EQ(spec.engine.speculative->method, "draft");
+  EXPECT_EQ(spec.engine.speculative->draft_model, "meta-llama/Llama-3.2-1B-Instruct");
+  EXPECT_EQ(spec.engine.speculative->num_speculative_tokens, 5);
+  EXPECT_EQ(spec.engine.speculative->draft_tensor_parallel_size, 1);
+  StatusOr<ModelDeploymentSpec> again =
+      ModelDeploymentSpecFromJson(ModelDeploymentSpecToJson(spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, spec);
+}
+
+// Seed 001: TP 2 × PP 4 on one MI300X.
+TEST(ModelDeploymentTest, ReadsPipelineParallelSizePerRole) {
+  StatusOr<ModelDeployment> deployment = Parse(R"(
+apiVersion: serving.tessera.io/v1alpha1
+kind: ModelDeployment
+metadata: {name: llama-70b}
+spec:
+  model: {source: meta-llama/Llama-3.3-70B-Instruct}
+  engine: {kind: vllm, numSchedulerSteps: 12}
+  mode: disaggregated
+  prefill: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 4}
+  decode: {replicas: 1, tensorParallelSize: 8}
+)");
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  const ModelDeploymentSpec& spec = deployment->spec;
+  EXPECT_EQ(spec.Role(WorkerRole::kPrefill).pipeline_parallel_size, 4);
+  EXPECT_EQ(spec.Role(WorkerRole::kPrefill).Partitions(), 8);
+  EXPECT_EQ(spec.Role(WorkerRole::kDecode).pipeline_parallel_size, 1);
+  const nlohmann::json json = ModelDeploymentSpecToJson(spec);
+  EXPECT_EQ(json.at("prefill").at("pipelineParallelSize"), 4);
+  StatusOr<ModelDeploymentSpec> again = ModelDeploymentSpecFromJson(json);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, spec);
+}
+
+TEST(ModelDeploymentTest, NgramAndMultiStepParse) {
+  for (std::string_view engine :
+       {"{kind: vllm, speculative: {method: ngram, numSpeculativeTokens: 10}}",
+        "{kind: vllm, numSchedulerSteps: 12}", "{kind: sim, numSchedulerSteps: 12}",
+        "{kind: sglang, speculative: {method: eagle, draftModel: e, numSpeculativeTokens: 3}}"}) {
+    StatusOr<ModelDeployment> deployment = Parse(
+        "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\nmetadata: {name: "
+        "d}\nspec:\n  model: {source: m}\n  engine: " +
+        std::string(engine) + "\n  worker: {replicas: 1}\n");
+    EXPECT_TRUE(deployment.ok()) << engine << ": " << deployment.status();
+  }
+}
+
+// A manifest written before pipelineParallelSize existed keeps its JSON
+// form (the directory store's spec hash, hence its generation).
+TEST(ModelDeploymentTest, DefaultPipelineParallelSizeIsLeftOutOfTheJson) {
+  StatusOr<ModelDeployment> deployment = Parse(kDisaggregated);
+  ASSERT_TRUE(deployment.ok()) << deployment.status();
+  const nlohmann::json json = ModelDeploymentSpecToJson(deployment->spec);
+  EXPECT_FALSE(json.at("prefill").contains("pipelineParallelSize"));
+  EXPECT_FALSE(json.at("engine").contains("speculative"));
+  EXPECT_FALSE(json.at("model").contains("dtype"));
+}
+
 struct BadSpec {
   std::string name;  // the test's name
   std::string spec;  // YAML of spec's body
@@ -149,6 +235,100 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"TensorParallelNotPowerOfTwo",
                 std::string(kModelEngine) + "  worker: {replicas: 1, tensorParallelSize: 6}\n",
                 "spec.worker.tensorParallelSize: must be a power of two, got 6"},
+        BadSpec{"PipelineParallelZero",
+                std::string(kModelEngine) + "  worker: {replicas: 1, pipelineParallelSize: 0}\n",
+                "spec.worker.pipelineParallelSize: must be between 1 and 64, got 0"},
+        BadSpec{"TooManyPartitionsPerWorker",
+                std::string(kModelEngine) +
+                    "  mode: disaggregated\n  prefill: {replicas: 1}\n  decode: {replicas: 1, "
+                    "tensorParallelSize: 16, pipelineParallelSize: 8}\n",
+                "spec.decode.pipelineParallelSize: tensorParallelSize × pipelineParallelSize is "
+                "the partitions a worker holds, at most 64, got 128"},
+        BadSpec{"UnknownModelDtype",
+                "  model: {source: m, dtype: int4}\n  engine: {kind: sim}\n  worker: {replicas: "
+                "1}\n",
+                "spec.model.dtype: must be one of bfloat16, float16, fp8, got \"int4\""},
+        BadSpec{"SpeculativeUnknownMethod",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: medusa, "
+                "numSpeculativeTokens: 3}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.method: must be one of draft, ngram, eagle, got "
+                "\"medusa\""},
+        BadSpec{"SpeculativeDraftWithoutModel",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: draft, "
+                "numSpeculativeTokens: 3}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.draftModel: is required for method draft and eagle"},
+        BadSpec{"SpeculativeEagleWithoutModel",
+                "  model: {source: m}\n  engine: {kind: sglang, speculative: {method: eagle, "
+                "numSpeculativeTokens: 3}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.draftModel: is required for method draft and eagle"},
+        BadSpec{"SpeculativeNgramWithModel",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram, "
+                "draftModel: x, numSpeculativeTokens: 3}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.draftModel: method ngram proposes tokens from the prompt "
+                "and uses no draft model"},
+        BadSpec{"SpeculativeWithoutTokens",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram}}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.speculative.numSpeculativeTokens: is required"},
+        BadSpec{"SpeculativeTooManyTokens",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram, "
+                "numSpeculativeTokens: 17}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.numSpeculativeTokens: must be between 1 and 16, got 17"},
+        BadSpec{"SpeculativeUnknownField",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram, "
+                "numSpeculativeTokens: 2, tokens: 3}}\n  worker: {replicas: 1}\n",
+                "spec.engine.speculative.tokens: unknown field"},
+        BadSpec{"DraftTensorParallelNotTheWorkers",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: draft, "
+                "draftModel: x, numSpeculativeTokens: 3, draftTensorParallelSize: 2}}\n  "
+                "worker: {replicas: 1, tensorParallelSize: 4}\n",
+                "spec.engine.speculative.draftTensorParallelSize: must be 1 or the "
+                "tensorParallelSize of every role"},
+        BadSpec{"DraftTensorParallelWithSglang",
+                "  model: {source: m}\n  engine: {kind: sglang, speculative: {method: eagle, "
+                "draftModel: x, numSpeculativeTokens: 3, draftTensorParallelSize: 1}}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.speculative.draftTensorParallelSize: SGLang runs the draft model at "
+                "the worker's tensorParallelSize; remove it for kind sglang"},
+        BadSpec{"SchedulerStepsWithSpeculative",
+                "  model: {source: m}\n  engine: {kind: vllm, numSchedulerSteps: 12, "
+                "speculative: {method: ngram, numSpeculativeTokens: 5}}\n  worker: {replicas: "
+                "1}\n",
+                "spec.engine.numSchedulerSteps: multi-step scheduling (above 1) cannot be "
+                "combined with spec.engine.speculative (vLLM refuses it)"},
+        BadSpec{"SpeculativeWithPipelineStages",
+                "  model: {source: m}\n  engine: {kind: vllm, speculative: {method: ngram, "
+                "numSpeculativeTokens: 5}}\n  mode: disaggregated\n  prefill: {replicas: 1}\n  "
+                "decode: {replicas: 1, tensorParallelSize: 2, pipelineParallelSize: 2}\n",
+                "spec.engine.speculative: speculative decoding cannot be combined with "
+                "pipelineParallelSize above 1"},
+        BadSpec{"SchedulerStepsWithSglang",
+                "  model: {source: m}\n  engine: {kind: sglang, numSchedulerSteps: 1}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.numSchedulerSteps: SGLang has no multi-step scheduling; remove it "
+                "for kind sglang"},
+        BadSpec{"SchedulerStepsTooMany",
+                "  model: {source: m}\n  engine: {kind: vllm, numSchedulerSteps: 65}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.numSchedulerSteps: must be between 1 and 64, got 65"},
+        BadSpec{"BatchedTokensZero",
+                "  model: {source: m}\n  engine: {kind: vllm, maxNumBatchedTokens: 0}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.maxNumBatchedTokens: must be between 1 and 100000000, got 0"},
+        BadSpec{"ExtraArgOffTheList",
+                "  model: {source: m}\n  engine: {kind: vllm, extraArgs: [--seed, '1', "
+                "--trust-remote-code]}\n  worker: {replicas: 1}\n",
+                "spec.engine.extraArgs[2]: --trust-remote-code is not on vllm's extraArgs "
+                "allow-list (docs/resources.md#extra-engine-arguments)"},
+        BadSpec{"ExtraArgSetByTessera",
+                "  model: {source: m}\n  engine: {kind: vllm, extraArgs: [--tensor-parallel-size, "
+                "'8']}\n  worker: {replicas: 1}\n",
+                "spec.engine.extraArgs[0]: --tensor-parallel-size is set by Tessera from "
+                "tensorParallelSize and cannot be given in extraArgs"},
+        BadSpec{"ExtraArgPositional",
+                "  model: {source: m}\n  engine: {kind: sglang, extraArgs: [other-model]}\n  "
+                "worker: {replicas: 1}\n",
+                "spec.engine.extraArgs[0]: \"other-model\" is not a flag and follows none"},
         BadSpec{"UnknownRoleField",
                 std::string(kModelEngine) + "  worker: {replicas: 1, replica: 2}\n",
                 "spec.worker.replica: unknown field"},
@@ -195,6 +375,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "1}\n",
                 "spec.model.architecture.kvHeads: 3 must divide attentionHeads 8"}),
     [](const ::testing::TestParamInfo<BadSpec>& param_info) { return param_info.param.name; });
+
+TEST(ModelDeploymentTest, ExtraArgsAreBounded) {
+  std::string seeds = "--seed";
+  for (int i = 0; i < 64; ++i) seeds += ", --seed";
+  StatusOr<ModelDeployment> deployment = Parse(
+      "apiVersion: serving.tessera.io/v1alpha1\nkind: ModelDeployment\nmetadata: {name: d}\n"
+      "spec:\n  model: {source: m}\n  engine: {kind: sim, extraArgs: [" +
+      seeds + "]}\n  worker: {replicas: 1}\n");
+  ASSERT_FALSE(deployment.ok());
+  EXPECT_THAT(deployment.status().message(),
+              HasSubstr("spec.engine.extraArgs: at most 64 elements, got 65"));
+}
 
 TEST(ModelDeploymentTest, RejectsBadMetadataAndKind) {
   StatusOr<ModelDeployment> long_name = Parse(

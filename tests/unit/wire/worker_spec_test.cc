@@ -177,11 +177,115 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"deployment": "d", "role": "gateway", "partitions": [0],
                  "engine": {"kind": "sim", "model": "m"}})",
                 "role: unknown role \"gateway\"; expected aggregated, prefill, decode or router"},
+        BadSpec{"PipelineDoesNotDividePartitions",
+                R"({"deployment": "d", "partitions": [0, 1, 2], "engine": {"kind": "sim",
+                 "model": "m", "pipelineParallelSize": 2}})",
+                "engine.pipelineParallelSize: must divide the number of partitions (3), got 2"},
+        BadSpec{"TensorTimesPipelineIsNotPartitions",
+                R"({"deployment": "d", "partitions": [0, 1, 2, 3], "engine": {"kind": "sim",
+                 "model": "m", "tensorParallelSize": 4, "pipelineParallelSize": 2}})",
+                "engine.tensorParallelSize: times pipelineParallelSize (2) must equal the number "
+                "of partitions (4), got 4"},
+        BadSpec{"RouterWithPipeline",
+                R"({"deployment": "d", "role": "router",
+                 "engine": {"kind": "tessera-router", "model": "m", "pipelineParallelSize": 2}})",
+                "engine.pipelineParallelSize: a router worker runs on no partition, got 2"},
+        BadSpec{"SpeculativeUnknownMethod",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "speculative": {"method": "medusa", "numSpeculativeTokens": 3}}})",
+                "engine.speculative.method: must be draft, ngram or eagle, got \"medusa\""},
+        BadSpec{"SpeculativeDraftWithoutModel",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "speculative": {"method": "draft", "numSpeculativeTokens": 3}}})",
+                "engine.speculative.draftModel: is required for method draft"},
+        BadSpec{"SpeculativeNgramWithModel",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "speculative": {"method": "ngram", "draftModel": "x", "numSpeculativeTokens": 3}}})",
+                "engine.speculative.draftModel: method ngram uses no draft model"},
+        BadSpec{"SpeculativeWithoutTokens",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "speculative": {"method": "ngram"}}})",
+                "engine.speculative.numSpeculativeTokens: is required"},
+        BadSpec{"SpeculativeTooManyTokens",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "speculative": {"method": "ngram", "numSpeculativeTokens": 17}}})",
+                "engine.speculative.numSpeculativeTokens: must be"},
+        BadSpec{"SpeculativeDraftTensorParallel",
+                R"({"deployment": "d", "partitions": [0, 1, 2, 3], "engine": {"kind": "sim",
+                 "model": "m", "speculative": {"method": "draft", "draftModel": "x",
+                 "numSpeculativeTokens": 3, "draftTensorParallelSize": 2}}})",
+                "engine.speculative.draftTensorParallelSize: must be 1 or the worker's "
+                "tensorParallelSize (4), got 2"},
+        BadSpec{"SchedulerStepsTooMany",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "numSchedulerSteps": 65}})",
+                "engine.numSchedulerSteps: must be"},
+        BadSpec{"BatchedTokensZero",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "maxNumBatchedTokens": 0}})",
+                "engine.maxNumBatchedTokens: must be"},
+        BadSpec{"UnknownQuantization",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "quantization": "awq"}})",
+                "engine.quantization: must be fp8, got \"awq\""},
+        BadSpec{"UnknownDtype",
+                R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
+                 "dtype": "fp8"}})",
+                "engine.dtype: must be bfloat16 or float16, got \"fp8\""},
         BadSpec{"PrefixCachingNotBool",
                 R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m",
                  "enablePrefixCaching": "yes"}})",
                 "engine.enablePrefixCaching: must be true or false"}),
     [](const ::testing::TestParamInfo<BadSpec>& param) { return param.param.name; });
+
+TEST(WorkerSpecTest, PipelineStagesShareThePartitions) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(
+      R"({"deployment": "d", "partitions": [0, 1, 2, 3, 4, 5, 6, 7],
+          "engine": {"kind": "sim", "model": "m", "tensorParallelSize": 2,
+                     "pipelineParallelSize": 4}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->settings.tensor_parallel_size, 2);
+  EXPECT_EQ(spec->settings.pipeline_parallel_size, 4);
+  StatusOr<WorkerSpec> again = WorkerSpecFromJson(WorkerSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *spec);
+}
+
+TEST(WorkerSpecTest, ServingSettingsRoundTrip) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(
+      R"({"deployment": "d", "partitions": [0, 1],
+          "engine": {"kind": "vllm", "model": "m", "quantization": "fp8", "dtype": "float16",
+                     "numSchedulerSteps": 12, "maxNumBatchedTokens": 4096,
+                     "speculative": {"method": "draft", "draftModel": "meta-llama/Llama-3.2-1B",
+                                     "numSpeculativeTokens": 5, "draftTensorParallelSize": 1}}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const EngineSettings& settings = spec->settings;
+  EXPECT_EQ(settings.quantization, "fp8");
+  EXPECT_EQ(settings.dtype, "float16");
+  EXPECT_EQ(settings.num_scheduler_steps, 12);
+  EXPECT_EQ(settings.max_num_batched_tokens, 4096);
+  ASSERT_TRUE(settings.speculative.has_value());
+  EXPECT_EQ(*settings.speculative, (SpeculativeDecoding{.method = "draft",
+                                                        .draft_model = "meta-llama/Llama-3.2-1B",
+                                                        .num_speculative_tokens = 5,
+                                                        .draft_tensor_parallel_size = 1}));
+  StatusOr<WorkerSpec> again = WorkerSpecFromJson(WorkerSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *spec);
+}
+
+// A controller upgrade must not roll every worker: settings at their
+// defaults write nothing, so the JSON (and the template hash) is unchanged.
+TEST(WorkerSpecTest, DefaultServingSettingsWriteNothing) {
+  StatusOr<WorkerSpec> spec = ParseWorkerSpec(
+      R"({"deployment": "d", "partitions": [0], "engine": {"kind": "sim", "model": "m"}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const nlohmann::json engine = WorkerSpecToJson(*spec).at("engine");
+  for (const char* key : {"pipelineParallelSize", "quantization", "dtype", "speculative",
+                          "numSchedulerSteps", "maxNumBatchedTokens"}) {
+    EXPECT_FALSE(engine.contains(key)) << key;
+  }
+}
 
 TEST(WorkerSpecTest, AcceptsEngineSettingsFromTheAllowList) {
   StatusOr<WorkerSpec> spec = ParseWorkerSpec(WithEnv(

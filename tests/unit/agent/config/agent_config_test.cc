@@ -57,6 +57,28 @@ scrapePeriod: 5s
   EXPECT_EQ(config->scrape_period, milliseconds(5000));
 }
 
+TEST(AgentConfigTest, ReadsAnEngineVersion) {
+  StatusOr<AgentConfig> config = ParseAgentConfig(R"(
+engines:
+  vllm-0.6: {kind: vllm, command: [vllm], version: 0.6.6.post1}
+  vllm: {command: [vllm], version: "0.9.0+rocm6.4"}
+  sglang: {command: [python3, -m, sglang.launch_server]}
+)",
+                                                  "sim", "tessera-router");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->engines.at("vllm-0.6").version,
+            (adapters::EngineVersion{.major = 0, .minor = 6, .patch = 6}));
+  EXPECT_EQ(config->engines.at("vllm").version,
+            (adapters::EngineVersion{.major = 0, .minor = 9, .patch = 0}));
+  EXPECT_FALSE(config->engines.at("sglang").version.has_value());
+  StatusOr<AgentConfig> bad = ParseAgentConfig(
+      "engines:\n  vllm: {command: [vllm], version: latest}\n", "sim", "tessera-router");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("engines.vllm.version: must be an engine release such as 0.6.6 or 0.9.0, "
+                        "got \"latest\""));
+}
+
 TEST(AgentConfigTest, AnEntryOfKindTesseraRouterReplacesTheBundledRouter) {
   StatusOr<AgentConfig> config = ParseAgentConfig(
       "engines: {router-v2: {kind: tessera-router, command: [/opt/router-v2/tessera-router]}}",
