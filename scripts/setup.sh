@@ -31,12 +31,16 @@ done
 # and helm (with the Prometheus Operator's CRDs) for the chart's, built from
 # their Go modules once and cached outside the clone; the
 # project's Python environment; playwright-core for the dashboard's browser
-# test, which drives the chromium above.
+# test, which drives the chromium above; the real tokenizers (Llama 3, Qwen
+# 2.5, DeepSeek V3) and vLLM's and SGLang's own benchmark clients, which the
+# tokenizer's and the parity tests run with.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
   "$(dirname "$0")/setup-helm.sh" >/dev/null
   "$(dirname "$0")/setup-python.sh" >/dev/null
   "$(dirname "$0")/setup-browser.sh" >/dev/null
+  "$(dirname "$0")/setup-tokenizers.sh" >/dev/null
+  "$(dirname "$0")/setup-engine-clients.sh" >/dev/null
 }
 
 if ((${#missing[@]} == 0)); then
