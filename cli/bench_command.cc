@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -30,6 +31,7 @@
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
 #include "cli/bench/warm_up.h"
+#include "engine/tokenizer/tokenizer_loader.h"
 #include "http/http_client.h"
 
 namespace tessera::cli {
@@ -78,10 +80,14 @@ struct BenchPlan {
   std::vector<bench::Expectation> expectations;
   double time_scale = 1.0;
   int64_t warmup_requests = 1;
+  // Building the prompts, which a real tokenizer must not make the
+  // bottleneck: its wall time, reported before the run.
+  double prompt_build_seconds = 0;
 };
 
-StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
-                                                   bench::Backend backend) {
+StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(
+    const BenchFlags& flags, bench::Backend backend,
+    const std::shared_ptr<const tokenizer::Tokenizer>& tokenizer) {
   if (flags.dataset_name == "random") {
     // The same command line draws the same workload as the engine's own
     // client: SGLang reads --random-range-ratio differently from vLLM.
@@ -92,7 +98,8 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
                                  .range_rule = backend == bench::Backend::kSglang
                                                    ? bench::RangeRatioRule::kSglang
                                                    : bench::RangeRatioRule::kVllm,
-                                 .seed = flags.seed});
+                                 .seed = flags.seed,
+                                 .tokenizer = tokenizer});
   }
   if (flags.dataset_name == "sharegpt") {
     if (flags.dataset_path.empty()) {
@@ -103,7 +110,8 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
     StatusOr<std::vector<BenchmarkPrompt>> prompts =
         bench::ShareGptDataset(*text, {.num_prompts = flags.num_prompts,
                                        .output_len = flags.sharegpt_output_len,
-                                       .seed = flags.seed});
+                                       .seed = flags.seed,
+                                       .tokenizer = tokenizer});
     if (!prompts.ok()) return prompts.status().WithContext("--dataset-path " + flags.dataset_path);
     return prompts;
   }
@@ -113,7 +121,8 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(const BenchFlags& flags,
                                        .system_prompt_len = flags.gsp_system_prompt_len,
                                        .question_len = flags.gsp_question_len,
                                        .output_len = flags.gsp_output_len,
-                                       .seed = flags.seed});
+                                       .seed = flags.seed,
+                                       .tokenizer = tokenizer});
   }
   return InvalidArgumentError(
       "--dataset-name: must be random, sharegpt or generated-shared-prefix; got " +
@@ -176,7 +185,14 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   }
 
   TESSERA_ASSIGN_OR_RETURN(const double rate, ParseNumber("--request-rate", flags.request_rate));
-  TESSERA_ASSIGN_OR_RETURN(plan.prompts, LoadPrompts(flags, plan.load.backend));
+  if (!flags.tokenizer.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(plan.load.tokenizer, tokenizer::LoadTokenizer(flags.tokenizer));
+  }
+  const auto building = std::chrono::steady_clock::now();
+  TESSERA_ASSIGN_OR_RETURN(plan.prompts,
+                           LoadPrompts(flags, plan.load.backend, plan.load.tokenizer));
+  plan.prompt_build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - building).count();
   TESSERA_ASSIGN_OR_RETURN(
       plan.arrivals, bench::ArrivalOffsets(static_cast<int64_t>(plan.prompts.size()),
                                            rate / flags.time_scale, flags.burstiness, flags.seed));
@@ -223,6 +239,7 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
 
   plan.run.backend = flags.backend;
   plan.run.model = plan.load.model;
+  plan.run.tokenizer = flags.tokenizer.empty() ? "tessera-stand-in" : flags.tokenizer;
   plan.run.base_url = plan.load.base_url;
   plan.run.endpoint = plan.load.endpoint;
   plan.run.dataset_name = flags.dataset_name;
@@ -275,6 +292,15 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
   std::function<void(const bench::LoadProgress&)> on_progress;
   if (show_progress) on_progress = report;
+  int64_t prompt_tokens = 0;
+  for (const BenchmarkPrompt& prompt : plan.prompts) prompt_tokens += prompt.prompt_len;
+  std::ostringstream built;
+  built << std::fixed << std::setprecision(3) << "Prompts: " << plan.prompts.size() << " ("
+        << prompt_tokens << " tokens) built with " << plan.run.tokenizer << " in "
+        << plan.prompt_build_seconds << " s (" << std::setprecision(0)
+        << static_cast<double>(prompt_tokens) / std::max(plan.prompt_build_seconds, 1e-9)
+        << " tokens/s)\n";
+  err << built.str();
   if (plan.warmup_requests > 0) {
     err << "Warm-up: " << plan.warmup_requests
         << (plan.warmup_requests == 1 ? " request" : " requests")
@@ -290,7 +316,8 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
   if (plan.load.backend == bench::Backend::kSglang) {
-    bench::SglangFigures figures = bench::CalculateSglangFigures(result.outcomes, outcome.metrics);
+    bench::SglangFigures figures =
+        bench::CalculateSglangFigures(result.outcomes, outcome.metrics, *plan.load.tokenizer);
     figures.accept_length = ServerAcceptLength(plan.load);
     outcome.block = bench::FormatSglangResultBlock(outcome.metrics, figures, plan.run);
     outcome.file_result =
@@ -383,6 +410,10 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--gsp-system-prompt-len", flags.gsp_system_prompt_len)->capture_default_str();
   bench->add_option("--gsp-question-len", flags.gsp_question_len)->capture_default_str();
   bench->add_option("--gsp-output-len", flags.gsp_output_len)->capture_default_str();
+  bench->add_option("--tokenizer", flags.tokenizer,
+                    "The served model's tokenizer, to build and count prompts with: a "
+                    "tokenizer.json, a directory holding one, or a Hugging Face model id in the "
+                    "local cache (default: Tessera's stand-in, which tessera-engine-sim shares)");
   bench->add_option("--num-prompts", flags.num_prompts)->capture_default_str();
   bench->add_option("--max-concurrency", flags.max_concurrency, "Requests in flight at most");
   bench->add_option("--request-rate", flags.request_rate, "Requests per second, or inf")

@@ -20,7 +20,8 @@ struct BenchFlags {
   int port = 8000;
   std::string endpoint;  // default: the backend's
   std::string backend = "vllm";
-  std::string model;  // default: the server's first model
+  std::string model;      // default: the server's first model
+  std::string tokenizer;  // default: the stand-in
   std::string api_key;
   std::string dataset_name = "random";
   std::string dataset_path;

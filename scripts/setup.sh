@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   clang-format clang-14 libclang-rt-14-dev
   libcpprest-dev libssl-dev libboost-dev
-  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libpcre2-dev libicu-dev
   prometheus-cpp-dev librocm-smi-dev
   libgtest-dev libgmock-dev zlib1g-dev
   python3 python3-venv
@@ -31,9 +31,9 @@ done
 # and helm (with the Prometheus Operator's CRDs) for the chart's, built from
 # their Go modules once and cached outside the clone; the
 # project's Python environment; playwright-core for the dashboard's browser
-# test, which drives the chromium above; the real tokenizers (Llama 3, Qwen
-# 2.5, DeepSeek V3) and vLLM's and SGLang's own benchmark clients, which the
-# tokenizer's and the parity tests run with.
+# test, which drives the chromium above; the real tokenizers of Llama 3, Qwen
+# and DeepSeek for the tokenizer's and the benchmark clients' suites; and
+# vLLM's and SGLang's own benchmark clients, pinned, for the parity suite.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
   "$(dirname "$0")/setup-helm.sh" >/dev/null

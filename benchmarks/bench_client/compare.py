@@ -1,7 +1,7 @@
 """tessera bench's own speed, side by side with a Python asyncio/aiohttp client doing what
 vLLM's benchmark_serving does, in one run against one tessera-engine-sim.
 
-    benchmarks/bench_client/compare.py BIN_DIR [--streams 4000] [--output-len 256]
+    benchmarks/bench_client/compare.py BIN_DIR [--streams 4000] [--output-len 256] [--tokenizer DIR]
 
 The simulator runs pinned to CPU 0 at a time scale that asks for far more tokens per
 second than one core can stream, so it streams as fast as it can; each client runs pinned
@@ -58,13 +58,16 @@ def main():
     parser.add_argument("--output-len", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=2, help="requests per stream")
     parser.add_argument("--time-scale", type=float, default=0.001)
+    parser.add_argument("--tokenizer", help="a model's tokenizer for the simulator and tessera "
+                        "bench (scripts/setup-tokenizers.sh has Llama 3's); default: the stand-in")
     options = parser.parse_args()
+    tokenizer = ["--tokenizer", options.tokenizer] if options.tokenizer else []
     num_prompts = options.streams * options.rounds
 
     port = 18123
     engine = subprocess.Popen(
         [os.path.join(options.bin_dir, "tessera-engine-sim"), *ENGINE_FLAGS, "--port", str(port),
-         "--time-scale", str(options.time_scale)],
+         "--time-scale", str(options.time_scale), *tokenizer],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pinned(0))
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -87,7 +90,7 @@ def main():
                                    "--random-output-len", str(options.output_len),
                                    "--num-prompts", str(num_prompts),
                                    "--max-concurrency", str(options.streams), "--ignore-eos",
-                                   "--no-progress", "--result-file", result_file]),
+                                   "--no-progress", "--result-file", result_file, *tokenizer]),
                 ("python aiohttp", [sys.executable, os.path.join(HERE, "aiohttp_client.py"),
                                     base_url, "llama-3.1-8b", str(num_prompts),
                                     str(options.streams), str(options.output_len), prompt_file]),

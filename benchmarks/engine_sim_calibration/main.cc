@@ -17,6 +17,7 @@
 #include "engine/model/model_catalog.h"
 #include "engine/simulator/engine_core.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/text_generator.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera {
@@ -80,7 +81,7 @@ int Run() {
   simulator::EngineCore& engine = **created;
 
   const Workload workload;
-  tokenizer::TextGenerator prompts(1);
+  tokenizer::TextGenerator prompts(tokenizer::StandInTokenizer::Shared(), 1);
   std::map<std::string, RequestTiming> timings;
   int64_t sent = 0;
   double now = 0;
@@ -88,7 +89,7 @@ int Run() {
     const std::string id = "request-" + std::to_string(sent++);
     simulator::EngineRequest request;
     request.id = id;
-    request.prompt = tokenizer::Tokenize(prompts.Words(workload.prompt_tokens));
+    request.prompt = prompts.tokenizer().Encode(prompts.Words(workload.prompt_tokens));
     request.max_output_tokens = workload.output_tokens;
     timings[id].start = now;
     (void)engine.Add(std::move(request));

@@ -20,6 +20,7 @@
 #include "engine/openai/response_writer.h"
 #include "engine/simulator/simulator_options.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/text_generator.h"
 
 namespace tessera::bench {
 namespace {
@@ -58,7 +59,7 @@ int RunCapacitySweep(const CapacityOptions& options) {
     std::fprintf(stderr, "engine-sim-capacity: %s\n", engine.status().ToString().c_str());
     return 1;
   }
-  tokenizer::TextGenerator words(kSeed);
+  tokenizer::TextGenerator words(tokenizer::StandInTokenizer::Shared(), kSeed);
   const std::string prompt = words.Words(kPromptTokens);
   const std::string prompt_json = openai::JsonString(prompt);
 

@@ -8,7 +8,7 @@ StatusOr<VirtualClients> VirtualClients::Create(const simulator::EngineConfig& c
                                                 int64_t max_tokens, const std::string& prompt) {
   StatusOr<std::unique_ptr<simulator::EngineCore>> engine = simulator::EngineCore::Create(config);
   if (!engine.ok()) return engine.status();
-  return VirtualClients(*std::move(engine), max_tokens, tokenizer::Tokenize(prompt));
+  return VirtualClients(*std::move(engine), max_tokens, config.tokenizer->Encode(prompt));
 }
 
 Status VirtualClients::Add() {

@@ -13,7 +13,6 @@
 
 #include "cli/bench/sse_event_splitter.h"
 #include "cli/bench/stream_chunk_parser.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
 #include "http/http_client.h"
 #include "http/http_url.h"
 
@@ -195,8 +194,8 @@ class LoadRun {
     if (outcome.success) {
       outcome.latency = Seconds(stream.last_event - stream.sent);
       outcome.prompt_len = stream.prompt_tokens.value_or(prompts_[index].prompt_len);
-      outcome.output_tokens =
-          stream.completion_tokens.value_or(tokenizer::CountTokens(outcome.generated_text));
+      outcome.output_tokens = stream.completion_tokens.value_or(
+          options_.tokenizer->CountTokens(outcome.generated_text));
       ++completed_;
     } else {
       ++failed_;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "base/status.h"
 #include "cli/bench/benchmark_prompt.h"
 #include "cli/bench/request_outcome.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
 #include "http/http_message.h"
 
 namespace tessera::bench {
@@ -41,6 +43,8 @@ struct LoadOptions {
   bool ignore_eos = false;
   std::chrono::milliseconds request_timeout{std::chrono::hours(6)};
   std::vector<http::HttpHeader> headers;  // e.g. Authorization
+  // Counts the output of a server that reports no usage.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 struct LoadProgress {

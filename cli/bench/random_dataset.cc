@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/text_generator.h"
 
 namespace tessera::bench {
 namespace {
@@ -46,16 +46,23 @@ StatusOr<std::vector<BenchmarkPrompt>> RandomDataset(const RandomDatasetOptions&
                                 std::to_string(options.range_ratio));
   }
   std::mt19937_64 random(options.seed);
-  tokenizer::TextGenerator words(options.seed);
+  tokenizer::TextGenerator words(options.tokenizer, options.seed);
+  // The length counts what the tokenizer adds before a prompt (Llama 3's
+  // <|begin_of_text|>), as the server's usage does.
+  const auto added = static_cast<int64_t>(options.tokenizer->SequencePrefix().size());
   std::vector<BenchmarkPrompt> prompts;
   prompts.reserve(static_cast<size_t>(options.num_prompts));
   for (int64_t i = 0; i < options.num_prompts; ++i) {
     BenchmarkPrompt prompt;
-    prompt.prompt_len =
+    const int64_t length =
         DrawLength(random, options.input_len, options.range_ratio, options.range_rule);
     prompt.output_len =
         DrawLength(random, options.output_len, options.range_ratio, options.range_rule);
-    prompt.prompt = words.Words(prompt.prompt_len);
+    // A prompt has at least one token of its own, even when the tokenizer's
+    // additions alone reach the length drawn.
+    const int64_t content = std::max<int64_t>(1, length - added);
+    prompt.prompt = words.Words(content);
+    prompt.prompt_len = added + content;
     prompts.push_back(std::move(prompt));
   }
   return prompts;

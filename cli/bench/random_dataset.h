@@ -6,10 +6,12 @@
 #define TESSERA_CLI_BENCH_RANDOM_DATASET_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "base/status.h"
 #include "cli/bench/benchmark_prompt.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {
 
@@ -33,6 +35,8 @@ struct RandomDatasetOptions {
   double range_ratio = 0;
   RangeRatioRule range_rule = RangeRatioRule::kVllm;
   uint64_t seed = 0;
+  // Builds and counts the prompts; the stand-in unless --tokenizer names one.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 // The inclusive bounds a length is drawn from.

@@ -22,6 +22,7 @@ namespace tessera::bench {
 struct RunDescription {
   std::string backend;
   std::string model;
+  std::string tokenizer;  // what --tokenizer named, or "tessera-stand-in"
   std::string base_url;
   std::string endpoint;
   std::string dataset_name;

@@ -8,7 +8,7 @@
 
 #include "base/statistics.h"
 #include "cli/bench/result_block.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace tessera::bench {
 namespace {
@@ -25,7 +25,8 @@ std::vector<double> Milliseconds(const std::vector<double>& seconds) {
 }  // namespace
 
 SglangFigures CalculateSglangFigures(const std::vector<RequestOutcome>& outcomes,
-                                     const BenchmarkMetrics& metrics) {
+                                     const BenchmarkMetrics& metrics,
+                                     const tokenizer::Tokenizer& tokenizer) {
   SglangFigures figures;
   std::vector<double> ttfts;
   std::vector<double> tpots;
@@ -33,7 +34,7 @@ SglangFigures CalculateSglangFigures(const std::vector<RequestOutcome>& outcomes
   std::vector<double> latencies;
   for (const RequestOutcome& outcome : outcomes) {
     if (!outcome.success) continue;
-    figures.total_output_retokenized += tokenizer::CountTokens(outcome.generated_text);
+    figures.total_output_retokenized += tokenizer.CountTokens(outcome.generated_text);
     ttfts.push_back(outcome.ttft);
     // SGLang, like vLLM, has no TPOT for a request of one token.
     if (outcome.output_tokens > 1) tpots.push_back(TimePerOutputToken(outcome));
@@ -173,6 +174,7 @@ json SglangResultJson(const BenchmarkMetrics& metrics, const SglangFigures& figu
   result["errors"] = std::move(lists.errors);
   result["failed"] = metrics.failed;
   result["model_id"] = run.model;
+  result["tokenizer_id"] = run.tokenizer;
   result["date"] = run.date;
   result["latencies"] = std::move(lists.latencies);
   result["start_times"] = std::move(lists.start_times);

@@ -18,14 +18,14 @@
 #include "cli/bench/benchmark_metrics.h"
 #include "cli/bench/request_outcome.h"
 #include "cli/bench/result_report.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace tessera::bench {
 
 // SGLang's calculate_metrics figures that BenchmarkMetrics does not hold.
 // Latencies of successful requests only; a figure over no sample is 0.
 struct SglangFigures {
-  // The generated text counted again by the client's tokenizer (here the
-  // stand-in tokenizer the simulator shares).
+  // The generated text counted again by the client's tokenizer.
   int64_t total_output_retokenized = 0;
   double input_throughput = 0;  // input tokens per second
   double p99_ttft_ms = 0;
@@ -43,7 +43,8 @@ struct SglangFigures {
 };
 
 SglangFigures CalculateSglangFigures(const std::vector<RequestOutcome>& outcomes,
-                                     const BenchmarkMetrics& metrics);
+                                     const BenchmarkMetrics& metrics,
+                                     const tokenizer::Tokenizer& tokenizer);
 
 // SGLang's avg_spec_accept_length from a /get_server_info body: at the top
 // level, or under "decode"[0] for a prefill-decode deployment (as SGLang's
@@ -57,7 +58,7 @@ std::string FormatSglangResultBlock(const BenchmarkMetrics& metrics, const Sglan
                                     const RunDescription& run);
 
 // SGLang's keys in its order (its JSONL line), then the per-request lists
-// its benchmark() returns, then what tessera adds (failed, model_id, date,
+// its benchmark() returns, then what tessera adds (failed, model_id, tokenizer_id, date,
 // latencies, start_times). request_rate is the string "inf" for no limit:
 // JSON has no infinity (Python writes the non-standard Infinity).
 nlohmann::ordered_json SglangResultJson(const BenchmarkMetrics& metrics,

@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/text_generator.h"
 
 namespace tessera::bench {
 
@@ -19,16 +19,17 @@ StatusOr<std::vector<BenchmarkPrompt>> SharedPrefixDataset(const SharedPrefixOpt
   TESSERA_RETURN_IF_ERROR(positive(options.system_prompt_len, "--gsp-system-prompt-len"));
   TESSERA_RETURN_IF_ERROR(positive(options.question_len, "--gsp-question-len"));
   TESSERA_RETURN_IF_ERROR(positive(options.output_len, "--gsp-output-len"));
-  tokenizer::TextGenerator words(options.seed);
+  tokenizer::TextGenerator words(options.tokenizer, options.seed);
   std::vector<BenchmarkPrompt> prompts;
   prompts.reserve(static_cast<size_t>(options.num_groups * options.prompts_per_group));
   for (int64_t group = 0; group < options.num_groups; ++group) {
     const std::string system_prompt = words.Words(options.system_prompt_len);
     for (int64_t i = 0; i < options.prompts_per_group; ++i) {
-      // The blank line is two tokens of its own.
       std::string prompt = system_prompt + "\n\n" + words.Words(options.question_len);
-      prompts.push_back({std::move(prompt), options.system_prompt_len + 2 + options.question_len,
-                         options.output_len});
+      // Counted rather than summed: how the blank line between the parts
+      // tokenizes is the tokenizer's business.
+      const int64_t prompt_len = tokenizer::CountPromptTokens(*options.tokenizer, prompt);
+      prompts.push_back({std::move(prompt), prompt_len, options.output_len});
     }
   }
   std::mt19937_64 random(options.seed);

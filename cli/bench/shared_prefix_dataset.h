@@ -8,10 +8,12 @@
 #define TESSERA_CLI_BENCH_SHARED_PREFIX_DATASET_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "base/status.h"
 #include "cli/bench/benchmark_prompt.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {
 
@@ -22,6 +24,8 @@ struct SharedPrefixOptions {
   int64_t question_len = 128;
   int64_t output_len = 256;
   uint64_t seed = 0;
+  // Builds and counts the prompts; the stand-in unless --tokenizer names one.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 // num_groups × prompts_per_group prompts. InvalidArgument names the flag.

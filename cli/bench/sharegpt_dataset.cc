@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_json.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {
 namespace {
@@ -57,8 +56,11 @@ StatusOr<std::vector<BenchmarkPrompt>> ShareGptDataset(std::string_view json,
     if (conversations->size() < 2) continue;
     TESSERA_ASSIGN_OR_RETURN(std::string prompt, TurnValue(*conversations, index, 0));
     TESSERA_ASSIGN_OR_RETURN(std::string completion, TurnValue(*conversations, index, 1));
-    const int64_t prompt_len = tokenizer::CountTokens(prompt);
-    const int64_t output_len = options.output_len.value_or(tokenizer::CountTokens(completion));
+    // Both counted with the tokenizer's additions, as vLLM's and SGLang's
+    // clients count them (tokenizer(text).input_ids).
+    const int64_t prompt_len = tokenizer::CountPromptTokens(*options.tokenizer, prompt);
+    const int64_t output_len =
+        options.output_len.value_or(tokenizer::CountPromptTokens(*options.tokenizer, completion));
     if (prompt_len < kMinTokens || prompt_len > kMaxPromptTokens ||
         prompt_len + output_len > kMaxTotalTokens) {
       continue;

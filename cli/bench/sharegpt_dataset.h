@@ -11,6 +11,7 @@
 #define TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 
 #include "base/status.h"
 #include "cli/bench/benchmark_prompt.h"
+#include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::bench {
 
@@ -25,6 +27,8 @@ struct ShareGptOptions {
   int64_t num_prompts = 1000;
   std::optional<int64_t> output_len{};  // --sharegpt-output-len
   uint64_t seed = 0;
+  // Builds and counts the prompts; the stand-in unless --tokenizer names one.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 // `json` is the file's content. InvalidArgument names the entry and field

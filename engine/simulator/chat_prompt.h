@@ -7,15 +7,27 @@
 #include <vector>
 
 #include "engine/openai/completion_request.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace tessera::simulator {
 
-// The request's prompt_token_ids when it sent them; a completion's prompt
-// tokenized; a chat's messages in Llama 3's chat template (header and
-// end-of-turn tokens around each message, then the assistant's header), so
-// that equal conversations share cache blocks.
-std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request);
+// The request's prompt_token_ids when it sent them; a completion's prompt as
+// the engine tokenizes it (with what the tokenizer adds before a sequence);
+// a chat's messages in the template of the tokenizer's model family, told
+// by the special tokens its vocabulary has:
+//   - Llama 3 (<|start_header_id|>): <|begin_of_text|>, then per message
+//     <|start_header_id|>ROLE<|end_header_id|>\n\nCONTENT<|eot_id|>, then
+//     the assistant's header; also the stand-in's shape;
+//   - ChatML, Qwen's (<|im_start|>): per message
+//     <|im_start|>ROLE\nCONTENT<|im_end|>\n, then <|im_start|>assistant\n;
+//   - DeepSeek V3 (<｜User｜>): the sequence prefix, system contents, then
+//     <｜User｜>CONTENT and <｜Assistant｜>CONTENT<｜end▁of▁sentence｜> turns,
+//     then <｜Assistant｜>;
+//   - otherwise the sequence prefix and the contents one after another.
+// The shapes leave out what a model's template adds on its own (default
+// system prompts, dates): a few tokens, the same for every request.
+std::vector<tokenizer::TokenId> PromptTokens(const openai::CompletionRequest& request,
+                                             const tokenizer::Tokenizer& tokenizer);
 
 }  // namespace tessera::simulator
 

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "engine/sglang/generate_response.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
 
 namespace tessera::simulator {
 namespace {
@@ -30,12 +29,14 @@ std::string_view FinishReasonText(FinishReason reason) {
 CompletionResponse::CompletionResponse(std::shared_ptr<http::HttpExchange> exchange,
                                        openai::ResponseContext context, bool stream,
                                        bool include_usage, std::vector<std::string> stop,
+                                       std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
                                        std::optional<GenerateFormat> generate)
     : exchange_(std::move(exchange)),
       context_(std::move(context)),
       stream_(stream),
       include_usage_(include_usage),
       stop_(std::move(stop)),
+      tokenizer_(std::move(tokenizer)),
       generate_(generate) {}
 
 void CompletionResponse::StartStream() {
@@ -120,7 +121,7 @@ openai::Usage CompletionResponse::Finish(FinishReason finish, const Completion& 
     }
     return usage;
   }
-  const auto generated = static_cast<int64_t>(tokenizer::CountTokens(text_));
+  const auto generated = static_cast<int64_t>(tokenizer_->CountTokens(text_));
   const openai::Usage usage{.prompt_tokens = completion.prompt_tokens,
                             .completion_tokens = std::max<int64_t>(generated, 1)};
   if (stream_) {

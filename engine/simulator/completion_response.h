@@ -18,6 +18,7 @@
 
 #include "engine/openai/response_writer.h"
 #include "engine/simulator/sequence.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "http/http_exchange.h"
 
 namespace tessera::simulator {
@@ -48,9 +49,11 @@ class CompletionResponse {
   // request.
   CompletionResponse() = default;
   // `stop` holds the request's stop strings; an empty one is ignored.
-  // `generate` answers in SGLang's native shape instead of OpenAI's.
+  // `tokenizer` counts the output a stop string cut. `generate` answers in
+  // SGLang's native shape instead of OpenAI's.
   CompletionResponse(std::shared_ptr<http::HttpExchange> exchange, openai::ResponseContext context,
                      bool stream, bool include_usage, std::vector<std::string> stop,
+                     std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
                      std::optional<GenerateFormat> generate = std::nullopt);
 
   const std::string& id() const { return context_.id; }
@@ -93,6 +96,7 @@ class CompletionResponse {
   bool stream_ = false;
   bool include_usage_ = false;
   std::vector<std::string> stop_;
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer_;
   std::optional<GenerateFormat> generate_;
   std::string text_;  // generated so far, as sent
   int64_t tokens_ = 0;

@@ -40,7 +40,7 @@ EngineCore::EngineCore(const EngineConfig& config, std::unique_ptr<KvBlockManage
       kv_cache_(std::move(kv_cache)),
       scheduler_(std::make_unique<Scheduler>(config.scheduler, *kv_cache_)),
       performance_(std::move(model)),
-      output_text_(config.seed) {}
+      output_text_(config.tokenizer, config.seed) {}
 
 double EngineCore::max_concurrency() const {
   return static_cast<double>(kv_cache_->total_blocks() * kv_cache_->block_size()) /
@@ -122,8 +122,9 @@ StepOutcome EngineCore::Step() {
     TokenEvent event;
     event.request_id = sequence.id;
     event.output_index = sequence.output_tokens();
-    event.text = output_text_.NextOutputToken();
-    sequence.tokens.push_back(tokenizer::Tokenize(event.text).front());
+    const tokenizer::WordPiece& token = output_text_.NextOutputToken();
+    event.text = token.text;
+    sequence.tokens.push_back(token.id);
     const int64_t produced = sequence.output_tokens();
     if (sequence.stop_after_tokens > 0 && produced >= sequence.stop_after_tokens) {
       event.finish = FinishReason::kStop;

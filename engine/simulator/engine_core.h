@@ -18,6 +18,7 @@
 #include "engine/simulator/performance_model.h"
 #include "engine/simulator/scheduler.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/text_generator.h"
 
 namespace tessera::simulator {
 
@@ -27,6 +28,9 @@ struct EngineConfig {
   bool enable_prefix_caching = true;
   int64_t block_size = fit::kKvBlockTokens;
   uint64_t seed = 0;
+  // Counts prompts and makes the output text: a model's own with
+  // --tokenizer, else the stand-in.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();
 };
 
 struct EngineRequest {

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "base/units.h"
 #include "engine/model/resolve_model.h"
+#include "engine/tokenizer/tokenizer_loader.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
@@ -13,6 +14,7 @@ namespace {
 
 struct RawFlags {
   std::string model;
+  std::string tokenizer;
   std::vector<std::string> served_model_names;
   std::string host = "127.0.0.1";
   int port = 8000;
@@ -133,6 +135,10 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   RawFlags raw;
   app.add_option("--model", raw.model, "Catalog name, Hugging Face id or model directory")
       ->required();
+  app.add_option("--tokenizer", raw.tokenizer,
+                 "Count prompts and make output with this model's tokenizer: a tokenizer.json, a "
+                 "directory holding one, or a Hugging Face model id in the local cache "
+                 "(default: Tessera's stand-in, which tessera bench shares)");
   app.add_option("--served-model-name", raw.served_model_names, "Names the API accepts")
       ->expected(1, -1);
   app.add_option("--host", raw.host)->capture_default_str();
@@ -275,6 +281,10 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   engine.scheduler.num_scheduler_steps = raw.num_scheduler_steps;
   engine.enable_prefix_caching = raw.enable_prefix_caching;
   engine.seed = raw.seed;
+  if (!raw.tokenizer.empty()) {
+    TESSERA_ASSIGN_OR_RETURN(engine.tokenizer,
+                             tokenizer::LoadTokenizer(raw.tokenizer, environment));
+  }
   if (Status valid = engine.memory.Validate(); !valid.ok()) return fit::NameFieldAsFlag(valid);
   return options;
 }

@@ -15,7 +15,7 @@
 #include "engine/simulator/chat_prompt.h"
 #include "engine/simulator/context_length.h"
 #include "engine/simulator/server_info.h"
-#include "engine/tokenizer/stand_in_tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 namespace tessera::simulator {
 namespace {
@@ -318,7 +318,7 @@ void SimulatorServer::HandleGenerate(const std::shared_ptr<HttpExchange>& exchan
       prompt.push_back(static_cast<tokenizer::TokenId>(token));
     }
   } else {
-    prompt = tokenizer::Tokenize(*generate.text);
+    prompt = tokenizer::EncodePrompt(*options_.engine.tokenizer, *generate.text);
   }
   const auto prompt_tokens = static_cast<int64_t>(prompt.size());
   const int64_t context = options_.engine.memory.max_model_len;
@@ -375,7 +375,7 @@ void SimulatorServer::HandleGenerate(const std::shared_ptr<HttpExchange>& exchan
   request.bootstrap = generate.bootstrap;
   CompletionResponse response(
       exchange, {openai::Endpoint::kCompletions, id, created_, request.model}, generate.stream,
-      /*include_usage=*/false, std::move(generate.stop),
+      /*include_usage=*/false, std::move(generate.stop), options_.engine.tokenizer,
       GenerateFormat{
           .batch = generate.batch, .max_new_tokens = max_tokens, .prompt_tokens = prompt_tokens});
   Admit(exchange, request, std::move(prompt), max_tokens, std::move(response), arrival);
@@ -419,7 +419,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
     return;
   }
 
-  std::vector<tokenizer::TokenId> prompt = PromptTokens(request);
+  std::vector<tokenizer::TokenId> prompt = PromptTokens(request, *options_.engine.tokenizer);
   const auto prompt_tokens = static_cast<int64_t>(prompt.size());
   const int64_t max_tokens =
       OutputTokenLimit(request, prompt_tokens, options_.engine.memory.max_model_len);
@@ -432,7 +432,7 @@ void SimulatorServer::HandleCompletion(const std::shared_ptr<HttpExchange>& exch
   const bool chat = endpoint == openai::Endpoint::kChatCompletions;
   const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(++next_request_);
   CompletionResponse response(exchange, {endpoint, id, created_, request.model}, request.stream,
-                              request.include_usage, request.stop);
+                              request.include_usage, request.stop, options_.engine.tokenizer);
   Admit(exchange, request, std::move(prompt), max_tokens, std::move(response), arrival);
 }
 
@@ -598,7 +598,8 @@ void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> ha
                               : FinishReason::kNone;
   Deliver(first, received);
   if (!active_.contains(id)) return;  // finished with its first token
-  std::vector<tokenizer::TokenId> first_token = tokenizer::Tokenize(handoff->first_token);
+  const std::vector<tokenizer::TokenId> first_token =
+      options_.engine.tokenizer->Encode(handoff->first_token);
   engine_request.transferred_output = {first_token.empty() ? 0 : first_token.front()};
   if (Status added = Enqueue(std::move(engine_request), received); !added.ok()) {
     Fail(request, 500, "InternalServerError", added.message());

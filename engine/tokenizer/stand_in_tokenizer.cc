@@ -1,6 +1,8 @@
 #include "engine/tokenizer/stand_in_tokenizer.h"
 
+#include <algorithm>
 #include <array>
+#include <utility>
 
 namespace tessera::tokenizer {
 namespace {
@@ -47,7 +49,7 @@ void Split(std::string_view text, Emit&& emit) {
 }
 
 // Short English words, each at most kMaxPieceCodepoints letters so that a
-// word (with or without its leading space) is one token.
+// word with its leading space is one token.
 constexpr std::array<std::string_view, 64> kWords = {
     "the",  "of",   "and",  "to",   "in",   "is",   "that", "for",  "it",   "as",   "was",
     "with", "be",   "by",   "on",   "not",  "he",   "this", "are",  "or",   "his",  "from",
@@ -56,48 +58,68 @@ constexpr std::array<std::string_view, 64> kWords = {
     "what", "up",   "its",  "time", "only", "into", "new",  "some", "than", "them", "two",
     "may",  "then", "do",   "my",   "now",  "such", "like", "our",  "over"};
 
+// Llama 3's ids for the tokens of its chat template, so that equal
+// conversations share cache blocks as they do on a Llama 3 engine.
+constexpr std::array<std::pair<std::string_view, TokenId>, 5> kChatTokens = {{
+    {"<|begin_of_text|>", 128000},
+    {"<|start_header_id|>", 128006},
+    {"<|end_header_id|>", 128007},
+    {"<|eot_id|>", 128009},
+    {"\n\n", 271},
+}};
+
+// Chat roles, each one token in Llama 3's vocabulary.
+constexpr std::array<std::string_view, 4> kRoles = {"system", "user", "assistant", "tool"};
+
 }  // namespace
 
-std::vector<TokenId> Tokenize(std::string_view text) {
+std::shared_ptr<const Tokenizer> StandInTokenizer::Shared() {
+  static const std::shared_ptr<const Tokenizer> kInstance(new StandInTokenizer());
+  return kInstance;
+}
+
+StandInTokenizer::StandInTokenizer() {
+  word_pieces_.reserve(kWords.size());
+  for (std::string_view word : kWords) {
+    std::string text = " " + std::string(word);
+    const TokenId id = HashPiece(text);
+    word_pieces_.push_back({.id = id, .text = std::move(text)});
+  }
+}
+
+std::vector<TokenId> StandInTokenizer::Encode(std::string_view text) const {
   std::vector<TokenId> ids;
   ids.reserve(text.size() / 3 + 1);
   Split(text, [&ids](std::string_view piece) { ids.push_back(HashPiece(piece)); });
   return ids;
 }
 
-int64_t CountTokens(std::string_view text) {
+int64_t StandInTokenizer::CountTokens(std::string_view text) const {
   int64_t count = 0;
   Split(text, [&count](std::string_view) { ++count; });
   return count;
 }
 
-TextGenerator::TextGenerator(uint64_t seed) : random_(seed) {}
-
-std::string_view TextGenerator::RandomWord() {
-  return kWords[static_cast<size_t>(random_() % kWords.size())];
-}
-
-std::string TextGenerator::Words(int64_t count) {
+std::string StandInTokenizer::Decode(std::span<const TokenId> ids) const {
   std::string text;
-  text.reserve(static_cast<size_t>(count) * 5);
-  for (int64_t i = 0; i < count; ++i) {
-    if (i > 0) text += ' ';
-    text += RandomWord();
+  for (TokenId id : ids) {
+    for (const WordPiece& piece : word_pieces_) {
+      if (piece.id == id) text += piece.text;
+    }
+    for (const auto& [content, chat_id] : kChatTokens) {
+      if (chat_id == id) text += content;
+    }
   }
   return text;
 }
 
-std::string TextGenerator::NextOutputToken() {
-  std::string token = " ";
-  token += RandomWord();
-  return token;
-}
-
-int64_t ChatTemplateOverheadTokens(int64_t message_count) {
-  constexpr int64_t kBeginOfText = 1;
-  constexpr int64_t kPerMessage = 5;  // start header, role, end header, "\n\n", end of turn
-  constexpr int64_t kAssistantPrompt = 4;
-  return kBeginOfText + kPerMessage * message_count + kAssistantPrompt;
+std::optional<TokenId> StandInTokenizer::TokenIdOf(std::string_view content) const {
+  for (const auto& [chat_content, id] : kChatTokens) {
+    if (chat_content == content) return id;
+  }
+  const bool role = std::find(kRoles.begin(), kRoles.end(), content) != kRoles.end();
+  if (!role && CountTokens(content) != 1) return std::nullopt;
+  return HashPiece(content);
 }
 
 }  // namespace tessera::tokenizer

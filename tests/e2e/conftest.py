@@ -87,3 +87,12 @@ def engine_sim():
     yield start
     for engine in started:
         engine.stop()
+
+
+@pytest.fixture(scope="session")
+def real_tokenizers():
+    """The directory scripts/setup-tokenizers.sh fills with the real
+    tokenizer files of Llama 3, Qwen 2.5 and DeepSeek V3 (one subdirectory
+    each), fetched once and cached outside the clone."""
+    setup = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "setup-tokenizers.sh")
+    return subprocess.run([setup], check=True, capture_output=True, text=True).stdout.strip()

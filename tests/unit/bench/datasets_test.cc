@@ -8,6 +8,7 @@
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
+#include "tests/unit/tokenizer/family_tokenizer.h"
 
 namespace tessera::bench {
 namespace {
@@ -22,7 +23,7 @@ TEST(RandomDatasetTest, LengthsStayInTheRangeAndPromptsCountWhatTheySay) {
   int64_t shortest = 1000;
   int64_t longest = 0;
   for (const BenchmarkPrompt& prompt : *prompts) {
-    EXPECT_EQ(tokenizer::CountTokens(prompt.prompt), prompt.prompt_len);
+    EXPECT_EQ(tokenizer::StandInTokenizer::Shared()->CountTokens(prompt.prompt), prompt.prompt_len);
     EXPECT_GE(prompt.output_len, 25);
     EXPECT_LE(prompt.output_len, 75);
     shortest = std::min(shortest, prompt.prompt_len);
@@ -38,6 +39,29 @@ TEST(RandomDatasetTest, SameSeedSameWorkload) {
   const RandomDatasetOptions options{.num_prompts = 5, .input_len = 30, .output_len = 8, .seed = 9};
   EXPECT_EQ((*RandomDataset(options))[4].prompt, (*RandomDataset(options))[4].prompt);
   EXPECT_EQ((*RandomDataset(options))[0].prompt_len, 30);
+}
+
+TEST(RandomDatasetTest, LengthsCountWhatTheTokenizerAddsBeforeAPrompt) {
+  // A beginning-of-sequence token, as Llama 3's and DeepSeek's tokenizers add.
+  const auto tokenizer = std::make_shared<tokenizer::FamilyTokenizer>(
+      std::map<std::string, tokenizer::TokenId, std::less<>>{}, std::vector<tokenizer::TokenId>{1});
+  StatusOr<std::vector<BenchmarkPrompt>> prompts = RandomDataset({.num_prompts = 50,
+                                                                  .input_len = 40,
+                                                                  .output_len = 8,
+                                                                  .range_ratio = 0.9,
+                                                                  .seed = 3,
+                                                                  .tokenizer = tokenizer});
+  ASSERT_TRUE(prompts.ok()) << prompts.status();
+  for (const BenchmarkPrompt& prompt : *prompts) {
+    EXPECT_EQ(tokenizer::CountPromptTokens(*tokenizer, prompt.prompt), prompt.prompt_len);
+  }
+  // A length of one leaves no room beside the prefix: the prompt keeps one
+  // token of its own.
+  prompts =
+      RandomDataset({.num_prompts = 1, .input_len = 1, .output_len = 8, .tokenizer = tokenizer});
+  ASSERT_TRUE(prompts.ok()) << prompts.status();
+  EXPECT_EQ((*prompts)[0].prompt_len, 2);
+  EXPECT_EQ(tokenizer->CountTokens((*prompts)[0].prompt), 1);
 }
 
 TEST(RandomDatasetTest, BadOptionsNameTheFlag) {
@@ -160,7 +184,7 @@ TEST(SharedPrefixDatasetTest, GroupsShareTheirSystemPrompt) {
   ASSERT_EQ(prompts->size(), 12u);
   std::map<std::string, int> groups;
   for (const BenchmarkPrompt& prompt : *prompts) {
-    EXPECT_EQ(tokenizer::CountTokens(prompt.prompt), prompt.prompt_len);
+    EXPECT_EQ(tokenizer::StandInTokenizer::Shared()->CountTokens(prompt.prompt), prompt.prompt_len);
     EXPECT_EQ(prompt.prompt_len, 64 + 2 + 8);
     EXPECT_EQ(prompt.output_len, 16);
     ++groups[prompt.prompt.substr(0, prompt.prompt.find("\n\n"))];

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/tokenizer/stand_in_tokenizer.h"
+
 namespace tessera::bench {
 namespace {
 
@@ -125,7 +127,7 @@ TEST(SglangReportTest, JsonKeySetIsSglangsThenTesserasInOrder) {
       // What its benchmark() returns besides.
       "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors",
       // Tessera's own.
-      "failed", "model_id", "date", "latencies", "start_times"};
+      "failed", "model_id", "tokenizer_id", "date", "latencies", "start_times"};
   EXPECT_EQ(keys, expected);
   EXPECT_EQ(result["request_rate"], "inf");
   EXPECT_TRUE(result["max_concurrency"].is_null());
@@ -157,7 +159,8 @@ TEST(SglangReportTest, FiguresAreComputedAsSglangComputesThem) {
   BenchmarkMetrics metrics;
   metrics.total_input = 30;
   metrics.duration_seconds = 0.5;
-  const SglangFigures figures = CalculateSglangFigures(outcomes, metrics);
+  const SglangFigures figures =
+      CalculateSglangFigures(outcomes, metrics, *tokenizer::StandInTokenizer::Shared());
   EXPECT_EQ(figures.total_output_retokenized, 4);
   EXPECT_DOUBLE_EQ(figures.input_throughput, 60);
   EXPECT_DOUBLE_EQ(figures.concurrency, (0.16 + 0.2) / 0.5);  // failures are not in flight
@@ -169,7 +172,8 @@ TEST(SglangReportTest, FiguresAreComputedAsSglangComputesThem) {
 }
 
 TEST(SglangReportTest, NoSuccessfulRequestGivesZerosNotNan) {
-  const SglangFigures figures = CalculateSglangFigures({}, BenchmarkMetrics{});
+  const SglangFigures figures =
+      CalculateSglangFigures({}, BenchmarkMetrics{}, *tokenizer::StandInTokenizer::Shared());
   EXPECT_EQ(figures.max_itl_ms, 0);
   EXPECT_EQ(figures.p95_itl_ms, 0);
   EXPECT_EQ(figures.concurrency, 0);
