@@ -52,6 +52,7 @@ TAIL = ["p99_ttft_ms", "p99_tpot_ms", "p99_itl_ms"]
 # The simulator on the first CPU, clients on the second (when there are two).
 CPUS = sorted(os.sched_getaffinity(0))
 SERVER_CPUS, CLIENT_CPUS = ({CPUS[0]}, {CPUS[1]}) if len(CPUS) > 1 else (set(CPUS), set(CPUS))
+PRIORITY = -10
 WORDS = ("time year people way day man thing woman life child world school state family "
          "student group country problem hand part place case week company system program "
          "question work government number night point home water room mother area money "
@@ -92,8 +93,20 @@ def dataset(tmp_path_factory):
     return str(path)
 
 
+def isolate(pid, cpus):
+    """Pins pid to cpus and, where allowed (root, as `make test` runs), raises its priority,
+    so that other work on the machine (parallel suites, builds) preempts neither the
+    simulator nor a client: a preempted process adds milliseconds to some inter-token gaps,
+    which a p99 of 1,240 gaps reads. Done alike for both clients and every server."""
+    os.sched_setaffinity(pid, cpus)
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, PRIORITY)
+    except PermissionError:
+        pass
+
+
 def pin_to_server_cpu(engine):
-    os.sched_setaffinity(engine.process.pid, SERVER_CPUS)
+    isolate(engine.process.pid, SERVER_CPUS)
     return engine
 
 
@@ -103,7 +116,7 @@ def run(args, tmp_path, name, env=None, timeout=180):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     completed = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                                cwd=str(tmp_path), env=env,
-                               preexec_fn=lambda: os.sched_setaffinity(0, CLIENT_CPUS))
+                               preexec_fn=lambda: isolate(0, CLIENT_CPUS))
     (tmp_path / f"{name}.log").write_text(completed.stdout + completed.stderr)
     assert completed.returncode == 0, f"{name}: {completed.stdout}\n{completed.stderr}"
     return completed.stdout
