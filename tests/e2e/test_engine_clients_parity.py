@@ -218,7 +218,9 @@ def test_sglang_client_through_the_pd_router(engine_sim, clients, tokenizer, dat
     """SGLang's client to completion through sglang-router 0.3.2's prefill/decode bootstrap
     path (without --pd-seperated: with it SGLang 0.4.6's client reads the router's
     /get_server_info["decode"][0], which sglang-router 0.3.2 does not answer; see
-    docs/engine-simulator.md)."""
+    docs/engine-simulator.md). The figures are not compared with tessera bench's: the
+    router holds back the first events of a request on a reused connection, which
+    tessera bench keeps and the Python clients do not (docs/bench.md)."""
     flags = (*ENGINE, "--flavor", "sglang", "--tokenizer", tokenizer)
     bootstrap_port = free_port()
     prefill = pin_to_server_cpu(engine_sim(
