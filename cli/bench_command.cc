@@ -95,7 +95,7 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(
                                  .input_len = flags.random_input_len,
                                  .output_len = flags.random_output_len,
                                  .range_ratio = flags.random_range_ratio,
-                                 .range_rule = backend == bench::Backend::kSglang
+                                 .range_rule = bench::IsSglang(backend)
                                                    ? bench::RangeRatioRule::kSglang
                                                    : bench::RangeRatioRule::kVllm,
                                  .seed = flags.seed,
@@ -162,15 +162,23 @@ StatusOr<BenchPlan> Plan(const BenchFlags& flags) {
   plan.load.endpoint = flags.endpoint.empty()
                            ? std::string(bench::DefaultEndpoint(plan.load.backend))
                            : flags.endpoint;
-  if (plan.load.endpoint != "/v1/completions" && plan.load.endpoint != "/v1/chat/completions") {
-    return InvalidArgumentError("--endpoint: must be /v1/completions or /v1/chat/completions");
+  if (plan.load.endpoint != "/v1/completions" && plan.load.endpoint != "/v1/chat/completions" &&
+      plan.load.endpoint != "/generate") {
+    return InvalidArgumentError(
+        "--endpoint: must be /v1/completions, /v1/chat/completions or /generate");
   }
-  if ((plan.load.endpoint == "/v1/chat/completions") != bench::IsChat(plan.load.backend)) {
-    return InvalidArgumentError("--endpoint: " + plan.load.endpoint +
-                                " does not go with --backend " + flags.backend +
-                                " (chat needs openai-chat)");
+  if (plan.load.endpoint != bench::DefaultEndpoint(plan.load.backend)) {
+    return InvalidArgumentError(
+        "--endpoint: " + plan.load.endpoint + " does not go with --backend " + flags.backend +
+        ", which sends to " + std::string(bench::DefaultEndpoint(plan.load.backend)));
   }
-  plan.load.ignore_eos = flags.ignore_eos;
+  if (flags.ignore_eos && flags.disable_ignore_eos) {
+    return InvalidArgumentError("--ignore-eos and --disable-ignore-eos: give one or the other");
+  }
+  // SGLang's client asks for the whole output length unless told not to;
+  // vLLM's only when told to.
+  plan.load.ignore_eos =
+      flags.ignore_eos || (bench::IsSglang(plan.load.backend) && !flags.disable_ignore_eos);
   if (!flags.api_key.empty()) {
     plan.load.headers.push_back({"Authorization", "Bearer " + flags.api_key});
   }
@@ -315,7 +323,7 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
   outcome.metrics = bench::CalculateMetrics(result.outcomes, result.duration_seconds,
                                             plan.run.metric_percentiles, plan.goodput);
   outcome.result = bench::ResultJson(outcome.metrics, result.outcomes, plan.run);
-  if (plan.load.backend == bench::Backend::kSglang) {
+  if (bench::IsSglang(plan.load.backend)) {
     bench::SglangFigures figures =
         bench::CalculateSglangFigures(result.outcomes, outcome.metrics, *plan.load.tokenizer);
     figures.accept_length = ServerAcceptLength(plan.load);
@@ -434,7 +442,10 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--metric-percentiles", flags.metric_percentiles, "e.g. 50,90,99")
       ->capture_default_str();
   bench->add_option("--goodput", flags.goodput, "SLOs in ms, e.g. ttft:500 tpot:50");
-  bench->add_flag("--ignore-eos", flags.ignore_eos, "Ask for exactly the output length");
+  bench->add_flag("--ignore-eos", flags.ignore_eos,
+                  "Ask for exactly the output length (the default with the SGLang backends)");
+  bench->add_flag("--disable-ignore-eos", flags.disable_ignore_eos,
+                  "With the SGLang backends, let the model stop on its own, as SGLang's flag");
   bench->add_option("--result-file", flags.result_file, "Write the result JSON here");
   bench->add_option("--sweep-concurrency", flags.sweep_concurrency,
                     "Run the workload at each concurrency, e.g. 1,4,8,16,32");

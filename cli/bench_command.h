@@ -43,6 +43,7 @@ struct BenchFlags {
   std::string metric_percentiles = "99";
   std::vector<std::string> goodput;
   bool ignore_eos = false;
+  bool disable_ignore_eos = false;  // SGLang's --disable-ignore-eos
   std::string result_file;
   std::string sweep_concurrency;
   std::string sweep_chart = "tessera-bench-sweep.png";

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +46,43 @@ std::string Billions(int64_t parameters) {
   return TwoDecimals(static_cast<double>(parameters) / 1e9) + " B";
 }
 
+// The draft model of --speculative-model, its weight type and its size.
+Status AddDraft(const FitFlags& flags, fit::FitRequest& request) {
+  if (flags.speculative_model.empty()) {
+    if (flags.num_speculative_tokens != 0) {
+      return InvalidArgumentError("--num-speculative-tokens: needs --speculative-model");
+    }
+    if (flags.speculative_dtype != "auto") {
+      return InvalidArgumentError("--speculative-dtype: needs --speculative-model");
+    }
+    if (flags.speculative_draft_tensor_parallel_size != 0) {
+      return InvalidArgumentError(
+          "--speculative-draft-tensor-parallel-size: needs --speculative-model");
+    }
+    return OkStatus();
+  }
+  fit::DraftModel draft;
+  StatusOr<model::ModelArchitecture> architecture = model::ResolveModel(flags.speculative_model);
+  if (!architecture.ok()) return architecture.status().WithContext("--speculative-model");
+  draft.model = *std::move(architecture);
+  draft.weight_type = request.weight_type;
+  if (flags.speculative_dtype != "auto") {
+    StatusOr<hardware::DataType> type = hardware::ParseDataType(flags.speculative_dtype);
+    if (!type.ok()) return type.status().WithContext("--speculative-dtype");
+    draft.weight_type = *type;
+  }
+  if (flags.num_speculative_tokens == 0) {
+    return InvalidArgumentError(
+        "--num-speculative-tokens: is required with --speculative-model (vLLM requires it too)");
+  }
+  draft.num_speculative_tokens = flags.num_speculative_tokens;
+  if (flags.speculative_draft_tensor_parallel_size != 0) {
+    draft.tensor_parallel_size = flags.speculative_draft_tensor_parallel_size;
+  }
+  request.draft = std::move(draft);
+  return OkStatus();
+}
+
 StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
   fit::FitRequest request;
   StatusOr<model::ModelArchitecture> architecture = model::ResolveModel(flags.model);
@@ -71,10 +109,13 @@ StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
   if (!reserve.ok()) return reserve.status().WithContext("--runtime-reserve");
   request.runtime_reserve_bytes = static_cast<int64_t>(*reserve);
 
+  TESSERA_RETURN_IF_ERROR(AddDraft(flags, request));
+
   request.max_model_len =
       flags.max_model_len > 0 ? flags.max_model_len : request.model.max_position_embeddings;
   request.concurrency = flags.concurrency;
   request.tensor_parallel_size = flags.tensor_parallel_size;
+  request.pipeline_parallel_size = flags.pipeline_parallel_size;
   request.gpu_memory_utilization = flags.gpu_memory_utilization;
   request.max_num_batched_tokens = flags.max_num_batched_tokens;
   if (Status valid = request.Validate(); !valid.ok()) {
@@ -85,15 +126,42 @@ StatusOr<fit::FitRequest> BuildRequest(const FitFlags& flags) {
 
 json OptionJson(const fit::FitOption& option) {
   return json{{"tensor_parallel_size", option.tensor_parallel_size},
+              {"pipeline_parallel_size", option.pipeline_parallel_size},
+              {"partitions", option.tensor_parallel_size * option.pipeline_parallel_size},
+              {"pipeline_stage", option.pipeline_stage},
+              {"layers", option.layers},
               {"usable_bytes", option.usable_bytes},
               {"weights_bytes", option.weight_bytes},
+              {"target_weights_bytes", option.target_weight_bytes()},
+              {"draft_weights_bytes", option.draft_weight_bytes},
               {"kv_bytes_per_token", option.kv_bytes_per_token},
+              {"target_kv_bytes_per_token", option.target_kv_bytes_per_token()},
+              {"draft_kv_bytes_per_token", option.draft_kv_bytes_per_token},
               {"kv_bytes", option.kv_bytes},
+              {"target_kv_bytes", option.target_kv_bytes()},
+              {"draft_kv_bytes", option.draft_kv_bytes},
               {"activation_headroom_bytes", option.activation_headroom_bytes},
               {"free_bytes", option.free_bytes},
               {"max_sequences", option.max_sequences},
               {"fits", option.fits},
               {"reason", option.reason}};
+}
+
+json DraftJson(const fit::FitRequest& request, const fit::FitReport& report) {
+  if (!request.draft) return nullptr;
+  const fit::DraftModel& draft = *request.draft;
+  return json{
+      {"model", draft.model.name},
+      {"hugging_face_id", draft.model.hugging_face_id},
+      {"dtype", hardware::DataTypeName(draft.weight_type)},
+      {"num_speculative_tokens", draft.num_speculative_tokens},
+      {"tensor_parallel_size",
+       draft.tensor_parallel_size ? json(*draft.tensor_parallel_size) : json(nullptr)},
+      {"parameters", report.draft_parameters},
+      {"weights_bytes", report.draft_weight_bytes},
+      {"kv_bytes_per_token", report.draft_kv_bytes_per_token},
+      {"kv_bytes_total", report.draft_kv_bytes},
+  };
 }
 
 json ReportJson(const fit::FitRequest& request, const fit::FitReport& report) {
@@ -111,6 +179,7 @@ json ReportJson(const fit::FitRequest& request, const fit::FitReport& report) {
       {"dtype", hardware::DataTypeName(request.weight_type)},
       {"kv_cache_dtype", hardware::DataTypeName(request.kv_cache_type)},
       {"max_model_len", request.max_model_len},
+      {"tokens_per_sequence", report.tokens_per_sequence},
       {"concurrency", request.concurrency},
       {"gpu_memory_utilization", request.gpu_memory_utilization},
       {"max_num_batched_tokens", request.max_num_batched_tokens},
@@ -119,18 +188,31 @@ json ReportJson(const fit::FitRequest& request, const fit::FitReport& report) {
       {"weights_bytes", report.weight_bytes},
       {"kv_bytes_per_token", report.kv_bytes_per_token},
       {"kv_bytes_total", report.kv_bytes},
+      {"draft", DraftJson(request, report)},
       {"tensor_parallel_size", request.tensor_parallel_size},
+      {"pipeline_parallel_size", request.pipeline_parallel_size},
+      {"partitions", request.tensor_parallel_size * request.pipeline_parallel_size},
       {"fits", report.requested.fits},
       {"reason", report.requested.reason},
       {"requested", OptionJson(report.requested)},
       {"min_tensor_parallel_size",
        report.min_tensor_parallel_size ? json(*report.min_tensor_parallel_size) : json(nullptr)},
       {"options", options},
+      {"warnings", report.warnings},
   };
 }
 
+// "TP 8", or "TP 2 × PP 4 (8 partitions)".
+std::string Parallelism(int64_t tensor_parallel_size, int64_t pipeline_parallel_size) {
+  std::string text = "TP " + std::to_string(tensor_parallel_size);
+  if (pipeline_parallel_size == 1) return text;
+  return text + " × PP " + std::to_string(pipeline_parallel_size) + " (" +
+         std::to_string(tensor_parallel_size * pipeline_parallel_size) + " partitions)";
+}
+
 std::string Verdict(const fit::FitRequest& request, const fit::FitReport& report) {
-  const std::string requested = "TP " + std::to_string(request.tensor_parallel_size);
+  const std::string requested =
+      Parallelism(request.tensor_parallel_size, request.pipeline_parallel_size);
   if (report.requested.fits) {
     return "Fits at " + requested + " with " + SignedBytes(report.requested.free_bytes) +
            " to spare per partition; holds " + std::to_string(report.requested.max_sequences) +
@@ -138,46 +220,91 @@ std::string Verdict(const fit::FitRequest& request, const fit::FitReport& report
   }
   std::string verdict = "Does not fit at " + requested + ": " + report.requested.reason + ".";
   if (report.min_tensor_parallel_size) {
-    verdict += " Smallest fit: TP " + std::to_string(*report.min_tensor_parallel_size) + " (" +
-               std::to_string(*report.min_tensor_parallel_size) + " partitions).";
+    const int64_t size = *report.min_tensor_parallel_size;
+    verdict += " Smallest fit: " + Parallelism(size, request.pipeline_parallel_size);
+    if (request.pipeline_parallel_size == 1) {
+      verdict += " (" + std::to_string(size) + " partitions)";
+    }
+    verdict += '.';
   }
   return verdict;
 }
 
+std::string Bytes(int64_t bytes) { return FormatBytes(static_cast<uint64_t>(bytes)); }
+
 std::string ReportTable(const fit::FitRequest& request, const fit::FitReport& report) {
   const hardware::PartitionProfile& partition = request.partition;
+  const bool pipelined = request.pipeline_parallel_size > 1;
   std::string text;
   text += "Model      " + request.model.name + ": " + Billions(report.parameters) +
           " parameters, " + std::string(hardware::DataTypeName(request.weight_type)) + " weights " +
-          FormatBytes(static_cast<uint64_t>(report.weight_bytes)) + "\n";
+          Bytes(report.weight_bytes) + "\n";
+  if (request.draft) {
+    const fit::DraftModel& draft = *request.draft;
+    text += "Draft      " + draft.model.name + ": " + Billions(report.draft_parameters) +
+            " parameters, " + std::string(hardware::DataTypeName(draft.weight_type)) + " weights " +
+            Bytes(report.draft_weight_bytes) + "; " + std::to_string(draft.num_speculative_tokens) +
+            " speculative tokens" +
+            (draft.tensor_parallel_size == 1 ? ", whole on one rank of each group" : "") + "\n";
+  }
   text += "KV cache   " + std::string(hardware::DataTypeName(request.kv_cache_type)) + ": " +
-          Grouped(report.kv_bytes_per_token) + " bytes/token; " +
-          std::to_string(request.concurrency) + " × " + Grouped(request.max_model_len) +
-          " tokens = " + FormatBytes(static_cast<uint64_t>(report.kv_bytes)) + "\n";
-  text += "Partition  " + partition.Name() + ": " +
-          FormatBytes(static_cast<uint64_t>(partition.vram_bytes)) + ", " +
+          Grouped(report.kv_bytes_per_token) + " bytes/token";
+  if (request.draft) {
+    text += " + draft " + Grouped(report.draft_kv_bytes_per_token);
+  }
+  text += "; " + std::to_string(request.concurrency) + " × " + Grouped(request.max_model_len) +
+          " tokens";
+  if (request.draft) {
+    text += " (+ " + std::to_string(request.draft->num_speculative_tokens) + " lookahead)";
+  }
+  text += " = " + Bytes(report.kv_bytes + report.draft_kv_bytes);
+  if (request.draft) {
+    text += " (draft " + Bytes(report.draft_kv_bytes) + ")";
+  }
+  text += '\n';
+  if (pipelined) {
+    text += "Pipeline   " + std::to_string(request.pipeline_parallel_size) +
+            " stages; figures per partition of the stage whose cache holds the fewest tokens\n";
+  }
+  text += "Partition  " + partition.Name() + ": " + Bytes(partition.vram_bytes) + ", " +
           std::to_string(partition.compute_units) + " CUs; " +
-          FormatBytes(static_cast<uint64_t>(report.requested.usable_bytes)) +
-          " usable at utilization " + TwoDecimals(request.gpu_memory_utilization) + "\n\n";
+          Bytes(report.requested.usable_bytes) + " usable at utilization " +
+          TwoDecimals(request.gpu_memory_utilization) + "\n\n";
 
   using Align = TextTable::Align;
-  TextTable table({{"TP", Align::kRight},
-                   {"weights/part", Align::kRight},
-                   {"KV/part", Align::kRight},
-                   {"act. headroom", Align::kRight},
-                   {"free", Align::kRight},
-                   {"max seqs", Align::kRight},
-                   {"fits", Align::kLeft}});
+  std::vector<TextTable::Column> columns = {{"TP", Align::kRight}};
+  if (pipelined) {
+    columns.push_back({"PP", Align::kRight});
+    columns.push_back({"stage", Align::kRight});
+  }
+  columns.push_back({"weights/part", Align::kRight});
+  if (request.draft) columns.push_back({"draft w./part", Align::kRight});
+  columns.push_back({"KV/part", Align::kRight});
+  if (request.draft) columns.push_back({"draft KV/part", Align::kRight});
+  columns.insert(columns.end(), {{"act. headroom", Align::kRight},
+                                 {"free", Align::kRight},
+                                 {"max seqs", Align::kRight},
+                                 {"fits", Align::kLeft}});
+  TextTable table(std::move(columns));
   for (const fit::FitOption& option : report.options) {
-    table.AddRow({std::to_string(option.tensor_parallel_size),
-                  FormatBytes(static_cast<uint64_t>(option.weight_bytes)),
-                  FormatBytes(static_cast<uint64_t>(option.kv_bytes)),
-                  FormatBytes(static_cast<uint64_t>(option.activation_headroom_bytes)),
-                  SignedBytes(option.free_bytes), Grouped(option.max_sequences),
-                  option.fits ? "yes" : "no"});
+    std::vector<std::string> row = {std::to_string(option.tensor_parallel_size)};
+    if (pipelined) {
+      row.push_back(std::to_string(option.pipeline_parallel_size));
+      row.push_back(std::to_string(option.pipeline_stage));
+    }
+    row.push_back(Bytes(option.target_weight_bytes()));
+    if (request.draft) row.push_back(Bytes(option.draft_weight_bytes));
+    row.push_back(Bytes(option.target_kv_bytes()));
+    if (request.draft) row.push_back(Bytes(option.draft_kv_bytes));
+    row.push_back(Bytes(option.activation_headroom_bytes));
+    row.push_back(SignedBytes(option.free_bytes));
+    row.push_back(Grouped(option.max_sequences));
+    row.emplace_back(option.fits ? "yes" : "no");
+    table.AddRow(row);
   }
   text += table.Render();
   text += "\n" + Verdict(request, report) + "\n";
+  for (const std::string& warning : report.warnings) text += "Warning: " + warning + "\n";
   return text;
 }
 
@@ -207,6 +334,23 @@ CLI::App* AddFitCommand(CLI::App& app, FitFlags& flags) {
                   "Partitions the model is sharded over")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  fit->add_option("--pipeline-parallel-size,--pp", flags.pipeline_parallel_size,
+                  "Pipeline stages the layers are split over; a worker uses TP × PP partitions")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  fit->add_option("--speculative-model", flags.speculative_model,
+                  "Draft model for speculative decoding: catalog name, Hugging Face id, or "
+                  "model directory");
+  fit->add_option("--num-speculative-tokens", flags.num_speculative_tokens,
+                  "Tokens the draft proposes per step (required with --speculative-model)")
+      ->check(CLI::PositiveNumber);
+  fit->add_option("--speculative-dtype", flags.speculative_dtype,
+                  "Draft weight type (default: the target's --dtype)")
+      ->capture_default_str();
+  fit->add_option("--speculative-draft-tensor-parallel-size",
+                  flags.speculative_draft_tensor_parallel_size,
+                  "1 to put the draft whole on one rank; default: the target's TP")
+      ->check(CLI::PositiveNumber);
   fit->add_option("--gpu-memory-utilization", flags.gpu_memory_utilization,
                   "Fraction of partition memory the engine may use")
       ->check(CLI::Range(0.01, 1.0))

@@ -1,5 +1,6 @@
 // `tessera fit`: will this model fit these partitions, and at which
-// tensor-parallel size?
+// tensor-parallel size? Optionally split over pipeline stages and with a
+// speculative-decoding draft model beside it.
 
 #ifndef TESSERA_CLI_FIT_COMMAND_H_
 #define TESSERA_CLI_FIT_COMMAND_H_
@@ -22,6 +23,11 @@ struct FitFlags {
   std::string partition;         // compute mode; empty: the GPU's default
   std::string memory_partition;  // empty: the GPU's usual pairing
   int64_t tensor_parallel_size = 1;
+  int64_t pipeline_parallel_size = 1;
+  std::string speculative_model;  // empty: no speculative decoding
+  int64_t num_speculative_tokens = 0;
+  std::string speculative_dtype = "auto";              // auto: the target's weight type
+  int64_t speculative_draft_tensor_parallel_size = 0;  // 0: the target's
   double gpu_memory_utilization = 0.9;
   int64_t max_num_batched_tokens = 8192;
   std::string runtime_reserve = "1GiB";

@@ -25,13 +25,18 @@
 
 namespace tessera::bench {
 
-// Which request shape to send. vllm and sglang send OpenAI completions, as
-// vLLM's benchmark does for both.
-enum class Backend { kOpenAi, kOpenAiChat, kVllm, kSglang };
+// Which request shape to send, named as the engines' clients name them.
+// openai, vllm and sglang-oai send OpenAI completions; openai-chat, chat
+// completions; sglang (or sglang-native) SGLang's native /generate, as
+// SGLang's bench_serving does by default.
+enum class Backend { kOpenAi, kOpenAiChat, kVllm, kSglang, kSglangOai };
 
 // InvalidArgument lists the accepted names.
 StatusOr<Backend> ParseBackend(std::string_view name);
 bool IsChat(Backend backend);
+// sglang and sglang-oai: SGLang's client's rules (result format, length
+// range, warm-up length, ignore_eos by default).
+bool IsSglang(Backend backend);
 std::string_view DefaultEndpoint(Backend backend);
 
 struct LoadOptions {

@@ -85,10 +85,12 @@ std::string ErrorMessage(ondemand::value error) {
   return "the server reported an error";
 }
 
-}  // namespace
-
-StatusOr<StreamChunk> StreamChunkParser::Parse(std::string_view data) {
-  std::string& padded = impl_->padded;
+// Calls `read_field(key, value, chunk)` for each top-level field of the JSON
+// object `data`; InvalidArgument quoting the event when it is not one, or
+// when a field reads wrongly.
+template <typename ReadField>
+StatusOr<StreamChunk> ParseObject(ondemand::parser& parser, std::string& padded,
+                                  std::string_view data, ReadField&& read_field) {
   padded.assign(data);
   padded.resize(data.size() + simdjson::SIMDJSON_PADDING);
   const auto invalid = [&] {
@@ -97,7 +99,7 @@ StatusOr<StreamChunk> StreamChunkParser::Parse(std::string_view data) {
                                 std::string(data.substr(0, kQuoted)));
   };
   ondemand::document document;
-  if (Failed(impl_->parser.iterate(padded.data(), data.size(), padded.size()).get(document))) {
+  if (Failed(parser.iterate(padded.data(), data.size(), padded.size()).get(document))) {
     return invalid();
   }
   ondemand::object object;
@@ -109,21 +111,56 @@ StatusOr<StreamChunk> StreamChunkParser::Parse(std::string_view data) {
     if (Failed(field.unescaped_key().get(key)) || Failed(field.value().get(value))) {
       return invalid();
     }
-    simdjson::error_code error = simdjson::SUCCESS;
-    if (key == "choices") {
-      ondemand::array choices;
-      error = value.get_array().get(choices);
-      if (!Failed(error)) error = ReadChoices(choices, chunk);
-    } else if (key == "usage") {
-      ondemand::object usage;
-      // "usage": null on the content chunks of some servers.
-      if (value.get_object().get(usage) == simdjson::SUCCESS) error = ReadUsage(usage, chunk);
-    } else if (key == "error") {
-      chunk.error = ErrorMessage(value);
-    }
-    if (Failed(error)) return invalid();
+    if (Failed(read_field(key, value, chunk))) return invalid();
   }
   return chunk;
+}
+
+}  // namespace
+
+StatusOr<StreamChunk> StreamChunkParser::Parse(std::string_view data) {
+  return ParseObject(impl_->parser, impl_->padded, data,
+                     [](std::string_view key, ondemand::value value, StreamChunk& chunk) {
+                       if (key == "choices") {
+                         ondemand::array choices;
+                         if (const auto error = value.get_array().get(choices); Failed(error))
+                           return error;
+                         return ReadChoices(choices, chunk);
+                       }
+                       if (key == "usage") {
+                         ondemand::object usage;
+                         // "usage": null on the content chunks of some servers.
+                         if (value.get_object().get(usage) == simdjson::SUCCESS)
+                           return ReadUsage(usage, chunk);
+                       } else if (key == "error") {
+                         chunk.error = ErrorMessage(value);
+                       }
+                       return simdjson::SUCCESS;
+                     });
+}
+
+StatusOr<StreamChunk> StreamChunkParser::ParseGenerate(std::string_view data) {
+  StatusOr<StreamChunk> parsed =
+      ParseObject(impl_->parser, impl_->padded, data,
+                  [](std::string_view key, ondemand::value value, StreamChunk& chunk) {
+                    if (key == "text") {
+                      if (const auto error = AppendString(value, chunk.text); Failed(error))
+                        return error;
+                      // SGLang's client times an event only when its text is not empty.
+                      chunk.has_choices = !chunk.text.empty();
+                    } else if (key == "meta_info") {
+                      // Its prompt_tokens and completion_tokens, as usage's.
+                      ondemand::object meta_info;
+                      if (value.get_object().get(meta_info) == simdjson::SUCCESS) {
+                        return ReadUsage(meta_info, chunk);
+                      }
+                    } else if (key == "error") {
+                      chunk.error = ErrorMessage(value);
+                    }
+                    return simdjson::SUCCESS;
+                  });
+  if (parsed.ok()) parsed->cumulative_text = true;
+  return parsed;
 }
 
 }  // namespace tessera::bench

@@ -8,7 +8,7 @@ std::vector<BenchmarkPrompt> WarmupPrompts(const std::vector<BenchmarkPrompt>& p
                                            int64_t requests, Backend backend) {
   if (prompts.empty() || requests <= 0) return {};
   BenchmarkPrompt prompt = prompts.front();
-  if (backend == Backend::kSglang) {
+  if (IsSglang(backend)) {
     prompt.output_len = std::min(prompt.output_len, kSglangWarmupOutputLen);
   }
   return std::vector<BenchmarkPrompt>(static_cast<size_t>(requests), prompt);

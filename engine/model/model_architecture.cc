@@ -1,6 +1,7 @@
 #include "engine/model/model_architecture.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace tessera::model {
@@ -95,44 +96,107 @@ Status ModelArchitecture::Validate() const {
   return OkStatus();
 }
 
-ParameterCount CountParameters(const ModelArchitecture& a) {
+namespace {
+
+// The parameters of one decoder layer, split by whether an 8-bit checkpoint
+// quantizes them: norms and the MoE router stay 16-bit, the projections do not.
+struct LayerParameters {
+  int64_t total = 0;
+  int64_t active = 0;
+  int64_t kept_wide = 0;
+};
+
+LayerParameters DecoderLayerParameters(const ModelArchitecture& a, int64_t layer) {
   const int64_t hidden = a.hidden_size;
-  const int64_t embeddings = a.vocab_size * hidden;
-  const int64_t output_head = a.tie_word_embeddings ? 0 : a.vocab_size * hidden;
   const int64_t layer_norms = 2 * hidden;
   const int64_t attention = AttentionParameters(a);
-  const int64_t dense_mlp = GatedMlpParameters(hidden, a.intermediate_size);
-
-  ParameterCount count;
-  count.total = embeddings + output_head + hidden;  // + the final norm
-  count.active = count.total;
-  if (!a.experts) {
-    count.total += a.num_layers * (attention + layer_norms + dense_mlp);
-    count.active = count.total;
-    return count;
+  int64_t attention_norms = a.query_key_norm ? 2 * a.head_dim : 0;
+  if (a.latent_attention) {
+    attention_norms = a.latent_attention->q_lora_rank + a.latent_attention->kv_lora_rank;
   }
-
+  LayerParameters parameters;
+  parameters.kept_wide = layer_norms + attention_norms;
+  if (!a.experts || layer < a.experts->first_dense_layers) {
+    parameters.total = attention + layer_norms + GatedMlpParameters(hidden, a.intermediate_size);
+    parameters.active = parameters.total;
+    return parameters;
+  }
   const MixtureOfExperts& moe = *a.experts;
   const int64_t expert = GatedMlpParameters(hidden, moe.expert_intermediate_size);
   // DeepSeek-V3's router has a bias per expert for its load-balancing correction.
   const int64_t router =
       moe.routed_experts * hidden + (a.latent_attention ? moe.routed_experts : 0);
-  const int64_t dense_layers = moe.first_dense_layers;
-  const int64_t expert_layers = a.num_layers - dense_layers;
-  const int64_t dense_layer = attention + layer_norms + dense_mlp;
-  const int64_t expert_layer_common =
-      attention + layer_norms + router + moe.shared_experts * expert;
+  const int64_t common = attention + layer_norms + router + moe.shared_experts * expert;
+  parameters.total = common + moe.routed_experts * expert;
+  parameters.active = common + moe.experts_per_token * expert;
+  parameters.kept_wide += router;
+  return parameters;
+}
 
-  count.total += dense_layers * dense_layer +
-                 expert_layers * (expert_layer_common + moe.routed_experts * expert);
-  count.active += dense_layers * dense_layer +
-                  expert_layers * (expert_layer_common + moe.experts_per_token * expert);
-  return count;
+// Bytes of `parameters` parameters of which `kept_wide` stay 16-bit when the
+// rest are 8-bit: vLLM's fp8 and int8 quantization, and the FP8 checkpoints
+// published for it, quantize the linear layers only. Their scales (one fp32
+// per tensor, or per output channel) add under 0.05% and are left out.
+int64_t BytesOf(int64_t parameters, int64_t kept_wide, hardware::DataType weight_type) {
+  const int64_t element = hardware::BytesPerElement(weight_type);
+  constexpr int64_t kWideElement = 2;
+  if (element >= kWideElement) return parameters * element;
+  return (parameters - kept_wide) * element + kept_wide * kWideElement;
+}
+
+// Parameters of the layers [first_layer, end_layer) and, as asked, the token
+// embedding and the final norm with the output head.
+LayerParameters StageParameters(const ModelArchitecture& a, int64_t first_layer, int64_t end_layer,
+                                bool with_embedding, bool with_output_head, bool count_tied_head) {
+  LayerParameters stage;
+  const int64_t embedding = a.vocab_size * a.hidden_size;
+  if (with_embedding) stage.total += embedding;
+  if (with_output_head) {
+    stage.total += a.hidden_size;  // the final norm
+    if (!a.tie_word_embeddings || count_tied_head) stage.total += embedding;
+  }
+  stage.active = stage.total;
+  stage.kept_wide = stage.total;
+  for (int64_t layer = first_layer; layer < end_layer; ++layer) {
+    const LayerParameters parameters = DecoderLayerParameters(a, layer);
+    stage.total += parameters.total;
+    stage.active += parameters.active;
+    stage.kept_wide += parameters.kept_wide;
+  }
+  return stage;
+}
+
+}  // namespace
+
+ParameterCount CountParameters(const ModelArchitecture& a) {
+  const LayerParameters whole = StageParameters(a, 0, a.num_layers, true, true, false);
+  return ParameterCount{.total = whole.total, .active = whole.active};
 }
 
 int64_t WeightBytes(const ModelArchitecture& a, hardware::DataType weight_type) {
   if (a.checkpoint_bytes && weight_type == a.weight_type) return *a.checkpoint_bytes;
-  return CountParameters(a).total * hardware::BytesPerElement(weight_type);
+  const LayerParameters whole = StageParameters(a, 0, a.num_layers, true, true, false);
+  return BytesOf(whole.total, whole.kept_wide, weight_type);
+}
+
+int64_t WeightBytesOfLayers(const ModelArchitecture& a, hardware::DataType weight_type,
+                            int64_t first_layer, int64_t end_layer, bool with_embedding,
+                            bool with_output_head) {
+  if (first_layer == 0 && end_layer == a.num_layers && with_embedding && with_output_head) {
+    return WeightBytes(a, weight_type);
+  }
+  // A tied output head is the embedding matrix; a stage that holds the head
+  // but not the embedding loads its own copy.
+  const LayerParameters stage =
+      StageParameters(a, first_layer, end_layer, with_embedding, with_output_head, !with_embedding);
+  const int64_t bytes = BytesOf(stage.total, stage.kept_wide, weight_type);
+  if (!a.checkpoint_bytes || weight_type != a.weight_type) return bytes;
+  // The checkpoint's own size is shared out in the proportion of the counted bytes.
+  const LayerParameters whole = StageParameters(a, 0, a.num_layers, true, true, false);
+  const long double share =
+      static_cast<long double>(bytes) /
+      static_cast<long double>(BytesOf(whole.total, whole.kept_wide, weight_type));
+  return static_cast<int64_t>(std::ceil(share * static_cast<long double>(*a.checkpoint_bytes)));
 }
 
 int64_t KvCacheBytesPerToken(const ModelArchitecture& a, hardware::DataType kv_type) {

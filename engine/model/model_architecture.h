@@ -81,8 +81,22 @@ struct ParameterCount {
 ParameterCount CountParameters(const ModelArchitecture& architecture);
 
 // Bytes of the weights in `weight_type` (the checkpoint's own size when it was
-// read from files and `weight_type` is the checkpoint's format).
+// read from files and `weight_type` is the checkpoint's format). In an 8-bit
+// type (fp8, int8) the linear layers take one byte a parameter and the token
+// embedding, output head, norms and MoE router stay 16-bit, as vLLM's fp8
+// quantization and the published FP8 checkpoints keep them.
 int64_t WeightBytes(const ModelArchitecture& architecture, hardware::DataType weight_type);
+
+// Bytes of the part of the weights one pipeline stage holds: the decoder
+// layers [first_layer, end_layer), the token embedding when `with_embedding`
+// (the first stage), and the final norm and output head when
+// `with_output_head` (the last stage; a tied head is a copy of the embedding
+// there unless the stage holds the embedding too). A checkpoint read from files
+// is shared out in proportion to the counted bytes. The whole model
+// (0, num_layers, true, true) is WeightBytes.
+int64_t WeightBytesOfLayers(const ModelArchitecture& architecture, hardware::DataType weight_type,
+                            int64_t first_layer, int64_t end_layer, bool with_embedding,
+                            bool with_output_head);
 
 // KV-cache bytes one token occupies across the whole model:
 //   2 × layers × KV heads × head_dim × element size    (MHA and GQA)

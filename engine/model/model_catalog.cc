@@ -29,6 +29,11 @@ ModelArchitecture Llama(std::string name, std::string id, int64_t layers, int64_
   return a;
 }
 
+ModelArchitecture Tied(ModelArchitecture a) {
+  a.tie_word_embeddings = true;
+  return a;
+}
+
 ModelArchitecture Qwen3(std::string name, std::string id) {
   ModelArchitecture a = Llama(std::move(name), std::move(id), 36, 4096, 32, 8, 12288, 151936, 40960,
                               hardware::DataType::kBFloat16);
@@ -60,6 +65,12 @@ const std::vector<ModelArchitecture>& Catalog() {
             hardware::DataType::kFloat16),
       Llama("llama-2-13b", "meta-llama/Llama-2-13b-hf", 40, 5120, 40, 40, 13824, 32000, 4096,
             hardware::DataType::kFloat16),
+      // Llama 3.2's small models share Llama 3.1's vocabulary, which makes them
+      // its speculative-decoding drafts; their output head is the embedding.
+      Tied(Llama("llama-3.2-1b", "meta-llama/Llama-3.2-1B-Instruct", 16, 2048, 32, 8, 8192, 128256,
+                 131072, hardware::DataType::kBFloat16)),
+      Tied(Llama("llama-3.2-3b", "meta-llama/Llama-3.2-3B-Instruct", 28, 3072, 24, 8, 8192, 128256,
+                 131072, hardware::DataType::kBFloat16)),
       Llama("llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", 32, 4096, 32, 8, 14336, 128256,
             131072, hardware::DataType::kBFloat16),
       Llama("llama-3.1-8b-fp8", "amd/Llama-3.1-8B-Instruct-FP8-KV", 32, 4096, 32, 8, 14336, 128256,

@@ -56,20 +56,23 @@ FinishReason CompletionResponse::Append(std::string_view text, FinishReason fini
   ++tokens_;
   cached_tokens_ = cached_tokens;
   std::string piece(text);
-  const std::string combined = text_ + piece;
-  size_t cut = std::string::npos;
-  for (const std::string& stop : stop_) {
-    if (stop.empty()) continue;
-    const size_t overlap = std::min(text_.size(), stop.size() - 1);
-    const size_t found = combined.find(stop, text_.size() - overlap);
-    if (found < cut) {
-      cut = found;
-      matched_stop_ = stop;
+  if (!stop_.empty()) {
+    const std::string combined = text_ + piece;
+    size_t cut = std::string::npos;
+    for (const std::string& stop : stop_) {
+      if (stop.empty()) continue;
+      const size_t overlap = std::min(text_.size(), stop.size() - 1);
+      const size_t found = combined.find(stop, text_.size() - overlap);
+      if (found < cut) {
+        cut = found;
+        matched_stop_ = stop;
+      }
     }
-  }
-  if (cut != std::string::npos) {
-    piece = cut > text_.size() ? combined.substr(text_.size(), cut - text_.size()) : std::string();
-    finish = FinishReason::kStop;
+    if (cut != std::string::npos) {
+      piece =
+          cut > text_.size() ? combined.substr(text_.size(), cut - text_.size()) : std::string();
+      finish = FinishReason::kStop;
+    }
   }
   text_ += piece;
   if (generate_) {
@@ -121,7 +124,9 @@ openai::Usage CompletionResponse::Finish(FinishReason finish, const Completion& 
     }
     return usage;
   }
-  const auto generated = static_cast<int64_t>(tokenizer_->CountTokens(text_));
+  // Every token appended is one token of output unless a stop string cut
+  // the text, which is then counted again.
+  const int64_t generated = matched_stop_.empty() ? tokens_ : tokenizer_->CountTokens(text_);
   const openai::Usage usage{.prompt_tokens = completion.prompt_tokens,
                             .completion_tokens = std::max<int64_t>(generated, 1)};
   if (stream_) {

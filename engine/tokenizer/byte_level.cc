@@ -30,7 +30,7 @@ std::string EncodeUtf8(unsigned code_point) {
 }
 
 const Alphabet& TheAlphabet() {
-  static const Alphabet alphabet = [] {
+  static const Alphabet kAlphabet = [] {
     Alphabet built;
     built.byte_of_code_point.fill(-1);
     unsigned next_extra = 0x100u;
@@ -41,7 +41,7 @@ const Alphabet& TheAlphabet() {
     }
     return built;
   }();
-  return alphabet;
+  return kAlphabet;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <queue>
+#include <unordered_map>
 #include <utility>
 
 namespace tessera::tokenizer {
@@ -12,6 +13,13 @@ namespace {
 constexpr size_t kLongestCachedWord = 64;
 constexpr size_t kCacheShards = 16;
 constexpr size_t kWordsPerShard = 8192;
+
+// Hashes std::string and std::string_view alike so that lookups by a view
+// allocate nothing.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
 
 struct Symbol {
   TokenId id = 0;
@@ -42,34 +50,28 @@ struct BytePairEncoder::Cache {
   std::array<Shard, kCacheShards> shards;
 };
 
-BytePairEncoder::BytePairEncoder(VocabularyByBytes vocabulary,
-                                 std::unordered_map<uint64_t, BytePairEncoder::Merge> merges,
-                                 bool ignore_merges)
+BytePairEncoder::BytePairEncoder(TokenIdTable vocabulary, MergeTable merges, bool ignore_merges)
     : vocabulary_(std::move(vocabulary)),
       merges_(std::move(merges)),
       ignore_merges_(ignore_merges),
       cache_(std::make_unique<Cache>()) {
   for (unsigned value = 0; value < 256u; ++value) {
     const char byte = static_cast<char>(value);
-    if (auto it = vocabulary_.find(std::string_view(&byte, 1)); it != vocabulary_.end()) {
-      byte_ids_[value] = it->second;
-    }
+    byte_ids_[value] = vocabulary_.Find(std::string_view(&byte, 1));
   }
 }
 
 BytePairEncoder::~BytePairEncoder() = default;
 
 std::optional<TokenId> BytePairEncoder::IdOfBytes(std::string_view bytes) const {
-  auto it = vocabulary_.find(bytes);
-  if (it == vocabulary_.end()) return std::nullopt;
-  return it->second;
+  return vocabulary_.Find(bytes);
 }
 
 void BytePairEncoder::Encode(std::string_view word, std::vector<TokenId>* ids) const {
   if (word.empty()) return;
   if (ignore_merges_) {
-    if (auto it = vocabulary_.find(word); it != vocabulary_.end()) {
-      ids->push_back(it->second);
+    if (const std::optional<TokenId> id = vocabulary_.Find(word)) {
+      ids->push_back(*id);
       return;
     }
   }
@@ -113,13 +115,15 @@ void BytePairEncoder::ApplyMerges(std::string_view word, std::vector<TokenId>* i
 
   std::vector<Candidate> storage;
   storage.reserve(symbols.size());
-  std::priority_queue<Candidate> queue(std::less<Candidate>(), std::move(storage));
+  std::priority_queue<Candidate, std::vector<Candidate>, std::less<>> queue(std::less<>(),
+                                                                            std::move(storage));
   const auto consider = [&](int left) {
     const Symbol& symbol = symbols[static_cast<size_t>(left)];
     if (symbol.next < 0) return;
-    auto it = merges_.find(PairKey(symbol.id, symbols[static_cast<size_t>(symbol.next)].id));
-    if (it == merges_.end()) return;
-    queue.push(Candidate{.rank = it->second.rank, .position = left, .merged = it->second.merged});
+    const MergeTable::Merge* merge =
+        merges_.Find(symbol.id, symbols[static_cast<size_t>(symbol.next)].id);
+    if (merge == nullptr) return;
+    queue.push(Candidate{.rank = merge->rank, .position = left, .merged = merge->merged});
   };
   for (int position = 0; position + 1 < static_cast<int>(symbols.size()); ++position) {
     consider(position);
@@ -133,8 +137,8 @@ void BytePairEncoder::ApplyMerges(std::string_view word, std::vector<TokenId>* i
     Symbol& right = symbols[static_cast<size_t>(left.next)];
     // The pair may have changed since it was queued; only a pair that still
     // merges into the queued token is merged.
-    auto it = merges_.find(PairKey(left.id, right.id));
-    if (it == merges_.end() || it->second.merged != top.merged) continue;
+    const MergeTable::Merge* merge = merges_.Find(left.id, right.id);
+    if (merge == nullptr || merge->merged != top.merged) continue;
     left.id = top.merged;
     right.removed = true;
     left.next = right.next;

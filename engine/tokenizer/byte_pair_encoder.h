@@ -17,41 +17,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/tokenizer/token_tables.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace tessera::tokenizer {
 
 class BytePairEncoder {
  public:
-  struct Merge {
-    uint32_t rank = 0;
-    TokenId merged = 0;
-  };
-
-  // Hashes std::string and std::string_view alike so that lookups by a view
-  // allocate nothing.
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
-  using VocabularyByBytes = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
-
   // `vocabulary` maps each token's bytes to its id; `merges` maps the pair
   // (left id, right id) to the merge's rank and result. A byte with no token
   // of its own is dropped from the pre-tokens it occurs in, as `tokenizers`
   // does without an unknown token.
-  BytePairEncoder(VocabularyByBytes vocabulary, std::unordered_map<uint64_t, Merge> merges,
-                  bool ignore_merges);
+  BytePairEncoder(TokenIdTable vocabulary, MergeTable merges, bool ignore_merges);
   ~BytePairEncoder();
   BytePairEncoder(const BytePairEncoder&) = delete;
   BytePairEncoder& operator=(const BytePairEncoder&) = delete;
-
-  static uint64_t PairKey(TokenId left, TokenId right) {
-    return (static_cast<uint64_t>(left) << 32u) | right;
-  }
 
   // Appends the ids of `word` (raw bytes of one pre-token) to `ids`.
   void Encode(std::string_view word, std::vector<TokenId>* ids) const;
@@ -64,8 +46,8 @@ class BytePairEncoder {
 
   void ApplyMerges(std::string_view word, std::vector<TokenId>* ids) const;
 
-  VocabularyByBytes vocabulary_;
-  std::unordered_map<uint64_t, BytePairEncoder::Merge> merges_;
+  TokenIdTable vocabulary_;
+  MergeTable merges_;
   std::array<std::optional<TokenId>, 256> byte_ids_{};
   bool ignore_merges_ = false;
   std::unique_ptr<Cache> cache_;

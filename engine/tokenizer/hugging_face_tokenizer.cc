@@ -152,14 +152,15 @@ StatusOr<ParsedJson> ParseFile(const std::filesystem::path& path) {
 struct HuggingFaceTokenizer::AddedTokenTrie {
   struct Node {
     std::vector<std::pair<unsigned char, int>> children;  // Sorted by byte.
-    std::optional<TokenId> token;
+    const AddedToken* token = nullptr;
   };
   std::vector<Node> nodes{Node{}};
   std::array<bool, 256> can_begin{};
 
   bool empty() const { return nodes.size() == 1; }
 
-  void Add(std::string_view content, TokenId id) {
+  // `token` must outlive the trie.
+  void Add(std::string_view content, const AddedToken* token) {
     int node = 0;
     for (const char c : content) {
       const auto byte = static_cast<unsigned char>(c);
@@ -176,13 +177,13 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
       nodes.emplace_back();
       node = created;
     }
-    nodes[static_cast<size_t>(node)].token = id;
+    nodes[static_cast<size_t>(node)].token = token;
     if (!content.empty()) can_begin[static_cast<unsigned char>(content[0])] = true;
   }
 
-  // The length and id of the longest token at the start of `text`.
-  std::optional<std::pair<size_t, TokenId>> LongestAt(std::string_view text) const {
-    std::optional<std::pair<size_t, TokenId>> longest;
+  // The length and token of the longest token at the start of `text`.
+  std::optional<std::pair<size_t, const AddedToken*>> LongestAt(std::string_view text) const {
+    std::optional<std::pair<size_t, const AddedToken*>> longest;
     int node = 0;
     for (size_t i = 0; i < text.size(); ++i) {
       const auto byte = static_cast<unsigned char>(text[i]);
@@ -192,7 +193,9 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
                            [](const auto& child, unsigned char b) { return child.first < b; });
       if (it == children.end() || it->first != byte) break;
       node = it->second;
-      if (auto id = nodes[static_cast<size_t>(node)].token) longest = std::make_pair(i + 1, *id);
+      if (const AddedToken* token = nodes[static_cast<size_t>(node)].token) {
+        longest = std::make_pair(i + 1, token);
+      }
     }
     return longest;
   }
@@ -217,10 +220,23 @@ struct HuggingFaceTokenizer::AddedTokenTrie {
         ++at;
         continue;
       }
-      if (at > stretch_begin) on_text(text.substr(stretch_begin, at - stretch_begin));
-      on_token(match->second);
-      at += match->first;
-      stretch_begin = at;
+      const AddedToken& token = *match->second;
+      size_t start = at;
+      size_t stop = at + match->first;
+      at = stop;
+      if (token.single_word && ((start > 0 && EndsWithWordCharacter(text.substr(0, start))) ||
+                                StartsWithWordCharacter(text.substr(stop)))) {
+        continue;  // Inside a word: the match is text.
+      }
+      if (token.lstrip) {
+        // Not into what an earlier token already took.
+        start = std::max(TrailingWhiteSpaceStart(text.substr(0, start)), stretch_begin);
+      }
+      if (token.rstrip) stop += LeadingWhiteSpaceLength(text.substr(stop));
+      if (start > stretch_begin) on_text(text.substr(stretch_begin, start - stretch_begin));
+      on_token(token.id);
+      at = stop;
+      stretch_begin = stop;
     }
     if (stretch_begin < text.size()) on_text(text.substr(stretch_begin));
   }
@@ -285,7 +301,7 @@ Status ReadSplit(const JsonFile& file, const object& split, const std::string& p
     literal = true;
   } else {
     return file.Malformed(path + ".pattern",
-                          "must hold \"Regex\" or \"String\", got " + Quote(*pattern_value));
+                          R"(must hold "Regex" or "String", got )" + Quote(*pattern_value));
   }
   const std::optional<element> behavior = JsonFile::Member(split, "behavior");
   if (!behavior) return file.Malformed(path + ".behavior", "is missing");
@@ -383,7 +399,7 @@ Status ReadTemplate(const JsonFile& file, const object& processor, const std::st
     const std::optional<element> special = JsonFile::Member(piece, "SpecialToken");
     if (!special) {
       return file.Malformed(item_path,
-                            "must hold \"Sequence\" or \"SpecialToken\", got " + Quote(item));
+                            R"(must hold "Sequence" or "SpecialToken", got )" + Quote(item));
     }
     if (seen_sequence) {
       return file.Unsupported(item_path, item,
@@ -454,8 +470,10 @@ Status ReadDecoder(const JsonFile& file, const std::optional<element>& value) {
 }
 
 struct Model {
-  std::unordered_map<std::string, TokenId, BytePairEncoder::StringHash, std::equal_to<>> vocabulary;
-  std::unordered_map<uint64_t, BytePairEncoder::Merge> merges;
+  // Tokens as tokenizer.json writes them (views into the parsed document).
+  std::vector<std::pair<std::string_view, TokenId>> vocabulary;
+  TokenIdTable id_by_token;
+  MergeTable merges;
   bool ignore_merges = false;
 };
 
@@ -504,16 +522,18 @@ StatusOr<Model> ReadModel(const JsonFile& file, const object& root) {
   if (!vocab_value) return file.Malformed("model.vocab", "is missing");
   TESSERA_ASSIGN_OR_RETURN(object vocab, file.Object(*vocab_value, "model.vocab"));
   model.vocabulary.reserve(vocab.size());
+  model.id_by_token = TokenIdTable(vocab.size());
   for (const auto [token, id_value] : vocab) {
     TESSERA_ASSIGN_OR_RETURN(TokenId id,
                              file.Id(id_value, "model.vocab[\"" + std::string(token) + "\"]"));
-    model.vocabulary.emplace(std::string(token), id);
+    model.vocabulary.emplace_back(token, id);
+    model.id_by_token.Set(token, id);
   }
 
   const std::optional<element> merges_value = JsonFile::Member(model_object, "merges");
   if (!merges_value) return file.Malformed("model.merges", "is missing");
   TESSERA_ASSIGN_OR_RETURN(array merges, file.Array(*merges_value, "model.merges"));
-  model.merges.reserve(merges.size());
+  model.merges = MergeTable(merges.size());
   uint32_t rank = 0;
   std::string merged;
   for (const element merge : merges) {
@@ -535,21 +555,18 @@ StatusOr<Model> ReadModel(const JsonFile& file, const object& root) {
                pair.at(1).get_string().get(right) == simdjson::SUCCESS) {
     } else {
       return file.Malformed(path,
-                            "must be \"left right\" or [\"left\", \"right\"], got " + Quote(merge));
+                            R"(must be "left right" or ["left", "right"], got )" + Quote(merge));
     }
     merged.assign(left);
     merged.append(right);
-    auto left_id = model.vocabulary.find(left);
-    auto right_id = model.vocabulary.find(right);
-    auto merged_id = model.vocabulary.find(merged);
-    if (left_id == model.vocabulary.end() || right_id == model.vocabulary.end() ||
-        merged_id == model.vocabulary.end()) {
+    const std::optional<TokenId> left_id = model.id_by_token.Find(left);
+    const std::optional<TokenId> right_id = model.id_by_token.Find(right);
+    const std::optional<TokenId> merged_id = model.id_by_token.Find(merged);
+    if (!left_id || !right_id || !merged_id) {
       return file.Malformed(path, Quote(merge) + " names a token not in model.vocab");
     }
     // A pair listed twice keeps its later rank, as `tokenizers` builds its map.
-    model.merges.insert_or_assign(
-        BytePairEncoder::PairKey(left_id->second, right_id->second),
-        BytePairEncoder::Merge{.rank = rank, .merged = merged_id->second});
+    model.merges.Set(*left_id, *right_id, MergeTable::Merge{.rank = rank, .merged = *merged_id});
     ++rank;
   }
   return model;
@@ -578,15 +595,12 @@ StatusOr<std::vector<HuggingFaceTokenizer::AddedToken>> ReadAddedTokens(const Js
                              file.OptionalBool(token, "special", path + ".special", false));
     TESSERA_ASSIGN_OR_RETURN(
         added.normalized, file.OptionalBool(token, "normalized", path + ".normalized", !special));
-    for (const std::string_view flag : {"lstrip", "rstrip", "single_word"}) {
-      const std::string flag_path = path + "." + std::string(flag);
-      TESSERA_ASSIGN_OR_RETURN(bool on, file.OptionalBool(token, flag, flag_path, false));
-      if (on) {
-        return file.Unsupported(flag_path, *JsonFile::Member(token, flag),
-                                "Tessera reads added tokens with lstrip, rstrip and single_word "
-                                "false");
-      }
-    }
+    TESSERA_ASSIGN_OR_RETURN(added.lstrip,
+                             file.OptionalBool(token, "lstrip", path + ".lstrip", false));
+    TESSERA_ASSIGN_OR_RETURN(added.rstrip,
+                             file.OptionalBool(token, "rstrip", path + ".rstrip", false));
+    TESSERA_ASSIGN_OR_RETURN(added.single_word,
+                             file.OptionalBool(token, "single_word", path + ".single_word", false));
     tokens.push_back(std::move(added));
   }
   return tokens;
@@ -702,40 +716,62 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
         ReadPostProcessor(file, *post_processor, "post_processor", &template_prefix));
   }
   TESSERA_RETURN_IF_ERROR(ReadDecoder(file, JsonFile::Member(root, "decoder")));
-  TESSERA_ASSIGN_OR_RETURN(std::vector<AddedToken> added_tokens, ReadAddedTokens(file, root));
+  TESSERA_ASSIGN_OR_RETURN(tokenizer->added_tokens_, ReadAddedTokens(file, root));
+  const std::vector<AddedToken>& added_tokens = tokenizer->added_tokens_;
 
   // Ids: the vocabulary's tokens in their bytes, then added tokens over them.
   TokenId largest_id = 0;
   for (const auto& [token, id] : model.vocabulary) largest_id = std::max(largest_id, id);
   for (const AddedToken& added : added_tokens) largest_id = std::max(largest_id, added.id);
-  tokenizer->bytes_by_id_.resize(static_cast<size_t>(largest_id) + 1);
-  tokenizer->id_exists_.resize(static_cast<size_t>(largest_id) + 1);
-  BytePairEncoder::VocabularyByBytes vocabulary_by_bytes;
-  vocabulary_by_bytes.reserve(model.vocabulary.size());
+  // What Decode writes for each id, gathered first and laid out end to end
+  // after: an id-indexed vector of strings would let a malformed file with
+  // a large id claim gigabytes.
+  std::vector<std::pair<TokenId, std::string>> decoded;
+  decoded.reserve(model.vocabulary.size() + added_tokens.size());
+  TokenIdTable vocabulary_by_bytes(model.vocabulary.size());
+  tokenizer->id_by_content_ = TokenIdTable(model.vocabulary.size() + added_tokens.size());
   for (const auto& [token, id] : model.vocabulary) {
     std::optional<std::string> bytes = FromByteLevel(token);
-    tokenizer->id_exists_[id] = true;
     // `tokenizers`' ByteLevel decoder writes a token holding a character
     // outside the alphabet as its own UTF-8.
-    tokenizer->bytes_by_id_[id] = bytes ? *bytes : token;
-    if (bytes) vocabulary_by_bytes.emplace(std::move(*bytes), id);
-    tokenizer->id_by_content_.emplace(token, id);
+    decoded.emplace_back(id, bytes ? *bytes : std::string(token));
+    if (bytes) vocabulary_by_bytes.Set(*bytes, id);
+    tokenizer->id_by_content_.Set(bytes ? *bytes : std::string(token), id);
   }
   tokenizer->raw_added_tokens_ = std::make_unique<AddedTokenTrie>();
   tokenizer->normalized_added_tokens_ = std::make_unique<AddedTokenTrie>();
   for (const AddedToken& added : added_tokens) {
     std::optional<std::string> bytes = FromByteLevel(added.content);
-    tokenizer->id_exists_[added.id] = true;
-    tokenizer->bytes_by_id_[added.id] = bytes ? *bytes : added.content;
-    tokenizer->id_by_content_.insert_or_assign(added.content, added.id);
+    decoded.emplace_back(added.id, bytes ? *bytes : added.content);
+    tokenizer->id_by_content_.Set(added.content, added.id);
     if (added.normalized) {
       std::string content = added.content;
       for (const NormalizationForm form : parts.normalizers) content = Normalize(form, content);
-      tokenizer->normalized_added_tokens_->Add(content, added.id);
+      tokenizer->normalized_added_tokens_->Add(content, &added);
     } else {
-      tokenizer->raw_added_tokens_->Add(added.content, added.id);
+      tokenizer->raw_added_tokens_->Add(added.content, &added);
     }
   }
+
+  // An added token's text wins over the vocabulary's for the same id, as in
+  // `tokenizers`' id_to_token.
+  std::stable_sort(decoded.begin(), decoded.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  tokenizer->id_exists_.assign(static_cast<size_t>(largest_id) + 1, false);
+  tokenizer->decode_offsets_.assign(static_cast<size_t>(largest_id) + 2, 0);
+  size_t next = 0;
+  for (TokenId id = 0; id <= largest_id; ++id) {
+    tokenizer->decode_offsets_[id] = static_cast<uint32_t>(tokenizer->decode_bytes_.size());
+    while (next < decoded.size() && decoded[next].first == id) {
+      if (next + 1 == decoded.size() || decoded[next + 1].first != id) {
+        tokenizer->decode_bytes_ += decoded[next].second;
+        tokenizer->id_exists_[id] = true;
+      }
+      ++next;
+    }
+  }
+  tokenizer->decode_offsets_[static_cast<size_t>(largest_id) + 1] =
+      static_cast<uint32_t>(tokenizer->decode_bytes_.size());
 
   tokenizer->normalizers_ = std::move(parts.normalizers);
   tokenizer->splits_ = std::move(parts.splits);
@@ -753,7 +789,11 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
     TESSERA_ASSIGN_OR_RETURN(
         std::optional<std::vector<TokenId>> config_prefix,
         ReadConfigPrefix(*tokenizer_config_json,
-                         [self](std::string_view content) { return self->TokenIdOf(content); }));
+                         // transformers names tokens as tokenizer.json writes them.
+                         [self](std::string_view token) {
+                           const std::optional<std::string> text = FromByteLevel(token);
+                           return self->TokenIdOf(text ? *text : token);
+                         }));
     if (config_prefix) tokenizer->sequence_prefix_ = std::move(*config_prefix);
   }
   for (const TokenId id : tokenizer->sequence_prefix_) {
@@ -764,9 +804,9 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
   }
 
   TESSERA_ASSIGN_OR_RETURN(const Regex word_piece, Regex::Compile(R"(^ \p{L}+$)"));
-  for (TokenId id = 0; id < tokenizer->bytes_by_id_.size(); ++id) {
+  for (TokenId id = 0; id <= largest_id; ++id) {
     if (!tokenizer->id_exists_[id]) continue;
-    const std::string& text = tokenizer->bytes_by_id_[id];
+    const std::string text(tokenizer->BytesOf(id));
     if (text.size() < 2 || text[0] != ' ' || !IsValidUtf8(text)) continue;
     if (word_piece.FindAll(text).empty()) continue;
     const std::vector<TokenId> alone = tokenizer->Encode(text);
@@ -859,15 +899,18 @@ std::span<const TokenId> HuggingFaceTokenizer::SequencePrefix() const { return s
 std::string HuggingFaceTokenizer::Decode(std::span<const TokenId> ids) const {
   std::string bytes;
   for (const TokenId id : ids) {
-    if (id < id_exists_.size() && id_exists_[id]) bytes += bytes_by_id_[id];
+    if (id < id_exists_.size() && id_exists_[id]) bytes += BytesOf(id);
   }
   return ToValidUtf8(bytes);
 }
 
+std::string_view HuggingFaceTokenizer::BytesOf(TokenId id) const {
+  return std::string_view(decode_bytes_)
+      .substr(decode_offsets_[id], decode_offsets_[id + 1] - decode_offsets_[id]);
+}
+
 std::optional<TokenId> HuggingFaceTokenizer::TokenIdOf(std::string_view content) const {
-  auto it = id_by_content_.find(content);
-  if (it == id_by_content_.end()) return std::nullopt;
-  return it->second;
+  return id_by_content_.Find(content);
 }
 
 std::span<const WordPiece> HuggingFaceTokenizer::WordPieces() const { return word_pieces_; }

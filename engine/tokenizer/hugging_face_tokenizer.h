@@ -18,7 +18,8 @@
 //   decoder        ByteLevel
 //   added_tokens   matched in the text before pre-tokenization, longest
 //                  first at the leftmost place; normalized ones after the
-//                  normalizer; lstrip, rstrip and single_word must be false
+//                  normalizer; lstrip, rstrip and single_word as `tokenizers`
+//                  applies them
 // and from tokenizer_config.json the rule transformers applies to the
 // LlamaTokenizerFast family: add_bos_token (default true) puts bos_token
 // before every sequence, whatever tokenizer.json's post-processor says.
@@ -35,12 +36,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
 #include "engine/tokenizer/byte_pair_encoder.h"
 #include "engine/tokenizer/regex.h"
+#include "engine/tokenizer/token_tables.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/unicode_text.h"
 
@@ -66,8 +67,8 @@ class HuggingFaceTokenizer final : public Tokenizer {
   // tokenizer does not have are skipped. Unlike transformers' decode with
   // clean_up_tokenization_spaces, no space before punctuation is removed.
   std::string Decode(std::span<const TokenId> ids) const override;
-  // An added token's content, or a vocabulary token as tokenizer.json writes
-  // it (byte-level: "Ġthe" for " the").
+  // An added token by its content, or a vocabulary token by the text it
+  // stands for (" the", which tokenizer.json writes "Ġthe").
   std::optional<TokenId> TokenIdOf(std::string_view content) const override;
   // The vocabulary tokens whose text is one space and one or more letters
   // (\p{L}) and that encode alone to themselves, by id.
@@ -79,6 +80,11 @@ class HuggingFaceTokenizer final : public Tokenizer {
     std::string content;
     TokenId id = 0;
     bool normalized = false;
+    // Whitespace before (after) a match is part of the token.
+    bool lstrip = false;
+    bool rstrip = false;
+    // Matches only where no word character touches it on either side.
+    bool single_word = false;
   };
   struct AddedTokenTrie;
 
@@ -90,6 +96,8 @@ class HuggingFaceTokenizer final : public Tokenizer {
   // Encodes normalized text free of added tokens.
   void EncodeNormalized(std::string_view text, std::vector<TokenId>* ids) const;
   void EncodePreToken(std::string_view piece, std::vector<TokenId>* ids) const;
+  // What Decode writes for `id`. Precondition: id_exists_[id].
+  std::string_view BytesOf(TokenId id) const;
 
   std::string name_;
   std::vector<NormalizationForm> normalizers_;
@@ -97,12 +105,15 @@ class HuggingFaceTokenizer final : public Tokenizer {
   bool add_prefix_space_ = false;
   std::optional<Regex> byte_level_regex_;
   std::unique_ptr<BytePairEncoder> encoder_;
+  std::vector<AddedToken> added_tokens_;  // The tries below point into it.
   std::unique_ptr<AddedTokenTrie> raw_added_tokens_;
   std::unique_ptr<AddedTokenTrie> normalized_added_tokens_;
-  std::unordered_map<std::string, TokenId, BytePairEncoder::StringHash, std::equal_to<>>
-      id_by_content_;
-  // Indexed by id: the bytes Decode writes, and whether the id exists.
-  std::vector<std::string> bytes_by_id_;
+  TokenIdTable id_by_content_;
+  // The bytes Decode writes for each id, end to end: those of id i are
+  // [decode_offsets_[i], decode_offsets_[i + 1]). Indexed by id, whether it
+  // exists.
+  std::string decode_bytes_;
+  std::vector<uint32_t> decode_offsets_;
   std::vector<bool> id_exists_;
   std::vector<TokenId> sequence_prefix_;
   std::vector<WordPiece> word_pieces_;

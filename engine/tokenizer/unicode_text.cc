@@ -1,8 +1,10 @@
 #include "engine/tokenizer/unicode_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
@@ -56,13 +58,102 @@ const UNormalizer2* NormalizerFor(NormalizationForm form, UErrorCode* error) {
   return nullptr;
 }
 
+// U_FAILURE, without its UBool.
+bool Failed(UErrorCode error) { return error > U_ZERO_ERROR; }
+
+bool IsWhiteSpace(UChar32 c) { return c >= 0 && u_hasBinaryProperty(c, UCHAR_WHITE_SPACE) != 0; }
+
+bool IsWordCharacter(UChar32 c) {
+  if (c < 0) return false;
+  if (u_hasBinaryProperty(c, UCHAR_ALPHABETIC) != 0) return true;
+  if (u_hasBinaryProperty(c, UCHAR_JOIN_CONTROL) != 0) return true;
+  switch (u_charType(c)) {
+    case U_NON_SPACING_MARK:
+    case U_COMBINING_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+    case U_DECIMAL_DIGIT_NUMBER:
+    case U_CONNECTOR_PUNCTUATION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The code point of the well-formed sequence at `begin`, `length` bytes.
+UChar32 DecodeAt(std::string_view text, size_t begin, size_t length) {
+  const auto byte = [&](size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(text[i]));
+  };
+  if (length == 1) return static_cast<UChar32>(byte(begin));
+  uint32_t value = byte(begin) & (0x7Fu >> length);
+  for (size_t i = 1; i < length; ++i) value = (value << 6u) | (byte(begin + i) & 0x3Fu);
+  return static_cast<UChar32>(value);
+}
+
+// The code point before `*end` in valid UTF-8 `text`, moving `*end` to
+// where it begins.
+UChar32 CodePointBefore(std::string_view text, size_t* end) {
+  size_t begin = *end - 1;
+  while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0u) == 0x80u) --begin;
+  const UChar32 c = DecodeAt(text, begin, *end - begin);
+  *end = begin;
+  return c;
+}
+
+// The code point at `*begin` in valid UTF-8 `text`, moving `*begin` past it.
+UChar32 CodePointAt(std::string_view text, size_t* begin) {
+  const auto lead = static_cast<unsigned char>(text[*begin]);
+  size_t length = 1;
+  if (lead >= 0xF0u) {
+    length = 4;
+  } else if (lead >= 0xE0u) {
+    length = 3;
+  } else if (lead >= 0xC0u) {
+    length = 2;
+  }
+  length = std::min(length, text.size() - *begin);
+  const UChar32 c = DecodeAt(text, *begin, length);
+  *begin += length;
+  return c;
+}
+
 }  // namespace
 
-bool IsAscii(std::string_view text) {
-  for (const char c : text) {
-    if ((static_cast<unsigned char>(c) & 0x80u) != 0) return false;
+size_t TrailingWhiteSpaceStart(std::string_view text) {
+  size_t start = text.size();
+  while (start > 0) {
+    size_t before = start;
+    if (!IsWhiteSpace(CodePointBefore(text, &before))) break;
+    start = before;
   }
-  return true;
+  return start;
+}
+
+size_t LeadingWhiteSpaceLength(std::string_view text) {
+  size_t length = 0;
+  while (length < text.size()) {
+    size_t after = length;
+    if (!IsWhiteSpace(CodePointAt(text, &after))) break;
+    length = after;
+  }
+  return length;
+}
+
+bool StartsWithWordCharacter(std::string_view text) {
+  if (text.empty()) return false;
+  size_t begin = 0;
+  return IsWordCharacter(CodePointAt(text, &begin));
+}
+
+bool EndsWithWordCharacter(std::string_view text) {
+  if (text.empty()) return false;
+  size_t end = text.size();
+  return IsWordCharacter(CodePointBefore(text, &end));
+}
+
+bool IsAscii(std::string_view text) {
+  return std::ranges::all_of(text,
+                             [](char c) { return (static_cast<unsigned char>(c) & 0x80u) == 0; });
 }
 
 bool IsValidUtf8(std::string_view text) {
@@ -101,14 +192,14 @@ std::string Normalize(NormalizationForm form, std::string_view text) {
   if (IsAscii(text)) return std::string(text);
   UErrorCode error = U_ZERO_ERROR;
   const UNormalizer2* normalizer = NormalizerFor(form, &error);
-  if (U_FAILURE(error) || normalizer == nullptr) return std::string(text);
+  if (Failed(error) || normalizer == nullptr) return std::string(text);
 
   // UTF-16 never has more code units than UTF-8 has bytes.
   std::vector<UChar> utf16(text.size() + 1);
   int32_t utf16_length = 0;
   u_strFromUTF8(utf16.data(), static_cast<int32_t>(utf16.size()), &utf16_length, text.data(),
                 static_cast<int32_t>(text.size()), &error);
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
 
   // Decomposition can grow text (by at most a factor of 18 in Unicode's own
   // bound for NFKD); ICU says how much room it needs when the first guess is
@@ -123,13 +214,13 @@ std::string Normalize(NormalizationForm form, std::string_view text) {
     normalized_length = unorm2_normalize(normalizer, utf16.data(), utf16_length, normalized.data(),
                                          static_cast<int32_t>(normalized.size()), &error);
   }
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
 
   std::string utf8(static_cast<size_t>(normalized_length) * 3 + 1, '\0');
   int32_t utf8_length = 0;
   u_strToUTF8(utf8.data(), static_cast<int32_t>(utf8.size()), &utf8_length, normalized.data(),
               normalized_length, &error);
-  if (U_FAILURE(error)) return std::string(text);
+  if (Failed(error)) return std::string(text);
   utf8.resize(static_cast<size_t>(utf8_length));
   return utf8;
 }

@@ -6,6 +6,7 @@
 #ifndef TESSERA_ENGINE_TOKENIZER_UNICODE_TEXT_H_
 #define TESSERA_ENGINE_TOKENIZER_UNICODE_TEXT_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,19 @@ enum class NormalizationForm { kNfc, kNfd, kNfkc, kNfkd };
 // `text` (valid UTF-8) in the given normalization form. ASCII text is its own
 // normal form in all four and is returned without a round trip through ICU.
 std::string Normalize(NormalizationForm form, std::string_view text);
+
+// Where the run of whitespace (Unicode White_Space) that ends `text` begins;
+// text.size() when `text` does not end in whitespace.
+size_t TrailingWhiteSpaceStart(std::string_view text);
+
+// The length of the run of whitespace that begins `text`.
+size_t LeadingWhiteSpaceLength(std::string_view text);
+
+// Whether the first (last) code point of `text` is a word character as the
+// Rust regex crate's \w has it: Alphabetic, a mark, a decimal digit, a
+// connector punctuation or a join control.
+bool StartsWithWordCharacter(std::string_view text);
+bool EndsWithWordCharacter(std::string_view text);
 
 }  // namespace tessera::tokenizer
 

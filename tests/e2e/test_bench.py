@@ -313,6 +313,37 @@ def test_sglang_backend_prints_sglangs_block_and_writes_its_keys(engine_sim, tmp
     assert min(result["output_lens"]) < 12
 
 
+def test_sglang_backends_speak_generate_and_openai_and_ignore_eos_as_sglangs_client(
+        engine_sim, tmp_path):
+    # A model that stops after 2 tokens on average unless told to ignore EOS.
+    engine = engine_sim(*ENGINE, "--time-scale", "0.05", "--mean-output-len", "2")
+    result_file = tmp_path / "result.json"
+    common = ("--model", "llama-3.1-8b", "--num-prompts", "12", "--random-input-len", "32",
+              "--random-output-len", "24", "--random-range-ratio", "1", "--warmup-requests", "0",
+              "--result-file", str(result_file))
+    # sglang sends SGLang's native /generate, which a vLLM server does not have.
+    run = bench(engine.base_url, "--backend", "sglang", *common)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(result_file.read_text())
+    assert result["completed"] == 0 and result["failed"] == 12
+    assert all("404" in error for error in result["errors"]), result["errors"]
+    # sglang-oai sends OpenAI completions, asking for the whole length by default.
+    run = bench(engine.base_url, "--backend", "sglang-oai", *common)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(result_file.read_text())
+    assert result["backend"] == "sglang-oai" and result["completed"] == 12
+    assert result["output_lens"] == [24] * 12
+    run = bench(engine.base_url, "--backend", "sglang-oai", "--disable-ignore-eos", *common)
+    assert run.returncode == 0, run.stderr
+    assert min(json.loads(result_file.read_text())["output_lens"]) < 24
+    # vLLM's backends keep vLLM's default.
+    run = bench(engine.base_url, "--backend", "vllm", *common)
+    assert min(json.loads(result_file.read_text())["output_lens"]) < 24
+    run = bench(engine.base_url, "--backend", "sglang", "--endpoint", "/v1/completions", *common)
+    assert run.returncode == 2
+    assert "--endpoint: /v1/completions does not go with --backend sglang" in run.stderr
+
+
 def test_vllm_backend_writes_the_older_goodput_spelling_too(engine_sim, tmp_path):
     engine = engine_sim(*ENGINE, "--time-scale", "0.05")
     result_file = tmp_path / "result.json"

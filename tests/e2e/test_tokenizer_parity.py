@@ -231,6 +231,9 @@ def corpus(reference):
              nfd_texts() + special_token_texts(reference, rng) + random_unicode(rng) +
              english_like(rng))
     texts.append("\n".join(PROSE + CODE) * 20)  # One long text.
+    # Long runs that make one pre-token each, or none.
+    texts += ["a" * 20000, " " * 20000, "!" * 20000, "\n" * 10000, " \n" * 5000, "1" * 20000,
+              "é" * 10000]
     return texts
 
 

@@ -45,7 +45,7 @@ nlohmann::json Answer(const HuggingFaceTokenizer& tokenizer, const std::string& 
     for (const auto& piece : tokenizer.WordPieces()) pieces.push_back({piece.id, piece.text});
     return {{"word_pieces", pieces}};
   }
-  return {{"error", "expected \"text\", \"ids\" or \"word_pieces\""}};
+  return {{"error", R"(expected "text", "ids" or "word_pieces")"}};
 }
 
 }  // namespace

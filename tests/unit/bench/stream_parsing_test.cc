@@ -89,5 +89,28 @@ TEST(StreamChunkParserTest, ErrorEventsAndGarbage) {
   EXPECT_FALSE(parser.Parse(R"({"choices":[{"text":)").ok());
 }
 
+TEST(StreamChunkParserTest, GenerateEventsCarryTheWholeTextSoFar) {
+  StreamChunkParser parser;
+  // SGLang 0.4.6's /generate stream event.
+  StatusOr<StreamChunk> chunk = parser.ParseGenerate(
+      R"({"text":" the cat","meta_info":{"id":"a1","finish_reason":null,"prompt_tokens":12,)"
+      R"("completion_tokens":2,"cached_tokens":0,"e2e_latency":0.1},"index":0})");
+  ASSERT_TRUE(chunk.ok()) << chunk.status();
+  EXPECT_TRUE(chunk->has_choices);
+  EXPECT_TRUE(chunk->cumulative_text);
+  EXPECT_EQ(chunk->text, " the cat");
+  EXPECT_EQ(chunk->prompt_tokens, 12);
+  EXPECT_EQ(chunk->completion_tokens, 2);
+  // SGLang's client does not time an event with no text yet.
+  chunk = parser.ParseGenerate(R"({"text":"","meta_info":{"completion_tokens":0}})");
+  ASSERT_TRUE(chunk.ok()) << chunk.status();
+  EXPECT_FALSE(chunk->has_choices);
+  chunk = parser.ParseGenerate(R"({"error":{"message":"The input (9000 tokens) is longer"}})");
+  ASSERT_TRUE(chunk.ok()) << chunk.status();
+  EXPECT_EQ(chunk->error, "The input (9000 tokens) is longer");
+  EXPECT_FALSE(parser.ParseGenerate(R"({"text":7})").ok());
+  EXPECT_FALSE(parser.ParseGenerate("[]").ok());
+}
+
 }  // namespace
 }  // namespace tessera::bench

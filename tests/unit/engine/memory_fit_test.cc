@@ -122,6 +122,164 @@ TEST(MemoryFitTest, InvalidRequestsNameTheField) {
               HasSubstr("exceeds the 8 partitions of one mi300x spx/nps1 node"));
 }
 
+FitRequest SeedSpeculative(int64_t max_model_len, int64_t concurrency) {
+  FitRequest request = Request("llama-3.1-70b", DataType::kBFloat16, DataType::kBFloat16,
+                               max_model_len, concurrency, "spx");
+  request.tensor_parallel_size = 8;
+  request.draft = DraftModel{.model = *model::FindCatalogModel("llama-3.1-8b"),
+                             .weight_type = DataType::kBFloat16,
+                             .num_speculative_tokens = 5};
+  return request;
+}
+
+// Seed 001's speculative configuration worked by hand: Llama-3.1-70B with a
+// Llama-3.1-8B draft proposing 5 tokens, TP 8 over whole MI300X GPUs, at the
+// model's full 131,072-token context.
+TEST(SpeculativeFitTest, SeventyBWithAnEightBDraftAtTp8OnMi300x) {
+  const StatusOr<FitReport> report = EvaluateFit(SeedSpeculative(131'072, 1));
+  ASSERT_TRUE(report.ok()) << report.status();
+  const FitOption& tp8 = report->requested;
+  // Target: 70,553,706,496 parameters × 2 bytes ÷ 8; draft: 8,030,261,248 × 2 ÷ 8.
+  EXPECT_EQ(tp8.target_weight_bytes(), 17'638'426'624);
+  EXPECT_EQ(tp8.draft_weight_bytes, 2'007'565'312);
+  EXPECT_EQ(tp8.weight_bytes, 17'638'426'624 + 2'007'565'312);
+  // KV per token per rank: 2 × 80 layers × 1 KV head × 128 × 2 bytes for the
+  // target, 2 × 32 × 1 × 128 × 2 for the draft.
+  EXPECT_EQ(tp8.target_kv_bytes_per_token(), 40'960);
+  EXPECT_EQ(tp8.draft_kv_bytes_per_token, 16'384);
+  EXPECT_EQ(tp8.kv_bytes_per_token, 57'344);
+  // 131,072 tokens + 5 lookahead slots occupy 8,193 blocks of 16.
+  EXPECT_EQ(report->tokens_per_sequence, 131'088);
+  EXPECT_EQ(tp8.draft_kv_bytes, int64_t{131'088} * 16'384);
+  EXPECT_EQ(tp8.kv_bytes, int64_t{131'088} * 57'344);
+  // Activations: residual 2 × 8192 × 8192 × 2, MLP 8192 × 3 × 28672 ÷ 8 × 2,
+  // fp32 logits for 1 sequence × 6 scored positions × 128256; + 1 GiB reserve.
+  const int64_t activations =
+      int64_t{2} * 8192 * 8192 * 2 + int64_t{8192} * 10'752 * 2 + 6 * 128'256 * 4 + kGiB;
+  EXPECT_EQ(tp8.activation_headroom_bytes, activations);
+  EXPECT_EQ(activations, 1'521'416'192);
+  // 192 GiB × 0.9, floored.
+  EXPECT_EQ(tp8.usable_bytes, 185'542'587'187);
+  const int64_t capacity = 185'542'587'187 - 17'638'426'624 - 2'007'565'312 - 1'521'416'192;
+  EXPECT_EQ(tp8.free_bytes, capacity - int64_t{131'088} * 57'344);
+  EXPECT_EQ(tp8.free_bytes, 156'858'068'787);
+  EXPECT_EQ(tp8.max_sequences, 21);  // 164.4 GB ÷ 7.52 GB per full-length sequence
+  EXPECT_TRUE(tp8.fits);
+  EXPECT_EQ(report->draft_parameters, 8'030'261'248);
+  EXPECT_EQ(report->draft_weight_bytes, 16'060'522'496);
+  EXPECT_EQ(report->draft_kv_bytes_per_token, 131'072);
+  EXPECT_TRUE(report->warnings.empty());
+}
+
+TEST(SpeculativeFitTest, TheDraftCostsSequences) {
+  FitRequest request = SeedSpeculative(131'072, 1);
+  const int64_t with_draft = EvaluateOption(request, 8).max_sequences;
+  request.draft.reset();
+  const FitOption alone = EvaluateOption(request, 8);
+  EXPECT_EQ(alone.draft_weight_bytes, 0);
+  EXPECT_EQ(alone.kv_bytes_per_token, 40'960);
+  // (185,542,587,187 − 17,638,426,624 − 1,518,851,072) ÷ (131,072 × 40,960) = 30.99.
+  EXPECT_EQ(alone.max_sequences, 30);
+  EXPECT_LT(with_draft, alone.max_sequences);
+  EXPECT_EQ(
+      RequiredPartitionBytes(request, 8) < RequiredPartitionBytes(SeedSpeculative(131'072, 1), 8),
+      true);
+}
+
+// --speculative-draft-tensor-parallel-size 1: rank 0 holds the whole draft
+// and its whole cache, and is the partition that binds.
+TEST(SpeculativeFitTest, DraftAtTensorParallelOneSitsWholeOnTheFirstRank) {
+  FitRequest request = SeedSpeculative(8192, 1);
+  request.draft->model = *model::FindCatalogModel("llama-3.2-1b");
+  request.draft->tensor_parallel_size = 1;
+  const StatusOr<FitReport> report = EvaluateFit(request);
+  ASSERT_TRUE(report.ok()) << report.status();
+  // 1,235,814,400 parameters × 2 bytes; 2 × 16 layers × 8 KV heads × 64 × 2.
+  EXPECT_EQ(report->requested.draft_weight_bytes, 2'471'628'800);
+  EXPECT_EQ(report->requested.draft_kv_bytes_per_token, 32'768);
+  // Every tensor-parallel option keeps the draft at one rank.
+  EXPECT_EQ(report->options.front().draft_kv_bytes_per_token, 32'768);
+}
+
+TEST(SpeculativeFitTest, InvalidDraftsNameTheField) {
+  FitRequest request = SeedSpeculative(4096, 1);
+  request.draft->model = *model::FindCatalogModel("llama-2-7b");
+  EXPECT_THAT(EvaluateFit(request).status().message(),
+              HasSubstr("speculative_model: llama-2-7b's vocabulary of 32000 tokens differs from "
+                        "llama-3.1-70b's 128256"));
+  request = SeedSpeculative(4096, 1);
+  request.draft->num_speculative_tokens = 0;
+  EXPECT_THAT(EvaluateFit(request).status().message(),
+              HasSubstr("num_speculative_tokens: must be positive, got 0"));
+  request = SeedSpeculative(4096, 1);
+  request.draft->tensor_parallel_size = 2;
+  EXPECT_THAT(EvaluateFit(request).status().message(),
+              HasSubstr("speculative_draft_tensor_parallel_size: 2 must be 1 or the target's 8"));
+  request = SeedSpeculative(4096, 1);
+  request.draft->model.num_layers = 0;
+  EXPECT_THAT(EvaluateFit(request).status().message(),
+              HasSubstr("speculative_model: llama-3.1-8b: num_layers"));
+  EXPECT_THAT(NameFieldAsFlag(EvaluateFit(request).status()).message(),
+              HasSubstr("--speculative-model: "));
+}
+
+// Seed 001's `-tp 2 -pp 4`: 20 layers a stage; the last stage, which holds the
+// output head and the final norm, has the most weights and binds.
+TEST(PipelineFitTest, StagesShareTheLayersAndTheLastOneBinds) {
+  FitRequest request =
+      Request("llama-3.1-70b", DataType::kBFloat16, DataType::kBFloat16, 131'072, 1, "spx");
+  request.tensor_parallel_size = 2;
+  request.pipeline_parallel_size = 4;
+  const StatusOr<FitReport> report = EvaluateFit(request);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const FitOption& option = report->requested;
+  EXPECT_EQ(option.pipeline_parallel_size, 4);
+  EXPECT_EQ(option.pipeline_stage, 3);
+  EXPECT_EQ(option.layers, 20);
+  // (20 × 855,654,400 + 128256 × 8192 + 8192) × 2 bytes ÷ 2 ranks.
+  EXPECT_EQ(option.weight_bytes, 20 * int64_t{855'654'400} + int64_t{128'256} * 8192 + 8192);
+  // 2 × 20 layers × 4 KV heads × 128 × 2 bytes.
+  EXPECT_EQ(option.kv_bytes_per_token, 40'960);
+  EXPECT_TRUE(option.fits);
+  // The same partition count as TP 8 alone holds a quarter of the weights and
+  // the same cache per token.
+  FitRequest flat = request;
+  flat.tensor_parallel_size = 8;
+  flat.pipeline_parallel_size = 1;
+  EXPECT_EQ(EvaluateOption(flat, 8).kv_bytes_per_token, 40'960);
+  EXPECT_LT(EvaluateOption(flat, 8).weight_bytes, option.weight_bytes);
+
+  request.pipeline_parallel_size = 81;
+  EXPECT_THAT(EvaluateFit(request).status().message(),
+              HasSubstr("pipeline_parallel_size: 81 stages exceed llama-3.1-70b's 80 layers"));
+}
+
+TEST(PipelineFitTest, SpeculatingAcrossStagesIsCountedAndWarned) {
+  FitRequest request = SeedSpeculative(8192, 1);
+  request.tensor_parallel_size = 2;
+  request.pipeline_parallel_size = 4;
+  const StatusOr<FitReport> report = EvaluateFit(request);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->requested.draft_weight_bytes, 16'060'522'496 / 2);
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_THAT(report->warnings[0], HasSubstr("pipeline parallelism"));
+}
+
+// FP8 weights: the linear layers at one byte, the embedding, head and norms at two.
+TEST(Fp8FitTest, Fp8WeightsHalveTheLinearLayers) {
+  FitRequest request = SeedSpeculative(8192, 1);
+  request.weight_type = DataType::kFloat8E4M3;
+  request.draft->weight_type = DataType::kFloat8E4M3;
+  const FitOption fp8 = EvaluateOption(request, 8);
+  EXPECT_EQ(fp8.target_weight_bytes(),
+            (70'553'706'496 + 2 * int64_t{128'256} * 8192 + 161 * 8192) / 8);
+  EXPECT_EQ(fp8.draft_weight_bytes, 9'081'200'640 / 8);
+  // The cache stays bfloat16 unless asked: FP8 weights do not change it.
+  EXPECT_EQ(fp8.kv_bytes_per_token, 57'344);
+  request.kv_cache_type = DataType::kFloat8E4M3;
+  EXPECT_EQ(EvaluateOption(request, 8).kv_bytes_per_token, 57'344 / 2);
+}
+
 TEST(ActivationBytesTest, GrowsWithBatchedTokensAndShrinksWithTensorParallelism) {
   const model::ModelArchitecture llama = *model::FindCatalogModel("llama-3.1-70b");
   const int64_t base = ActivationBytes(llama, DataType::kBFloat16, 1, 8192, 256);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/model/model_catalog.h"
+#include "engine/model/pipeline_stages.h"
 
 namespace tessera::model {
 namespace {
@@ -27,6 +28,9 @@ TEST(CountParametersTest, MatchesPublishedCheckpoints) {
   EXPECT_EQ(CountParameters(Catalog("llama-3.3-70b")).total, 70'553'706'496);
   EXPECT_EQ(CountParameters(Catalog("llama-3.1-405b")).total, 405'853'388'800);
   EXPECT_EQ(CountParameters(Catalog("qwen3-8b")).total, 8'190'735'360);
+  // Tied output heads: the embedding counts once.
+  EXPECT_EQ(CountParameters(Catalog("llama-3.2-1b")).total, 1'235'814'400);
+  EXPECT_EQ(CountParameters(Catalog("llama-3.2-3b")).total, 3'212'749'824);
 }
 
 TEST(CountParametersTest, MixtureOfExpertsCountsActiveParametersSeparately) {
@@ -71,15 +75,94 @@ TEST(KvCacheTest, PerRankSplitsHeadsButNeverBelowOne) {
 TEST(WeightBytesTest, ParametersTimesElementSize) {
   const ModelArchitecture llama = Catalog("llama-3.1-8b");
   EXPECT_EQ(WeightBytes(llama, DataType::kBFloat16), 16'060'522'496);
-  EXPECT_EQ(WeightBytes(llama, DataType::kFloat8E4M3), 8'030'261'248);
   EXPECT_EQ(WeightBytes(llama, DataType::kFloat32), 32'121'044'992);
+}
+
+// FP8 halves the linear layers only: the embedding and output head
+// (2 × 128256 × 4096) and the norms (65 × 4096) keep two bytes, which is the
+// 9.08 GB of amd/Llama-3.1-8B-Instruct-FP8-KV rather than 8.03 GB.
+TEST(WeightBytesTest, EightBitWeightsKeepEmbeddingsAndNormsSixteenBit) {
+  const ModelArchitecture llama = Catalog("llama-3.1-8b");
+  const int64_t kept_wide = 2 * 128'256 * 4096 + 65 * 4096;
+  EXPECT_EQ(kept_wide, 1'050'939'392);
+  EXPECT_EQ(WeightBytes(llama, DataType::kFloat8E4M3), 8'030'261'248 + kept_wide);
+  EXPECT_EQ(WeightBytes(llama, DataType::kInt8), 9'081'200'640);
+  // Llama-3.1-70B: 70.55 B parameters, 1.05 B of them embedding and head.
+  const ModelArchitecture seventy = Catalog("llama-3.1-70b");
+  EXPECT_EQ(WeightBytes(seventy, DataType::kFloat8E4M3),
+            70'553'706'496 + 2 * 128'256 * 8192 + 161 * 8192);
 }
 
 TEST(WeightBytesTest, CheckpointSizeWinsForItsOwnFormat) {
   ModelArchitecture llama = Catalog("llama-3.1-8b");
   llama.checkpoint_bytes = 16'100'000'000;
   EXPECT_EQ(WeightBytes(llama, DataType::kBFloat16), 16'100'000'000);
-  EXPECT_EQ(WeightBytes(llama, DataType::kFloat8E4M3), 8'030'261'248);
+  EXPECT_EQ(WeightBytes(llama, DataType::kFloat8E4M3), 9'081'200'640);
+  // Pipeline stages share the checkpoint's size in proportion.
+  const int64_t first_half = WeightBytesOfLayers(llama, DataType::kBFloat16, 0, 16, true, false);
+  const int64_t second_half = WeightBytesOfLayers(llama, DataType::kBFloat16, 16, 32, false, true);
+  EXPECT_NEAR(static_cast<double>(first_half + second_half), 16'100'000'000, 2);
+}
+
+// vLLM's get_pp_indices: an even split, the remainder to the stages before
+// the last, from the second-to-last backwards.
+TEST(PipelineStagesTest, SplitsLayersAsVllmDoes) {
+  const ModelArchitecture llama = Catalog("llama-3.1-70b");
+  const std::vector<PipelineStage> four = PipelineStages(llama, 4);
+  ASSERT_EQ(four.size(), 4u);
+  for (const PipelineStage& stage : four) EXPECT_EQ(stage.layers(), 20);
+  EXPECT_TRUE(four[0].holds_embedding);
+  EXPECT_FALSE(four[0].holds_output_head);
+  EXPECT_TRUE(four[3].holds_output_head);
+  EXPECT_FALSE(four[1].holds_embedding || four[1].holds_output_head);
+
+  const std::vector<PipelineStage> three = PipelineStages(llama, 3);
+  EXPECT_EQ(three[0].layers(), 27);
+  EXPECT_EQ(three[1].layers(), 27);
+  EXPECT_EQ(three[2].layers(), 26);
+  EXPECT_EQ(three[2].end_layer, 80);
+  const std::vector<PipelineStage> seven = PipelineStages(llama, 7);  // 80 = 7 × 11 + 3
+  EXPECT_EQ(seven[0].layers(), 11);
+  EXPECT_EQ(seven[3].layers(), 12);
+  EXPECT_EQ(seven[5].layers(), 12);
+  EXPECT_EQ(seven[6].layers(), 11);
+
+  const std::vector<PipelineStage> one = PipelineStages(llama, 1);
+  EXPECT_TRUE(one[0].holds_embedding && one[0].holds_output_head);
+  EXPECT_EQ(one[0].layers(), 80);
+}
+
+// Llama-3.1-70B over 4 stages: 20 layers of 855,654,400 parameters each, the
+// embedding (128256 × 8192) on the first and the final norm and head on the last.
+TEST(PipelineStagesTest, StagesHoldTheirLayersAndTheEmbeddingOrHead) {
+  const ModelArchitecture llama = Catalog("llama-3.1-70b");
+  const std::vector<PipelineStage> stages = PipelineStages(llama, 4);
+  const int64_t layers = 20 * int64_t{855'654'400};
+  const int64_t embedding = int64_t{128'256} * 8192;
+  EXPECT_EQ(StageWeightBytes(llama, DataType::kBFloat16, stages[0]), 2 * (layers + embedding));
+  EXPECT_EQ(StageWeightBytes(llama, DataType::kBFloat16, stages[1]), 2 * layers);
+  EXPECT_EQ(StageWeightBytes(llama, DataType::kBFloat16, stages[3]),
+            2 * (layers + embedding + 8192));
+  int64_t sum = 0;
+  for (const PipelineStage& stage : stages)
+    sum += StageWeightBytes(llama, DataType::kBFloat16, stage);
+  EXPECT_EQ(sum, WeightBytes(llama, DataType::kBFloat16));
+
+  // A tied head is loaded again on the last stage.
+  const ModelArchitecture small = Catalog("llama-3.2-1b");
+  const std::vector<PipelineStage> two = PipelineStages(small, 2);
+  const int64_t small_embedding = int64_t{128'256} * 2048;
+  EXPECT_EQ(StageWeightBytes(small, DataType::kBFloat16, two[0]) +
+                StageWeightBytes(small, DataType::kBFloat16, two[1]),
+            WeightBytes(small, DataType::kBFloat16) + 2 * small_embedding);
+}
+
+TEST(PipelineStagesTest, RejectsMoreStagesThanLayers) {
+  const ModelArchitecture small = Catalog("llama-3.2-1b");
+  EXPECT_TRUE(CheckPipelineParallelSize(small, 16).ok());
+  EXPECT_THAT(CheckPipelineParallelSize(small, 17).message(),
+              HasSubstr("17 stages exceed llama-3.2-1b's 16 layers"));
+  EXPECT_THAT(CheckPipelineParallelSize(small, 0).message(), HasSubstr("at least 1"));
 }
 
 TEST(TensorParallelTest, AcceptsPowersOfTwoThatShardTheHeads) {

@@ -25,6 +25,21 @@ TEST(ModelCatalogTest, FindsByCatalogNameCaseInsensitively) {
   EXPECT_EQ(FindCatalogModel("Llama-3.1-70B")->name, "llama-3.1-70b");
 }
 
+// Seed 001's draft models: Llama 3.2 1B and Llama 3.1 8B share the 70B's vocabulary.
+TEST(ModelCatalogTest, HasTheSpeculativeDraftsOfLlama70b) {
+  const StatusOr<ModelArchitecture> one = FindCatalogModel("meta-llama/Llama-3.2-1B-Instruct");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->name, "llama-3.2-1b");
+  EXPECT_EQ(one->num_layers, 16);
+  EXPECT_EQ(one->head_dim, 64);
+  EXPECT_TRUE(one->tie_word_embeddings);
+  EXPECT_EQ(FindCatalogModel("meta-llama/Llama-3.2-3B")->name, "llama-3.2-3b");
+  for (std::string_view name : {"llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "llama-3.3-70b"}) {
+    EXPECT_EQ(FindCatalogModel(name)->vocab_size, FindCatalogModel("llama-3.1-70b")->vocab_size)
+        << name;
+  }
+}
+
 TEST(ModelCatalogTest, ResolvesHuggingFaceIds) {
   EXPECT_EQ(FindCatalogModel("meta-llama/Llama-3.1-70B-Instruct")->name, "llama-3.1-70b");
   EXPECT_EQ(FindCatalogModel("meta-llama/Meta-Llama-3.1-70B-Instruct")->name, "llama-3.1-70b");
