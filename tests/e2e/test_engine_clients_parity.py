@@ -198,8 +198,7 @@ def test_vllm_client_and_tessera_bench_agree(engine_sim, clients, tokenizer, dat
     assert not compare("vllm 0.8.5", client, tessera)
 
 
-# tessera bench's sglang backend sends OpenAI completions, as SGLang's sglang-oai does; it
-# has no client of SGLang's native /generate, so both of SGLang's runs meet the same one.
+# sglang: SGLang's native /generate on both sides; sglang-oai: OpenAI completions.
 @pytest.mark.parametrize("backend", ["sglang", "sglang-oai"])
 def test_sglang_client_and_tessera_bench_agree(engine_sim, clients, tokenizer, dataset, tmp_path,
                                                backend):
@@ -207,7 +206,7 @@ def test_sglang_client_and_tessera_bench_agree(engine_sim, clients, tokenizer, d
     engine = pin_to_server_cpu(engine_sim(*flags))
     client = sglang_client(clients, tokenizer, dataset, engine.base_url, tmp_path, backend)
     engine = pin_to_server_cpu(engine_sim(*flags))
-    tessera = tessera_bench(tokenizer, dataset, engine.base_url, tmp_path, "sglang", "tessera")
+    tessera = tessera_bench(tokenizer, dataset, engine.base_url, tmp_path, backend, "tessera")
     same_workload(client, tessera)
     assert not compare(f"sglang 0.4.6 {backend}", client, tessera)
 
