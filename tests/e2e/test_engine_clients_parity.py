@@ -17,7 +17,10 @@ The workload is chosen so that the figures measure the clients, not chance:
 - The simulator on one core and the client on the other, so that a busy client does not
   delay the simulator's tokens, and no prefix cache, so that each client's warm-up (its own
   first prompt) makes no measured request a cache hit.
-Timing under a sanitizer means nothing, so the sanitizer trees leave this out."""
+p99 ITL (1,240 gaps of about 9.5 ms) also reads the host: on a small virtual machine a
+few percent of gaps catch a stall of a host tick or two, in a share that changes from run to
+run, and the test then fails on it (docs/bench.md has the tally). Timing under a sanitizer
+means nothing, so the sanitizer trees leave this out."""
 
 import json
 import os
