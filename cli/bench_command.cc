@@ -399,7 +399,9 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
   bench->add_option("--port", flags.port)->check(CLI::Range(1, 65535))->capture_default_str();
   bench->add_option("--endpoint", flags.endpoint,
                     "/v1/completions or /v1/chat/completions (default: the backend's)");
-  bench->add_option("--backend", flags.backend, "openai, openai-chat, vllm or sglang")
+  bench
+      ->add_option("--backend", flags.backend,
+                   "openai, openai-chat, vllm, sglang (sglang-native) or sglang-oai")
       ->capture_default_str();
   bench->add_option("--model", flags.model, "Model name (default: the server's first)");
   bench->add_option("--api-key", flags.api_key, "Sent as a bearer token");

@@ -32,13 +32,15 @@ done
 # their Go modules once and cached outside the clone; the
 # project's Python environment; playwright-core for the dashboard's browser
 # test, which drives the chromium above; the real tokenizers of Llama 3, Qwen
-# and DeepSeek for the tokenizer's and the benchmark clients' suites.
+# and DeepSeek for the tokenizer's and the benchmark clients' suites; and
+# vLLM's and SGLang's own benchmark clients, pinned, for the parity suite.
 setup_tools() {
   "$(dirname "$0")/setup-kube.sh" >/dev/null
   "$(dirname "$0")/setup-helm.sh" >/dev/null
   "$(dirname "$0")/setup-python.sh" >/dev/null
   "$(dirname "$0")/setup-browser.sh" >/dev/null
   "$(dirname "$0")/setup-tokenizers.sh" >/dev/null
+  "$(dirname "$0")/setup-engine-clients.sh" >/dev/null
 }
 
 if ((${#missing[@]} == 0)); then
