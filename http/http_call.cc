@@ -8,6 +8,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "base/http_status.h"
 #include "base/units.h"
@@ -183,6 +186,12 @@ void HttpCall::Send() {
 
 void HttpCall::Read() {
   const uint64_t attempt = attempt_;
+  if (core_->options().quick_ack) {
+    // Linux leaves quick-ACK mode on its own, so it is asked for every time.
+    const int enable = 1;
+    (void)setsockopt(connection_->socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &enable,
+                     sizeof(enable));
+  }
   connection_->socket.async_read_some(
       connection_->buffer.prepare(kReadSize),
       [self = shared_from_this(), attempt](const boost::system::error_code& error, size_t bytes) {

@@ -48,6 +48,15 @@ struct HttpClientOptions {
   std::chrono::milliseconds pool_idle_timeout{4'000};
   size_t max_idle_connections_per_host = 64;
 
+  // Acknowledge every read at once (TCP_QUICKACK before each read) instead
+  // of after Linux's delayed-ACK timer. A server that coalesces small writes
+  // (Nagle's algorithm; sglang-router does) otherwise holds the next events
+  // of a stream on a reused connection until that timer, up to 40 ms, which
+  // a benchmark would read as latency. A fresh connection is quick-acked by
+  // the kernel for its first segments anyway, which is why clients that
+  // connect per request do not see it. One system call per read.
+  bool quick_ack = false;
+
   size_t max_header_bytes = size_t{64} << 10;
   // How often deadlines are checked: timeouts fire up to this much late.
   std::chrono::milliseconds timer_resolution{250};
