@@ -4,7 +4,8 @@ against a fresh tessera-engine-sim and then `tessera bench` with the same tokeni
 from scripts/setup-tokenizers.sh), prompts, output length and seed against another. The figures
 of their result files agree within 3% (output throughput, mean and median TTFT, TPOT and ITL)
 and 5% (p99 TTFT, TPOT and ITL); SGLang's client also runs to completion through sglang-router's
-prefill/decode bootstrap path with both of its backends.
+prefill/decode bootstrap path with both of its backends, where tessera bench agrees with it on
+throughput, means and medians.
 
 The workload is chosen so that the figures measure the clients, not chance:
 - The same prompts on the wire. vLLM 0.8.5's and SGLang 0.4.6's random datasets decode
