@@ -7,6 +7,7 @@
 #include "cli/bench/random_dataset.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
+#include "engine/tokenizer/hugging_face_tokenizer.h"
 #include "engine/tokenizer/stand_in_tokenizer.h"
 #include "tests/unit/tokenizer/family_tokenizer.h"
 
@@ -62,6 +63,31 @@ TEST(RandomDatasetTest, LengthsCountWhatTheTokenizerAddsBeforeAPrompt) {
   ASSERT_TRUE(prompts.ok()) << prompts.status();
   EXPECT_EQ((*prompts)[0].prompt_len, 2);
   EXPECT_EQ(tokenizer->CountTokens((*prompts)[0].prompt), 1);
+}
+
+TEST(RandomDatasetTest, PromptsCountExactlyTheirLengthUnderARealTokenizerOverManySeeds) {
+  // A byte-level BPE trained by Hugging Face tokenizers, with a
+  // beginning-of-sequence token its template adds.
+  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
+      tokenizer::HuggingFaceTokenizer::Load(
+          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  ASSERT_EQ(tokenizer->SequencePrefix().size(), 1u);
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    StatusOr<std::vector<BenchmarkPrompt>> prompts = RandomDataset({.num_prompts = 20,
+                                                                    .input_len = 300,
+                                                                    .output_len = 8,
+                                                                    .range_ratio = 0.9,
+                                                                    .seed = seed,
+                                                                    .tokenizer = tokenizer});
+    ASSERT_TRUE(prompts.ok()) << prompts.status();
+    for (const BenchmarkPrompt& prompt : *prompts) {
+      ASSERT_EQ(static_cast<int64_t>(tokenizer::EncodePrompt(*tokenizer, prompt.prompt).size()),
+                prompt.prompt_len)
+          << "seed " << seed << ": " << prompt.prompt;
+    }
+  }
 }
 
 TEST(RandomDatasetTest, BadOptionsNameTheFlag) {
