@@ -96,7 +96,9 @@ def main():
             "#benchmark_params.llama-70b.inference_tests.bench_serv_random"
         result = subprocess.run(
             [os.path.join(options.bin_dir, "tessera"), "bench", "--base-url", endpoint,
-             "--model", "llama-70b", "--backend", "sglang", "--no-progress",
+             # Tessera's router is an OpenAI endpoint: SGLang's client's
+             # backend for one is sglang-oai.
+             "--model", "llama-70b", "--backend", "sglang-oai", "--no-progress",
              "--dataset-name", "random", "--random-input-len", "1024",
              "--random-output-len", "1024", "--random-range-ratio", "0.5",
              "--num-prompts", options.num_prompts, "--request-rate", "inf", "--ignore-eos",
