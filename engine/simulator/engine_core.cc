@@ -86,6 +86,17 @@ bool EngineCore::idle() const {
   });
 }
 
+KvCacheTotals EngineCore::kv_cache_totals() const {
+  KvCacheTotals totals{.block_size = engines_.front().kv_cache->block_size()};
+  for (const VirtualEngine& engine : engines_) {
+    totals.total_blocks += engine.kv_cache->total_blocks();
+    totals.free_blocks += engine.kv_cache->free_blocks();
+    totals.prefix_query_tokens += engine.kv_cache->prefix_query_tokens();
+    totals.prefix_hit_tokens += engine.kv_cache->prefix_hit_tokens();
+  }
+  return totals;
+}
+
 int64_t EngineCore::running() const {
   int64_t total = 0;
   for (const VirtualEngine& engine : engines_) total += engine.scheduler->running();

@@ -115,6 +115,22 @@ struct StepOutcome {
   double draft_seconds = 0;
 };
 
+// The KV cache summed over the virtual engines (the whole cache without
+// pipeline parallelism), as the metrics and load reports show it.
+struct KvCacheTotals {
+  int64_t block_size = 0;
+  int64_t total_blocks = 0;
+  int64_t free_blocks = 0;
+  int64_t prefix_query_tokens = 0;
+  int64_t prefix_hit_tokens = 0;
+
+  double usage() const {
+    return 1.0 - static_cast<double>(free_blocks) / static_cast<double>(total_blocks);
+  }
+  int64_t used_tokens() const { return (total_blocks - free_blocks) * block_size; }
+  int64_t total_tokens() const { return total_blocks * block_size; }
+};
+
 class EngineCore {
  public:
   // Sizes the KV cache with the memory arithmetic; fails when the model does
@@ -152,6 +168,7 @@ class EngineCore {
   // The first virtual engine's cache: the whole cache without pipeline
   // parallelism.
   const KvBlockManager& kv_cache() const { return *engines_.front().kv_cache; }
+  KvCacheTotals kv_cache_totals() const;
   int64_t total_preemptions() const { return total_preemptions_; }
   // Finished requests whose KV blocks are held.
   int64_t held_kv_requests() const { return static_cast<int64_t>(held_kv_.size()); }
