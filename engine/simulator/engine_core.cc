@@ -288,12 +288,17 @@ StepOutcome EngineCore::Step() {
 }
 
 void EngineCore::Launch(VirtualEngine& engine, ScheduledBatch batch) {
-  // The host prepares the batch, then it passes the stages in order, each
-  // stage free once it has finished the batch launched before; between
+  // The host prepares the batch (one Python process serves every virtual
+  // engine, so their host work queues), then it passes the stages in order,
+  // each stage free once it has finished the batch launched before; between
   // stages the intermediate tensors cross to the next stage's GPUs.
   InFlight flight;
   flight.cost = stages_.front().Cost(batch.shape);
-  double at = now_ + (batch.first_of_run ? flight.cost.host_seconds : 0.0);
+  double at = now_;
+  if (batch.first_of_run) {
+    host_free_at_ = std::max(now_, host_free_at_) + flight.cost.host_seconds;
+    at = host_free_at_;
+  }
   for (size_t stage = 0; stage < stages_.size(); ++stage) {
     const double device = stage == 0 ? flight.cost.device_seconds()
                                      : stages_[stage].Cost(batch.shape).device_seconds();

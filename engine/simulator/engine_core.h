@@ -221,9 +221,10 @@ class EngineCore {
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
   std::unordered_map<std::string, HeldKv> held_kv_;
   int64_t total_preemptions_ = 0;
-  // Pipeline parallelism: the time of the last completion, and when each
-  // stage finishes the batches launched into it so far.
+  // Pipeline parallelism: the time of the last completion, when the host has
+  // prepared the batches launched so far, and when each stage finishes them.
   double now_ = 0;
+  double host_free_at_ = 0;
   std::vector<double> stage_free_at_;
 };
 
