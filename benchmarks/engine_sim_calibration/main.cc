@@ -283,7 +283,7 @@ int Run(std::vector<std::string> flags) {
       static_cast<long long>(concurrency));
   std::printf(
       "KV cache: %lld blocks (%.0f full-length sequences); %lld steps; %lld preemptions\n\n",
-      static_cast<long long>(engine.kv_cache().total_blocks()), engine.max_concurrency(),
+      static_cast<long long>(engine.kv_cache_totals().total_blocks), engine.max_concurrency(),
       static_cast<long long>(steps), static_cast<long long>(engine.total_preemptions()));
   std::printf("| metric | simulated | published | error | bound |\n|---|---|---|---|---|\n");
   bool within = true;

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "engine/model/pipeline_stages.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
@@ -17,39 +20,94 @@ StatusOr<std::unique_ptr<EngineCore>> EngineCore::Create(const EngineConfig& con
   const int64_t blocks = kv_capacity > 0 ? kv_capacity / block_bytes : 0;
   const int64_t blocks_per_sequence =
       (config.memory.max_model_len + config.block_size - 1) / config.block_size;
-  if (blocks < blocks_per_sequence) {
+  const int64_t pipeline_stages = config.memory.pipeline_parallel_size;
+  if (pipeline_stages > 1 && config.speculative) {
+    return InvalidArgumentError("speculative decoding with --pipeline-parallel-size " +
+                                std::to_string(pipeline_stages) + " is not simulated");
+  }
+  // vLLM V0 gives each virtual engine's scheduler 1/PP of the blocks.
+  const int64_t engine_blocks = blocks / pipeline_stages;
+  if (engine_blocks < blocks_per_sequence) {
+    const std::string holder = pipeline_stages > 1
+                                   ? "each of the " + std::to_string(pipeline_stages) +
+                                         " virtual engines' share of the KV cache"
+                                   : "the KV cache";
     return ResourceExhaustedError(
-        "the KV cache holds " + std::to_string(blocks * config.block_size) +
+        holder + " holds " + std::to_string(engine_blocks * config.block_size) +
         " tokens, less than one sequence of max_model_len " +
         std::to_string(config.memory.max_model_len) + " (" +
         (option.reason.empty() ? "raise --gpu-memory-utilization or lower --max-model-len"
                                : option.reason) +
         ")");
   }
-  PerformanceModel model(config.memory.model, config.memory.partition,
-                         config.memory.tensor_parallel_size, config.memory.weight_type,
-                         config.memory.kv_cache_type, EfficiencyFor(*config.memory.partition.gpu));
+  const HardwareEfficiency efficiency = EfficiencyFor(*config.memory.partition.gpu);
+  std::vector<PerformanceModel> stages;
+  if (pipeline_stages == 1) {
+    stages.emplace_back(config.memory.model, config.memory.partition,
+                        config.memory.tensor_parallel_size, config.memory.weight_type,
+                        config.memory.kv_cache_type, efficiency);
+  } else {
+    for (const model::PipelineStage& stage :
+         model::PipelineStages(config.memory.model, pipeline_stages)) {
+      stages.emplace_back(config.memory.model, config.memory.partition,
+                          config.memory.tensor_parallel_size, config.memory.weight_type,
+                          config.memory.kv_cache_type, efficiency, stage);
+    }
+  }
   std::optional<PerformanceModel> draft;
   if (config.speculative && config.speculative->draft_model) {
     draft.emplace(*config.speculative->draft_model, config.memory.partition,
                   config.memory.tensor_parallel_size, config.memory.weight_type,
-                  config.memory.kv_cache_type, EfficiencyFor(*config.memory.partition.gpu));
+                  config.memory.kv_cache_type, efficiency);
   }
-  return std::unique_ptr<EngineCore>(new EngineCore(
-      config,
-      std::make_unique<KvBlockManager>(blocks, config.block_size, config.enable_prefix_caching),
-      std::move(model), std::move(draft)));
+  std::vector<VirtualEngine> engines(static_cast<size_t>(pipeline_stages));
+  for (VirtualEngine& engine : engines) {
+    engine.kv_cache = std::make_unique<KvBlockManager>(engine_blocks, config.block_size,
+                                                       config.enable_prefix_caching);
+    engine.scheduler = std::make_unique<Scheduler>(config.scheduler, *engine.kv_cache);
+  }
+  return std::unique_ptr<EngineCore>(
+      new EngineCore(config, std::move(engines), std::move(stages), std::move(draft)));
 }
 
-EngineCore::EngineCore(const EngineConfig& config, std::unique_ptr<KvBlockManager> kv_cache,
-                       PerformanceModel model, std::optional<PerformanceModel> draft)
+EngineCore::EngineCore(const EngineConfig& config, std::vector<VirtualEngine> engines,
+                       std::vector<PerformanceModel> stages, std::optional<PerformanceModel> draft)
     : config_(config),
-      kv_cache_(std::move(kv_cache)),
-      scheduler_(std::make_unique<Scheduler>(config.scheduler, *kv_cache_)),
-      performance_(std::move(model)),
+      engines_(std::move(engines)),
+      stages_(std::move(stages)),
       draft_performance_(std::move(draft)),
       acceptance_random_(config.seed ^ 0x5bd1e995u),
-      output_text_(config.tokenizer, config.seed) {}
+      output_text_(config.tokenizer, config.seed),
+      stage_free_at_(stages_.size(), 0.0) {}
+
+bool EngineCore::idle() const {
+  return std::all_of(engines_.begin(), engines_.end(), [](const VirtualEngine& engine) {
+    return engine.scheduler->idle() && engine.undelivered.empty() && !engine.in_flight;
+  });
+}
+
+KvCacheTotals EngineCore::kv_cache_totals() const {
+  KvCacheTotals totals{.block_size = engines_.front().kv_cache->block_size()};
+  for (const VirtualEngine& engine : engines_) {
+    totals.total_blocks += engine.kv_cache->total_blocks();
+    totals.free_blocks += engine.kv_cache->free_blocks();
+    totals.prefix_query_tokens += engine.kv_cache->prefix_query_tokens();
+    totals.prefix_hit_tokens += engine.kv_cache->prefix_hit_tokens();
+  }
+  return totals;
+}
+
+int64_t EngineCore::running() const {
+  int64_t total = 0;
+  for (const VirtualEngine& engine : engines_) total += engine.scheduler->running();
+  return total;
+}
+
+int64_t EngineCore::waiting() const {
+  int64_t total = 0;
+  for (const VirtualEngine& engine : engines_) total += engine.scheduler->waiting();
+  return total;
+}
 
 int64_t EngineCore::AcceptedTokens(int64_t proposed) {
   // vLLM's rejection sampler keeps the proposals up to the first rejected.
@@ -83,7 +141,9 @@ double EngineCore::DraftSeconds(const ScheduledBatch& batch) const {
 }
 
 double EngineCore::max_concurrency() const {
-  return static_cast<double>(kv_cache_->total_blocks() * kv_cache_->block_size()) /
+  int64_t blocks = 0;
+  for (const VirtualEngine& engine : engines_) blocks += engine.kv_cache->total_blocks();
+  return static_cast<double>(blocks * engines_.front().kv_cache->block_size()) /
          static_cast<double>(config_.memory.max_model_len);
 }
 
@@ -126,20 +186,36 @@ Status EngineCore::Add(EngineRequest request) {
   sequence->max_output_tokens = request.max_output_tokens;
   sequence->stop_after_tokens = request.stop_after_tokens;
   known_ids_.insert(sequence->id);
-  scheduler_->Add(std::move(sequence));
+  // vLLM adds a request to the virtual engine with the fewest unfinished ones.
+  VirtualEngine* least = &engines_.front();
+  for (VirtualEngine& engine : engines_) {
+    if (engine.scheduler->running() + engine.scheduler->waiting() <
+        least->scheduler->running() + least->scheduler->waiting()) {
+      least = &engine;
+    }
+  }
+  least->scheduler->Add(std::move(sequence));
   return OkStatus();
 }
 
 bool EngineCore::ReleaseHeldKv(const std::string& request_id) {
   const auto it = held_kv_.find(request_id);
   if (it == held_kv_.end()) return false;
-  kv_cache_->Release(it->second);
+  engines_[it->second.engine].kv_cache->Release(it->second.blocks);
   held_kv_.erase(it);
   return true;
 }
 
 void EngineCore::Abort(const std::string& request_id) {
-  scheduler_->Remove(request_id);
+  for (VirtualEngine& engine : engines_) {
+    // A batch in flight forgets the sequence; its time is already spent.
+    if (engine.in_flight) {
+      std::erase_if(engine.in_flight->batch.sequences, [&](const ScheduledSequence& scheduled) {
+        return scheduled.sequence->id == request_id;
+      });
+    }
+    if (engine.scheduler->Remove(request_id)) break;
+  }
   known_ids_.erase(request_id);
 }
 
@@ -163,17 +239,81 @@ TokenEvent EngineCore::NextToken(Sequence& sequence) {
 
 StepOutcome EngineCore::Step() {
   StepOutcome outcome;
-  ScheduledBatch batch = scheduler_->Schedule();
-  outcome.preemptions = batch.preemptions;
-  total_preemptions_ += batch.preemptions;
-  outcome.shape = batch.shape;
-  outcome.cost = performance_.Cost(batch.shape);
-  outcome.seconds = batch.first_of_run ? outcome.cost.total_seconds : outcome.cost.device_seconds();
-  if (draft_performance_) {
-    outcome.draft_seconds = DraftSeconds(batch);
-    outcome.seconds += outcome.draft_seconds;
+  if (stages_.size() == 1) {
+    VirtualEngine& engine = engines_.front();
+    ScheduledBatch batch = engine.scheduler->Schedule();
+    outcome.preemptions = batch.preemptions;
+    total_preemptions_ += batch.preemptions;
+    outcome.shape = batch.shape;
+    outcome.cost = stages_.front().Cost(batch.shape);
+    outcome.seconds =
+        batch.first_of_run ? outcome.cost.total_seconds : outcome.cost.device_seconds();
+    if (draft_performance_) {
+      outcome.draft_seconds = DraftSeconds(batch);
+      outcome.seconds += outcome.draft_seconds;
+    }
+    Finish(engine, batch, outcome);
+    return outcome;
   }
-  scheduler_->Complete(batch);
+  for (VirtualEngine& engine : engines_) {
+    if (engine.in_flight || (engine.scheduler->idle() && engine.undelivered.empty())) continue;
+    ScheduledBatch batch = engine.scheduler->Schedule();
+    if (batch.empty()) {
+      // Nothing to compute (a run emptied by aborts, or preemption): no time.
+      outcome.preemptions = batch.preemptions;
+      total_preemptions_ += batch.preemptions;
+      Finish(engine, batch, outcome);
+      return outcome;
+    }
+    Launch(engine, std::move(batch));
+  }
+  VirtualEngine* first = nullptr;
+  for (VirtualEngine& engine : engines_) {
+    if (engine.in_flight &&
+        (first == nullptr || engine.in_flight->completes_at < first->in_flight->completes_at)) {
+      first = &engine;
+    }
+  }
+  if (first == nullptr) return outcome;  // idle: nothing to run
+  InFlight flight = *std::move(first->in_flight);
+  first->in_flight.reset();
+  outcome.preemptions = flight.batch.preemptions;
+  total_preemptions_ += flight.batch.preemptions;
+  outcome.shape = flight.batch.shape;
+  outcome.cost = flight.cost;
+  outcome.seconds = std::max(0.0, flight.completes_at - now_);
+  now_ = std::max(now_, flight.completes_at);
+  Finish(*first, flight.batch, outcome);
+  return outcome;
+}
+
+void EngineCore::Launch(VirtualEngine& engine, ScheduledBatch batch) {
+  // The host prepares the batch (one Python process serves every virtual
+  // engine, so their host work queues), then it passes the stages in order,
+  // each stage free once it has finished the batch launched before; between
+  // stages the intermediate tensors cross to the next stage's GPUs.
+  InFlight flight;
+  flight.cost = stages_.front().Cost(batch.shape);
+  double at = now_;
+  if (batch.first_of_run) {
+    host_free_at_ = std::max(now_, host_free_at_) + flight.cost.host_seconds;
+    at = host_free_at_;
+  }
+  for (size_t stage = 0; stage < stages_.size(); ++stage) {
+    const double device = stage == 0 ? flight.cost.device_seconds()
+                                     : stages_[stage].Cost(batch.shape).device_seconds();
+    const double start = std::max(at, stage_free_at_[stage]);
+    stage_free_at_[stage] = start + device;
+    at = stage_free_at_[stage];
+    if (stage + 1 < stages_.size()) at += stages_[stage].TransferSeconds(batch.shape.new_tokens);
+  }
+  flight.completes_at = at;
+  flight.batch = std::move(batch);
+  engine.in_flight = std::move(flight);
+}
+
+void EngineCore::Finish(VirtualEngine& engine, const ScheduledBatch& batch, StepOutcome& outcome) {
+  engine.scheduler->Complete(batch);
 
   std::vector<std::string> finished;
   std::vector<std::string> held;
@@ -211,23 +351,24 @@ StepOutcome EngineCore::Step() {
   }
   outcome.sampled_tokens = static_cast<int64_t>(outcome.tokens.size());
   if (!config_.multi_step_stream_outputs && config_.scheduler.num_scheduler_steps > 1) {
-    std::move(outcome.tokens.begin(), outcome.tokens.end(), std::back_inserter(undelivered_));
+    std::vector<TokenEvent>& undelivered = engine.undelivered;
+    std::move(outcome.tokens.begin(), outcome.tokens.end(), std::back_inserter(undelivered));
     outcome.tokens.clear();
     // The run ends at its last step, or earlier when all of it has finished.
     // (A run emptied by aborts is flushed by the next Step, which has no
     // batch.)
     const bool run_ends =
         batch.empty() || batch.last_of_run ||
-        scheduler_->running() == static_cast<int64_t>(finished.size() + held.size());
-    if (run_ends) outcome.tokens = std::exchange(undelivered_, {});
+        engine.scheduler->running() == static_cast<int64_t>(finished.size() + held.size());
+    if (run_ends) outcome.tokens = std::exchange(undelivered, {});
   }
   for (const std::string& id : finished) Abort(id);
   for (const std::string& id : held) {
-    std::unique_ptr<Sequence> sequence = scheduler_->Detach(id);
+    std::unique_ptr<Sequence> sequence = engine.scheduler->Detach(id);
     known_ids_.erase(id);
-    held_kv_[id] = std::move(sequence->blocks);
+    held_kv_[id] = HeldKv{.engine = static_cast<size_t>(&engine - engines_.data()),
+                          .blocks = std::move(sequence->blocks)};
   }
-  return outcome;
 }
 
 }  // namespace tessera::simulator

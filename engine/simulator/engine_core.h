@@ -40,7 +40,9 @@ struct SpeculativeDecoding {
 };
 
 struct EngineConfig {
-  fit::FitRequest memory;  // model, types, partition, TP, utilization, max_model_len
+  // Model, types, partition, TP, pipeline-parallel size, utilization,
+  // max_model_len.
+  fit::FitRequest memory;
   SchedulerConfig scheduler;
   bool enable_prefix_caching = true;
   int64_t block_size = fit::kKvBlockTokens;
@@ -113,6 +115,22 @@ struct StepOutcome {
   double draft_seconds = 0;
 };
 
+// The KV cache summed over the virtual engines (the whole cache without
+// pipeline parallelism), as the metrics and load reports show it.
+struct KvCacheTotals {
+  int64_t block_size = 0;
+  int64_t total_blocks = 0;
+  int64_t free_blocks = 0;
+  int64_t prefix_query_tokens = 0;
+  int64_t prefix_hit_tokens = 0;
+
+  double usage() const {
+    return 1.0 - static_cast<double>(free_blocks) / static_cast<double>(total_blocks);
+  }
+  int64_t used_tokens() const { return (total_blocks - free_blocks) * block_size; }
+  int64_t total_tokens() const { return total_blocks * block_size; }
+};
+
 class EngineCore {
  public:
   // Sizes the KV cache with the memory arithmetic; fails when the model does
@@ -133,13 +151,24 @@ class EngineCore {
   // Plans and costs one step and returns the tokens it delivers. Precondition:
   // !idle(). A step with nothing to compute (its run's sequences were all
   // aborted) takes no time and delivers what the run held back.
+  //
+  // With pipeline parallelism, vLLM V0's virtual engines: one scheduler and
+  // 1/PP of the KV blocks per pipeline stage, each request added to the one
+  // with the fewest unfinished requests, and each with at most one batch
+  // in flight through the stages. Step() launches a batch for every virtual
+  // engine that has none in flight and work to do, then completes the batch
+  // that leaves the last stage first; `seconds` is the time from the previous
+  // completion to this one.
   StepOutcome Step();
 
-  // Nothing to compute and no token held back for delivery.
-  bool idle() const { return scheduler_->idle() && undelivered_.empty(); }
-  int64_t running() const { return scheduler_->running(); }
-  int64_t waiting() const { return scheduler_->waiting(); }
-  const KvBlockManager& kv_cache() const { return *kv_cache_; }
+  // Nothing to compute, nothing in flight and no token held back for delivery.
+  bool idle() const;
+  int64_t running() const;
+  int64_t waiting() const;
+  // The first virtual engine's cache: the whole cache without pipeline
+  // parallelism.
+  const KvBlockManager& kv_cache() const { return *engines_.front().kv_cache; }
+  KvCacheTotals kv_cache_totals() const;
   int64_t total_preemptions() const { return total_preemptions_; }
   // Finished requests whose KV blocks are held.
   int64_t held_kv_requests() const { return static_cast<int64_t>(held_kv_.size()); }
@@ -148,27 +177,55 @@ class EngineCore {
   double max_concurrency() const;
 
  private:
-  EngineCore(const EngineConfig& config, std::unique_ptr<KvBlockManager> kv_cache,
-             PerformanceModel model, std::optional<PerformanceModel> draft);
+  // A batch on its way through the pipeline stages.
+  struct InFlight {
+    ScheduledBatch batch;
+    StepCost cost;  // of the first stage, with the host's share
+    double completes_at = 0;
+  };
+  // One of vLLM's virtual engines: a scheduler over its share of the KV
+  // cache. Without pipeline parallelism there is one.
+  struct VirtualEngine {
+    std::unique_ptr<KvBlockManager> kv_cache;
+    std::unique_ptr<Scheduler> scheduler;
+    std::optional<InFlight> in_flight;
+    // Multi-step without streamed outputs: tokens sampled in the current run.
+    std::vector<TokenEvent> undelivered;
+  };
+  struct HeldKv {
+    size_t engine = 0;
+    SequenceBlocks blocks;
+  };
+
+  EngineCore(const EngineConfig& config, std::vector<VirtualEngine> engines,
+             std::vector<PerformanceModel> stages, std::optional<PerformanceModel> draft);
   // Speculative decoding: how many of `proposed` tokens the target accepts.
   int64_t AcceptedTokens(int64_t proposed);
   // Speculative decoding with a draft model: its share of `batch`'s time.
   double DraftSeconds(const ScheduledBatch& batch) const;
   // Samples `sequence`'s next token and says whether it ends the output.
   TokenEvent NextToken(Sequence& sequence);
+  // Pipeline parallelism: sends `engine`'s next batch (not empty) into the
+  // stages at the current time.
+  void Launch(VirtualEngine& engine, ScheduledBatch batch);
+  // Samples the tokens of `batch`, which ran on `engine`, into `outcome`.
+  void Finish(VirtualEngine& engine, const ScheduledBatch& batch, StepOutcome& outcome);
 
   EngineConfig config_;
-  std::unique_ptr<KvBlockManager> kv_cache_;
-  std::unique_ptr<Scheduler> scheduler_;
-  PerformanceModel performance_;
+  std::vector<VirtualEngine> engines_;
+  // One model per pipeline stage; the whole model without pipeline parallelism.
+  std::vector<PerformanceModel> stages_;
   std::optional<PerformanceModel> draft_performance_;
   std::mt19937_64 acceptance_random_;
   tokenizer::TextGenerator output_text_;
   std::unordered_set<std::string> known_ids_;  // ids queued or running, for duplicates
-  std::unordered_map<std::string, SequenceBlocks> held_kv_;
-  // Multi-step without streamed outputs: tokens sampled in the current run.
-  std::vector<TokenEvent> undelivered_;
+  std::unordered_map<std::string, HeldKv> held_kv_;
   int64_t total_preemptions_ = 0;
+  // Pipeline parallelism: the time of the last completion, when the host has
+  // prepared the batches launched so far, and when each stage finishes them.
+  double now_ = 0;
+  double host_free_at_ = 0;
+  std::vector<double> stage_free_at_;
 };
 
 }  // namespace tessera::simulator

@@ -7,8 +7,10 @@
 #define TESSERA_ENGINE_SIMULATOR_PERFORMANCE_MODEL_H_
 
 #include <cstdint>
+#include <optional>
 
 #include "engine/model/model_architecture.h"
+#include "engine/model/pipeline_stages.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
@@ -25,6 +27,10 @@ struct HardwareEfficiency {
   double layer_overhead_seconds = 0;     // kernel launches per layer per step
   double allreduce_latency_seconds = 0;  // per all-reduce call
   double sequence_overhead_seconds = 0;  // per sequence per step (sampling, detokenizing)
+  // Of the interconnect's peak, the share one point-to-point send between two
+  // GPUs gets (pipeline parallelism): one of the links of a fully connected
+  // mesh, or all of a switched fabric's bandwidth.
+  double peer_link_share = 1.0;
 };
 
 // The efficiency of the engines we model on `gpu` ("mi300x", "h100", ...).
@@ -59,11 +65,20 @@ struct StepCost {
 
 class PerformanceModel {
  public:
+  // The step time of a rank holding the whole model, or with `stage` (pipeline
+  // parallelism) only that stage's layers, with the embedding or output head
+  // when the stage holds them.
   PerformanceModel(model::ModelArchitecture model, hardware::PartitionProfile partition,
                    int64_t tensor_parallel_size, hardware::DataType weight_type,
-                   hardware::DataType kv_cache_type, HardwareEfficiency efficiency);
+                   hardware::DataType kv_cache_type, HardwareEfficiency efficiency,
+                   std::optional<model::PipelineStage> stage = std::nullopt);
 
   StepCost Cost(const StepShape& step) const;
+
+  // Pipeline parallelism: handing `tokens` tokens' intermediate tensors
+  // (hidden states and residual) from this stage to the next. Each rank sends
+  // its 1/TP slice to its peer of the next stage, which all-gathers them.
+  double TransferSeconds(int64_t tokens) const;
 
   int64_t tensor_parallel_size() const { return tensor_parallel_size_; }
 
@@ -77,6 +92,7 @@ class PerformanceModel {
   int64_t tensor_parallel_size_;
   hardware::DataType weight_type_;
   HardwareEfficiency efficiency_;
+  double layers_;  // decoder layers this rank computes
   double active_parameters_per_rank_;
   double weight_bytes_per_rank_;
   double expert_bytes_per_rank_;  // routed experts only; 0 for dense models

@@ -38,8 +38,7 @@ std::string ServerInfoBody(const SimulatorOptions& options, const EngineCore& co
   const char* mode = options.disaggregation_mode == DisaggregationMode::kPrefill  ? "prefill"
                      : options.disaggregation_mode == DisaggregationMode::kDecode ? "decode"
                                                                                   : "null";
-  const KvBlockManager& cache = core.kv_cache();
-  const int64_t max_total_num_tokens = cache.total_blocks() * cache.block_size();
+  const int64_t max_total_num_tokens = core.kv_cache_totals().total_tokens();
   const int64_t context_length = options.engine.memory.max_model_len;
   // The scheduler's limits, as SGLang derives them: a request holds at most
   // the context less one token, and its input five fewer.
@@ -84,14 +83,13 @@ std::string ModelInfoBody(const SimulatorOptions& options) {
 }
 
 std::string LoadBody(const EngineCore& core, double simulated_now) {
-  const KvBlockManager& cache = core.kv_cache();
+  const KvCacheTotals cache = core.kv_cache_totals();
   return json::array({json{{"rid", nullptr},
                            {"http_worker_ipc", nullptr},
                            {"dp_rank", 0},
                            {"num_reqs", core.running() + core.waiting()},
                            {"num_waiting_reqs", core.waiting()},
-                           {"num_tokens",
-                            (cache.total_blocks() - cache.free_blocks()) * cache.block_size()},
+                           {"num_tokens", cache.used_tokens()},
                            {"ts_tic", simulated_now}}})
       .dump();
 }

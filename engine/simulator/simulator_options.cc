@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "base/units.h"
 #include "base/yaml_json.h"
+#include "engine/model/pipeline_stages.h"
 #include "engine/model/resolve_model.h"
 #include "engine/tokenizer/tokenizer_loader.h"
 #include "hardware/gpu_catalog.h"
@@ -61,8 +62,6 @@ constexpr auto kTimingNeutralFlags = std::to_array<PassThroughFlag>({
 });
 
 constexpr auto kNotSimulatedFlags = std::to_array<PassThroughFlag>({
-    {"--pipeline-parallel-size,--pp-size", true,
-     "pipeline parallelism: the step time is that of one stage holding every layer"},
     {"--ngram-prompt-lookup-max", true,
      "the n-gram window; the share of proposals accepted is --speculative-acceptance-rate"},
     {"--ngram-prompt-lookup-min", true,
@@ -135,10 +134,7 @@ std::vector<std::string> Given(const std::vector<GivenPassThrough>& flags) {
     if (entry.option->count() == 0) continue;
     std::string text = entry.option->get_name();
     if (entry.flag->takes_value && !entry.option->results().empty()) {
-      const std::string& value = entry.option->results().back();
-      // One pipeline stage is what the simulator models.
-      if (text == "--pipeline-parallel-size" && value == "1") continue;
-      text += " " + value;
+      text += " " + entry.option->results().back();
     }
     given.push_back(std::move(text));
   }
@@ -152,6 +148,7 @@ struct RawFlags {
   std::string host = "127.0.0.1";
   int port = 8000;
   int64_t tensor_parallel_size = 1;
+  int64_t pipeline_parallel_size = 1;
   int64_t max_model_len = 0;
   int64_t max_num_seqs = 256;
   int64_t max_num_batched_tokens = fit::kDefaultMaxNumBatchedTokens;
@@ -357,6 +354,11 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   app.add_option("--tensor-parallel-size,--tp,--tp-size", raw.tensor_parallel_size)
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--pipeline-parallel-size,--pp-size", raw.pipeline_parallel_size,
+                 "Pipeline stages, each on its own tensor-parallel group (vLLM V0's virtual "
+                 "engines)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--max-model-len,--context-length", raw.max_model_len,
                  "Default: the model's own limit")
       ->check(CLI::PositiveNumber);
@@ -530,6 +532,12 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
   if (!partition.ok()) return Flag("hardware", partition.status());
   engine.memory.partition = *partition;
   engine.memory.tensor_parallel_size = raw.tensor_parallel_size;
+  if (Status stages =
+          model::CheckPipelineParallelSize(engine.memory.model, raw.pipeline_parallel_size);
+      !stages.ok()) {
+    return Flag("pipeline-parallel-size", stages);
+  }
+  engine.memory.pipeline_parallel_size = raw.pipeline_parallel_size;
   engine.memory.gpu_memory_utilization = raw.gpu_memory_utilization;
   engine.memory.max_model_len =
       raw.max_model_len > 0 ? raw.max_model_len : engine.memory.model.max_position_embeddings;
@@ -581,6 +589,11 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
       return Flag("num-scheduler-steps",
                   InvalidArgumentError("vLLM does not run multi-step scheduling with speculative "
                                        "decoding"));
+    }
+    if (raw.pipeline_parallel_size > 1) {
+      return Flag("pipeline-parallel-size",
+                  InvalidArgumentError("pipeline parallelism with speculative decoding is not "
+                                       "simulated"));
     }
     engine.scheduler.num_speculative_tokens = engine.speculative->num_speculative_tokens;
   }

@@ -145,8 +145,7 @@ SimulatorServer::SimulatorServer(boost::asio::io_context& io_context, SimulatorO
       core_(std::move(core)),
       metrics_(
           options_.flavor, options_.served_model_names.front(),
-          options_.engine.memory.max_model_len,
-          core_->kv_cache().total_blocks() * core_->kv_cache().block_size(),
+          options_.engine.memory.max_model_len, core_->kv_cache_totals().total_tokens(),
           options_.kv_transfer.has_value(),
           options_.engine.speculative ? options_.engine.speculative->num_speculative_tokens : 0),
       on_fatal_(std::move(on_fatal)),
@@ -182,7 +181,7 @@ Status SimulatorServer::Listen() {
 void SimulatorServer::BecomeReady() {
   ready_ = true;
   logger_.Info("engine ready", {{"model", options_.model},
-                                {"kv_cache_blocks", core_->kv_cache().total_blocks()},
+                                {"kv_cache_blocks", core_->kv_cache_totals().total_blocks},
                                 {"max_concurrency", core_->max_concurrency()}});
   const auto schedule_fault = [this](std::chrono::duration<double> after, auto action) {
     fault_timer_.expires_after(WallDuration(after.count()));
@@ -576,9 +575,8 @@ void SimulatorServer::OnHeldKvReleased(const std::string& id, bool expired) {
 }
 
 void SimulatorServer::RecordKvCacheUsage() {
-  const KvBlockManager& cache = core_->kv_cache();
-  metrics_.RecordKvCacheUsage(cache.Usage(),
-                              (cache.total_blocks() - cache.free_blocks()) * cache.block_size());
+  const KvCacheTotals cache = core_->kv_cache_totals();
+  metrics_.RecordKvCacheUsage(cache.usage(), cache.used_tokens());
 }
 
 void SimulatorServer::OnKvReceived(const std::string& id, StatusOr<KvHandoff> handoff) {
@@ -692,21 +690,20 @@ void SimulatorServer::FinishStep() {
     interval_tokens_ = 0;
     interval_seconds_ = 0;
   }
-  const KvBlockManager& cache = core_->kv_cache();
-  metrics_.RecordStep(
-      {.running = core_->running(),
-       .waiting = core_->waiting(),
-       .kv_cache_usage = cache.Usage(),
-       .kv_cache_used_tokens = (cache.total_blocks() - cache.free_blocks()) * cache.block_size(),
-       .prefix_query_tokens = cache.prefix_query_tokens(),
-       .prefix_hit_tokens = cache.prefix_hit_tokens(),
-       .preemptions = core_->total_preemptions(),
-       .iteration_tokens = step_.shape.new_tokens,
-       .generation_throughput =
-           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0,
-       .draft_tokens = step_.draft_tokens,
-       .accepted_tokens = step_.accepted_tokens,
-       .emitted_tokens = step_.emitted_tokens});
+  const KvCacheTotals cache = core_->kv_cache_totals();
+  metrics_.RecordStep({.running = core_->running(),
+                       .waiting = core_->waiting(),
+                       .kv_cache_usage = cache.usage(),
+                       .kv_cache_used_tokens = cache.used_tokens(),
+                       .prefix_query_tokens = cache.prefix_query_tokens,
+                       .prefix_hit_tokens = cache.prefix_hit_tokens,
+                       .preemptions = core_->total_preemptions(),
+                       .iteration_tokens = step_.shape.new_tokens,
+                       .generation_throughput =
+                           step_.seconds > 0 ? static_cast<double>(generated) / step_.seconds : 0,
+                       .draft_tokens = step_.draft_tokens,
+                       .accepted_tokens = step_.accepted_tokens,
+                       .emitted_tokens = step_.emitted_tokens});
   MaybeStartStep();
 }
 

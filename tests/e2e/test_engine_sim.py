@@ -219,7 +219,8 @@ def test_engine_flags_are_modelled_noted_warned_or_refused(engine_sim):
     assert answer.usage.completion_tokens == 8
     engine.stop()
     output = engine.output()
-    assert 'msg="accepted but not simulated" flag="--pipeline-parallel-size 4"' in output
+    # Pipeline parallelism is modelled (vLLM V0's virtual engines): no warning.
+    assert 'flag="--pipeline-parallel-size' not in output
     assert 'msg="accepted but not simulated" flag=--enforce-eager' in output
     assert "--trust-remote-code --disable-log-requests --swap-space 16" in output
     assert "--quantization" not in output

@@ -56,7 +56,10 @@ def run_requests(engine, chunk_per_token=True):
     ("--num-scheduler-steps", "8", "--multi-step-stream-outputs", "false"),
     # Speculative decoding with a draft model.
     ("--speculative-model", "llama-3.1-8b", "--num-speculative-tokens", "3"),
-], ids=["single-step", "multi-step", "multi-step-bursts", "speculative"])
+    # Pipeline parallelism: vLLM V0's virtual engines, batches in flight
+    # through the stages.
+    ("--pipeline-parallel-size", "4"),
+], ids=["single-step", "multi-step", "multi-step-bursts", "speculative", "pipeline-parallel"])
 def test_time_scale_preserves_simulated_figures(engine_sim, engine_flags):
     flags = ("--hardware", "mi300x:cpx", "--max-model-len", "4096", "--no-enable-prefix-caching",
              *engine_flags)

@@ -1,5 +1,6 @@
 #include "engine/simulator/engine_core.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/model/model_catalog.h"
+#include "engine/model/pipeline_stages.h"
 #include "hardware/gpu_catalog.h"
 
 namespace tessera::simulator {
@@ -491,6 +493,162 @@ TEST(EngineCoreTest, ADraftModelAddsItsOwnStepsToTheTime) {
   EXPECT_GT(draft_decode.draft_seconds, 4 * 0.005);
   EXPECT_DOUBLE_EQ(draft_decode.seconds,
                    draft_decode.cost.total_seconds + draft_decode.draft_seconds);
+}
+
+// llama-3.1-8b on whole MI300Xs, TP 1, in `stages` pipeline stages; vLLM V0
+// without chunked prefill.
+EngineConfig PipelineEngine(int64_t stages) {
+  EngineConfig config = SmallEngine();
+  config.memory.partition = *hardware::ResolvePartition("mi300x", "spx");
+  config.memory.pipeline_parallel_size = stages;
+  config.scheduler.enable_chunked_prefill = false;
+  return config;
+}
+
+// What one batch of `shape` costs passing every stage in turn with nothing
+// else in flight: the host's share, each stage's device time, and the
+// transfers between them.
+double SerialPipelineSeconds(const EngineConfig& config, const StepShape& shape) {
+  const HardwareEfficiency efficiency = EfficiencyFor(*config.memory.partition.gpu);
+  double seconds = 0;
+  const std::vector<model::PipelineStage> stages =
+      model::PipelineStages(config.memory.model, config.memory.pipeline_parallel_size);
+  for (size_t index = 0; index < stages.size(); ++index) {
+    const PerformanceModel stage(config.memory.model, config.memory.partition,
+                                 config.memory.tensor_parallel_size, config.memory.weight_type,
+                                 config.memory.kv_cache_type, efficiency, stages[index]);
+    const StepCost cost = stage.Cost(shape);
+    if (index == 0) seconds += cost.host_seconds;
+    seconds += cost.device_seconds();
+    if (index + 1 < stages.size()) seconds += stage.TransferSeconds(shape.new_tokens);
+  }
+  return seconds;
+}
+
+TEST(EngineCoreTest, PipelineStagesEachHoldTheirShareOfTheKvCache) {
+  auto single = *EngineCore::Create(PipelineEngine(1));
+  auto pipeline = *EngineCore::Create(PipelineEngine(4));
+  // Each GPU holds a quarter of the layers, so about four times the tokens
+  // per byte, split among four virtual engines as vLLM V0 splits the blocks.
+  EXPECT_GT(pipeline->kv_cache().total_blocks(), single->kv_cache().total_blocks());
+  EXPECT_GT(pipeline->max_concurrency(), 3.5 * single->max_concurrency());
+  EXPECT_NEAR(pipeline->max_concurrency(),
+              4.0 * static_cast<double>(pipeline->kv_cache().total_blocks() * 16) / 4096.0, 1e-9);
+}
+
+TEST(EngineCoreTest, PipelineWithOneRequestRunsItsStagesOneAfterAnother) {
+  const EngineConfig config = PipelineEngine(4);
+  auto engine = *EngineCore::Create(config);
+  ASSERT_TRUE(engine->Add(Request("a", 300, 5)).ok());
+  int steps = 0;
+  while (!engine->idle()) {
+    const StepOutcome step = engine->Step();
+    // The bubble: one micro-batch in flight, so each step's latency is the
+    // sum of the stages and the transfers between them.
+    EXPECT_NEAR(step.seconds, SerialPipelineSeconds(config, step.shape), 1e-12);
+    EXPECT_GT(step.seconds, step.cost.total_seconds);
+    ++steps;
+  }
+  EXPECT_EQ(steps, 5);
+}
+
+TEST(EngineCoreTest, PipelineOverlapsTheMicroBatchesOfItsVirtualEngines) {
+  // One request per virtual engine: four micro-batches in flight.
+  const auto run = [](int requests, int64_t scheduler_steps, int64_t* tokens) {
+    EngineConfig config = PipelineEngine(4);
+    config.scheduler.num_scheduler_steps = scheduler_steps;
+    auto engine = *EngineCore::Create(config);
+    for (int index = 0; index < requests; ++index) {
+      EXPECT_TRUE(engine->Add(Request("r" + std::to_string(index), 200, 64)).ok());
+    }
+    double seconds = 0;
+    const auto results = RunToCompletion(*engine, &seconds);
+    EXPECT_EQ(static_cast<int>(results.size()), requests);
+    *tokens = 0;
+    for (const auto& [id, result] : results) *tokens += result.first;
+    return seconds;
+  };
+  int64_t one_tokens = 0;
+  int64_t four_tokens = 0;
+  // Multi-step, so that the host's work hardly counts: the stages decide.
+  const double one = run(1, 8, &one_tokens);
+  const double four = run(4, 8, &four_tokens);
+  EXPECT_EQ(four_tokens, 4 * one_tokens);
+  // Four times the work in well under twice the time: while one virtual
+  // engine's batch is in stage 3, the others' are in stages 0 to 2.
+  EXPECT_LT(four, 1.5 * one);
+  // One step per schedule: the host (one process for every virtual engine)
+  // prepares each batch in turn, and its 6 ms a step outweigh the stages of
+  // a one-sequence batch of llama-3.1-8b, so the host bounds the overlap.
+  const double host_bound_one = run(1, 1, &one_tokens);
+  const double host_bound_four = run(4, 1, &four_tokens);
+  EXPECT_GT(host_bound_four, 1.5 * host_bound_one);
+  EXPECT_LT(host_bound_four, 4.0 * host_bound_one);
+
+  // The slowest stage bounds the throughput: a completion every slowest
+  // stage's time at best.
+  auto engine = *EngineCore::Create(PipelineEngine(4));
+  for (int index = 0; index < 4; ++index) {
+    ASSERT_TRUE(engine->Add(Request("r" + std::to_string(index), 200, 64)).ok());
+  }
+  const EngineConfig config = PipelineEngine(4);
+  const HardwareEfficiency efficiency = EfficiencyFor(*config.memory.partition.gpu);
+  double elapsed = 0;
+  double slowest_stage_total = 0;
+  while (!engine->idle()) {
+    const StepOutcome step = engine->Step();
+    elapsed += step.seconds;
+    double slowest = 0;
+    for (const model::PipelineStage& stage : model::PipelineStages(config.memory.model, 4)) {
+      const PerformanceModel model(config.memory.model, config.memory.partition, 1,
+                                   config.memory.weight_type, config.memory.kv_cache_type,
+                                   efficiency, stage);
+      slowest = std::max(slowest, model.Cost(step.shape).device_seconds());
+    }
+    slowest_stage_total += slowest;
+  }
+  EXPECT_GE(elapsed, slowest_stage_total);
+}
+
+TEST(EngineCoreTest, RequestsGoToTheVirtualEngineWithTheFewestUnfinished) {
+  auto engine = *EngineCore::Create(PipelineEngine(2));
+  ASSERT_TRUE(engine->Add(Request("a", 100, 3)).ok());
+  ASSERT_TRUE(engine->Add(Request("b", 100, 3)).ok());
+  // Each virtual engine prefills its own request: two prefills of one
+  // sequence each, not one of two.
+  const StepOutcome first = engine->Step();
+  EXPECT_EQ(first.shape.sequences, 1);
+  EXPECT_EQ(engine->running(), 2);
+  EXPECT_EQ(engine->waiting(), 0);
+  ASSERT_EQ(first.tokens.size(), 1u);
+  EXPECT_EQ(first.tokens[0].request_id, "a");
+  // The second virtual engine's prefill completes next, a stage later.
+  const StepOutcome second = engine->Step();
+  ASSERT_EQ(second.tokens.size(), 1u);
+  EXPECT_EQ(second.tokens[0].request_id, "b");
+  EXPECT_LT(second.seconds, first.seconds);
+}
+
+TEST(EngineCoreTest, PipelineAbortOfABatchInFlightLeavesNothingBehind) {
+  auto engine = *EngineCore::Create(PipelineEngine(2));
+  ASSERT_TRUE(engine->Add(Request("a", 100, 20)).ok());
+  ASSERT_TRUE(engine->Add(Request("b", 100, 20)).ok());
+  engine->Step();  // both launched, one completed; the other is in flight
+  engine->Abort("b");
+  engine->Abort("a");
+  for (int guard = 0; !engine->idle() && guard < 10; ++guard) engine->Step();
+  EXPECT_TRUE(engine->idle());
+  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+}
+
+TEST(EngineCoreTest, PipelineParallelismWithSpeculativeDecodingIsRefused) {
+  EngineConfig config = PipelineEngine(2);
+  config.speculative =
+      SpeculativeDecoding{.draft_model = std::nullopt, .num_speculative_tokens = 3};
+  config.scheduler.num_speculative_tokens = 3;
+  const auto engine = EngineCore::Create(config);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(engine.status().message(), HasSubstr("--pipeline-parallel-size 2"));
 }
 
 }  // namespace

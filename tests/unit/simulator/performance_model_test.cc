@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/model/model_catalog.h"
+#include "engine/model/pipeline_stages.h"
 
 namespace tessera::simulator {
 namespace {
@@ -12,6 +13,13 @@ PerformanceModel Model(const char* name, const char* compute, int64_t tp) {
   return PerformanceModel(*model::FindCatalogModel(name), partition, tp,
                           hardware::DataType::kBFloat16, hardware::DataType::kBFloat16,
                           EfficiencyFor(*partition.gpu));
+}
+
+PerformanceModel StageModel(const char* name, int64_t tp, const model::PipelineStage& stage) {
+  const hardware::PartitionProfile partition = *hardware::ResolvePartition("mi300x", "spx");
+  return PerformanceModel(*model::FindCatalogModel(name), partition, tp,
+                          hardware::DataType::kBFloat16, hardware::DataType::kBFloat16,
+                          EfficiencyFor(*partition.gpu), stage);
 }
 
 StepShape Decode(int64_t sequences, int64_t context) {
@@ -74,6 +82,54 @@ TEST(PerformanceModelTest, MixtureOfExpertsReadsOnlyTouchedExperts) {
 
 TEST(PerformanceModelTest, EmptyStepCostsNothing) {
   EXPECT_EQ(Model("llama-3.1-8b", "cpx", 1).Cost({}).total_seconds, 0);
+}
+
+TEST(PerformanceModelTest, OneStageHoldingEveryLayerIsTheWholeModel) {
+  const model::ModelArchitecture llama = *model::FindCatalogModel("llama-3.1-70b");
+  const PerformanceModel whole = Model("llama-3.1-70b", "spx", 8);
+  const PerformanceModel stage = StageModel("llama-3.1-70b", 8, model::PipelineStages(llama, 1)[0]);
+  for (const StepShape& shape : {Decode(64, 1000), Prefill(4000)}) {
+    EXPECT_DOUBLE_EQ(stage.Cost(shape).total_seconds, whole.Cost(shape).total_seconds);
+  }
+}
+
+TEST(PerformanceModelTest, PipelineStagesShareTheWholeModelsWork) {
+  const model::ModelArchitecture llama = *model::FindCatalogModel("llama-3.1-70b");
+  const PerformanceModel whole = Model("llama-3.1-70b", "spx", 2);
+  for (const StepShape& shape : {Decode(32, 1000), Prefill(4000)}) {
+    const StepCost all = whole.Cost(shape);
+    double compute = 0;
+    double memory = 0;
+    double communication = 0;
+    double launches = 0;
+    for (const model::PipelineStage& stage : model::PipelineStages(llama, 4)) {
+      const StepCost part = StageModel("llama-3.1-70b", 2, stage).Cost(shape);
+      EXPECT_DOUBLE_EQ(part.host_seconds, all.host_seconds);
+      compute += part.compute_seconds;
+      memory += part.memory_seconds;
+      communication += part.communication_seconds;
+      launches += part.overhead_seconds - part.host_seconds;
+    }
+    // Each stage computes and reads its layers (and the embedding or head):
+    // together, the whole model's work, launches and all-reduces.
+    EXPECT_NEAR(compute, all.compute_seconds, 1e-9 * all.compute_seconds);
+    EXPECT_NEAR(memory, all.memory_seconds, 1e-9 * all.memory_seconds);
+    EXPECT_NEAR(communication, all.communication_seconds, 1e-12);
+    EXPECT_NEAR(launches, all.overhead_seconds - all.host_seconds, 1e-12);
+  }
+}
+
+TEST(PerformanceModelTest, StageTransferGrowsWithTokens) {
+  const model::ModelArchitecture llama = *model::FindCatalogModel("llama-3.1-70b");
+  const PerformanceModel first = StageModel("llama-3.1-70b", 2, model::PipelineStages(llama, 4)[0]);
+  EXPECT_EQ(first.TransferSeconds(0), 0);
+  const double one = first.TransferSeconds(1);
+  const double many = first.TransferSeconds(8192);
+  EXPECT_GT(one, 0);
+  // 8,192 tokens of hidden states and residual, 16-bit: 256 MiB, half per
+  // rank over one 64 GB/s xGMI link at 55%, then all-gathered.
+  const double payload = 2.0 * 8192 * 8192 * 2;
+  EXPECT_NEAR(many - one, payload / 2 / (64e9 * 0.55) + payload / 2 / (448e9 * 0.55), 1e-3 * many);
 }
 
 }  // namespace

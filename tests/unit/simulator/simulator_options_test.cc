@@ -147,13 +147,10 @@ TEST(SimulatorOptionsTest, ContractFlagsNotSimulatedAreNamedWithTheirValues) {
   StatusOr<SimulatorOptions> options = Parse(
       {"--pipeline-parallel-size", "4", "--speculative-algorithm", "EAGLE", "--trust-remote-code"});
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_THAT(options->not_simulated_flags,
-              ElementsAre("--pipeline-parallel-size 4", "--speculative-algorithm EAGLE"));
+  // Pipeline parallelism is modelled: no warning.
+  EXPECT_THAT(options->not_simulated_flags, ElementsAre("--speculative-algorithm EAGLE"));
+  EXPECT_EQ(options->engine.memory.pipeline_parallel_size, 4);
   EXPECT_THAT(options->timing_neutral_flags, ElementsAre("--trust-remote-code"));
-  // SGLang's spelling, and one stage, which is what the simulator models.
-  EXPECT_THAT(Parse({"--pp-size", "2"})->not_simulated_flags,
-              ElementsAre("--pipeline-parallel-size 2"));
-  EXPECT_THAT(Parse({"--pipeline-parallel-size", "1"})->not_simulated_flags, IsEmpty());
   // vLLM V1's EAGLE is accepted, not simulated.
   StatusOr<SimulatorOptions> eagle =
       Parse({"--speculative-config",
@@ -242,7 +239,28 @@ TEST(SimulatorOptionsTest, VllmSpellingsOfTheSeedCommandLineParse) {
   EXPECT_EQ(options->engine.scheduler.num_scheduler_steps, 12);
   EXPECT_DOUBLE_EQ(options->engine.memory.gpu_memory_utilization, 0.96);
   EXPECT_EQ(options->engine.scheduler.max_num_seqs, 2048);
-  EXPECT_THAT(Parse({"-pp", "2"})->not_simulated_flags, ElementsAre("--pipeline-parallel-size 2"));
+  StatusOr<SimulatorOptions> pipeline = Parse({"-pp", "2"});
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  EXPECT_EQ(pipeline->engine.memory.pipeline_parallel_size, 2);
+  EXPECT_THAT(pipeline->not_simulated_flags, IsEmpty());
+}
+
+TEST(SimulatorOptionsTest, PipelineParallelSizeIsModelled) {
+  StatusOr<SimulatorOptions> sglang = Parse({"--pp-size", "2"});
+  ASSERT_TRUE(sglang.ok()) << sglang.status();
+  EXPECT_EQ(sglang->engine.memory.pipeline_parallel_size, 2);
+  EXPECT_THAT(sglang->not_simulated_flags, IsEmpty());
+  EXPECT_EQ(Parse({})->engine.memory.pipeline_parallel_size, 1);
+  // Bad values name the flag.
+  EXPECT_THAT(Parse({"--pipeline-parallel-size", "0"}).status().message(),
+              HasSubstr("--pipeline-parallel-size"));
+  EXPECT_THAT(Parse({"--pipeline-parallel-size", "33"}).status().message(),
+              HasSubstr("--pipeline-parallel-size: 33 stages exceed"));
+  EXPECT_THAT(Parse({"-pp", "2", "--speculative-model", "[ngram]", "--num-speculative-tokens", "3"})
+                  .status()
+                  .message(),
+              HasSubstr("--pipeline-parallel-size: pipeline parallelism with speculative decoding "
+                        "is not simulated"));
 }
 
 TEST(SimulatorOptionsTest, SglangArgvParses) {
