@@ -376,21 +376,26 @@ def flag(argv, name):
     return argv[argv.index(name) + 1]
 
 
-def serving_deployments(cluster):
+def serving_deployments(cluster, extra_args=()):
     """Seed 001's shapes on the simulator: Llama 3.1 8B as TP 2 × PP 4 with a
     chunked-prefill budget and an allowed extra flag, and one with a 1B draft
-    model proposing 5 tokens and FP8 weights quantized on load."""
+    model proposing 5 tokens and FP8 weights quantized on load. `extra_args`
+    go to both engines, after their own."""
     write(cluster.manifests / "pipeline.yaml", dump(model_deployment(
         "pipeline", replicas=1, worker={"replicas": 1, "tensorParallelSize": 2,
                                         "pipelineParallelSize": 4},
         engine={"kind": "sim", "maxModelLen": 8192, "maxNumBatchedTokens": 4096,
-                "extraArgs": ["--max-num-seqs", "64"]})))
+                "extraArgs": ["--max-num-seqs", "64", *extra_args]})))
+    speculative_engine = {
+        "kind": "sim", "maxModelLen": 8192,
+        "speculative": {"method": "draft", "draftModel": "meta-llama/Llama-3.2-1B-Instruct",
+                        "numSpeculativeTokens": 5}}
+    if extra_args:
+        speculative_engine["extraArgs"] = list(extra_args)
     write(cluster.manifests / "speculative.yaml", dump(model_deployment(
         "speculative", replicas=1,
         model={"source": "meta-llama/Llama-3.1-8B-Instruct", "dtype": "fp8"},
-        engine={"kind": "sim", "maxModelLen": 8192,
-                "speculative": {"method": "draft", "draftModel": "meta-llama/Llama-3.2-1B-Instruct",
-                                "numSpeculativeTokens": 5}})))
+        engine=speculative_engine)))
     for name in ("pipeline", "speculative"):
         wait_until(lambda name=name: ready(cluster, name, count=1), what=f"{name} ready",
                    diagnostics=cluster.diagnostics)
