@@ -109,12 +109,21 @@ int64_t EngineCore::waiting() const {
   return total;
 }
 
-int64_t EngineCore::AcceptedTokens(int64_t proposed) {
-  // vLLM's rejection sampler keeps the proposals up to the first rejected.
+EngineCore::Acceptance EngineCore::Accept(int64_t proposed) {
+  // vLLM's rejection sampler tests every proposal: the sequence keeps those
+  // up to the first rejected, and its metrics count every accepted one.
   std::bernoulli_distribution accept(config_.speculative->acceptance_rate);
-  int64_t accepted = 0;
-  while (accepted < proposed && accept(acceptance_random_)) ++accepted;
-  return accepted;
+  Acceptance acceptance;
+  bool rejected = false;
+  for (int64_t index = 0; index < proposed; ++index) {
+    if (!accept(acceptance_random_)) {
+      rejected = true;
+      continue;
+    }
+    ++acceptance.counted;
+    if (!rejected) ++acceptance.kept;
+  }
+  return acceptance;
 }
 
 double EngineCore::DraftSeconds(const ScheduledBatch& batch) const {
@@ -325,10 +334,10 @@ void EngineCore::Finish(VirtualEngine& engine, const ScheduledBatch& batch, Step
     // computed in this step, then the target's own token.
     int64_t emit = 1;
     if (scheduled.speculative_tokens > 0) {
-      const int64_t accepted = AcceptedTokens(scheduled.speculative_tokens);
+      const Acceptance acceptance = Accept(scheduled.speculative_tokens);
       outcome.draft_tokens += scheduled.speculative_tokens;
-      outcome.accepted_tokens += accepted;
-      emit += accepted;
+      outcome.accepted_tokens += acceptance.counted;
+      emit += acceptance.kept;
     }
     for (int64_t index = 0; index < emit; ++index) {
       if (index > 0) ++sequence.computed_tokens;  // the accepted proposal before it

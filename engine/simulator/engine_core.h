@@ -199,8 +199,14 @@ class EngineCore {
 
   EngineCore(const EngineConfig& config, std::vector<VirtualEngine> engines,
              std::vector<PerformanceModel> stages, std::optional<PerformanceModel> draft);
-  // Speculative decoding: how many of `proposed` tokens the target accepts.
-  int64_t AcceptedTokens(int64_t proposed);
+  // Speculative decoding: of `proposed` tokens, each accepted with the
+  // configured rate, those the sequence keeps (up to the first rejected) and
+  // all accepted, which vLLM's metrics count.
+  struct Acceptance {
+    int64_t kept = 0;
+    int64_t counted = 0;
+  };
+  Acceptance Accept(int64_t proposed);
   // Speculative decoding with a draft model: its share of `batch`'s time.
   double DraftSeconds(const ScheduledBatch& batch) const;
   // Samples `sequence`'s next token and says whether it ends the output.

@@ -129,22 +129,22 @@ def test_pipeline_parallel_and_speculative_deployments_bench_by_the_formulas(clu
     assert metrics["vllm:spec_decode_draft_acceptance_rate"] == pytest.approx(accepted / draft)
     assert metrics["vllm:spec_decode_efficiency"] == pytest.approx(
         emitted / (draft / k * (k + 1)))
-    # accepted = the leading successes of k Bernoulli(α) trials, so a step
-    # accepts E = Σ_{j=1..k} α^j = 1.9412 on average (standard deviation
-    # 1.819) and emits E + 1 = (1 − α^(k+1)) ÷ (1 − α) = 2.9412; the
-    # acceptance rate, accepted ÷ draft, is E ÷ k = 0.3882 (α is the
-    # probability given the earlier guesses were accepted, not the share of
-    # all guesses). Tolerances: four standard errors over the run's steps
-    # (≈ 690). The last step of a request may accept guesses past the
-    # output length, which the accepted counter keeps and the emitted one
-    # does not, so the mean emitted per step is taken from the accepted.
-    expected_accepted = sum(alpha**j for j in range(1, k + 1))
+    # Each of the k guesses is accepted with probability α; as vLLM's
+    # sampler, the accepted counter counts every accepted guess, so the
+    # acceptance rate, accepted ÷ draft, reads α (standard error
+    # sqrt(α(1 − α) ÷ draft)). A sequence keeps the guesses up to the first
+    # rejected, E = Σ_{j=1..k} α^j = 1.9412 a step (standard deviation
+    # 1.819), and emits E + 1 = (1 − α^(k+1)) ÷ (1 − α) = 2.9412. The last
+    # step of a request may emit past the output length, which the emitted
+    # counter leaves out: at most k of its tokens per request. Tolerances:
+    # four standard errors over the run's steps (≈ 690).
+    assert accepted / draft == pytest.approx(alpha, abs=4 * math.sqrt(alpha * (1 - alpha) / draft))
+    expected_kept = sum(alpha**j for j in range(1, k + 1))
     spread = math.sqrt(sum(j * j * alpha**j * (1 - alpha) for j in range(k)) + k * k * alpha**k
-                       - expected_accepted**2)
+                       - expected_kept**2)
     standard_error = spread / math.sqrt(steps)
-    assert accepted / draft == pytest.approx(expected_accepted / k, abs=4 * standard_error / k)
-    assert (accepted + steps) / steps == pytest.approx((1 - alpha**(k + 1)) / (1 - alpha),
-                                                       abs=4 * standard_error)
+    assert emitted / steps == pytest.approx((1 - alpha**(k + 1)) / (1 - alpha),
+                                            abs=4 * standard_error + requests * k / steps)
 
     print(f"TPOT ms (tessera bench, simulator): {client_tpot} {server_tpot}; "
           f"speculative: {block_value(out, 'Mean TPOT (ms):')} "
