@@ -18,10 +18,12 @@ The workload is chosen so that the figures measure the clients, not chance:
 - The simulator on one core and the client on the other, so that a busy client does not
   delay the simulator's tokens, and no prefix cache, so that each client's warm-up (its own
   first prompt) makes no measured request a cache hit.
-p99 ITL (1,240 gaps of about 9.5 ms) also reads the host: on a small virtual machine a
-few percent of gaps catch a stall of a host tick or two, in a share that changes from run to
-run, and the test then fails on it (docs/bench.md has the tally). Timing under a sanitizer
-means nothing, so the sanitizer trees leave this out."""
+p99 ITL is printed beside the others but not held to 5%: the workload's gaps are all one
+decode step (about 9 ms), so their 99th percentile is whichever host stall a few percent of
+gaps catch (1-3 ms on this 2-vCPU virtual machine, on either side, in a share that changes
+from run to run), not the server's behaviour or the client's arithmetic; over 20 runs it was
+beyond 5% in about half (docs/bench.md has the tally). Timing under a sanitizer means
+nothing, so the sanitizer trees leave this out."""
 
 import json
 import os
@@ -52,7 +54,9 @@ PD_PROMPTS = 16
 CLOSE = ["output_throughput",
          "mean_ttft_ms", "median_ttft_ms", "mean_tpot_ms", "median_tpot_ms",
          "mean_itl_ms", "median_itl_ms"]
-TAIL = ["p99_ttft_ms", "p99_tpot_ms", "p99_itl_ms"]
+TAIL = ["p99_ttft_ms", "p99_tpot_ms"]
+# Printed, not held to a tolerance: see the module's header.
+REPORTED = ["p99_itl_ms"]
 # The simulator on the first CPU, clients on the second (when there are two).
 CPUS = sorted(os.sched_getaffinity(0))
 SERVER_CPUS, CLIENT_CPUS = ({CPUS[0]}, {CPUS[1]}) if len(CPUS) > 1 else (set(CPUS), set(CPUS))
@@ -187,11 +191,11 @@ def tessera_bench(tokenizer, dataset, base_url, tmp_path, backend, name,
 def compare(client_name, client, tessera):
     """Every figure's difference, printed as a table, and those beyond the tolerances."""
     lines, beyond = [f"{'figure':<20}{client_name:>24}{'tessera bench':>16}{'diff':>9}"], []
-    for key in CLOSE + TAIL:
+    for key in CLOSE + TAIL + REPORTED:
         difference = (tessera[key] - client[key]) / client[key]
         tolerance = 0.03 if key in CLOSE else 0.05
         lines.append(f"{key:<20}{client[key]:>24.2f}{tessera[key]:>16.2f}{difference:>+9.1%}")
-        if abs(difference) > tolerance:
+        if key not in REPORTED and abs(difference) > tolerance:
             beyond.append(f"{key}: {client_name} {client[key]:.2f}, tessera bench "
                           f"{tessera[key]:.2f} ({difference:+.1%}, tolerance {tolerance:.0%})")
     print("\n" + "\n".join(lines))
