@@ -54,11 +54,14 @@ VLLM = ("default", "llama-8b")
 SGLANG = ("team-b", "llama-8b-sglang")
 
 # The allow-list entry a manifest's `engine.kind: sglang` picks is the
-# simulator showing SGLang's metrics; probes relaxed for two busy cores.
+# simulator showing SGLang's metrics, answering 5 % of requests with a 500 so
+# that the routers' retry and error series exist (a simulator flag, which a
+# manifest's extraArgs for SGLang may not carry); probes relaxed for two busy
+# cores.
 AGENT_CONFIG = """
 engines:
   sim: {{kind: sim, command: [{simulator}]}}
-  sglang: {{kind: sim, flavor: sglang, command: [{simulator}]}}
+  sglang: {{kind: sim, flavor: sglang, command: [{simulator}, --error-rate, "0.05"]}}
   tessera-router: {{kind: tessera-router, command: {router}}}
 supervision:
   readinessPeriod: 200ms
@@ -78,11 +81,9 @@ MANIFESTS = {
            "engine": {"kind": "sim", "kvCacheDtype": "fp8", "maxModelLen": 8192},
            "mode": "disaggregated", "prefill": {"replicas": 1}, "decode": {"replicas": 2},
            "router": {"replicas": 1, "policy": "cache_aware"}},
-    # Aggregated SGLang whose engines answer 5 % of requests with a 500, so
-    # that the routers' retry and error series exist.
+    # Aggregated SGLang, on the agent's erring simulator (above).
     SGLANG: {"model": {"source": "meta-llama/Llama-3.1-8B-Instruct"},
-             "engine": {"kind": "sglang", "maxModelLen": 8192,
-                        "extraArgs": ["--error-rate", "0.05"]},
+             "engine": {"kind": "sglang", "maxModelLen": 8192},
              "worker": {"replicas": 2}, "router": {"replicas": 1}},
 }
 
