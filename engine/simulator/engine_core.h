@@ -34,8 +34,9 @@ struct SpeculativeDecoding {
   // n-gram lookup, which proposes on the host at no GPU cost.
   std::optional<model::ModelArchitecture> draft_model;
   int64_t num_speculative_tokens = 1;
-  // Probability that a proposed token is accepted, given that those before
-  // it were (what a draft model's agreement with the target comes to).
+  // Probability that each proposed token is accepted, independently (what a
+  // draft model's agreement with the target comes to); a sequence keeps
+  // those before the first rejected.
   double acceptance_rate = 0.7;
 };
 

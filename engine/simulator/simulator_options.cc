@@ -384,7 +384,7 @@ StatusOr<SimulatorOptions> ParseSimulatorOptions(const std::vector<std::string>&
                  "vLLM V1 speculative decoding: JSON with method (draft_model or ngram), model and "
                  "num_speculative_tokens");
   app.add_option("--speculative-acceptance-rate", raw.speculative_acceptance_rate,
-                 "Probability that a proposed token is accepted, given those before it were")
+                 "Probability that each proposed token is accepted (kept up to the first rejected)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app.add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", raw.enable_prefix_caching);
