@@ -83,8 +83,8 @@ def clients():
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return os.path.join(setup_script("setup-tokenizers.sh"), "llama3")
+def tokenizer(real_tokenizers):
+    return os.path.join(real_tokenizers, "llama3")
 
 
 @pytest.fixture(scope="module")

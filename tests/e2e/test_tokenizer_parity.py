@@ -20,15 +20,8 @@ from conftest import BIN_DIR
 
 transformers = pytest.importorskip("transformers")
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 FAMILIES = ["llama3", "qwen2_5", "deepseek_v3"]
 SEED = 20261205
-
-
-@pytest.fixture(scope="module")
-def tokenizers_dir():
-    script = os.path.join(HERE, "../../scripts/setup-tokenizers.sh")
-    return subprocess.run([script], check=True, capture_output=True, text=True).stdout.strip()
 
 
 class Tool:
@@ -54,8 +47,8 @@ class Tool:
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
-def pair(request, tokenizers_dir):
-    directory = os.path.join(tokenizers_dir, request.param)
+def pair(request, real_tokenizers):
+    directory = os.path.join(real_tokenizers, request.param)
     reference = transformers.AutoTokenizer.from_pretrained(directory)
     tool = Tool(os.path.join(directory, "tokenizer.json"),
                 os.path.join(directory, "tokenizer_config.json"))
