@@ -294,12 +294,8 @@ std::optional<double> ServerAcceptLength(const bench::LoadOptions& load) {
   return bench::AcceptLengthFromServerInfo(*body);
 }
 
-StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ostream& err) {
-  const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
-  bench::ProgressReporter progress(err, terminal);
-  const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
-  std::function<void(const bench::LoadProgress&)> on_progress;
-  if (show_progress) on_progress = report;
+// What building the prompts cost, for the line printed once before the runs.
+std::string PromptBuildLine(const BenchPlan& plan) {
   int64_t prompt_tokens = 0;
   for (const BenchmarkPrompt& prompt : plan.prompts) prompt_tokens += prompt.prompt_len;
   std::ostringstream built;
@@ -308,7 +304,15 @@ StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ost
         << plan.prompt_build_seconds << " s (" << std::setprecision(0)
         << static_cast<double>(prompt_tokens) / std::max(plan.prompt_build_seconds, 1e-9)
         << " tokens/s)\n";
-  err << built.str();
+  return built.str();
+}
+
+StatusOr<RunOutcome> RunOnce(const BenchPlan& plan, bool show_progress, std::ostream& err) {
+  const bool terminal = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  bench::ProgressReporter progress(err, terminal);
+  const auto report = [&](const bench::LoadProgress& update) { progress.Update(update); };
+  std::function<void(const bench::LoadProgress&)> on_progress;
+  if (show_progress) on_progress = report;
   if (plan.warmup_requests > 0) {
     err << "Warm-up: " << plan.warmup_requests
         << (plan.warmup_requests == 1 ? " request" : " requests")
@@ -472,6 +476,7 @@ int RunBenchCommand(const BenchFlags& flags, std::ostream& out, std::ostream& er
     err << "tessera bench: " << plan.status().message() << "\n";
     return kInvalidInput;
   }
+  err << PromptBuildLine(*plan);
   const std::vector<int64_t> concurrencies =
       plan->sweep.empty() ? std::vector<int64_t>{plan->load.max_concurrency} : plan->sweep;
   std::vector<RunOutcome> runs;
