@@ -1,8 +1,11 @@
 #include "cli/bench/arrival_schedule.h"
 
 #include <cmath>
-#include <random>
+#include <cstdint>
+#include <limits>
 #include <string>
+
+#include "cli/bench/numpy_legacy_random.h"
 
 namespace tessera::bench {
 
@@ -16,11 +19,21 @@ StatusOr<std::vector<double>> ArrivalOffsets(int64_t count, double request_rate,
     return InvalidArgumentError("--burstiness: must be a positive number, got " +
                                 std::to_string(burstiness));
   }
+  if (seed > std::numeric_limits<uint32_t>::max()) {
+    return InvalidArgumentError(
+        "--seed: must be at most 4294967295 (numpy's limit, which vLLM's "
+        "and SGLang's clients share), got " +
+        std::to_string(seed));
+  }
   std::vector<double> offsets(static_cast<size_t>(std::max<int64_t>(count, 0)), 0.0);
   if (std::isinf(request_rate)) return offsets;
-  std::mt19937_64 random(seed);
-  std::gamma_distribution<double> gap(burstiness, 1.0 / (request_rate * burstiness));
-  for (size_t i = 1; i < offsets.size(); ++i) offsets[i] = offsets[i - 1] + gap(random);
+  NumpyLegacyRandom random(static_cast<uint32_t>(seed));
+  // vLLM draws gamma(burstiness, scale); SGLang draws exponential(1 / rate),
+  // which at burstiness 1 is the same number.
+  const double scale = 1.0 / (request_rate * burstiness);
+  for (size_t i = 1; i < offsets.size(); ++i) {
+    offsets[i] = offsets[i - 1] + scale * random.StandardGamma(burstiness);
+  }
   return offsets;
 }
 
