@@ -26,10 +26,11 @@ TEST(PythonRandomTest, RandomAfterSeedMatchesCpython) {
   // python3 -c "import random
   // for s in (0,1,42,2**40+3,2**64-1,2**32):
   //   random.seed(s); print(s, [repr(random.random()) for _ in range(3)])"
-  const struct {
+  struct Case {
     uint64_t seed;
     std::vector<double> values;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {0, {0.8444218515250481, 0.7579544029403025, 0.420571580830845}},
       {1, {0.13436424411240122, 0.8474337369372327, 0.763774618976614}},
       {42, {0.6394267984578837, 0.025010755222666936, 0.27502931836911926}},
@@ -51,10 +52,11 @@ TEST(PythonRandomTest, GetRandBitsMatchesCpython) {
   // python3 -c "import random
   // for s in (0,1,42,2**40+3):
   //   random.seed(s); print(s, [random.getrandbits(k) for k in (1,7,32,33,64)])"
-  const struct {
+  struct Case {
     uint64_t seed;
     std::vector<uint64_t> values;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {0, {1, 49, 3255389356, 3823568514, 4776171008201404212}},
       {1, {0, 72, 3639700191, 7740669488, 4705193143269049553}},
       {42, {1, 14, 107420369, 3184935163, 4117511471858006928}},
@@ -73,12 +75,13 @@ TEST(PythonRandomTest, ShuffleMatchesCpython) {
   // for s in (0,1,42,2**40+3):
   //   for n in (1,2,5,10):
   //     x=list(range(n)); random.seed(s); random.shuffle(x); print(s,n,x)"
-  const struct {
+  struct Case {
     uint64_t seed;
     std::vector<int> two;
     std::vector<int> five;
     std::vector<int> ten;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {0, {0, 1}, {2, 1, 0, 4, 3}, {7, 8, 1, 5, 3, 4, 2, 0, 9, 6}},
       {1, {1, 0}, {2, 3, 4, 0, 1}, {6, 8, 9, 7, 5, 3, 0, 4, 1, 2}},
       {42, {1, 0}, {3, 1, 2, 4, 0}, {7, 3, 2, 8, 5, 6, 9, 4, 0, 1}},
@@ -100,10 +103,11 @@ TEST(PythonRandomTest, ChoicesMatchesCpython) {
   // python3 -c "import random
   // for s in (0,1,42,2**40+3):
   //   random.seed(s); print(s, random.choices(range(7), k=10))"
-  const struct {
+  struct Case {
     uint64_t seed;
     std::vector<int> picked;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {0, {5, 5, 2, 1, 3, 2, 5, 2, 3, 4}},
       {1, {0, 5, 5, 1, 3, 3, 4, 5, 0, 0}},
       {42, {4, 0, 1, 1, 5, 4, 6, 0, 2, 0}},
