@@ -1,12 +1,13 @@
 #include "cli/bench/sharegpt_dataset.h"
 
-#include <algorithm>
-#include <random>
+#include <iterator>
+#include <span>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_json.h"
+#include "cli/bench/python_random.h"
 
 namespace tessera::bench {
 namespace {
@@ -20,8 +21,15 @@ Status EntryError(size_t index, const std::string& field, std::string_view probl
                               std::string(problem));
 }
 
+// The first two turns of an entry, read from the parsed file.
+struct Conversation {
+  std::string_view prompt;
+  std::string_view completion;
+};
+
 // The text of turn `turn` of entry `index`.
-StatusOr<std::string> TurnValue(const nlohmann::json& conversations, size_t index, size_t turn) {
+StatusOr<std::string_view> TurnValue(const nlohmann::json& conversations, size_t index,
+                                     size_t turn) {
   const nlohmann::json& message = conversations[turn];
   const std::string field = "conversations[" + std::to_string(turn) + "]";
   if (!message.is_object()) return EntryError(index, field, "must be an object");
@@ -29,7 +37,7 @@ StatusOr<std::string> TurnValue(const nlohmann::json& conversations, size_t inde
   if (value == message.end() || !value->is_string()) {
     return EntryError(index, field + ".value", "must be a string");
   }
-  return value->get<std::string>();
+  return std::string_view(value->get_ref<const std::string&>());
 }
 
 }  // namespace
@@ -45,43 +53,60 @@ StatusOr<std::vector<BenchmarkPrompt>> ShareGptDataset(std::string_view json,
   if (!parsed->is_array()) {
     return InvalidArgumentError("expected a JSON list of {\"conversations\": [...]} entries");
   }
-  std::vector<BenchmarkPrompt> eligible;
+  // Every entry is checked, walked or not, so that a malformed file fails
+  // whatever the seed; checking costs little next to tokenizing.
+  std::vector<Conversation> conversations;
   for (size_t index = 0; index < parsed->size(); ++index) {
     const nlohmann::json& entry = (*parsed)[index];
     if (!entry.is_object()) return EntryError(index, "entry", "must be an object");
-    const auto conversations = entry.find("conversations");
-    if (conversations == entry.end() || !conversations->is_array()) {
+    const auto turns = entry.find("conversations");
+    if (turns == entry.end() || !turns->is_array()) {
       return EntryError(index, "conversations", "must be a list of turns");
     }
-    if (conversations->size() < 2) continue;
-    TESSERA_ASSIGN_OR_RETURN(std::string prompt, TurnValue(*conversations, index, 0));
-    TESSERA_ASSIGN_OR_RETURN(std::string completion, TurnValue(*conversations, index, 1));
-    // Both counted with the tokenizer's additions, as vLLM's and SGLang's
-    // clients count them (tokenizer(text).input_ids).
-    const int64_t prompt_len = tokenizer::CountPromptTokens(*options.tokenizer, prompt);
+    if (turns->size() < 2) continue;
+    TESSERA_ASSIGN_OR_RETURN(const std::string_view prompt, TurnValue(*turns, index, 0));
+    TESSERA_ASSIGN_OR_RETURN(const std::string_view completion, TurnValue(*turns, index, 1));
+    conversations.push_back({.prompt = prompt, .completion = completion});
+  }
+  // vLLM's load_data: random.seed(seed); random.shuffle(entries), before
+  // any filter, so the order depends on the file and the seed only.
+  PythonRandom(options.seed).Shuffle(std::span<Conversation>(conversations));
+  const auto wanted = static_cast<size_t>(options.num_prompts);
+  std::vector<BenchmarkPrompt> prompts;
+  prompts.reserve(wanted);
+  for (const Conversation& conversation : conversations) {
+    if (prompts.size() >= wanted) break;
+    // Counted with the tokenizer's additions, as vLLM's and SGLang's
+    // clients count them (tokenizer(text).input_ids). A fixed output length
+    // makes the completion's count moot, so it is not taken.
+    const int64_t prompt_len =
+        tokenizer::CountPromptTokens(*options.tokenizer, conversation.prompt);
     const int64_t output_len =
-        options.output_len.value_or(tokenizer::CountPromptTokens(*options.tokenizer, completion));
+        options.output_len
+            ? *options.output_len
+            : tokenizer::CountPromptTokens(*options.tokenizer, conversation.completion);
     if (prompt_len < kMinTokens || prompt_len > kMaxPromptTokens ||
         prompt_len + output_len > kMaxTotalTokens) {
       continue;
     }
     if (!options.output_len && output_len < kMinTokens) continue;
-    eligible.push_back({std::move(prompt), prompt_len, output_len});
+    prompts.push_back({std::string(conversation.prompt), prompt_len, output_len});
   }
-  if (eligible.empty()) {
+  if (prompts.empty()) {
     return InvalidArgumentError("no conversation passed the filters (two turns or more, " +
                                 std::to_string(kMinTokens) + "–" +
                                 std::to_string(kMaxPromptTokens) + " prompt tokens, at most " +
                                 std::to_string(kMaxTotalTokens) + " in total)");
   }
-  std::mt19937_64 random(options.seed);
-  std::shuffle(eligible.begin(), eligible.end(), random);
-  const auto wanted = static_cast<size_t>(options.num_prompts);
-  std::vector<BenchmarkPrompt> prompts;
-  prompts.reserve(wanted);
-  for (size_t i = 0; i < std::min(wanted, eligible.size()); ++i) prompts.push_back(eligible[i]);
-  std::uniform_int_distribution<size_t> pick(0, eligible.size() - 1);
-  while (prompts.size() < wanted) prompts.push_back(eligible[pick(random)]);
+  if (prompts.size() < wanted) {
+    // vLLM's maybe_oversample_requests: random.seed(seed) again, then
+    // random.choices(prompts, k=missing), repeats allowed.
+    std::vector<BenchmarkPrompt> extra =
+        PythonRandom(options.seed)
+            .Choices(std::span<const BenchmarkPrompt>(prompts), wanted - prompts.size());
+    prompts.insert(prompts.end(), std::make_move_iterator(extra.begin()),
+                   std::make_move_iterator(extra.end()));
+  }
   return prompts;
 }
 

@@ -2,10 +2,16 @@
 // {"conversations": [{"from": "human", "value": ...}, {"from": "gpt", ...}]}
 // entries. Entries with fewer than two turns are skipped; the first turn is
 // the prompt and the second's length is the output length (unless fixed).
-// Like vLLM, pairs with a prompt or output under 4 tokens, a prompt over
-// 1,024 or a total over 2,048 tokens are filtered out, the rest shuffled
-// with the seed, and the first num_prompts taken (oversampled with
-// repetition when too few remain).
+// The picks are vLLM 0.8.5's (ShareGPTDataset), so that a seed chooses the
+// very prompts its client chooses, in its order: the entries are shuffled
+// with CPython's random.shuffle after random.seed(seed), then walked in
+// that order, passing over those with a prompt or output under 4 tokens, a
+// prompt over 1,024 or a total over 2,048 tokens, until num_prompts are
+// taken; only what is walked is tokenized. When too few pass, vLLM's
+// oversampling fills the rest: random.seed(seed) again, then
+// random.choices over what passed. SGLang 0.4.6 shuffles the same way but
+// filters by its own bounds, so its picks are these wherever every entry
+// walked passes both clients' filters.
 
 #ifndef TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
 #define TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "base/yaml_json.h"
 #include "cli/bench/random_dataset.h"
 #include "cli/bench/shared_prefix_dataset.h"
 #include "cli/bench/sharegpt_dataset.h"
@@ -171,6 +172,143 @@ TEST(ShareGptDatasetTest, ReadsTheFixtureAndFiltersLikeVllm) {
     EXPECT_NE(prompt.prompt, "only a question");
     EXPECT_NE(prompt.prompt, "hi");
   }
+}
+
+// Where each prompt comes from in the fixture: its entry's index.
+std::vector<size_t> FixtureIndices(const std::string& text,
+                                   const std::vector<BenchmarkPrompt>& prompts) {
+  std::map<std::string, size_t> index_of;
+  const nlohmann::json entries = *ParseJson(text);
+  for (size_t index = 0; index < entries.size(); ++index) {
+    const nlohmann::json& turns = entries[index]["conversations"];
+    if (turns.size() >= 2) index_of.emplace(turns[0]["value"].get<std::string>(), index);
+  }
+  std::vector<size_t> indices;
+  indices.reserve(prompts.size());
+  for (const BenchmarkPrompt& prompt : prompts) indices.push_back(index_of.at(prompt.prompt));
+  return indices;
+}
+
+TEST(ShareGptDatasetTest, PicksVllmsPromptsInVllmsOrder) {
+  // What vLLM 0.8.5's own ShareGPTDataset(...).sample(...) takes from the
+  // fixture, as entry indices, with the tiny BPE tokenizer read by
+  // transformers 4.51.1; from the repository root, with the engine clients'
+  // environment (EC=~/.cache/tessera/engine-clients-474067de22b0):
+  //   PYTHONPATH=tests/e2e/engine_clients/vllm_stub:$EC/vllm-benchmarks $EC/bin/python -c "
+  //   import json
+  //   from transformers import PreTrainedTokenizerFast
+  //   from benchmark_dataset import ShareGPTDataset
+  //   tok =
+  //   PreTrainedTokenizerFast(tokenizer_file='tests/fixtures/tokenizers/tiny_bpe/tokenizer.json')
+  //   path = 'tests/fixtures/sharegpt/sharegpt_small.json'
+  //   index = {e['conversations'][0]['value']: i for i, e in enumerate(json.load(open(path)))}
+  //   for seed in (0, 1, 7, 42, 2**40+3):
+  //     s = ShareGPTDataset(dataset_path=path, random_seed=seed).sample(tokenizer=tok,
+  //     num_requests=45) print(seed, [index[r.prompt] for r in s], (s[0].prompt_len,
+  //     s[0].expected_output_len))"
+  // 40 of the 42 entries of two turns or more pass the filters; the last 5
+  // of 45 are vLLM's oversampling. Seeds 1 and 7 walk over the rejected
+  // entries 41 and 42 within the first 10.
+  struct Case {
+    uint64_t seed;
+    std::vector<size_t> indices;
+    int64_t first_prompt_len;
+    int64_t first_output_len;
+  };
+  const std::vector<Case> cases = {
+      {0,
+       {36, 11, 33, 0, 37, 20, 14, 7,  18, 21, 12, 6,  5,  1,  23, 15, 10, 39, 35, 28, 27, 17, 8,
+        34, 3,  29, 9, 4,  38, 13, 22, 30, 19, 25, 31, 32, 16, 2,  26, 24, 25, 22, 10, 12, 27},
+       263,
+       639},
+      {1,
+       {33, 2,  11, 1,  39, 27, 5, 9,  17, 25, 20, 38, 21, 34, 23, 10, 3, 18, 37, 14, 22, 29, 19,
+        32, 12, 26, 35, 0,  15, 6, 13, 24, 30, 28, 31, 7,  16, 4,  36, 8, 27, 28, 13, 20, 14},
+       431,
+       121},
+      {7,
+       {14, 5,  22, 16, 10, 15, 11, 35, 37, 24, 8, 0,  19, 36, 12, 21, 39, 33, 18, 30, 27, 17, 26,
+        7,  29, 28, 31, 2,  1,  13, 32, 38, 23, 6, 34, 4,  3,  25, 9,  20, 19, 11, 31, 22, 17},
+       407,
+       124},
+      {42,
+       {9,  3,  10, 26, 37, 18, 39, 25, 4,  33, 22, 11, 29, 21, 12, 24, 35, 36, 32, 13, 23, 20, 28,
+        38, 30, 19, 16, 34, 31, 0,  2,  27, 5,  6,  8,  14, 15, 17, 1,  7,  19, 3,  11, 4,  0},
+       615,
+       517},
+      {(uint64_t{1} << 40) + 3,
+       {13, 7,  29, 38, 31, 12, 28, 22, 24, 39, 37, 4,  20, 5, 0,  2, 26, 33, 34, 23, 1,  11, 17,
+        10, 15, 25, 8,  9,  18, 32, 16, 21, 30, 27, 19, 36, 6, 35, 3, 14, 24, 11, 38, 14, 6},
+       277,
+       921},
+  };
+  StatusOr<std::string> text =
+      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
+      tokenizer::HuggingFaceTokenizer::Load(
+          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  for (const auto& [seed, indices, first_prompt_len, first_output_len] : cases) {
+    StatusOr<std::vector<BenchmarkPrompt>> prompts =
+        ShareGptDataset(*text, {.num_prompts = 45, .seed = seed, .tokenizer = tokenizer});
+    ASSERT_TRUE(prompts.ok()) << prompts.status();
+    EXPECT_EQ(FixtureIndices(*text, *prompts), indices) << "seed " << seed;
+    EXPECT_EQ(prompts->front().prompt_len, first_prompt_len) << "seed " << seed;
+    EXPECT_EQ(prompts->front().output_len, first_output_len) << "seed " << seed;
+    // Fewer prompts are the first of the same walk.
+    prompts = ShareGptDataset(*text, {.num_prompts = 10, .seed = seed, .tokenizer = tokenizer});
+    ASSERT_TRUE(prompts.ok()) << prompts.status();
+    EXPECT_EQ(FixtureIndices(*text, *prompts),
+              std::vector<size_t>(indices.begin(), indices.begin() + 10))
+        << "seed " << seed;
+  }
+}
+
+// The stand-in, counting the texts it is asked to count.
+class CountingTokenizer final : public tokenizer::Tokenizer {
+ public:
+  std::vector<tokenizer::TokenId> Encode(std::string_view text) const override {
+    return stand_in_->Encode(text);
+  }
+  int64_t CountTokens(std::string_view text) const override {
+    ++texts_counted_;
+    return stand_in_->CountTokens(text);
+  }
+  std::span<const tokenizer::TokenId> SequencePrefix() const override { return {}; }
+  std::string Decode(std::span<const tokenizer::TokenId> ids) const override {
+    return stand_in_->Decode(ids);
+  }
+  std::optional<tokenizer::TokenId> TokenIdOf(std::string_view content) const override {
+    return stand_in_->TokenIdOf(content);
+  }
+  std::span<const tokenizer::WordPiece> WordPieces() const override {
+    return stand_in_->WordPieces();
+  }
+  const std::string& Name() const override { return stand_in_->Name(); }
+  int texts_counted() const { return texts_counted_; }
+
+ private:
+  std::shared_ptr<const tokenizer::Tokenizer> stand_in_ = tokenizer::StandInTokenizer::Shared();
+  mutable int texts_counted_ = 0;
+};
+
+TEST(ShareGptDatasetTest, TokenizesOnlyTheConversationsItWalks) {
+  StatusOr<std::string> text =
+      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  // With seed 0 the first three entries walked all pass: a prompt and a
+  // completion counted for each, and nothing else.
+  auto counting = std::make_shared<CountingTokenizer>();
+  ASSERT_TRUE(ShareGptDataset(*text, {.num_prompts = 3, .seed = 0, .tokenizer = counting}).ok());
+  EXPECT_EQ(counting->texts_counted(), 6);
+  // A fixed output length leaves the completions uncounted.
+  counting = std::make_shared<CountingTokenizer>();
+  ASSERT_TRUE(
+      ShareGptDataset(*text, {.num_prompts = 3, .output_len = 8, .seed = 0, .tokenizer = counting})
+          .ok());
+  EXPECT_EQ(counting->texts_counted(), 3);
 }
 
 TEST(ShareGptDatasetTest, FixedOutputLengthAndOversampling) {
