@@ -107,11 +107,13 @@ StatusOr<std::vector<BenchmarkPrompt>> LoadPrompts(
     }
     StatusOr<std::string> text = ReadFile(flags.dataset_path);
     if (!text.ok()) return text.status().WithContext("--dataset-path");
-    StatusOr<std::vector<BenchmarkPrompt>> prompts =
-        bench::ShareGptDataset(*text, {.num_prompts = flags.num_prompts,
-                                       .output_len = flags.sharegpt_output_len,
-                                       .seed = flags.seed,
-                                       .tokenizer = tokenizer});
+    StatusOr<std::vector<BenchmarkPrompt>> prompts = bench::ShareGptDataset(
+        *text, {.num_prompts = flags.num_prompts,
+                .output_len = flags.sharegpt_output_len,
+                .rule = bench::IsSglang(backend) ? bench::ShareGptRule::kSglang
+                                                 : bench::ShareGptRule::kVllm,
+                .seed = flags.seed,
+                .tokenizer = tokenizer});
     if (!prompts.ok()) return prompts.status().WithContext("--dataset-path " + flags.dataset_path);
     return prompts;
   }

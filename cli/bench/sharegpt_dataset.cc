@@ -15,6 +15,20 @@ namespace {
 constexpr int64_t kMinTokens = 4;
 constexpr int64_t kMaxPromptTokens = 1024;
 constexpr int64_t kMaxTotalTokens = 2048;
+constexpr int64_t kSglangMinTokens = 2;
+
+// Whether a conversation passes the rule's bounds. Neither client bounds a
+// fixed output length here: vLLM skips the check, and SGLang refuses one
+// under 4 before sampling, so any it accepts passes its check of 2.
+bool Passes(const ShareGptOptions& options, int64_t prompt_len, int64_t output_len) {
+  const bool output_counted = !options.output_len.has_value();
+  if (options.rule == ShareGptRule::kSglang) {
+    return prompt_len >= kSglangMinTokens && (!output_counted || output_len >= kSglangMinTokens);
+  }
+  return prompt_len >= kMinTokens && prompt_len <= kMaxPromptTokens &&
+         prompt_len + output_len <= kMaxTotalTokens &&
+         (!output_counted || output_len >= kMinTokens);
+}
 
 Status EntryError(size_t index, const std::string& field, std::string_view problem) {
   return InvalidArgumentError("entry " + std::to_string(index) + ": " + field + ": " +
@@ -85,20 +99,20 @@ StatusOr<std::vector<BenchmarkPrompt>> ShareGptDataset(std::string_view json,
         options.output_len
             ? *options.output_len
             : tokenizer::CountPromptTokens(*options.tokenizer, conversation.completion);
-    if (prompt_len < kMinTokens || prompt_len > kMaxPromptTokens ||
-        prompt_len + output_len > kMaxTotalTokens) {
-      continue;
-    }
-    if (!options.output_len && output_len < kMinTokens) continue;
+    if (!Passes(options, prompt_len, output_len)) continue;
     prompts.push_back({std::string(conversation.prompt), prompt_len, output_len});
   }
   if (prompts.empty()) {
-    return InvalidArgumentError("no conversation passed the filters (two turns or more, " +
-                                std::to_string(kMinTokens) + "–" +
-                                std::to_string(kMaxPromptTokens) + " prompt tokens, at most " +
-                                std::to_string(kMaxTotalTokens) + " in total)");
+    return InvalidArgumentError(
+        options.rule == ShareGptRule::kVllm
+            ? "no conversation passed vLLM's filters (two turns or more, " +
+                  std::to_string(kMinTokens) + "–" + std::to_string(kMaxPromptTokens) +
+                  " prompt tokens, at most " + std::to_string(kMaxTotalTokens) + " in total)"
+            : "no conversation passed SGLang's filters (two turns or more, prompt and output "
+              "of " +
+                  std::to_string(kSglangMinTokens) + " tokens or more)");
   }
-  if (prompts.size() < wanted) {
+  if (options.rule == ShareGptRule::kVllm && prompts.size() < wanted) {
     // vLLM's maybe_oversample_requests: random.seed(seed) again, then
     // random.choices(prompts, k=missing), repeats allowed.
     std::vector<BenchmarkPrompt> extra =

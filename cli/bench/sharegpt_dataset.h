@@ -9,9 +9,9 @@
 // prompt over 1,024 or a total over 2,048 tokens, until num_prompts are
 // taken; only what is walked is tokenized. When too few pass, vLLM's
 // oversampling fills the rest: random.seed(seed) again, then
-// random.choices over what passed. SGLang 0.4.6 shuffles the same way but
-// filters by its own bounds, so its picks are these wherever every entry
-// walked passes both clients' filters.
+// random.choices over what passed. With SGLang's rule the picks are SGLang
+// 0.4.6's (sample_sharegpt_requests): the same shuffle, SGLang's bounds,
+// and no oversampling.
 
 #ifndef TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
 #define TESSERA_CLI_BENCH_SHAREGPT_DATASET_H_
@@ -29,9 +29,21 @@
 
 namespace tessera::bench {
 
+// Which client's bounds and shortfall a walk follows.
+enum class ShareGptRule {
+  // vLLM 0.8.5: prompt and output of 4 tokens or more (the output unless
+  // fixed), a prompt of at most 1,024 and a total of at most 2,048 tokens;
+  // too few passing are oversampled to num_prompts.
+  kVllm,
+  // SGLang 0.4.6: prompt and output of 2 tokens or more, no upper bound;
+  // too few passing are all there is.
+  kSglang,
+};
+
 struct ShareGptOptions {
   int64_t num_prompts = 1000;
   std::optional<int64_t> output_len{};  // --sharegpt-output-len
+  ShareGptRule rule = ShareGptRule::kVllm;
   uint64_t seed = 0;
   // Builds and counts the prompts; the stand-in unless --tokenizer names one.
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer = tokenizer::StandInTokenizer::Shared();

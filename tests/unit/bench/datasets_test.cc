@@ -266,6 +266,66 @@ TEST(ShareGptDatasetTest, PicksVllmsPromptsInVllmsOrder) {
   }
 }
 
+TEST(ShareGptDatasetTest, PicksSglangsPromptsWithSglangsRule) {
+  // What SGLang 0.4.6's sample_sharegpt_requests takes from the fixture
+  // after random.seed(seed), with the same tokenizer; from the repository
+  // root (bench_serving.py loaded as a file: the package imports the server):
+  //   $EC/bin/python -c "
+  //   import json, random, importlib.util
+  //   from transformers import PreTrainedTokenizerFast
+  //   spec = importlib.util.spec_from_file_location('bench_serving',
+  //       '$EC/lib/python3.11/site-packages/sglang/bench_serving.py')
+  //   m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+  //   tok =
+  //   PreTrainedTokenizerFast(tokenizer_file='tests/fixtures/tokenizers/tiny_bpe/tokenizer.json')
+  //   path = 'tests/fixtures/sharegpt/sharegpt_small.json'
+  //   index = {e['conversations'][0]['value']: i for i, e in enumerate(json.load(open(path)))}
+  //   for seed in (0, 1, 7):
+  //     random.seed(seed); s = m.sample_sharegpt_requests(path, 45, tok)
+  //     print(seed, [index[p] for p, _, _ in s])"
+  // SGLang keeps entries 41 (a prompt under 4 tokens) and 42 (over 1,024),
+  // which vLLM's bounds reject, and stops at the 42 that pass.
+  const std::vector<std::pair<uint64_t, std::vector<size_t>>> cases = {
+      {0, {36, 11, 33, 0,  37, 20, 14, 7, 18, 21, 12, 6,  5,  1,  23, 15, 10, 39, 35, 28, 27,
+           41, 17, 8,  34, 3,  42, 29, 9, 4,  38, 13, 22, 30, 19, 25, 31, 32, 16, 2,  26, 24}},
+      {1, {33, 2,  11, 1,  39, 27, 5,  9,  17, 41, 25, 20, 38, 21, 34, 23, 10, 3,  18, 37, 42,
+           14, 22, 29, 19, 32, 12, 26, 35, 0,  15, 6,  13, 24, 30, 28, 31, 7,  16, 4,  36, 8}},
+      {7, {14, 5,  22, 42, 41, 16, 10, 15, 11, 35, 37, 24, 8,  0,  19, 36, 12, 21, 39, 33, 18,
+           30, 27, 17, 26, 7,  29, 28, 31, 2,  1,  13, 32, 38, 23, 6,  34, 4,  3,  25, 9,  20}},
+  };
+  StatusOr<std::string> text =
+      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
+      tokenizer::HuggingFaceTokenizer::Load(
+          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  for (const auto& [seed, indices] : cases) {
+    StatusOr<std::vector<BenchmarkPrompt>> prompts = ShareGptDataset(
+        *text,
+        {.num_prompts = 45, .rule = ShareGptRule::kSglang, .seed = seed, .tokenizer = tokenizer});
+    ASSERT_TRUE(prompts.ok()) << prompts.status();
+    EXPECT_EQ(FixtureIndices(*text, *prompts), indices) << "seed " << seed;
+  }
+}
+
+TEST(ShareGptDatasetTest, EachRuleNamesItsBoundsWhenNothingPasses) {
+  // One three-token prompt: under vLLM's 4, over SGLang's 2.
+  const std::string text = R"([{"conversations":[{"value":"a b c"},{"value":"d e f g h"}]}])";
+  EXPECT_THAT(ShareGptDataset(text, {.num_prompts = 2}).status().message(),
+              HasSubstr("vLLM's filters"));
+  StatusOr<std::vector<BenchmarkPrompt>> sglang =
+      ShareGptDataset(text, {.num_prompts = 2, .rule = ShareGptRule::kSglang});
+  ASSERT_TRUE(sglang.ok()) << sglang.status();
+  EXPECT_EQ(sglang->size(), 1U);  // no oversampling
+  EXPECT_THAT(ShareGptDataset(R"([{"conversations":[{"value":"a"},{"value":"b c"}]}])",
+                              {.num_prompts = 2, .rule = ShareGptRule::kSglang})
+                  .status()
+                  .message(),
+              HasSubstr("SGLang's filters"));
+}
+
 // The stand-in, counting the texts it is asked to count.
 class CountingTokenizer final : public tokenizer::Tokenizer {
  public:
@@ -322,7 +382,7 @@ TEST(ShareGptDatasetTest, FixedOutputLengthAndOversampling) {
   EXPECT_EQ((*prompts)[2].output_len, 64);
   // Without a fixed length the two-token answer is filtered out.
   EXPECT_THAT(ShareGptDataset(text, {.num_prompts = 3}).status().message(),
-              HasSubstr("no conversation passed the filters"));
+              HasSubstr("no conversation passed vLLM's filters"));
 }
 
 TEST(ShareGptDatasetTest, MalformedFilesNameEntryAndField) {
