@@ -15,6 +15,26 @@
 namespace tessera::bench {
 namespace {
 
+// A byte-level BPE trained by Hugging Face tokenizers, with a
+// beginning-of-sequence token its template adds.
+std::shared_ptr<const tokenizer::Tokenizer> TinyBpe() {
+  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
+      tokenizer::HuggingFaceTokenizer::Load(
+          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  return loaded.ok() ? std::shared_ptr<const tokenizer::Tokenizer>(*std::move(loaded))
+                     : tokenizer::StandInTokenizer::Shared();
+}
+
+// The 43 conversations of the committed ShareGPT fixture, of which 42 have
+// two turns or more.
+std::string ShareGptFixture() {
+  StatusOr<std::string> text =
+      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *std::move(text) : std::string();
+}
+
 using ::testing::HasSubstr;
 
 TEST(RandomDatasetTest, LengthsStayInTheRangeAndPromptsCountWhatTheySay) {
@@ -67,13 +87,7 @@ TEST(RandomDatasetTest, LengthsCountWhatTheTokenizerAddsBeforeAPrompt) {
 }
 
 TEST(RandomDatasetTest, PromptsCountExactlyTheirLengthUnderARealTokenizerOverManySeeds) {
-  // A byte-level BPE trained by Hugging Face tokenizers, with a
-  // beginning-of-sequence token its template adds.
-  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
-      tokenizer::HuggingFaceTokenizer::Load(
-          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = TinyBpe();
   ASSERT_EQ(tokenizer->SequencePrefix().size(), 1u);
   for (uint64_t seed = 0; seed < 100; ++seed) {
     StatusOr<std::vector<BenchmarkPrompt>> prompts = RandomDataset({.num_prompts = 20,
@@ -159,11 +173,9 @@ TEST(RandomDatasetTest, SglangRuleAcceptsOneAndRejectsMore) {
 }
 
 TEST(ShareGptDatasetTest, ReadsTheFixtureAndFiltersLikeVllm) {
-  StatusOr<std::string> text =
-      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
-  ASSERT_TRUE(text.ok()) << text.status();
+  const std::string text = ShareGptFixture();
   StatusOr<std::vector<BenchmarkPrompt>> prompts =
-      ShareGptDataset(*text, {.num_prompts = 40, .seed = 0});
+      ShareGptDataset(text, {.num_prompts = 40, .seed = 0});
   ASSERT_TRUE(prompts.ok()) << prompts.status();
   ASSERT_EQ(prompts->size(), 40u);
   for (const BenchmarkPrompt& prompt : *prompts) {
@@ -242,25 +254,19 @@ TEST(ShareGptDatasetTest, PicksVllmsPromptsInVllmsOrder) {
        277,
        921},
   };
-  StatusOr<std::string> text =
-      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
-  ASSERT_TRUE(text.ok()) << text.status();
-  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
-      tokenizer::HuggingFaceTokenizer::Load(
-          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  const std::string text = ShareGptFixture();
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = TinyBpe();
   for (const auto& [seed, indices, first_prompt_len, first_output_len] : cases) {
     StatusOr<std::vector<BenchmarkPrompt>> prompts =
-        ShareGptDataset(*text, {.num_prompts = 45, .seed = seed, .tokenizer = tokenizer});
+        ShareGptDataset(text, {.num_prompts = 45, .seed = seed, .tokenizer = tokenizer});
     ASSERT_TRUE(prompts.ok()) << prompts.status();
-    EXPECT_EQ(FixtureIndices(*text, *prompts), indices) << "seed " << seed;
+    EXPECT_EQ(FixtureIndices(text, *prompts), indices) << "seed " << seed;
     EXPECT_EQ(prompts->front().prompt_len, first_prompt_len) << "seed " << seed;
     EXPECT_EQ(prompts->front().output_len, first_output_len) << "seed " << seed;
     // Fewer prompts are the first of the same walk.
-    prompts = ShareGptDataset(*text, {.num_prompts = 10, .seed = seed, .tokenizer = tokenizer});
+    prompts = ShareGptDataset(text, {.num_prompts = 10, .seed = seed, .tokenizer = tokenizer});
     ASSERT_TRUE(prompts.ok()) << prompts.status();
-    EXPECT_EQ(FixtureIndices(*text, *prompts),
+    EXPECT_EQ(FixtureIndices(text, *prompts),
               std::vector<size_t>(indices.begin(), indices.begin() + 10))
         << "seed " << seed;
   }
@@ -293,20 +299,14 @@ TEST(ShareGptDatasetTest, PicksSglangsPromptsWithSglangsRule) {
       {7, {14, 5,  22, 42, 41, 16, 10, 15, 11, 35, 37, 24, 8,  0,  19, 36, 12, 21, 39, 33, 18,
            30, 27, 17, 26, 7,  29, 28, 31, 2,  1,  13, 32, 38, 23, 6,  34, 4,  3,  25, 9,  20}},
   };
-  StatusOr<std::string> text =
-      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
-  ASSERT_TRUE(text.ok()) << text.status();
-  StatusOr<std::unique_ptr<tokenizer::HuggingFaceTokenizer>> loaded =
-      tokenizer::HuggingFaceTokenizer::Load(
-          TESSERA_SOURCE_DIR "/tests/fixtures/tokenizers/tiny_bpe/tokenizer.json", std::nullopt);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = *std::move(loaded);
+  const std::string text = ShareGptFixture();
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer = TinyBpe();
   for (const auto& [seed, indices] : cases) {
     StatusOr<std::vector<BenchmarkPrompt>> prompts = ShareGptDataset(
-        *text,
+        text,
         {.num_prompts = 45, .rule = ShareGptRule::kSglang, .seed = seed, .tokenizer = tokenizer});
     ASSERT_TRUE(prompts.ok()) << prompts.status();
-    EXPECT_EQ(FixtureIndices(*text, *prompts), indices) << "seed " << seed;
+    EXPECT_EQ(FixtureIndices(text, *prompts), indices) << "seed " << seed;
   }
 }
 
@@ -355,18 +355,16 @@ class CountingTokenizer final : public tokenizer::Tokenizer {
 };
 
 TEST(ShareGptDatasetTest, TokenizesOnlyTheConversationsItWalks) {
-  StatusOr<std::string> text =
-      ReadFile(TESSERA_SOURCE_DIR "/tests/fixtures/sharegpt/sharegpt_small.json");
-  ASSERT_TRUE(text.ok()) << text.status();
+  const std::string text = ShareGptFixture();
   // With seed 0 the first three entries walked all pass: a prompt and a
   // completion counted for each, and nothing else.
   auto counting = std::make_shared<CountingTokenizer>();
-  ASSERT_TRUE(ShareGptDataset(*text, {.num_prompts = 3, .seed = 0, .tokenizer = counting}).ok());
+  ASSERT_TRUE(ShareGptDataset(text, {.num_prompts = 3, .seed = 0, .tokenizer = counting}).ok());
   EXPECT_EQ(counting->texts_counted(), 6);
   // A fixed output length leaves the completions uncounted.
   counting = std::make_shared<CountingTokenizer>();
   ASSERT_TRUE(
-      ShareGptDataset(*text, {.num_prompts = 3, .output_len = 8, .seed = 0, .tokenizer = counting})
+      ShareGptDataset(text, {.num_prompts = 3, .output_len = 8, .seed = 0, .tokenizer = counting})
           .ok());
   EXPECT_EQ(counting->texts_counted(), 3);
 }
