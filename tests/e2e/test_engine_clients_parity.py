@@ -29,7 +29,7 @@ The workload is chosen so that the figures measure the clients, not chance:
 - Time scaled so that a prefill takes 70-100 ms: a Python client's millisecond between
   taking its start time and the request reaching the server is then about 1% of a TTFT.
 - 39 requests: both clients sleep one more drawn gap after sending the last request and
-  count it in the duration they divide by; for seed 1 that 39th gap is 16 ms, within the
+  count it in the duration they divide by; for seed 1 that 39th gap is 15 ms, within the
   last request's life, so it does not lengthen their run (the 40th would add 1.1 s).
 - The simulator on one core and the client on the other, so that a busy client does not
   delay the simulator's tokens, and no prefix cache, so that each client's warm-up (its own
