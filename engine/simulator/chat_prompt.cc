@@ -1,7 +1,10 @@
 #include "engine/simulator/chat_prompt.h"
 
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "base/strings.h"
 
 namespace tessera::simulator {
 namespace {
@@ -57,7 +60,8 @@ std::vector<TokenId> Llama3(const openai::CompletionRequest& request,
   prompt.Special(begin_of_text);
   for (const openai::ChatMessage& message : request.messages) {
     header(message.role);
-    prompt.Text(message.content).Special(end_of_turn);
+    // The template trims each content (Jinja's trim).
+    prompt.Text(TrimWhitespace(message.content)).Special(end_of_turn);
   }
   header("assistant");
   return prompt.Take();
@@ -67,6 +71,12 @@ std::vector<TokenId> ChatMl(const openai::CompletionRequest& request,
                             const tokenizer::Tokenizer& tokenizer, TokenId im_start,
                             TokenId im_end) {
   PromptBuilder prompt(tokenizer);
+  const std::string_view default_system = tokenizer.DefaultSystemPrompt();
+  if (!default_system.empty() &&
+      (request.messages.empty() || request.messages.front().role != "system")) {
+    prompt.Special(im_start).Text("system\n" + std::string(default_system));
+    prompt.Special(im_end).Text("\n");
+  }
   for (const openai::ChatMessage& message : request.messages) {
     prompt.Special(im_start).Text(message.role + "\n" + message.content).Special(im_end).Text("\n");
   }
@@ -79,9 +89,14 @@ std::vector<TokenId> DeepSeekV3(const openai::CompletionRequest& request,
                                 TokenId assistant, std::optional<TokenId> end_of_sentence) {
   PromptBuilder prompt(tokenizer);
   prompt.SequencePrefix();
+  // The system messages, one text joined by blank lines, before every turn.
+  std::string system;
   for (const openai::ChatMessage& message : request.messages) {
-    if (message.role == "system") prompt.Text(message.content);
+    if (message.role != "system") continue;
+    if (!system.empty()) system += "\n\n";
+    system += message.content;
   }
+  if (!system.empty()) prompt.Text(system);
   for (const openai::ChatMessage& message : request.messages) {
     if (message.role == "system") continue;
     if (message.role == "assistant") {

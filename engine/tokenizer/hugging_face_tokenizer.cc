@@ -616,19 +616,25 @@ bool BuildsOwnTemplate(std::string_view tokenizer_class) {
   return std::find(kClasses.begin(), kClasses.end(), tokenizer_class) != kClasses.end();
 }
 
+// tokenizer_config.json, read with nlohmann rather than simdjson: configs
+// hold integers beyond 64 bits (model_max_length 1e30 in Llama 3's), which
+// simdjson refuses.
+StatusOr<nlohmann::json> ReadConfig(const std::filesystem::path& path) {
+  TESSERA_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
+  nlohmann::json config = nlohmann::json::parse(contents, nullptr, false);
+  if (config.is_discarded()) return InvalidArgumentError(path.string() + ": not valid JSON");
+  if (!config.is_object()) {
+    return InvalidArgumentError(path.string() + ": must hold a JSON object");
+  }
+  return config;
+}
+
 // The prefix transformers puts before a sequence when tokenizer_config.json
 // names a class that builds its own template; nullopt when it does not, and
-// tokenizer.json's post-processor decides. The file is read with nlohmann
-// rather than simdjson: configs hold integers beyond 64 bits
-// (model_max_length 1e30 in Llama 3's), which simdjson refuses.
+// tokenizer.json's post-processor decides.
 StatusOr<std::optional<std::vector<TokenId>>> ReadConfigPrefix(
-    const std::filesystem::path& path,
+    const nlohmann::json& config, const std::string& name,
     const std::function<std::optional<TokenId>(std::string_view)>& id_of) {
-  TESSERA_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
-  const std::string name = path.string();
-  const nlohmann::json config = nlohmann::json::parse(contents, nullptr, false);
-  if (config.is_discarded()) return InvalidArgumentError(name + ": not valid JSON");
-  if (!config.is_object()) return InvalidArgumentError(name + ": must hold a JSON object");
   const auto malformed = [&](std::string_view key, std::string_view what) {
     return InvalidArgumentError(name + ": " + std::string(key) + ": " + std::string(what));
   };
@@ -677,6 +683,87 @@ StatusOr<std::optional<std::vector<TokenId>>> ReadConfigPrefix(
     return malformed("bos_token", "\"" + content + "\" is not a token of the tokenizer.json");
   prefix.push_back(*id);
   return std::optional<std::vector<TokenId>>(prefix);
+}
+
+// A Jinja string literal's text with its escapes read (\n, \t, \\, \', \").
+std::string UnescapeJinjaLiteral(std::string_view literal) {
+  std::string text;
+  text.reserve(literal.size());
+  for (size_t i = 0; i < literal.size(); ++i) {
+    if (literal[i] != '\\' || i + 1 == literal.size()) {
+      text.push_back(literal[i]);
+      continue;
+    }
+    const char escaped = literal[++i];
+    text.push_back(escaped == 'n' ? '\n' : escaped == 't' ? '\t' : escaped);
+  }
+  return text;
+}
+
+// Whether `text`, inside a literal opened by `quote`, holds an unescaped
+// `quote`: the literal ends there and the rest is template code.
+bool ClosesLiteral(std::string_view text, char quote) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The default system turn of a ChatML template: the text of a quoted
+// '<|im_start|>system\n…<|im_end|>' literal, which templates write when the
+// first message is not the system's. A turn built from the first message
+// ('<|im_start|>system\n' + messages[0]['content'] + …) closes its literal
+// before <|im_end|> and is passed over.
+std::string DefaultSystemTurnOf(std::string_view chat_template) {
+  constexpr std::string_view kOpen = "<|im_start|>system";
+  constexpr std::string_view kClose = "<|im_end|>";
+  for (size_t at = chat_template.find(kOpen); at != std::string_view::npos;
+       at = chat_template.find(kOpen, at + kOpen.size())) {
+    if (at == 0 || (chat_template[at - 1] != '\'' && chat_template[at - 1] != '"')) continue;
+    const char quote = chat_template[at - 1];
+    std::string_view rest = chat_template.substr(at + kOpen.size());
+    // The newline after the role, escaped in the literal or written out.
+    if (rest.starts_with("\\n")) {
+      rest.remove_prefix(2);
+    } else if (rest.starts_with('\n')) {
+      rest.remove_prefix(1);
+    } else {
+      continue;
+    }
+    const size_t close = rest.find(kClose);
+    if (close == std::string_view::npos || close == 0) continue;
+    const std::string_view literal = rest.substr(0, close);
+    if (ClosesLiteral(literal, quote)) continue;
+    return UnescapeJinjaLiteral(literal);
+  }
+  return {};
+}
+
+// The chat template's default system turn; chat_template is one template,
+// or a list of {"name", "template"} of which the "default" one is read.
+StatusOr<std::string> ReadDefaultSystemPrompt(const nlohmann::json& config,
+                                              const std::string& name) {
+  const auto found = config.find("chat_template");
+  if (found == config.end() || found->is_null()) return std::string();
+  if (found->is_string()) return DefaultSystemTurnOf(found->get_ref<const std::string&>());
+  if (found->is_array()) {
+    for (const nlohmann::json& entry : *found) {
+      if (!entry.is_object() || !entry.contains("name") || !entry.contains("template") ||
+          !entry["name"].is_string() || !entry["template"].is_string()) {
+        return InvalidArgumentError(
+            name + R"(: chat_template: a list must hold {"name", "template"} strings)");
+      }
+      if (entry["name"].get_ref<const std::string&>() == "default") {
+        return DefaultSystemTurnOf(entry["template"].get_ref<const std::string&>());
+      }
+    }
+    return std::string();
+  }
+  return InvalidArgumentError(name + ": chat_template: must be a string or a list of templates");
 }
 
 }  // namespace
@@ -785,16 +872,20 @@ StatusOr<std::unique_ptr<HuggingFaceTokenizer>> HuggingFaceTokenizer::Load(
 
   tokenizer->sequence_prefix_ = std::move(template_prefix);
   if (tokenizer_config_json) {
+    const std::string config_name = tokenizer_config_json->string();
+    TESSERA_ASSIGN_OR_RETURN(const nlohmann::json config, ReadConfig(*tokenizer_config_json));
     const HuggingFaceTokenizer* self = tokenizer.get();
     TESSERA_ASSIGN_OR_RETURN(
         std::optional<std::vector<TokenId>> config_prefix,
-        ReadConfigPrefix(*tokenizer_config_json,
+        ReadConfigPrefix(config, config_name,
                          // transformers names tokens as tokenizer.json writes them.
                          [self](std::string_view token) {
                            const std::optional<std::string> text = FromByteLevel(token);
                            return self->TokenIdOf(text ? *text : token);
                          }));
     if (config_prefix) tokenizer->sequence_prefix_ = std::move(*config_prefix);
+    TESSERA_ASSIGN_OR_RETURN(tokenizer->default_system_prompt_,
+                             ReadDefaultSystemPrompt(config, config_name));
   }
   for (const TokenId id : tokenizer->sequence_prefix_) {
     if (id >= tokenizer->id_exists_.size() || !tokenizer->id_exists_[id]) {
@@ -916,5 +1007,9 @@ std::optional<TokenId> HuggingFaceTokenizer::TokenIdOf(std::string_view content)
 std::span<const WordPiece> HuggingFaceTokenizer::WordPieces() const { return word_pieces_; }
 
 const std::string& HuggingFaceTokenizer::Name() const { return name_; }
+
+std::string_view HuggingFaceTokenizer::DefaultSystemPrompt() const {
+  return default_system_prompt_;
+}
 
 }  // namespace tessera::tokenizer

@@ -22,7 +22,8 @@
 //                  applies them
 // and from tokenizer_config.json the rule transformers applies to the
 // LlamaTokenizerFast family: add_bos_token (default true) puts bos_token
-// before every sequence, whatever tokenizer.json's post-processor says.
+// before every sequence, whatever tokenizer.json's post-processor says; and
+// the default system turn of a ChatML chat_template.
 //
 // Text that is not valid UTF-8 is read as String::from_utf8_lossy reads it:
 // each ill-formed sequence stands for U+FFFD.
@@ -74,6 +75,10 @@ class HuggingFaceTokenizer final : public Tokenizer {
   // (\p{L}) and that encode alone to themselves, by id.
   std::span<const WordPiece> WordPieces() const override;
   const std::string& Name() const override;
+  // Read from tokenizer_config.json's chat_template (the "default" one of a
+  // list): the text of a quoted '<|im_start|>system\n…<|im_end|>' literal,
+  // as ChatML templates write their default system turn.
+  std::string_view DefaultSystemPrompt() const override;
 
   // Implementation detail of Load, public for its helpers.
   struct AddedToken {
@@ -117,6 +122,7 @@ class HuggingFaceTokenizer final : public Tokenizer {
   std::vector<bool> id_exists_;
   std::vector<TokenId> sequence_prefix_;
   std::vector<WordPiece> word_pieces_;
+  std::string default_system_prompt_;
 };
 
 }  // namespace tessera::tokenizer

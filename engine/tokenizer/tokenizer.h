@@ -60,6 +60,11 @@ class Tokenizer {
   // What the tokenizer is, for messages and result files: "stand-in", or the
   // path of its tokenizer.json.
   virtual const std::string& Name() const = 0;
+
+  // The system message the model's chat template writes first when a chat
+  // has none of its own (Qwen 2.5's "You are Qwen, created by Alibaba
+  // Cloud. You are a helpful assistant."); empty when it writes none.
+  virtual std::string_view DefaultSystemPrompt() const { return {}; }
 };
 
 // The ids an engine counts for a completion prompt: SequencePrefix() then

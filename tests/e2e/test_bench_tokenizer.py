@@ -165,14 +165,26 @@ def test_the_simulator_counts_prompts_chats_and_output_as_transformers_does(
         assert len(tokenizer(output, add_special_tokens=False).input_ids) == 40 == \
             answer["usage"]["completion_tokens"]
 
-    # A system message, which every family's template keeps as written
-    # (Qwen's adds a default one without it).
-    messages = [{"role": "system", "content": "You answer briefly."},
-                {"role": "user", "content": "Which partitions fit a 70B model?"}]
-    answer = post(engine.base_url, "/v1/chat/completions",
-                  {"model": "llama-3.1-8b", "messages": messages, "max_tokens": 4})
-    assert answer["usage"]["prompt_tokens"] == len(
-        tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+    # Chats as each family's template renders them: with a system message;
+    # without one (Qwen's writes its default system turn); content with
+    # whitespace around it (Llama 3's trims it); several system messages
+    # (DeepSeek V3's joins them before every turn); a multi-turn exchange.
+    chats = [
+        [{"role": "system", "content": "You answer briefly."},
+         {"role": "user", "content": "Which partitions fit a 70B model?"}],
+        [{"role": "user", "content": "Which partitions fit a 70B model?"}],
+        [{"role": "user", "content": "  Which partitions fit?\n\n"}],
+        [{"role": "system", "content": "You answer briefly."},
+         {"role": "user", "content": "Which partitions fit?"},
+         {"role": "assistant", "content": "Four CPX partitions."},
+         {"role": "system", "content": "Now in French."},
+         {"role": "user", "content": "And a 405B model?"}],
+    ]
+    for messages in chats:
+        answer = post(engine.base_url, "/v1/chat/completions",
+                      {"model": "llama-3.1-8b", "messages": messages, "max_tokens": 4})
+        assert answer["usage"]["prompt_tokens"] == len(tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True)), messages
 
 
 def test_sglang_generate_counts_text_with_the_tokenizer(tokenizers, engine_sim):

@@ -2,6 +2,8 @@
 
 #include <map>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -69,6 +71,49 @@ TEST(ChatPromptTest, ChatMlFamilyWrapsEachMessage) {
   const std::vector<TokenId> assistant = tokenizer.Encode("assistant\n");
   expected.insert(expected.end(), assistant.begin(), assistant.end());
   EXPECT_EQ(PromptTokens(Chat({{"user", "the cat"}}), tokenizer), expected);
+}
+
+// The tokens of `turns`, each a special token id or a text to encode.
+std::vector<TokenId> Tokens(const tokenizer::Tokenizer& tokenizer,
+                            const std::vector<std::variant<TokenId, std::string>>& turns) {
+  std::vector<TokenId> tokens;
+  for (const auto& turn : turns) {
+    if (const TokenId* id = std::get_if<TokenId>(&turn)) {
+      tokens.push_back(*id);
+      continue;
+    }
+    const std::vector<TokenId> ids = tokenizer.Encode(std::get<std::string>(turn));
+    tokens.insert(tokens.end(), ids.begin(), ids.end());
+  }
+  return tokens;
+}
+
+TEST(ChatPromptTest, ChatMlFamilyOpensWithTheDefaultSystemTurnUnlessOneIsGiven) {
+  constexpr TokenId kStart = 1;
+  constexpr TokenId kEnd = 2;
+  const FamilyTokenizer tokenizer({{"<|im_start|>", kStart}, {"<|im_end|>", kEnd}}, {}, "be kind");
+  EXPECT_EQ(PromptTokens(Chat({{"user", "the cat"}}), tokenizer),
+            Tokens(tokenizer, {kStart, "system\nbe kind", kEnd, "\n", kStart, "user\nthe cat", kEnd,
+                               "\n", kStart, "assistant\n"}));
+  EXPECT_EQ(PromptTokens(Chat({{"system", "be brief"}, {"user", "the cat"}}), tokenizer),
+            Tokens(tokenizer, {kStart, "system\nbe brief", kEnd, "\n", kStart, "user\nthe cat",
+                               kEnd, "\n", kStart, "assistant\n"}));
+}
+
+TEST(ChatPromptTest, Llama3FamilyTrimsEachContent) {
+  const tokenizer::Tokenizer& stand_in = *tokenizer::StandInTokenizer::Shared();
+  EXPECT_EQ(PromptTokens(Chat({{"user", "  the cat\n\n"}}), stand_in),
+            PromptTokens(Chat({{"user", "the cat"}}), stand_in));
+}
+
+TEST(ChatPromptTest, DeepSeekFamilyJoinsSystemMessagesWithABlankLine) {
+  constexpr TokenId kBegin = 10;
+  constexpr TokenId kUser = 11;
+  constexpr TokenId kAssistant = 12;
+  const FamilyTokenizer tokenizer({{"<｜User｜>", kUser}, {"<｜Assistant｜>", kAssistant}},
+                                  {kBegin});
+  EXPECT_EQ(PromptTokens(Chat({{"system", "the"}, {"user", "cat"}, {"system", "dog"}}), tokenizer),
+            Tokens(tokenizer, {kBegin, "the\n\ndog", kUser, "cat", kAssistant}));
 }
 
 TEST(ChatPromptTest, DeepSeekFamilyPutsSystemFirstAndClosesAssistantTurns) {

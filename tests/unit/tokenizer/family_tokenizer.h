@@ -18,8 +18,11 @@ namespace tessera::tokenizer {
 
 class FamilyTokenizer final : public Tokenizer {
  public:
-  FamilyTokenizer(std::map<std::string, TokenId, std::less<>> specials, std::vector<TokenId> prefix)
-      : specials_(std::move(specials)), prefix_(std::move(prefix)) {}
+  FamilyTokenizer(std::map<std::string, TokenId, std::less<>> specials, std::vector<TokenId> prefix,
+                  std::string default_system_prompt = "")
+      : specials_(std::move(specials)),
+        prefix_(std::move(prefix)),
+        default_system_prompt_(std::move(default_system_prompt)) {}
 
   std::vector<TokenId> Encode(std::string_view text) const override {
     return stand_in_->Encode(text);
@@ -33,11 +36,13 @@ class FamilyTokenizer final : public Tokenizer {
   }
   std::span<const WordPiece> WordPieces() const override { return stand_in_->WordPieces(); }
   const std::string& Name() const override { return name_; }
+  std::string_view DefaultSystemPrompt() const override { return default_system_prompt_; }
 
  private:
   std::shared_ptr<const Tokenizer> stand_in_ = StandInTokenizer::Shared();
   std::map<std::string, TokenId, std::less<>> specials_;
   std::vector<TokenId> prefix_;
+  std::string default_system_prompt_;
   std::string name_ = "family";
 };
 

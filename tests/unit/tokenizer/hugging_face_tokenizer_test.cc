@@ -439,6 +439,59 @@ TEST(HuggingFaceTokenizerTest, RefusesAnEndOfSequenceTokenFromTheConfig) {
               HasSubstr("tokenizer_config.json: add_eos_token: true is not supported"));
 }
 
+// Qwen 2.5's template, cut to its default system turn and the turn built
+// from a system message.
+constexpr std::string_view kChatMlTemplate =
+    "{%- if messages[0]['role'] == 'system' %}"
+    "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
+    "{%- else %}"
+    "{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+    "assistant.<|im_end|>\\n' }}"
+    "{%- endif %}";
+
+TEST(HuggingFaceTokenizerTest, ReadsTheChatTemplatesDefaultSystemTurn) {
+  const std::string qwen = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+  auto tokenizer = LoadJson(FixtureJson(), {{{"chat_template", kChatMlTemplate}}});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  EXPECT_EQ((*tokenizer)->DefaultSystemPrompt(), qwen);
+
+  // A list of named templates: the "default" one.
+  tokenizer = LoadJson(FixtureJson(), {{{"chat_template",
+                                         {{{"name", "tool_use"}, {"template", "{{ x }}"}},
+                                          {{"name", "default"}, {"template", kChatMlTemplate}}}}}});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  EXPECT_EQ((*tokenizer)->DefaultSystemPrompt(), qwen);
+
+  // Escapes inside the literal are read; a double-quoted literal too.
+  tokenizer =
+      LoadJson(FixtureJson(),
+               {{{"chat_template",
+                  R"({{- "<|im_start|>system\nYou're \"helpful\".\tBe brief.<|im_end|>\n" }})"}}});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  EXPECT_EQ((*tokenizer)->DefaultSystemPrompt(), "You're \"helpful\".\tBe brief.");
+
+  // No default turn: Llama 3's template, a ChatML one that writes only the
+  // system message, no template at all.
+  for (const nlohmann::json& config :
+       {nlohmann::json{{"chat_template", "{{ bos_token + message['content'] | trim }}"}},
+        nlohmann::json{{"chat_template",
+                        "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>' }}"}},
+        nlohmann::json::object()}) {
+    tokenizer = LoadJson(FixtureJson(), config);
+    ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+    EXPECT_EQ((*tokenizer)->DefaultSystemPrompt(), "") << config.dump();
+  }
+}
+
+TEST(HuggingFaceTokenizerTest, AMalformedChatTemplateIsAnErrorNamingIt) {
+  for (const nlohmann::json& chat_template :
+       {nlohmann::json(7), nlohmann::json::array({"just a string"})}) {
+    auto tokenizer = LoadJson(FixtureJson(), {{{"chat_template", chat_template}}});
+    ASSERT_FALSE(tokenizer.ok()) << chat_template.dump();
+    EXPECT_THAT(tokenizer.status().message(), HasSubstr("tokenizer_config.json: chat_template"));
+  }
+}
+
 class MalformedTokenizerTest : public ::testing::TestWithParam<Change> {};
 
 TEST_P(MalformedTokenizerTest, IsAnErrorNamingThePath) {
