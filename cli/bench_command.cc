@@ -438,7 +438,12 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags& flags) {
       ->add_option("--burstiness", flags.burstiness,
                    "Gamma shape of arrival gaps: 1 is Poisson, lower is burstier")
       ->capture_default_str();
-  bench->add_option("--seed", flags.seed)->capture_default_str();
+  bench
+      ->add_option("--seed", flags.seed,
+                   "Seed of the prompts and the arrivals, 0 to 4294967295: the same seed picks "
+                   "the ShareGPT prompts, their order and their arrival times that vLLM's and "
+                   "SGLang's own clients pick")
+      ->capture_default_str();
   bench
       ->add_option("--time-scale", flags.time_scale,
                    "The server's wall seconds per second of its own time (tessera-engine-sim "
