@@ -150,9 +150,7 @@ double EngineCore::DraftSeconds(const ScheduledBatch& batch) const {
 }
 
 double EngineCore::max_concurrency() const {
-  int64_t blocks = 0;
-  for (const VirtualEngine& engine : engines_) blocks += engine.kv_cache->total_blocks();
-  return static_cast<double>(blocks * engines_.front().kv_cache->block_size()) /
+  return static_cast<double>(kv_cache_totals().total_tokens()) /
          static_cast<double>(config_.memory.max_model_len);
 }
 
@@ -251,8 +249,6 @@ StepOutcome EngineCore::Step() {
   if (stages_.size() == 1) {
     VirtualEngine& engine = engines_.front();
     ScheduledBatch batch = engine.scheduler->Schedule();
-    outcome.preemptions = batch.preemptions;
-    total_preemptions_ += batch.preemptions;
     outcome.shape = batch.shape;
     outcome.cost = stages_.front().Cost(batch.shape);
     outcome.seconds =
@@ -269,8 +265,6 @@ StepOutcome EngineCore::Step() {
     ScheduledBatch batch = engine.scheduler->Schedule();
     if (batch.empty()) {
       // Nothing to compute (a run emptied by aborts, or preemption): no time.
-      outcome.preemptions = batch.preemptions;
-      total_preemptions_ += batch.preemptions;
       Finish(engine, batch, outcome);
       return outcome;
     }
@@ -286,8 +280,6 @@ StepOutcome EngineCore::Step() {
   if (first == nullptr) return outcome;  // idle: nothing to run
   InFlight flight = *std::move(first->in_flight);
   first->in_flight.reset();
-  outcome.preemptions = flight.batch.preemptions;
-  total_preemptions_ += flight.batch.preemptions;
   outcome.shape = flight.batch.shape;
   outcome.cost = flight.cost;
   outcome.seconds = std::max(0.0, flight.completes_at - now_);
@@ -322,6 +314,8 @@ void EngineCore::Launch(VirtualEngine& engine, ScheduledBatch batch) {
 }
 
 void EngineCore::Finish(VirtualEngine& engine, const ScheduledBatch& batch, StepOutcome& outcome) {
+  outcome.preemptions = batch.preemptions;
+  total_preemptions_ += batch.preemptions;
   engine.scheduler->Complete(batch);
 
   std::vector<std::string> finished;

@@ -166,9 +166,6 @@ class EngineCore {
   bool idle() const;
   int64_t running() const;
   int64_t waiting() const;
-  // The first virtual engine's cache: the whole cache without pipeline
-  // parallelism.
-  const KvBlockManager& kv_cache() const { return *engines_.front().kv_cache; }
   KvCacheTotals kv_cache_totals() const;
   int64_t total_preemptions() const { return total_preemptions_; }
   // Finished requests whose KV blocks are held.
@@ -215,7 +212,8 @@ class EngineCore {
   // Pipeline parallelism: sends `engine`'s next batch (not empty) into the
   // stages at the current time.
   void Launch(VirtualEngine& engine, ScheduledBatch batch);
-  // Samples the tokens of `batch`, which ran on `engine`, into `outcome`.
+  // Samples the tokens of `batch`, which ran on `engine`, into `outcome`,
+  // with the preemptions scheduling it took.
   void Finish(VirtualEngine& engine, const ScheduledBatch& batch, StepOutcome& outcome);
 
   EngineConfig config_;

@@ -67,7 +67,7 @@ TEST(EngineCoreTest, GeneratesExactlyMaxTokens) {
   const auto results = RunToCompletion(*engine);
   EXPECT_EQ(results.at("a"), std::make_pair(int64_t{5}, FinishReason::kLength));
   EXPECT_EQ(results.at("b"), std::make_pair(int64_t{3}, FinishReason::kLength));
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
 }
 
 TEST(EngineCoreTest, StopsEarlyWhenTheModelWouldEmitEos) {
@@ -102,7 +102,7 @@ TEST(EngineCoreTest, PrefixCacheSkipsSharedPrompt) {
   EXPECT_EQ(step.shape.new_tokens, 16);  // 1024 - 1008 cached (63 blocks)
   ASSERT_EQ(step.tokens.size(), 1u);
   EXPECT_EQ(step.tokens[0].cached_prompt_tokens, 1008);
-  EXPECT_EQ(engine->kv_cache().prefix_hit_tokens(), 1008);
+  EXPECT_EQ(engine->kv_cache_totals().prefix_hit_tokens, 1008);
 }
 
 TEST(EngineCoreTest, TransferredKvSkipsPrefillAndContinuesAfterTheFirstToken) {
@@ -116,7 +116,7 @@ TEST(EngineCoreTest, TransferredKvSkipsPrefillAndContinuesAfterTheFirstToken) {
   EXPECT_EQ(first.shape.kv_tokens_read, 2001);
   ASSERT_EQ(first.tokens.size(), 1u);
   EXPECT_EQ(first.tokens[0].output_index, 1);
-  EXPECT_EQ(engine->kv_cache().total_blocks() - engine->kv_cache().free_blocks(), 126);
+  EXPECT_EQ(engine->kv_cache_totals().total_blocks - engine->kv_cache_totals().free_blocks, 126);
   engine->Step();
   const StepOutcome last = engine->Step();
   ASSERT_EQ(last.tokens.size(), 1u);
@@ -147,11 +147,11 @@ TEST(EngineCoreTest, HeldKvStaysAllocatedUntilReleased) {
   EXPECT_EQ(step.tokens[0].held_blocks.size(), 7u);
   EXPECT_TRUE(engine->idle());
   EXPECT_EQ(engine->held_kv_requests(), 1);
-  EXPECT_EQ(engine->kv_cache().total_blocks() - engine->kv_cache().free_blocks(), 7);
-  EXPECT_GT(engine->kv_cache().Usage(), 0);
+  EXPECT_EQ(engine->kv_cache_totals().total_blocks - engine->kv_cache_totals().free_blocks, 7);
+  EXPECT_GT(engine->kv_cache_totals().usage(), 0);
   EXPECT_TRUE(engine->ReleaseHeldKv("prefill"));
   EXPECT_FALSE(engine->ReleaseHeldKv("prefill"));
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
   EXPECT_EQ(engine->held_kv_requests(), 0);
 }
 
@@ -163,7 +163,7 @@ TEST(EngineCoreTest, KvIsHeldOnlyWhenTheRequestEndsAtItsLimit) {
   ASSERT_TRUE(engine->Add(std::move(request)).ok());
   RunToCompletion(*engine);
   EXPECT_EQ(engine->held_kv_requests(), 0);
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
 }
 
 // vLLM's connector, decode side: the prompt's KV arrived, and the engine
@@ -178,7 +178,7 @@ TEST(EngineCoreTest, TransferredPromptRecomputesOnlyItsLastToken) {
   EXPECT_EQ(first.shape.kv_tokens_read, 2000);
   ASSERT_EQ(first.tokens.size(), 1u);
   EXPECT_EQ(first.tokens[0].output_index, 0);
-  EXPECT_EQ(engine->kv_cache().prefix_query_tokens(), 0);
+  EXPECT_EQ(engine->kv_cache_totals().prefix_query_tokens, 0);
   engine->Step();
   const StepOutcome last = engine->Step();
   ASSERT_EQ(last.tokens.size(), 1u);
@@ -213,7 +213,7 @@ TEST(EngineCoreTest, PreemptsWhenTheCacheRunsOutAndStillFinishesEverything) {
   EngineConfig config = SmallEngine(4096);
   config.memory.gpu_memory_utilization = 0.8;  // leaves room for few sequences
   auto engine = *EngineCore::Create(config);
-  const int64_t capacity = engine->kv_cache().total_blocks() * engine->kv_cache().block_size();
+  const int64_t capacity = engine->kv_cache_totals().total_tokens();
   const int requests = static_cast<int>(capacity / 2000) + 4;
   for (int i = 0; i < requests; ++i) {
     ASSERT_TRUE(engine
@@ -243,7 +243,7 @@ TEST(EngineCoreTest, AbortFreesTheRequest) {
   engine->Step();
   engine->Abort("a");
   EXPECT_TRUE(engine->idle());
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
 }
 
 TEST(EngineCoreTest, ModelThatDoesNotFitIsRefusedAtCreation) {
@@ -446,7 +446,7 @@ TEST(EngineCoreTest, SpeculativeDecodingEmitsTheAcceptedProposalsAndOneMore) {
   ASSERT_EQ(last.tokens.size(), 1u);
   EXPECT_EQ(last.tokens[0].finish, FinishReason::kLength);
   EXPECT_TRUE(engine->idle());
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
 }
 
 TEST(EngineCoreTest, SpeculativeDecodingKeepsAPrefixAndCountsEveryAcceptedProposal) {
@@ -537,10 +537,11 @@ TEST(EngineCoreTest, PipelineStagesEachHoldTheirShareOfTheKvCache) {
   auto pipeline = *EngineCore::Create(PipelineEngine(4));
   // Each GPU holds a quarter of the layers, so about four times the tokens
   // per byte, split among four virtual engines as vLLM V0 splits the blocks.
-  EXPECT_GT(pipeline->kv_cache().total_blocks(), single->kv_cache().total_blocks());
+  const int64_t engine_blocks = pipeline->kv_cache_totals().total_blocks / 4;
+  EXPECT_GT(engine_blocks, single->kv_cache_totals().total_blocks);
   EXPECT_GT(pipeline->max_concurrency(), 3.5 * single->max_concurrency());
-  EXPECT_NEAR(pipeline->max_concurrency(),
-              4.0 * static_cast<double>(pipeline->kv_cache().total_blocks() * 16) / 4096.0, 1e-9);
+  EXPECT_NEAR(pipeline->max_concurrency(), 4.0 * static_cast<double>(engine_blocks * 16) / 4096.0,
+              1e-9);
 }
 
 TEST(EngineCoreTest, PipelineWithOneRequestRunsItsStagesOneAfterAnother) {
@@ -645,7 +646,7 @@ TEST(EngineCoreTest, PipelineAbortOfABatchInFlightLeavesNothingBehind) {
   engine->Abort("a");
   for (int guard = 0; !engine->idle() && guard < 10; ++guard) engine->Step();
   EXPECT_TRUE(engine->idle());
-  EXPECT_EQ(engine->kv_cache().free_blocks(), engine->kv_cache().total_blocks());
+  EXPECT_EQ(engine->kv_cache_totals().free_blocks, engine->kv_cache_totals().total_blocks);
 }
 
 TEST(EngineCoreTest, PipelineParallelismWithSpeculativeDecodingIsRefused) {
